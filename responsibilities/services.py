@@ -1,0 +1,253 @@
+"""State changes of the org tree, people and tenures. Views and importers call these."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.apps import apps
+from django.db import models, transaction
+from django.db.models import Max
+
+from responsibilities.models import (
+    PATH_SEGMENT_WIDTH,
+    PATH_SEPARATOR,
+    Body,
+    Organization,
+    Person,
+    Portfolio,
+    Tenure,
+    path_segment,
+    segment_number,
+)
+
+SEGMENT = PATH_SEGMENT_WIDTH + len(PATH_SEPARATOR)
+
+
+def next_child_path(parent: Organization | None) -> str:
+    """Path for a new child of `parent` (or a new root): one past the highest sibling."""
+    siblings = Organization.objects.filter(parent=parent)
+    last = siblings.aggregate(last=Max("path"))["last"]
+    number = segment_number(last[-SEGMENT:]) + 1 if last else 1
+    return (parent.path if parent else "") + path_segment(number)
+
+
+@transaction.atomic
+def create_organization(
+    *, code: str, name: str, kind: str, parent: Organization | None = None, is_active=True
+) -> Organization:
+    if parent is not None:
+        # Serialise sibling numbering under the same parent.
+        Organization.objects.select_for_update().filter(pk=parent.pk).first()
+    path = next_child_path(parent)
+    org = Organization(
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent,
+        path=path,
+        depth=len(path) // SEGMENT,
+        is_active=is_active,
+    )
+    org.full_clean()
+    org.save()
+    refresh_supervising_bodies(org)
+    return org
+
+
+@transaction.atomic
+def update_organization(org: Organization, **fields) -> Organization:
+    """Change plain fields; a new parent moves the whole subtree."""
+    new_parent = fields.pop("parent", org.parent)
+    # Compare with the stored row: a bound ModelForm has already copied its data onto `org`.
+    stored = Organization.objects.get(pk=org.pk)
+    changed = False
+    for name, value in fields.items():
+        setattr(org, name, value)
+        if getattr(stored, name) != value:
+            changed = True
+    if changed:
+        org.full_clean()
+        org.save()
+    if (new_parent.pk if new_parent else None) != org.parent_id:
+        move_organization(org, new_parent)
+    return org
+
+
+@transaction.atomic
+def move_organization(org: Organization, new_parent: Organization | None) -> Organization:
+    if new_parent is not None and (new_parent.pk == org.pk or new_parent.is_descendant_of(org)):
+        raise ValueError("An organisation cannot be moved under itself.")
+    old_path = org.path
+    new_path = next_child_path(new_parent)
+    subtree = list(Organization.objects.filter(path__startswith=old_path))
+    for node in subtree:
+        node.path = new_path + node.path[len(old_path) :]
+        node.depth = len(node.path) // SEGMENT
+        if node.pk == org.pk:
+            node.parent = new_parent
+    # Two passes so the unique index on path never sees a transient clash.
+    for node in subtree:
+        Organization.objects.filter(pk=node.pk).update(path=f"~{node.pk}")
+    for node in subtree:
+        node.save(update_fields=["path", "depth", "parent"])
+    resync_org_path_copies(path_prefix=new_path)
+    refresh_supervising_bodies(org)
+    org.refresh_from_db()
+    return org
+
+
+def scoped_models() -> list[type[models.Model]]:
+    """Every model carrying a copied `org_path` beside its `org` foreign key."""
+    found = []
+    for model in apps.get_models():
+        names = {f.name for f in model._meta.get_fields()}
+        if {"org", "org_path"} <= names and not model._meta.auto_created:
+            if getattr(model._meta, "proxy", False):
+                continue
+            if model.__name__.startswith("Historical"):
+                continue
+            found.append(model)
+    return found
+
+
+def resync_org_path_copies(path_prefix: str = "") -> int:
+    """Copy each organisation's path onto every scoped row under `path_prefix`.
+
+    One UPDATE per model with a correlated subquery; no Python loop over rows.
+    """
+    fixed = 0
+    orgs = Organization.objects.filter(pk=models.OuterRef("org_id")).values("path")[:1]
+    for model in scoped_models():
+        qs = model._default_manager.all()
+        if path_prefix:
+            qs = qs.filter(org__path__startswith=path_prefix)
+        qs = qs.exclude(org_path=models.F("org__path"))
+        ids = qs.values("pk")
+        fixed += model._default_manager.filter(pk__in=ids).update(org_path=models.Subquery(orgs))
+    return fixed
+
+
+def refresh_supervising_bodies(root: Organization | None = None) -> int:
+    """Recompute `supervising_body` for `root`'s subtree (or the whole tree).
+
+    The deepest discipline body on the organisation's line wins; a stationed team
+    stationed at that level wins over a commission at the same level.
+    """
+    orgs = Organization.objects.all()
+    if root is not None:
+        orgs = orgs.filter(path__startswith=root.path)
+    orgs = list(orgs.only("pk", "path", "supervising_body_id"))
+    if not orgs:
+        return 0
+    by_path: dict[str, tuple[int, int]] = {}  # path -> (priority, body id)
+    commissions = Body.objects.filter(
+        is_active=True,
+        kind__in=[Body.Kind.DISCIPLINE_COMMISSION, Body.Kind.DISCIPLINE_WORK_COMMITTEE],
+    ).values_list("org__path", "pk")
+    for path, body_id in commissions:
+        by_path.setdefault(path, (0, body_id))
+    stationed = Body.objects.filter(
+        is_active=True, kind=Body.Kind.STATIONED_DISCIPLINE_TEAM
+    ).values_list("stationed_in__path", "pk")
+    for path, body_id in stationed:
+        if path is not None:
+            by_path[path] = max(by_path.get(path, (0, 0)), (1, body_id))
+    changed = []
+    for org in orgs:
+        body_id = None
+        for end in range(len(org.path), 0, -SEGMENT):
+            hit = by_path.get(org.path[:end])
+            if hit:
+                body_id = hit[1]
+                break
+        if org.supervising_body_id != body_id:
+            org.supervising_body_id = body_id
+            changed.append(org)
+    Organization.objects.bulk_update(changed, ["supervising_body"], batch_size=1000)
+    return len(changed)
+
+
+def resync_org_tree() -> dict[str, int]:
+    """Maintenance job: path copies and supervising bodies back in line with the tree."""
+    return {
+        "org_path_copies_fixed": resync_org_path_copies(),
+        "supervising_bodies_changed": refresh_supervising_bodies(),
+    }
+
+
+@transaction.atomic
+def create_body(
+    *,
+    code: str,
+    org: Organization,
+    kind: str,
+    name: str,
+    sent_by: Body | None = None,
+    stationed_in: Iterable[Organization] = (),
+) -> Body:
+    body = Body(code=code, org=org, org_path=org.path, kind=kind, name=name, sent_by=sent_by)
+    body.full_clean()
+    body.save()
+    if stationed_in:
+        body.stationed_in.set(stationed_in)
+    if body.is_discipline:
+        refresh_supervising_bodies(org if kind != Body.Kind.STATIONED_DISCIPLINE_TEAM else None)
+    return body
+
+
+def get_or_create_portfolio(org: Organization, name: str) -> Portfolio:
+    portfolio, _ = Portfolio.objects.get_or_create(
+        org=org, name=name, defaults={"org_path": org.path}
+    )
+    return portfolio
+
+
+@transaction.atomic
+def appoint(
+    *,
+    person: Person,
+    body: Body,
+    role: str,
+    start_date: datetime.date,
+    org: Organization | None = None,
+    title: str = "",
+    portfolios: Iterable[Portfolio] = (),
+    end_date: datetime.date | None = None,
+    end_reason: str = "",
+) -> Tenure:
+    """Record that `person` holds `role` in `body` from `start_date`."""
+    org = org or body.org
+    tenure = Tenure(
+        person=person,
+        org=org,
+        org_path=org.path,
+        body=body,
+        role=role,
+        title=title,
+        start_date=start_date,
+        end_date=end_date,
+        end_reason=end_reason,
+    )
+    tenure.full_clean()
+    tenure.save()
+    if portfolios:
+        tenure.portfolios.set(portfolios)
+    return tenure
+
+
+@transaction.atomic
+def end_tenure(tenure: Tenure, end_date: datetime.date, reason: str = "") -> Tenure:
+    """Close a tenure. The row stays: responsibility at past dates depends on it."""
+    if tenure.end_date is not None and tenure.end_date <= end_date:
+        return tenure
+    tenure.end_date = end_date
+    tenure.end_reason = reason
+    tenure.full_clean()
+    tenure.save(update_fields=["end_date", "end_reason"])
+    return tenure
+
+
+def holders_on(org: Organization, role: str, day: datetime.date):
+    """Who held `role` in `org` on `day` — one query."""
+    return Tenure.objects.held_on(day).filter(org=org, role=role).select_related("person")
