@@ -4,10 +4,12 @@ Every deployment value comes from the environment (see README "Production"). Wit
 you get the embedded mode: SQLite under var/, Celery on a filesystem broker, no external services.
 """
 
+import datetime
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -47,28 +49,50 @@ INSTALLED_APPS = [
     "django_htmx",
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "liangge_zeren",
+    "notifications",  # issue 6: base app (inbox, exactly-once reminders); no domain imports
     "responsibilities",
+    "security",
     "inspections",
     "accountability",
+    "assessments",  # issue 6: indicators, evaluations, quarterly snapshots (last)
+    "dashboards",  # issue 7: superiors' cockpit over every app above (imports them all; last)
 ]
 
 MIDDLEWARE = [
+    # First: request id for logs/audit; answers /healthz before host checks and HTTPS redirect.
+    "security.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout, forced password change, administrators' second factor, login rate limit.
+    "security.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Audits downloads/exports, reads of AUDIT_READ_VIEWS, and every superuser request.
+    "security.middleware.AuditTrailMiddleware",
+    # Last, as django-axes requires: turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # First, as django-axes requires: refuses locked-out logins (needs `request`; tests use
+    # client.force_login).
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
+    # The powers of the three administrative roles (三员分立, security/roles.py).
+    "security.roles.AdminRoleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -87,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "responsibilities.context_processors.posts",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -115,11 +140,19 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Password policy (等保 2.0): at least 10 characters, three of four character classes, not like
+# the username, not a common password. PasswordChangeRecorder records each change, so that a
+# password set by an administrator must be changed at the next login (security/validators.py).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "security.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "security.validators.PasswordChangeRecorder"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -149,7 +182,8 @@ STORAGES = {
 }
 # Uploaded evidence lives outside the web root and is served only through checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "uploads")))
-MEDIA_URL = None
+# Never routed: uploads are served only by permission-checked views.
+MEDIA_URL = "/media-not-served/"
 
 # --- E-mail (console by default; SMTP when EMAIL_HOST is set)
 EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -187,6 +221,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Nightly repair of copied org paths / supervising bodies (cheap when nothing drifted).
+    "resync-org-tree": {
+        "task": "responsibilities.tasks.resync_org_tree",
+        "schedule": crontab(hour=2, minute=30),  # CELERY_TIMEZONE = Asia/Shanghai
+    },
+}
 
 # --- HTTPS hardening: production sets HTTPS_ONLY=1 (behind a TLS-terminating proxy).
 HTTPS_ONLY = env_bool("HTTPS_ONLY", False)
@@ -203,13 +244,239 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# --- Responsibility lists, letters and duty logs (issue 3). All read from the environment.
+# Letters are optional: the 2024 burden-reduction rules discourage demanding them.
+RESPONSIBILITY_LETTERS_ENABLED = env_bool("RESPONSIBILITY_LETTERS_ENABLED", True)
+# Normalised text similarity (0–100) at or above which an adopted item counts as verbatim.
+COPY_SIMILARITY_THRESHOLD = env_int("COPY_SIMILARITY_THRESHOLD", 90)
+# A list is flagged as mostly copied when this percentage of its items or more is verbatim.
+COPY_FLAG_PERCENT = env_int("COPY_FLAG_PERCENT", 60)
+# A duty log entered more than this many days after it happened is flagged as late (补录).
+LATE_ENTRY_DAYS = env_int("LATE_ENTRY_DAYS", 30)
+# Item progress turns yellow this many days before the end of its period.
+DUE_SOON_DAYS = env_int("DUE_SOON_DAYS", 10)
+# Method-mix warning when meetings/document relays exceed this percentage of a quarter's logs.
+METHOD_MIX_THRESHOLD = env_int("METHOD_MIX_THRESHOLD", 70)
+METHOD_MIX_MIN_LOGS = env_int("METHOD_MIX_MIN_LOGS", 3)
+# Evidence uploads: size limit and allowed kinds (checked by content, not by name).
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+ALLOWED_UPLOAD_TYPES = env_list(
+    "ALLOWED_UPLOAD_TYPES", ["pdf", "png", "jpeg", "docx", "xlsx", "txt"]
+)
+
+# --- Security and audit (issue 8; security/). Every number can be set in the environment.
+# Login lockout (django-axes): LOGIN_FAILURE_LIMIT failures from one user name at one address
+# lock that pair for LOGIN_LOCKOUT_MINUTES; a security administrator can unlock earlier.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "security.views.lockout"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins and logouts are in the audit log
+AXES_VERBOSE = False
+# Behind N reverse proxies set AXES_PROXY_COUNT=N so the client address comes from
+# X-Forwarded-For (also used by the audit log and the rate limits).
+if env_int("AXES_PROXY_COUNT", 0):
+    AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Failed logins per address and minute, whatever the user names (0 turns it off).
+LOGIN_RATE_LIMIT_PER_MINUTE = env_int("LOGIN_RATE_LIMIT_PER_MINUTE", 30)
+# Sessions: signed out after SESSION_IDLE_MINUTES without a request; never longer than
+# SESSION_MAX_HOURS; gone when the browser closes.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_HOURS", 12) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+# Passwords expire after PASSWORD_EXPIRY_DAYS (0 = never, the default).
+PASSWORD_EXPIRY_DAYS = env_int("PASSWORD_EXPIRY_DAYS", 0)
+# Optional TOTP second factor (django-otp); when on, the administrative roles and superusers
+# must use it.
+OTP_ENABLED = env_bool("OTP_ENABLED", False)
+OTP_TOTP_ISSUER = "两个责任"
+# Audit log retention (days, at least 180); `manage.py prune_audit` and the nightly job.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 180.")
+# Views whose every successful read is audited (sensitive records: case details, sanctions);
+# views may also call security.services.audit(request, "view", obj) themselves.
+AUDIT_READ_VIEWS = env_list(
+    "AUDIT_READ_VIEWS", ["inspections:finding_detail", "inspections:task_detail"]
+)
+# Backups (`manage.py backup` / `restore`) go here unless a folder is given.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CELERY_BEAT_SCHEDULE["prune-audit-log"] = {
+    "task": "security.tasks.prune_audit_log",
+    "schedule": crontab(hour=3, minute=15),
+}
+
+# --- Inspections (issue 4; inspections/). Deadlines, traffic light and risk weights.
+INSPECTIONS = {
+    # R22: rectification report (and the principal leader's own report) due this many months
+    # after feedback, per round kind. 2 months for 巡视/巡察 under the 2015/2017 rules.
+    "REPORT_DUE_MONTHS": {
+        "xunshi": env_int("INSPECTIONS_XUNSHI_REPORT_MONTHS", 2),
+        "xuncha": env_int("INSPECTIONS_XUNCHA_REPORT_MONTHS", 2),
+        "special": 2,
+        "covert_visit": 1,
+        "daily_supervision": 1,
+        "re_supervision": 2,
+    },
+    # Rectification tasks due within this many days are yellow; overdue ones are red.
+    "DUE_SOON_DAYS": env_int("INSPECTIONS_DUE_SOON_DAYS", 10),
+    # Default weights of the risk ranking (the page lets an officer change them per query).
+    "RISK_WEIGHTS": {
+        "power_concentration": 25,
+        "funds_density": 20,
+        "petitions": 20,
+        "case_incidence": 15,
+        "findings": 10,
+        "overdue_tasks": 10,
+    },
+}
+
+# --- Reminders, escalation and quarterly assessments (issue 6; notifications/, assessments/).
+# Channels besides the inbox, by dotted path (e-mail uses EMAIL_* above); add a gateway, e.g.
+# "sms": "myorg.gateways.SmsChannel", and users opt in under 提醒设置.
+NOTIFICATION_CHANNELS = {"email": "notifications.channels.EmailChannel"}
+if env_bool("NOTIFY_LOG_GATEWAY", False):
+    NOTIFICATION_CHANNELS["log"] = "notifications.channels.LogGatewayChannel"
+# More gateways by configuration: NOTIFICATION_CHANNELS_EXTRA="sms=myorg.gateways.SmsChannel,…"
+for _entry in env_list("NOTIFICATION_CHANNELS_EXTRA", []):
+    _channel, _sep, _path = _entry.partition("=")
+    if not (_sep and _channel.strip() and _path.strip()):
+        raise ImproperlyConfigured("NOTIFICATION_CHANNELS_EXTRA entries look like name=dotted.path")
+    NOTIFICATION_CHANNELS[_channel.strip()] = _path.strip()
+SITE_URL = env_str("SITE_URL", "")  # prefix for links in e-mails
+REMINDERS = {
+    # Items without a log turn yellow this many days before their due date (渝北: T-10).
+    "ITEM_LEAD_DAYS": env_int("REMINDER_ITEM_LEAD_DAYS", 10),
+    # Rectification tasks: reminders this many days before the due date, then overdue.
+    "TASK_THRESHOLDS": [7, 3, 1],
+    "REPORT_LEAD_DAYS": env_int("REMINDER_REPORT_LEAD_DAYS", 10),
+    # A letter waiting for a signature this many days is reminded (then every REPEAT days).
+    "LETTER_UNSIGNED_DAYS": env_int("REMINDER_LETTER_UNSIGNED_DAYS", 7),
+    "LETTER_REPEAT_DAYS": env_int("REMINDER_LETTER_REPEAT_DAYS", 30),
+    # Annual report (R5) due date (month, day) of the following year, and the lead time.
+    "ANNUAL_REPORT_DUE": (
+        env_int("ANNUAL_REPORT_DUE_MONTH", 1),
+        env_int("ANNUAL_REPORT_DUE_DAY", 31),
+    ),
+    "ANNUAL_REPORT_LEAD_DAYS": env_int("ANNUAL_REPORT_LEAD_DAYS", 15),
+    # 层层督办: overdue this many days → escalate one more level up per threshold
+    # (1st threshold: the parent unit's secretary and discipline secretary; 2nd: grandparent).
+    "ESCALATION_DAYS": [env_int("ESCALATION_FIRST_DAYS", 7), env_int("ESCALATION_SECOND_DAYS", 30)],
+    "SUPERVISION_NOTICES": env_bool("ESCALATION_SUPERVISION_NOTICES", True),
+    # Accountability step deadlines, formalities and appeal decisions: reminded this early.
+    "ACCOUNTABILITY_LEAD_DAYS": env_int("REMINDER_ACCOUNTABILITY_LEAD_DAYS", 3),
+}
+# Burden rules (R31): no public ranking; superiors may see a ranking of their subordinate units
+# only when this is on. There are no check-in or online-time metrics anywhere.
+ASSESSMENT_RANKINGS_FOR_SUPERIORS = env_bool("ASSESSMENT_RANKINGS_FOR_SUPERIORS", False)
+_REMINDER_JOBS = [
+    # (beat entry, task, hour, minute): staggered so jobs never pile up at once.
+    ("remind-duty-items", "responsibilities.tasks.remind_duty_items", 7, 0),
+    ("remind-unsigned-letters", "responsibilities.tasks.remind_unsigned_letters", 7, 10),
+    ("remind-annual-reports", "responsibilities.tasks.remind_annual_reports", 7, 20),
+    ("escalate-overdue-items", "responsibilities.tasks.escalate_overdue_items", 7, 30),
+    ("remind-rectification-tasks", "inspections.tasks.remind_rectification_tasks", 7, 40),
+    ("remind-rectification-reports", "inspections.tasks.remind_rectification_reports", 7, 50),
+    ("escalate-overdue-tasks", "inspections.tasks.escalate_overdue_tasks", 8, 0),
+    ("remind-case-steps", "accountability.tasks.remind_case_steps", 8, 10),
+    ("remind-formalities", "accountability.tasks.remind_formalities", 8, 30),
+    ("remind-appeals", "accountability.tasks.remind_appeals", 8, 40),
+    ("expire-influence-periods", "accountability.tasks.expire_influence_periods", 1, 30),
+    ("resend-pending-external", "notifications.tasks.resend_pending_external", 8, 20),
+    ("daily-digest", "notifications.tasks.send_daily_digest", 18, 0),
+]
+# REMINDER_BEAT_SECONDS=N runs the reminder jobs every N seconds instead (trials, the worker
+# tests); keys make every extra run send nothing new.
+_BEAT_SECONDS = env_int("REMINDER_BEAT_SECONDS", 0)
+for _name, _task, _hour, _minute in _REMINDER_JOBS:
+    CELERY_BEAT_SCHEDULE[_name] = {
+        "task": _task,
+        "schedule": _BEAT_SECONDS or crontab(hour=_hour, minute=_minute),
+    }
+# Deployments sharing one Redis can give each installation its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# acks_late on Redis: an unacknowledged task (worker killed) is delivered again after this
+# many seconds; keep it above the longest task (reminder keys make a double run harmless).
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int(
+        "CELERY_VISIBILITY_TIMEOUT", CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    )
+# Quarterly roll-up: the 5th of the month after each quarter end, 04:00 (after late entries).
+CELERY_BEAT_SCHEDULE["rollup-quarter"] = {
+    "task": "assessments.tasks.rollup_last_quarter",
+    "schedule": crontab(hour=4, minute=0, day_of_month=5, month_of_year="1,4,7,10"),
+}
+
 # --- Demo data
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "liangge2026")
 
+# LOG_FORMAT=json writes one JSON object per line (with the request id) for log collectors.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "security.logging.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {"()": "security.logging.JsonLinesFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Accountability (issue 5; accountability/). Windows, 一案双查 triggers, step deadlines.
+# Influence periods (R17, R20, R21) are a table (accountability.InfluencePeriodRule, seeded
+# by a migration) so a deployment corrects them in the admin, not here.
+ACCOUNTABILITY = {
+    # R14 / R20: appeal within 1 month of receiving the decision, per channel; decided
+    # within 1 month of filing (the decision stays in force meanwhile).
+    "APPEAL_WINDOW_MONTHS": {
+        "party_accountability": env_int("ACCOUNTABILITY_APPEAL_WINDOW_MONTHS", 1),
+        "party_discipline": 1,
+        "public_office_sanction": 1,
+    },
+    "APPEAL_DECISION_MONTHS": {
+        "party_accountability": 1,
+        "party_discipline": 1,
+        "public_office_sanction": 1,
+    },
+    # R12 / R20: organisational-handling formalities (and post/pay changes for 降级 or
+    # heavier 政务处分) done within this many months of the decision.
+    "FORMALITIES_MONTHS": env_int("ACCOUNTABILITY_FORMALITIES_MONTHS", 1),
+    # 一案双查 (R29) opens both probes automatically when a disciplinary case reaches any of:
+    # a Party sanction of this grade or heavier, a 政务处分 of this grade or heavier, the
+    # fourth form, this amount involved (yuan), or this many cases in the same unit
+    # (its subtree) within this many years. Officers can always open them with a reason.
+    "DUAL_TRIGGER_PARTY_SANCTION": "removal_from_party_posts",
+    "DUAL_TRIGGER_PUBLIC_SANCTION": "dismissal_from_post",
+    "DUAL_TRIGGER_FOUR_FORM": 4,
+    "DUAL_TRIGGER_AMOUNT": env_int("ACCOUNTABILITY_DUAL_TRIGGER_AMOUNT", 100_000),
+    "DUAL_TRIGGER_REPEAT_CASES": 3,
+    "DUAL_TRIGGER_REPEAT_YEARS": 3,
+    # Days each procedure step should take (reminder deadlines; local practice, [U]).
+    "STEP_DAYS": {
+        "lead_received": 15,
+        "preliminary_review": 30,
+        "start_approved": 15,
+        "investigating": 60,
+        "hearing": 15,
+        "report_discussed": 15,
+    },
+    # The chain page looks this many days back from the event for duty logs.
+    "CHAIN_LOOKBACK_DAYS": 365,
 }

@@ -2,17 +2,20 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from liangge_zeren.concurrency import VersionedFormMixin
 from responsibilities.models import Organization, Tenure
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "kind", "is_active"]
 
 
 class EndTenureForm(forms.Form):
-    end_date = forms.DateField(label=_("任职结束"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        label=_("任职结束"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     end_reason = forms.CharField(label=_("离任原因"), max_length=200, required=False)
 
     def __init__(self, *args, tenure: Tenure, **kwargs):

@@ -88,6 +88,8 @@ class Organization(models.Model):
     is_active = models.BooleanField(_("有效"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Optimistic concurrency (liangge_zeren/concurrency.py): bumped by each edit.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = OrganizationQuerySet.as_manager()
@@ -345,3 +347,507 @@ class Tenure(models.Model):
             errors["end_date"] = _("任职结束日期不能早于开始日期。")
         if errors:
             raise ValidationError(errors)
+
+
+# --- Responsibility lists, letters, duty logs and reports (issue 3) ----------------------
+#
+# Every row below carries `org` and a copied `org_path` (set in responsibilities/duties.py).
+
+
+class ActionType(models.TextChoices):
+    """What a duty-log entry records; items name the kind of action they require."""
+
+    COMMITTEE_MEETING = "committee_meeting", _("党风廉政建设专题会议")
+    DOCUMENT_RELAY = "document_relay", _("传达文件或会议精神")
+    STUDY_SESSION = "study_session", _("学习研讨")
+    TALK = "talk", _("谈心谈话")
+    SUPERVISION_VISIT = "supervision_visit", _("督导检查")
+    REPORT_REVIEW = "report_review", _("听取汇报或审阅报告")
+    LECTURE = "lecture", _("讲廉政党课")
+    PETITION = "petition", _("处理信访举报")
+    MAJOR_DECISION = "major_decision", _("重大事项决策")
+    OTHER = "other", _("其他")
+
+
+# "以会议贯彻会议": the action types that are only meetings or document relays.
+MEETING_ONLY_ACTIONS = frozenset({ActionType.COMMITTEE_MEETING, ActionType.DOCUMENT_RELAY})
+
+
+class ResponsibilityList(models.Model):
+    """A responsibility list (责任清单) of one organisation, year and subject."""
+
+    class SubjectType(models.TextChoices):
+        COMMITTEE_COLLECTIVE = "committee_collective", _("党委(党组)主体责任")
+        FIRST_RESPONSIBLE_PERSON = "first_responsible_person", _("书记第一责任人责任")
+        TEAM_MEMBER = "team_member", _("班子成员一岗双责")
+        DISCIPLINE_COMMISSION = "discipline_commission", _("纪委监督责任")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        ISSUED = "issued", _("已交责")
+        ACKNOWLEDGED = "acknowledged", _("已认领")
+        IN_FORCE = "in_force", _("执行中")
+        ARCHIVED = "archived", _("已归档")
+
+    org = models.ForeignKey(
+        Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="duty_lists"
+    )
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    subject_type = models.CharField(_("责任主体"), max_length=32, choices=SubjectType.choices)
+    subject_tenure = models.ForeignKey(
+        Tenure,
+        verbose_name=_("责任人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duty_lists",
+    )
+    title = models.CharField(_("清单名称"), max_length=200)
+    based_on = models.CharField(_("制定依据"), max_length=200, blank=True)
+    is_template = models.BooleanField(_("下发模板"), default=False)
+    template = models.ForeignKey(
+        "self",
+        verbose_name=_("所依据的上级模板"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adoptions",
+    )
+    issued_by = models.ForeignKey(
+        Tenure,
+        verbose_name=_("交责人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    # Copy detection results, stored so province-wide roll-ups read columns, not text.
+    verbatim_count = models.PositiveIntegerField(_("照搬条目数"), default=0, editable=False)
+    localisation_ratio = models.FloatField(_("本地化比例"), null=True, blank=True, editable=False)
+    copy_flagged = models.BooleanField(_("照搬照抄预警"), default=False, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("责任清单")
+        verbose_name_plural = _("责任清单")
+        ordering = ["org_path", "-year", "subject_type", "pk"]
+        indexes = [models.Index(fields=["org", "year"], name="dutylist_org_year")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status != self.Status.ARCHIVED
+
+    @property
+    def needs_change_reason(self) -> bool:
+        """Once in force, nothing changes silently: each change is a version with a reason."""
+        return self.status == self.Status.IN_FORCE
+
+
+class ResponsibilityItem(models.Model):
+    """One clause of a list: what must be done, how often, by whom."""
+
+    class Category(models.TextChoices):
+        POLITICAL = "political", _("政治建设")
+        IDEOLOGICAL = "ideological", _("思想建设")
+        ORGANISATIONAL = "organisational", _("组织建设")
+        CONDUCT = "conduct", _("作风建设")
+        DISCIPLINE = "discipline", _("纪律建设")
+        ANTI_CORRUPTION = "anti_corruption", _("反腐败斗争")
+        SUPERVISION = "supervision", _("监督制约")
+        OTHER = "other", _("其他")
+
+    class Frequency(models.TextChoices):
+        ONCE = "once", _("一次性")
+        MONTHLY = "monthly", _("每月")
+        QUARTERLY = "quarterly", _("每季度")
+        SEMIANNUAL = "semiannual", _("每半年")
+        ANNUAL = "annual", _("每年")
+        AD_HOC = "ad_hoc", _("不定期")
+
+    list = models.ForeignKey(
+        ResponsibilityList, verbose_name=_("清单"), on_delete=models.PROTECT, related_name="items"
+    )
+    org = models.ForeignKey(
+        Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="duty_items"
+    )
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    number = models.PositiveSmallIntegerField(_("序号"), default=1)
+    category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
+    content = models.TextField(_("责任内容"))
+    required_action_type = models.CharField(
+        _("履责方式"), max_length=32, choices=ActionType.choices, blank=True
+    )
+    frequency = models.CharField(
+        _("频次"), max_length=16, choices=Frequency.choices, default=Frequency.ANNUAL
+    )
+    min_count = models.PositiveSmallIntegerField(_("每期最少次数"), default=1)
+    due_date = models.DateField(_("完成时限"), null=True, blank=True)
+    evidence_required = models.CharField(_("佐证材料"), max_length=200, blank=True)
+    weight = models.DecimalField(_("权重"), max_digits=5, decimal_places=2, default=1)
+    is_mandatory = models.BooleanField(_("规定动作"), default=True)
+    is_ad_hoc = models.BooleanField(_("临时性重点工作"), default=False)
+    source_item = models.ForeignKey(
+        "self",
+        verbose_name=_("模板条目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adopted_items",
+    )
+    portfolio = models.ForeignKey(
+        Portfolio,
+        verbose_name=_("分管领域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duty_items",
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    similarity = models.FloatField(_("与模板相似度"), null=True, blank=True, editable=False)
+    is_verbatim = models.BooleanField(_("照搬模板"), default=False, editable=False)
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("责任条目")
+        verbose_name_plural = _("责任条目")
+        ordering = ["list_id", "number", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.content[:40]}"
+
+    @property
+    def is_innovation(self) -> bool:
+        """自选动作: an item the unit added on its own initiative."""
+        return not self.is_mandatory
+
+
+class ItemAssignment(models.Model):
+    """Who leads (牵头) or helps (配合) with an item. Two leads are allowed so overlap shows."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("牵头")
+        CO = "co", _("配合")
+
+    item = models.ForeignKey(
+        ResponsibilityItem,
+        verbose_name=_("条目"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    tenure = models.ForeignKey(
+        Tenure, verbose_name=_("责任人"), on_delete=models.PROTECT, related_name="item_assignments"
+    )
+    role = models.CharField(_("分工"), max_length=8, choices=Role.choices)
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("责任分工")
+        verbose_name_plural = _("责任分工")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "tenure"], name="assignment_unique_tenure")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenure_id}:{self.role}@{self.item_id}"
+
+
+class ResponsibilityLetter(models.Model):
+    """A responsibility letter (责任书) frozen from the signee's items; optional per deployment."""
+
+    class Status(models.TextChoices):
+        DRAFTED = "drafted", _("拟定")
+        SENT = "sent", _("已送签")
+        SIGNED = "signed", _("已签订")
+        SUPERSEDED = "superseded", _("已失效")
+        ARCHIVED = "archived", _("已归档")
+
+    org = models.ForeignKey(
+        Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="duty_letters"
+    )
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    title = models.CharField(_("标题"), max_length=100)
+    issuer_tenure = models.ForeignKey(
+        Tenure, verbose_name=_("交责方"), on_delete=models.PROTECT, related_name="+"
+    )
+    signee_tenure = models.ForeignKey(
+        Tenure,
+        verbose_name=_("承诺方"),
+        on_delete=models.PROTECT,
+        related_name="signed_letters",
+    )
+    # Frozen snapshot of what is being signed; hashed canonically (sorted keys, no spaces).
+    content = models.JSONField(_("责任书内容"))
+    content_sha256 = models.CharField(max_length=64, editable=False)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    previous_version = models.ForeignKey(
+        "self",
+        verbose_name=_("上一版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_versions",
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFTED
+    )
+    superseded_at = models.DateTimeField(_("失效时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("责任书")
+        verbose_name_plural = _("责任书")
+        ordering = ["org_path", "-year", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title}({self.signee_tenure.person})"
+
+
+class Signature(models.Model):
+    """One signature on a letter, chained per organisation (append-only)."""
+
+    class Role(models.TextChoices):
+        ISSUER = "issuer", _("交责方")
+        SIGNEE = "signee", _("承诺方")
+
+    letter = models.ForeignKey(
+        ResponsibilityLetter,
+        verbose_name=_("责任书"),
+        on_delete=models.PROTECT,
+        related_name="signatures",
+    )
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    role = models.CharField(_("签署身份"), max_length=8, choices=Role.choices)
+    signer_tenure = models.ForeignKey(
+        Tenure, verbose_name=_("签署人"), on_delete=models.PROTECT, related_name="+"
+    )
+    signer_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(_("签署时间"))
+    ip = models.GenericIPAddressField(_("签署IP"), null=True, blank=True)
+    content_sha256 = models.CharField(max_length=64)
+    prev_sha256 = models.CharField(max_length=64, blank=True)
+    chain_sha256 = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("签字背书")
+        verbose_name_plural = _("签字背书")
+        ordering = ["org_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "role"], name="signature_once_per_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.signed_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("签字记录不可修改。"))
+        super().save(*args, **kwargs)
+
+
+class DutyLog(models.Model):
+    """履责纪实: what a secretary or member actually did, linked to the items it satisfies."""
+
+    class TalkType(models.TextChoices):
+        DAILY = "daily", _("日常谈心谈话")
+        PRE_APPOINTMENT = "pre_appointment", _("任前廉政谈话")
+        SUPERVISORY = "supervisory", _("监督谈话")
+        REMINDER = "reminder", _("提醒谈话")
+        SUMMONS = "summons", _("约谈")
+        ADMONITION = "admonition", _("诫勉谈话")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        RETURNED = "returned", _("已退回")
+        RESUBMITTED = "resubmitted", _("已重新提交")
+        ACCEPTED = "accepted", _("已审核(锁定)")
+
+    EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+    REVIEWABLE = frozenset({Status.SUBMITTED, Status.RESUBMITTED})
+    # Logs that count towards item progress (a returned log does not until resubmitted).
+    COUNTED = frozenset({Status.SUBMITTED, Status.RESUBMITTED, Status.ACCEPTED})
+
+    org = models.ForeignKey(
+        Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="duty_logs"
+    )
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    tenure = models.ForeignKey(
+        Tenure, verbose_name=_("履责人"), on_delete=models.PROTECT, related_name="duty_logs"
+    )
+    action_type = models.CharField(_("履责方式"), max_length=32, choices=ActionType.choices)
+    occurred_on = models.DateField(_("履责日期"))
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    participants = models.CharField(_("参加人员"), max_length=500, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    summary = models.TextField(_("主要内容"))
+    outcome = models.TextField(_("成效"), blank=True)
+    talk_type = models.CharField(_("谈话类型"), max_length=20, choices=TalkType.choices, blank=True)
+    talk_target = models.CharField(_("谈话对象"), max_length=100, blank=True)
+    items = models.ManyToManyField(
+        ResponsibilityItem, verbose_name=_("对应责任条目"), blank=True, related_name="duty_logs"
+    )
+    entered_at = models.DateTimeField(_("录入时间"), default=timezone.now, editable=False)
+    is_late_entry = models.BooleanField(_("补录"), default=False, editable=False)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    reviewer = models.ForeignKey(
+        Tenure,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_comment = models.TextField(_("审核意见"), blank=True)
+
+    history = HistoricalRecords(m2m_fields=[items])
+
+    class Meta:
+        verbose_name = _("履责纪实")
+        verbose_name_plural = _("履责纪实")
+        ordering = ["-occurred_on", "-pk"]
+        indexes = [
+            models.Index(fields=["org_path", "occurred_on"], name="dutylog_path_day"),
+            models.Index(fields=["tenure", "occurred_on"], name="dutylog_tenure_day"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.ACCEPTED
+
+    @property
+    def is_meeting_only(self) -> bool:
+        return self.action_type in MEETING_ONLY_ACTIONS
+
+
+class DutyLogAmendment(models.Model):
+    """An append-only correction to an accepted (locked) duty log."""
+
+    log = models.ForeignKey(
+        DutyLog, verbose_name=_("履责纪实"), on_delete=models.PROTECT, related_name="amendments"
+    )
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("补正人"), on_delete=models.PROTECT
+    )
+    text = models.TextField(_("补正说明"))
+    created_at = models.DateTimeField(_("补正时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("履责纪实补正")
+        verbose_name_plural = _("履责纪实补正")
+        ordering = ["log_id", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("补正记录只能追加,不能修改。"))
+        super().save(*args, **kwargs)
+
+
+class Attachment(models.Model):
+    """Evidence file of a duty log, stored outside the web root under a random name."""
+
+    log = models.ForeignKey(
+        DutyLog, verbose_name=_("履责纪实"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    stored_name = models.CharField(max_length=64, unique=True, editable=False)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小(字节)"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    is_removed = models.BooleanField(_("已移除"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["log_id", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DutyReport(models.Model):
+    """Annual duty report (报告工作 / 述责述廉) of a committee (tenure empty) or a person."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已报送")
+        ACKNOWLEDGED = "acknowledged", _("上级已阅")
+
+    org = models.ForeignKey(
+        Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="duty_reports"
+    )
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    tenure = models.ForeignKey(
+        Tenure,
+        verbose_name=_("述责人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duty_reports",
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    content = models.TextField(_("报告正文"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        Tenure,
+        verbose_name=_("审阅人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("审阅时间"), null=True, blank=True)
+    comment = models.TextField(_("上级意见"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("履责报告")
+        verbose_name_plural = _("履责报告")
+        ordering = ["org_path", "-year", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -117,22 +117,58 @@ PathsOf = Callable[[Model], Iterable[str]]
 
 
 @dataclass(frozen=True)
-class ScopedPerm:
+class RegisteredPerm:
+    """One permission in both forms: an object check and a queryset filter."""
+
     name: str
-    capability: Capability
-    paths_of: PathsOf
-    q_for_paths: QBuilder
+    check: Callable[[object, Model], bool]  # (user, obj) -> may the user?
+    queryset_q: Callable[[object], Q]  # user -> rows the user may
+    model_level: Callable[[object], bool]  # user -> could the user ever?
+    model: str | None = None  # "app_label.ModelName" when not implied by the codename
+
+    def model_class(self):
+        from django.apps import apps
+
+        if self.model:
+            return apps.get_model(self.model)
+        app_label, codename = self.name.split(".")
+        return apps.get_model(app_label, codename.split("_", 1)[1])
 
 
-_REGISTRY: dict[str, ScopedPerm] = {}
+_REGISTRY: dict[str, RegisteredPerm] = {}
+
+
+def register_permission(
+    name: str,
+    *,
+    check: Callable[[object, Model], bool],
+    q: Callable[[object], Q],
+    model_level: Callable[[object], bool],
+    model: str | None = None,
+) -> RegisteredPerm:
+    """Define a permission once, predicate and queryset filter side by side.
+
+    For visibility that is not a plain path prefix (covert visits, upward channel, a
+    target's own decision). `check` and `q` must describe the same rows; the test suite
+    checks that on every fixture row.
+    """
+    perm = RegisteredPerm(name, check, q, model_level, model)
+    _REGISTRY[name] = perm
+
+    @rules.predicate(name=f"registered:{name}")
+    def predicate(user, obj=None) -> bool:
+        if is_unrestricted(user):
+            return True
+        if obj is None:
+            return perm.model_level(user)
+        return perm.check(user, obj)
+
+    rules.set_perm(name, predicate)
+    return perm
 
 
 def _default_paths_of(obj) -> list[str]:
     return [obj.org_path]
-
-
-def _default_q(field: str) -> QBuilder:
-    return lambda user, paths: paths_q(paths, field)
 
 
 def register_scoped_perm(
@@ -142,28 +178,24 @@ def register_scoped_perm(
     field: str = "org_path",
     paths_of: PathsOf | None = None,
     q_for_paths: QBuilder | None = None,
-) -> ScopedPerm:
-    """Define a permission once: its rules predicate and its queryset filter together."""
-    perm = ScopedPerm(
-        name=name,
-        capability=capability,
-        paths_of=paths_of or _default_paths_of,
-        q_for_paths=q_for_paths or _default_q(field),
+    model: str | None = None,
+) -> RegisteredPerm:
+    """The common case: the object's path(s) lie in the user's subtrees for `capability`."""
+    paths_of = paths_of or _default_paths_of
+
+    def q_builder(user, paths):
+        return q_for_paths(user, paths) if q_for_paths else paths_q(paths, field)
+
+    return register_permission(
+        name,
+        check=lambda user, obj: any(path_in_scope(user, capability, p) for p in paths_of(obj)),
+        q=lambda user: q_builder(user, scope_paths(user, capability)),
+        model_level=lambda user: bool(scope_paths(user, capability)),
+        model=model,
     )
-    _REGISTRY[name] = perm
-
-    @rules.predicate(name=f"in_scope:{name}")
-    def in_scope(user, obj=None) -> bool:
-        if obj is None:
-            # Model-level question ("may this user ever …?"): yes if any grant exists.
-            return bool(scope_paths(user, capability))
-        return any(path_in_scope(user, capability, p) for p in perm.paths_of(obj))
-
-    rules.set_perm(name, in_scope)
-    return perm
 
 
-def registered_perms() -> dict[str, ScopedPerm]:
+def registered_perms() -> dict[str, RegisteredPerm]:
     return dict(_REGISTRY)
 
 
@@ -172,7 +204,7 @@ def scope_q(user, perm_name: str) -> Q:
     perm = _REGISTRY[perm_name]
     if is_unrestricted(user):
         return Q()
-    return perm.q_for_paths(user, scope_paths(user, perm.capability))
+    return perm.queryset_q(user)
 
 
 def scoped(queryset: QuerySet, user, perm_name: str) -> QuerySet:

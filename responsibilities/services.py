@@ -9,6 +9,7 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models import Max
 
+from liangge_zeren.concurrency import check_version
 from responsibilities.models import (
     PATH_SEGMENT_WIDTH,
     PATH_SEPARATOR,
@@ -56,17 +57,22 @@ def create_organization(
 
 
 @transaction.atomic
-def update_organization(org: Organization, **fields) -> Organization:
-    """Change plain fields; a new parent moves the whole subtree."""
+def update_organization(org: Organization, *, version: int | None = None, **fields) -> Organization:
+    """Change plain fields; a new parent moves the whole subtree.
+
+    `version` is the version the editor loaded: if someone saved since, EditConflict is raised
+    (liangge_zeren/concurrency.py) and nothing changes.
+    """
     new_parent = fields.pop("parent", org.parent)
     # Compare with the stored row: a bound ModelForm has already copied its data onto `org`.
-    stored = Organization.objects.get(pk=org.pk)
+    stored = check_version(Organization, org.pk, version, [f for f in fields if f != "parent"])
     changed = False
     for name, value in fields.items():
         setattr(org, name, value)
         if getattr(stored, name) != value:
             changed = True
     if changed:
+        org.version = stored.version + 1
         org.full_clean()
         org.save()
     if (new_parent.pk if new_parent else None) != org.parent_id:
@@ -233,6 +239,9 @@ def appoint(
     tenure.save()
     if portfolios:
         tenure.portfolios.set(portfolios)
+    from responsibilities.letters import on_tenure_started  # issue 3: successor's letter
+
+    on_tenure_started(tenure)
     return tenure
 
 
@@ -245,9 +254,79 @@ def end_tenure(tenure: Tenure, end_date: datetime.date, reason: str = "") -> Ten
     tenure.end_reason = reason
     tenure.full_clean()
     tenure.save(update_fields=["end_date", "end_reason"])
+    from responsibilities.letters import on_tenure_ended  # issue 3: supersede letters
+
+    on_tenure_ended(tenure)
     return tenure
 
 
 def holders_on(org: Organization, role: str, day: datetime.date):
     """Who held `role` in `org` on `day` — one query."""
     return Tenure.objects.held_on(day).filter(org=org, role=role).select_related("person")
+
+
+# --- Plain-field updates (used by the importer; each saves only when a value really changes,
+# so re-applying the same data writes no row and no history record).
+
+
+def _assign_changes(obj: models.Model, fields: dict) -> bool:
+    """Copy `fields` onto `obj`; True if any differs from the stored row."""
+    stored = type(obj)._default_manager.get(pk=obj.pk)
+    changed = False
+    for name, value in fields.items():
+        setattr(obj, name, value)
+        if getattr(stored, name) != value:
+            changed = True
+    return changed
+
+
+@transaction.atomic
+def create_person(*, code: str, name: str, gender: str = "", party_member: bool = True) -> Person:
+    person = Person(code=code, name=name, gender=gender, party_member=party_member)
+    person.full_clean()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def update_person(person: Person, **fields) -> Person:
+    if _assign_changes(person, fields):
+        person.full_clean()
+        person.save()
+    return person
+
+
+@transaction.atomic
+def update_body(
+    body: Body, *, stationed_in: Iterable[Organization] | None = None, **fields
+) -> Body:
+    """Change a body's plain fields and, if given, the units it is stationed in."""
+    was_discipline = Body.objects.get(pk=body.pk).is_discipline
+    changed = _assign_changes(body, fields)
+    if changed:
+        body.full_clean()
+        body.save()
+    restationed = False
+    if stationed_in is not None:
+        wanted = {org.pk for org in stationed_in}
+        if wanted != set(body.stationed_in.values_list("pk", flat=True)):
+            body.stationed_in.set(wanted)
+            restationed = True
+    if (changed or restationed) and (body.is_discipline or was_discipline):
+        refresh_supervising_bodies()
+    return body
+
+
+@transaction.atomic
+def update_tenure(
+    tenure: Tenure, *, portfolios: Iterable[Portfolio] | None = None, **fields
+) -> Tenure:
+    """Correct a tenure's title, dates or portfolios (closing one is `end_tenure`)."""
+    if _assign_changes(tenure, fields):
+        tenure.full_clean()
+        tenure.save()
+    if portfolios is not None:
+        wanted = {p.pk for p in portfolios}
+        if wanted != set(tenure.portfolios.values_list("pk", flat=True)):
+            tenure.portfolios.set(wanted)
+    return tenure

@@ -10,11 +10,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liangge_zeren.concurrency import EditConflict
 from responsibilities import services
 from responsibilities.access import get_org_for_user, get_person_for_user, get_tenure_for_user
 from responsibilities.context_processors import SESSION_KEY, current_posts
 from responsibilities.forms import EndTenureForm, OrganizationForm
 from responsibilities.history import history_rows
+from responsibilities.log_views import duty_home_context
 from responsibilities.models import Organization, Person, Tenure
 from responsibilities.scoping import Capability, scope_paths, scope_q
 
@@ -28,7 +30,9 @@ def home(request):
     if request.user.is_superuser and not posts:
         roots = Organization.objects.filter(parent__isnull=True)
     roots = roots.annotate(child_count=Count("children")).select_related("supervising_body")
-    return render(request, "responsibilities/home.html", {"posts": posts, "roots": roots})
+    context = {"posts": posts, "roots": roots}
+    context.update(duty_home_context(request, current))  # issue 3: item progress, warnings
+    return render(request, "responsibilities/home.html", context)
 
 
 @login_required
@@ -88,7 +92,16 @@ def org_edit(request, pk):
     org = get_org_for_user(request, pk, write=True)
     form = OrganizationForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
-        services.update_organization(org, **form.cleaned_data)
+        try:
+            services.update_organization(org, **form.cleaned_data)
+        except EditConflict as conflict:
+            form.show_conflict(conflict)  # keeps the input, lists the other person's changes
+            return render(
+                request,
+                "responsibilities/org_edit.html",
+                {"org": org, "form": form, "crumbs": _org_breadcrumbs(org)},
+                status=409,
+            )
         messages.success(request, _("组织信息已保存。"))
         return redirect("org_detail", pk=org.pk)
     return render(

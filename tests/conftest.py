@@ -35,3 +35,47 @@ def client_for(client):
         return client
 
     return login
+
+
+# --- Browser tests (see tests/browser.py) -------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """new_page(**context_options) → a page in a fresh zh-CN context, closed after the test."""
+    from tests.browser import TIMEOUT_MS
+
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(locale="zh-CN", **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def live_cast(transactional_db):
+    """The fixed cast, committed so the live server's thread can see it."""
+    from responsibilities.cast import build_cast
+
+    return build_cast()

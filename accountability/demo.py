@@ -1,0 +1,403 @@
+"""Demo accountability data for `seed_demo` (after responsibilities' and inspections' steps).
+
+Adds, in 东溪县 (county 1, JH-C01-K01) and its townships:
+- the headline case: the finding "县委落实意识形态工作责任制检查不到位" traced back to an
+  event on 2024-01-20, *before* the change of secretary (2024-03-01), so the predecessor —
+  now city 1's organisation minister — is the target; a written admonition and a
+  reassignment (formalities open), a pending appeal, and the predecessor's duty logs of 2023
+  on the chain page;
+- four disciplinary cases with 一案双查 in several states: both probes concluded (one led
+  to an accountability case on the township with an organisation target, 通报, Party and
+  state sanctions and a decided appeal), both probes open (archiving blocked), below the
+  triggers (archived normally), and archived on a recorded waiver;
+- a township committee reorganised with its secretary removed (every measure kind occurs);
+- a case decided in 2023 whose influence period has expired (marked by the daily job);
+- a case not pursued (recorded dissent).
+
+Idempotent: cases are looked up by title, disciplinary cases by case number; whatever
+exists is left alone, so a second run creates nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from accountability import services
+from accountability.defaults import ensure_defaults
+from accountability.models import (
+    AccountabilityCase,
+    AccountabilityGround,
+    DisciplinaryCase,
+    DualInvestigation,
+)
+from responsibilities import duties
+from responsibilities.demo import DemoContext, demo_step
+from responsibilities.models import ActionType, DutyLog
+
+S = AccountabilityCase.Status
+SRC = AccountabilityCase.Source
+D = datetime.date
+COUNTY1 = "JH-C01-K01"
+HEADLINE_FINDING = "县委落实意识形态工作责任制检查不到位"
+HEADLINE_EVENT = D(2024, 1, 20)
+
+
+class _Seeder:
+    def __init__(self, ctx: DemoContext):
+        self.ctx = ctx
+        self.tree = ctx.tree
+        self.jw = ctx.tree.users.get("county1_jw")
+        self.city_jw = ctx.tree.users.get("city1_jw")
+        self.today = timezone.localdate()
+
+    def tenure(self, key: str):
+        return self.tree.tenures.get(key)
+
+    def grounds(self, *numbers: int):
+        return list(AccountabilityGround.objects.filter(number__in=numbers))
+
+    def team(self):
+        keys = ("JH-C01-DC:secretary", "JH-C01-K01-DC:officer1")
+        return [self.tenure(k).person for k in keys if self.tenure(k) is not None]
+
+    def open(self, title: str, **kw) -> AccountabilityCase | None:
+        if AccountabilityCase.objects.filter(title=title).exists():
+            return None
+        self.ctx.created["accountability cases"] += 1
+        data = {
+            "user": self.jw,
+            "title": title,
+            "handling_body": self.tree.body("JH-C01-K01-DC"),
+            "deciding_body": self.tree.body("JH-C01-PC"),
+        }
+        data.update(kw)
+        return services.open_case(**data)
+
+    def walk(self, case, to: str, *, day: datetime.date | None = None, targets=()):
+        """Through the procedure up to `to`, dated `day` (approval, hearing, decision)."""
+        day = day or self.today
+        order = [S.PRELIMINARY_REVIEW, S.START_APPROVED, S.INVESTIGATING, S.HEARING]
+        order += [S.REPORT_DISCUSSED, S.DECIDED]
+        for step in order[: order.index(to) + 1]:
+            if step == S.PRELIMINARY_REVIEW:
+                services.start_preliminary_review(case, self.jw)
+            elif step == S.START_APPROVED:
+                approver = services.principal_leaders(case.deciding_body, day).first()
+                services.approve_start(case, self.jw, approver=approver, approved_on=day)
+            elif step == S.INVESTIGATING:
+                services.start_investigation(case, self.jw, team=self.team())
+                for key, kind in targets:
+                    if key.startswith("org:"):
+                        services.add_org_target(
+                            case, self.jw, org=self.tree.org(key[4:]), responsibility_kind=kind
+                        )
+                    else:
+                        services.add_person_target(
+                            case, self.jw, tenure=self.tenure(key), responsibility_kind=kind
+                        )
+            elif step == S.HEARING:
+                services.record_hearing(
+                    case, self.jw, record="本人对问题事实无异议,就履职情况作了说明。", heard_on=day
+                )
+            elif step == S.REPORT_DISCUSSED:
+                services.discuss_report(
+                    case,
+                    self.jw,
+                    report="事实清楚、证据确凿、依据充分、责任分明、程序合规。(演示数据)",
+                    discussion_record="决定机关会议集体讨论,同意调查报告意见。",
+                    discussed_on=day,
+                )
+            elif step == S.DECIDED:
+                services.decide_case(
+                    case, self.jw, decision_no=f"演示问决〔{day.year}〕{case.pk}号", decided_on=day
+                )
+        return case
+
+    def measure(self, case, target, kind, subtype="", day=None):
+        return services.add_measure(
+            case,
+            self.jw,
+            target=target,
+            kind=kind,
+            subtype=subtype,
+            effective_date=day or case.decided_on,
+            decision_no=case.decision_no,
+            deciding_body=case.deciding_body,
+        )
+
+    def dcase(self, case_no: str, subject: str, **kw) -> DisciplinaryCase | None:
+        if DisciplinaryCase.objects.filter(case_no=case_no).exists():
+            return None
+        tenure = self.tenure(subject)
+        if tenure is None:
+            return None
+        self.ctx.created["disciplinary cases"] += 1
+        data = {
+            "user": self.jw,
+            "case_no": case_no,
+            "org": tenure.org,
+            "handling_body": self.tree.body("JH-C01-K01-DC"),
+            "subject_person": tenure.person,
+            "subject_tenure": tenure,
+            "violation_type": DisciplinaryCase.ViolationType.INTEGRITY,
+            "summary": "利用职务便利为他人谋取利益,收受财物。(演示数据)",
+            "registered_on": self.today - datetime.timedelta(days=120),
+        }
+        data.update(kw)
+        return services.register_disciplinary_case(**data)
+
+
+def _headline(s: _Seeder) -> None:
+    """The predecessor case, with his 2023 duty logs for the chain page."""
+    former = s.tenure("JH-C01-K01-PC:secretary:former")
+    if former is None:
+        return
+    if not DutyLog.objects.filter(tenure=former, occurred_on__year=2023).exists():
+        for day, action, title in (
+            (D(2023, 4, 12), ActionType.COMMITTEE_MEETING, "县委常委会专题研究党风廉政建设工作"),
+            (D(2023, 9, 6), ActionType.DOCUMENT_RELAY, "传达学习上级全面从严治党工作会议精神"),
+        ):
+            duties.create_log(
+                tenure=former,
+                action_type=action,
+                occurred_on=day,
+                title=title,
+                summary="会议传达学习并部署相关工作。(演示数据)",
+                submit=True,
+            )
+            s.ctx.created["duty logs (2023)"] += 1
+    from inspections.models import Finding
+
+    finding = Finding.objects.filter(org=s.tree.org(COUNTY1), title=HEADLINE_FINDING).first()
+    title = "东溪县委落实意识形态工作责任制不力问责案"
+    if AccountabilityCase.objects.filter(title=title).exists():
+        return
+    s.ctx.created["accountability cases"] += 1
+    if finding is not None:
+        case = services.open_case_from_finding(
+            finding,
+            s.jw,
+            event_date=HEADLINE_EVENT,
+            title=title,
+            deciding_body=s.tree.body("JH-C01-PC"),
+            handling_body=s.tree.body("JH-C01-K01-DC"),
+            grounds=s.grounds(3, 8),
+        )
+    else:
+        case = services.open_case(
+            user=s.jw,
+            title=title,
+            org=s.tree.org(COUNTY1),
+            event_date=HEADLINE_EVENT,
+            source=SRC.INSPECTION_FINDING,
+            handling_body=s.tree.body("JH-C01-K01-DC"),
+            deciding_body=s.tree.body("JH-C01-PC"),
+            area="ideological",
+            grounds=s.grounds(3, 8),
+        )
+    s.walk(
+        case,
+        S.DECIDED,
+        targets=[("JH-C01-K01-PC:secretary:former", "primary_leadership")],
+    )
+    target = case.targets.get()
+    s.measure(case, target, "admonition", "written")
+    s.measure(case, target, "organizational_handling", "reassignment")
+    services.start_execution(case, s.jw)
+    services.file_appeal(
+        case,
+        s.jw,
+        target=target,
+        grounds="本人已于2024年2月调离,问题主要发生在交接期间,请求重新认定责任。(演示数据)",
+        received_on=s.today - datetime.timedelta(days=5),
+    )
+
+
+def _dual(s: _Seeder) -> None:
+    today = s.today
+    concluded = s.dcase(
+        "东纪审〔2026〕3号",
+        "JH-C01-K01-T01-PC:deputy1",
+        amount_involved=260000,
+    )
+    if concluded is not None:
+        services.decide_disciplinary_case(
+            concluded,
+            s.jw,
+            decided_on=today - datetime.timedelta(days=60),
+            four_form=3,
+            party_sanction="expulsion",
+            public_office_sanction="expulsion",
+        )
+        principal = concluded.probes.get(kind=DualInvestigation.Kind.PRINCIPAL)
+        case = services.open_case_for_probe(
+            principal, s.jw, deciding_body=s.tree.body("JH-C01-K01-PC")
+        )
+        case.grounds.set(s.grounds(7, 8))
+        s.walk(
+            case,
+            S.DECIDED,
+            targets=[
+                ("org:JH-C01-K01-T01", "overall_leadership"),
+                ("JH-C01-K01-T01-PC:secretary", "primary_leadership"),
+            ],
+        )
+        org_target, person = case.targets.order_by("target_type", "pk")
+        s.measure(case, org_target, "org_self_criticism")
+        s.measure(case, person, "circulated_criticism")
+        s.measure(case, person, "party_sanction", "warning")
+        sanction = s.measure(case, person, "public_office_sanction", "demerit")
+        services.start_execution(case, s.jw)
+        appeal = services.file_appeal(
+            case,
+            s.jw,
+            target=person,
+            measure=sanction,
+            grounds="认为处分过重。(演示数据)",
+            received_on=today - datetime.timedelta(days=3),
+        )
+        services.decide_appeal(
+            appeal, s.city_jw, outcome="upheld", reasoning="事实清楚,处理适当,维持原决定。"
+        )
+        supervisory = concluded.probes.get(kind=DualInvestigation.Kind.SUPERVISORY)
+        services.conclude_probe(
+            supervisory,
+            s.jw,
+            conclusion=DualInvestigation.Conclusion.NOT_RESPONSIBLE,
+            reasoning="镇纪委此前已对相关问题开展提醒谈话并及时报告线索,已履行监督责任。",
+        )
+        services.archive_disciplinary_case(concluded, s.jw)
+
+    pending = s.dcase("东纪审〔2026〕5号", "JH-C01-K01-T02-PC:secretary", amount_involved=180000)
+    if pending is not None:
+        services.decide_disciplinary_case(
+            pending,
+            s.jw,
+            decided_on=today - datetime.timedelta(days=20),
+            four_form=3,
+            party_sanction="removal_from_party_posts",
+        )
+
+    minor = s.dcase(
+        "东纪审〔2026〕7号",
+        "JH-C01-K01-T03-PC:secretary",
+        violation_type=DisciplinaryCase.ViolationType.WORK,
+        summary="违规发放津补贴。(演示数据)",
+    )
+    if minor is not None:
+        services.decide_disciplinary_case(
+            minor,
+            s.jw,
+            decided_on=today - datetime.timedelta(days=40),
+            four_form=2,
+            party_sanction="warning",
+        )
+        services.archive_disciplinary_case(minor, s.jw)
+
+    waived = s.dcase(
+        "东纪审〔2026〕9号",
+        "JH-C01-K01-T02-PC:deputy1",
+        amount_involved=120000,
+        summary="在工程项目中收受好处费。(演示数据)",
+    )
+    if waived is not None:
+        services.decide_disciplinary_case(
+            waived,
+            s.jw,
+            decided_on=today - datetime.timedelta(days=30),
+            four_form=2,
+            party_sanction="serious_warning",
+        )
+        services.archive_disciplinary_case(
+            waived,
+            s.city_jw,
+            waiver_reason="该镇党委和镇纪委责任已在东纪审〔2026〕5号一案双查中一并核查。",
+            may_waive=True,
+        )
+
+
+def _reorganisation(s: _Seeder) -> None:
+    township = s.tree.org("JH-C01-K01-T02")
+    case = s.open(
+        f"{township.name}党委领导班子软弱涣散问责案",
+        org=township,
+        event_date=s.today - datetime.timedelta(days=200),
+        source=SRC.UPPER_REFERRAL,
+        deciding_body=s.tree.body("JH-C01-K01-PC"),
+        area="organisational",
+        grounds=s.grounds(4),
+        facts="镇党委班子长期软弱涣散,民主集中制不落实,问题整改不力。(演示数据)",
+    )
+    if case is None or s.tenure("JH-C01-K01-T02-PC:secretary") is None:
+        return
+    s.walk(
+        case,
+        S.DECIDED,
+        targets=[
+            ("org:JH-C01-K01-T02", "overall_leadership"),
+            ("JH-C01-K01-T02-PC:secretary", "primary_leadership"),
+        ],
+    )
+    org_target, person = case.targets.order_by("target_type", "pk")
+    s.measure(case, org_target, "reorganization")
+    s.measure(case, person, "organizational_handling", "removal")
+    services.start_execution(case, s.jw)
+
+
+def _expired(s: _Seeder) -> None:
+    day = D(2023, 3, 15)
+    case = s.open(
+        "2023年乡镇干部违规吃喝问责案",
+        org=s.tree.org("JH-C01-K01-T03"),
+        event_date=D(2022, 12, 20),
+        source=SRC.PETITION,
+        deciding_body=s.tree.body("JH-C01-K01-PC"),
+        area="conduct",
+        grounds=s.grounds(5),
+        facts="镇领导干部违规公款吃喝,镇党委主体责任落实不力。(演示数据)",
+        lead_received_on=D(2023, 1, 5),
+    )
+    if case is None or s.tenure("JH-C01-K01-T03-PC:secretary") is None:
+        return
+    s.walk(
+        case, S.DECIDED, day=day, targets=[("JH-C01-K01-T03-PC:secretary", "primary_leadership")]
+    )
+    s.measure(case, case.targets.get(), "party_sanction", "warning", day=day)
+    services.start_execution(case, s.jw)
+    services.archive_case(case, s.jw)
+    s.ctx.created["influence periods marked expired"] += services.mark_expired_influence_periods()
+
+
+def _not_pursued(s: _Seeder) -> None:
+    case = s.open(
+        "东溪县某项改革试点失误核查",
+        org=s.tree.org(COUNTY1),
+        event_date=s.today - datetime.timedelta(days=90),
+        source=SRC.ASSESSMENT_FAILURE,
+        area="other",
+    )
+    if case is None:
+        return
+    services.start_preliminary_review(case, s.jw)
+    services.not_pursue(
+        case,
+        s.jw,
+        reason="three_distinctions",
+        note="属于改革探索中因缺乏经验出现的失误,未谋取私利,已及时纠正。",
+    )
+
+
+@demo_step
+def step_accountability(ctx: DemoContext) -> None:
+    """Accountability cases, 一案双查 probes, measures, appeals, an expired influence period."""
+    ensure_defaults()
+    s = _Seeder(ctx)
+    if s.jw is None or COUNTY1 not in ctx.tree.orgs:
+        return
+    _headline(s)
+    _dual(s)
+    _reorganisation(s)
+    _expired(s)
+    _not_pursued(s)

@@ -1,0 +1,142 @@
+"""Demo data of the assessments app, plus today's reminders (this is the last app's step).
+
+* evaluation inputs for last quarter: an imported democratic-evaluation tally and a
+  questionnaire score per county and city (stable pseudo-random numbers per unit code), one
+  reviewer adjustment with a reason, and an open online evaluation round for county 1;
+* last quarter computed and published by the superior (the demo administrator), so the
+  snapshot list shows a published quarter with traffic lights;
+* every reminder job run for today, so the demo accounts find reminders in their inboxes.
+
+Idempotent: inputs are created only when missing, published snapshots never change, and the
+reminder keys make a second run on the same day send nothing.
+"""
+
+import random
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from assessments import services
+from assessments.models import (
+    AssessmentSnapshot,
+    EvaluationInput,
+    EvaluationRound,
+    ManualAdjustment,
+)
+from notifications.demo import seed_reminders
+from responsibilities.demo import DemoContext, demo_step
+from responsibilities.models import Organization
+
+
+def _inputs(ctx: DemoContext, year: int, quarter: int, reviewer) -> None:
+    K = EvaluationInput.Kind
+    units = Organization.objects.filter(
+        code__startswith="JH", kind__in=[Organization.Kind.CITY, Organization.Kind.COUNTY]
+    ).order_by("path")
+    have = set(
+        EvaluationInput.objects.filter(year=year, quarter=quarter, org__in=units).values_list(
+            "org_id", "kind"
+        )
+    )
+    for org in units:
+        rng = random.Random(f"{org.code}:{year}Q{quarter}")
+        if (org.pk, K.DEMOCRATIC_TALLY) not in have:
+            voters = rng.randint(25, 45)
+            excellent = int(voters * rng.uniform(0.45, 0.95))
+            weak = rng.randint(0, max(0, (voters - excellent) // 3))
+            services.record_input(
+                org=org,
+                year=year,
+                quarter=quarter,
+                kind=K.DEMOCRATIC_TALLY,
+                user=reviewer,
+                values={
+                    "excellent": excellent,
+                    "competent": voters - excellent - weak,
+                    "basic": weak,
+                    "incompetent": 0,
+                },
+                note="现场测评汇总导入",
+            )
+            ctx.created["evaluation inputs"] += 1
+        if (org.pk, K.QUESTIONNAIRE) not in have:
+            services.record_input(
+                org=org,
+                year=year,
+                quarter=quarter,
+                kind=K.QUESTIONNAIRE,
+                user=reviewer,
+                values={"score": round(rng.uniform(62, 97), 1)},
+                note="群众满意度问卷",
+            )
+            ctx.created["evaluation inputs"] += 1
+    county2 = ctx.tree.orgs.get("JH-C01-K02")
+    if (
+        county2
+        and not ManualAdjustment.objects.filter(org=county2, year=year, quarter=quarter).exists()
+        and not AssessmentSnapshot.objects.filter(
+            org=county2, year=year, quarter=quarter, status="published"
+        ).exists()
+    ):
+        services.adjust(
+            org=county2,
+            year=year,
+            quarter=quarter,
+            points=-3,
+            indicator_code="Z1",
+            user=reviewer,
+            reason="一起问责案件超期未办结(演示)",
+        )
+        ctx.created["manual adjustments"] += 1
+
+
+@demo_step
+def step_assessments(ctx: DemoContext) -> None:
+    """Last quarter's evaluation inputs, snapshots (published) and an open evaluation round."""
+    year, quarter = services.previous_quarter(timezone.localdate())
+    admin = get_user_model().objects.filter(username="admin", is_superuser=True).first()
+    reviewer = ctx.tree.users.get("city1_secretary") or admin
+    if reviewer is None or admin is None:
+        ctx.log("  跳过考核演示数据: 缺少演示账号。")
+        return
+    _inputs(ctx, year, quarter, reviewer)
+    result = services.compute_quarter(
+        year, quarter, services.assessed_orgs().filter(path__startswith=ctx.tree.province.path)
+    )
+    published = 0
+    drafts = AssessmentSnapshot.objects.filter(
+        year=year, quarter=quarter, status="draft", org_path__startswith=ctx.tree.province.path
+    ).select_related("org__parent")
+    for snapshot in drafts:
+        services.publish_snapshot(snapshot, admin)
+        published += 1
+    if result.created:
+        ctx.created["assessment snapshots"] += result.created
+    if published:
+        ctx.created["snapshots published"] += published
+    ctx.log(f"  {year}Q{quarter}: {result.as_dict()}, 发布 {published}")
+
+    county1 = ctx.tree.orgs.get("JH-C01-K01")
+    this_year, this_quarter = timezone.localdate().year, (timezone.localdate().month - 1) // 3 + 1
+    if (
+        county1
+        and not EvaluationRound.objects.filter(
+            org=county1, year=this_year, quarter=this_quarter
+        ).exists()
+    ):
+        services.open_round(
+            org=county1,
+            year=this_year,
+            quarter=this_quarter,
+            title=f"{county1.name}领导班子 {this_year} 年第 {this_quarter} 季度民主测评",
+            user=reviewer,
+        )
+        ctx.created["evaluation rounds"] += 1
+
+
+@demo_step
+def step_reminders(ctx: DemoContext) -> None:
+    """Today's reminders and escalations (every reminder job), for the demo inboxes."""
+    province = ctx.tree.orgs.get("JH")
+    if province is not None:
+        seed_reminders(ctx, under=province.path)

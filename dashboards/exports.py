@@ -1,0 +1,265 @@
+"""What the cockpit shows, as tables: the page, the charts' JSON, `.xlsx` and `.docx`.
+
+Every output is built from the same `Table` objects, so the charts, the tables beneath them,
+the spreadsheet and the report cannot disagree.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from assessments.models import TrafficLight
+from dashboards.services import OWN, Cockpit
+
+LIGHT_LABELS = dict(TrafficLight.choices)
+
+
+@dataclass
+class Row:
+    label: str
+    pk: int | None  # drill-down target (a child unit), None for the unit's own row
+    cells: list
+    links: dict[int, str] = field(default_factory=dict)  # cell index -> list behind it
+    light: str = ""
+
+    @property
+    def linked_cells(self) -> list[tuple[object, str]]:
+        """(value, url or "") per cell, for the template."""
+        return [(value, self.links.get(i, "")) for i, value in enumerate(self.cells)]
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[Row]
+    total: list | None = None
+    chart: str = "bar"  # "bar" (stacked by column), "line" (trend), "" (no chart)
+    chart_columns: list[int] | None = None  # which columns the chart plots (default: all)
+    stacked: bool = False  # bars stack only when the columns are disjoint categories
+
+
+def _ledger(org_pk: int, **params) -> str:
+    return reverse("inspections:ledger") + "?" + urlencode({"org": org_pk, **params})
+
+
+def _fmt(value):
+    return "" if value is None else value
+
+
+def page_tables(data: Cockpit) -> list[Table]:
+    scope, scores = data.scope, data.scores
+    keys = data.row_keys()
+    widgets = {w.key: w for w in data.widgets}
+    tables: list[Table] = []
+
+    # Overview: one row per child with the headline figures (and the tile grid's colours).
+    overview_rows = []
+    for key in keys:
+        latest = scores.latest.get(key, {}) if key != OWN else {}
+        lists, logs = widgets["lists"], widgets["methods"]
+        rect, find = widgets["rectification"], widgets["findings"]
+        meas, dual = widgets["measures"], widgets["dual"]
+        cells = [
+            _fmt(latest.get("total")),
+            str(LIGHT_LABELS.get(latest.get("traffic_light"), "")),
+            f"{lists.value(key, 'in_force')}/{lists.value(key, 'lists')}",
+            logs.value(key, "total"),
+            rect.value(key, "open"),
+            rect.value(key, "overdue"),
+            find.value(key, "total"),
+            meas.value(key, "total"),
+            f"{dual.value(key, 'covered')}/{dual.value(key, 'qualifying')}",
+        ]
+        pk = None if key == OWN else key
+        links = {}
+        if pk:
+            links = {5: _ledger(pk, light="red"), 6: _ledger(pk)}
+        overview_rows.append(
+            Row(data.row_label(key), pk, cells, links, latest.get("traffic_light", ""))
+        )
+    tables.append(
+        Table(
+            "overview",
+            _("下级单位总览"),
+            [
+                _("最新季度得分"),
+                _("红黄绿"),
+                _("清单认领/总数"),
+                _("本季履责纪实"),
+                _("未销号整改"),
+                _("逾期整改"),
+                _("本年发现问题"),
+                _("本年问责"),
+                _("一案双查 已查/应查"),
+            ],
+            overview_rows,
+            chart="",
+        )
+    )
+
+    for widget in data.widgets:
+        rows = []
+        for key in keys:
+            pk = None if key == OWN else key
+            cells = [_fmt(widget.value(key, c)) for c, _label in widget.columns]
+            links = {}
+            if pk and widget.key == "rectification":
+                links = {1: _ledger(pk, light="red"), 2: _ledger(pk, light="yellow")}
+            rows.append(Row(data.row_label(key), pk, cells, links))
+        total = []
+        for column, _label in widget.columns:
+            if column == "share":
+                q, c = widget.total("qualifying"), widget.total("covered")
+                total.append(round(100 * c / q, 1) if q else "")
+            else:
+                total.append(widget.total(column))
+        headers = [str(label) for _c, label in widget.columns]
+        plotted = [i for i, (c, _l) in enumerate(widget.columns) if c not in ("total", "share")]
+        stacked = widget.key in ("methods", "findings", "measures")
+        tables.append(
+            Table(widget.key, str(widget.title), headers, rows, total, "bar", plotted, stacked)
+        )
+
+    # Trend of each child's score over the last 8 quarters (snapshots).
+    labels = [str(p) for p in scores.periods]
+    trend_rows = [
+        Row(c.name, c.pk, [_fmt(scores.trend.get(c.pk, {}).get(p)) for p in labels])
+        for c in scope.children
+    ]
+    own = [_fmt(scores.own.get(p, {}).get("subtree_average")) for p in labels]
+    trend_rows.append(Row(_("全辖平均(快照)"), None, [float(v) if v != "" else "" for v in own]))
+    tables.append(Table("trend", _("近8个季度考核得分"), labels, trend_rows, None, "line"))
+    light_rows = [
+        Row(
+            str(LIGHT_LABELS[light]), None, [scores.lights.get(p, {}).get(light, 0) for p in labels]
+        )
+        for light in ("red", "yellow", "green")
+    ]
+    tables.append(Table("lights", _("近8个季度下级单位红黄绿"), labels, light_rows, None, "line"))
+    return tables
+
+
+def chart_data(data: Cockpit, tables: list[Table] | None = None) -> dict:
+    """The charts' JSON, from the same tables as the page (rendered with json_script)."""
+    charts = []
+    for table in tables if tables is not None else page_tables(data):
+        if not table.chart:
+            continue
+        if table.chart == "bar":
+            columns = (
+                table.chart_columns
+                if table.chart_columns is not None
+                else range(len(table.headers))
+            )
+            charts.append(
+                {
+                    "id": f"chart-{table.key}",
+                    "type": "bar",
+                    "stacked": table.stacked,
+                    "title": table.title,
+                    "categories": [r.label for r in table.rows],
+                    "series": [
+                        {"name": table.headers[i], "data": [r.cells[i] or 0 for r in table.rows]}
+                        for i in columns
+                    ],
+                }
+            )
+        else:
+            charts.append(
+                {
+                    "id": f"chart-{table.key}",
+                    "type": "line",
+                    "title": table.title,
+                    "categories": table.headers,
+                    "series": [
+                        {"name": r.label, "data": [None if c == "" else c for c in r.cells]}
+                        for r in table.rows
+                    ],
+                }
+            )
+    return {"charts": charts}
+
+
+def _title(data: Cockpit) -> str:
+    return _("%(org)s 两个责任驾驶舱 %(period)s") % {
+        "org": data.scope.org.name,
+        "period": data.scope.period,
+    }
+
+
+def cockpit_xlsx(data: Cockpit) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in page_tables(data):
+        sheet = book.create_sheet(table.title[:31])
+        sheet.append([_title(data)])
+        sheet.append([_("单位"), *table.headers])
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append([row.label, *row.cells])
+        if table.total is not None:
+            sheet.append([_("合计"), *table.total])
+        sheet.column_dimensions["A"].width = 24
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def quarterly_docx(data: Cockpit) -> bytes:
+    """A quarterly report of the subtree: headline figures and every table of the page."""
+    from docx import Document
+
+    doc = Document()
+    scope = data.scope
+    doc.add_heading(
+        _("%(org)s %(period)s 落实全面从严治党两个责任情况报告")
+        % {"org": scope.org.name, "period": scope.period},
+        level=1,
+    )
+    widgets = {w.key: w for w in data.widgets}
+    rect, logs = widgets["rectification"], widgets["methods"]
+    dual = widgets["dual"]
+    own = data.scores.own.get(str(scope.period.previous()), {})
+    doc.add_paragraph(
+        _(
+            "本报告覆盖%(org)s及其%(n)d个直属下级单位(含其全部下辖单位)。本季度记录履责纪实"
+            "%(logs)d条;目前未销号整改任务%(open)d项,其中逾期%(overdue)d项;本年度应一案双查"
+            "案件%(q)d件,已双查%(c)d件。上季度全辖平均得分:%(avg)s。"
+        )
+        % {
+            "org": scope.org.name,
+            "n": len(scope.children),
+            "logs": logs.total("total"),
+            "open": rect.total("open"),
+            "overdue": rect.total("overdue"),
+            "q": dual.total("qualifying"),
+            "c": dual.total("covered"),
+            "avg": own.get("subtree_average") if own.get("subtree_average") is not None else "—",
+        }
+    )
+    for table in page_tables(data):
+        doc.add_heading(table.title, level=2)
+        grid = doc.add_table(rows=1, cols=len(table.headers) + 1)
+        grid.style = "Table Grid"
+        for cell, text in zip(grid.rows[0].cells, [_("单位"), *table.headers], strict=True):
+            cell.text = str(text)
+        for row in [*table.rows] + (
+            [Row(_("合计"), None, table.total)] if table.total is not None else []
+        ):
+            cells = grid.add_row().cells
+            for cell, value in zip(cells, [row.label, *row.cells], strict=True):
+                cell.text = str(value)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

@@ -1,0 +1,445 @@
+"""`manage.py bench`: the cockpit at province scale on PostgreSQL, side by side with the
+hand-written SQL lower bound, the quarterly roll-up and the reminder job.
+
+Seeds `seed_demo --scale <label>` when the scale tree is absent, then prints a table and, as
+its last line, one JSON object (see issue 7). Needs DATABASE_URL pointing at PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import statistics
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.core.signals import request_started
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from dashboards.scale import bench_usernames
+from dashboards.services import Period
+from responsibilities.models import DutyLog, Organization
+
+BIG_TABLES = (
+    "responsibilities_dutylog",
+    "inspections_finding",
+    "inspections_rectificationtask",
+    "accountability_accountabilitycase",
+    "accountability_accountabilitymeasure",
+    "accountability_disciplinarycase",
+    "accountability_dualinvestigation",
+    "assessments_assessmentsnapshot",
+    "responsibilities_organization",
+)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+# The cockpit's aggregates written by hand for a viewer whose grants are VIEW + MANAGE over
+# the selected unit (a committee secretary, no discipline jurisdiction): the same rows and the
+# same secrecy rules, with the scope folded into the subtree predicate. %(p)s = subtree path,
+# %(n)s = length of a child's path.
+RAW_SQL = {
+    "units_snapshots_lists": """
+        SELECT o.id, o.name, o.path, s.year, s.quarter, s.total, s.traffic_light,
+               s.subtree_average
+        FROM responsibilities_organization o
+        LEFT JOIN assessments_assessmentsnapshot s
+          ON s.org_id = o.id AND (s.year * 4 + s.quarter) BETWEEN %(q0)s AND %(q1)s
+        WHERE o.id = %(pk)s OR (o.parent_id = %(pk)s AND o.is_active)
+    """,
+    "lists": """
+        SELECT substr(org_path, 1, %(n)s), count(*),
+               count(*) FILTER (WHERE status IN ('acknowledged', 'in_force', 'archived')),
+               count(*) FILTER (WHERE copy_flagged)
+        FROM responsibilities_responsibilitylist
+        WHERE org_path LIKE %(like)s AND year = %(year)s AND NOT is_template
+        GROUP BY 1
+    """,
+    "methods": """
+        SELECT substr(org_path, 1, %(n)s), action_type, count(*)
+        FROM responsibilities_dutylog
+        WHERE org_path LIKE %(like)s AND occurred_on BETWEEN %(start)s AND %(end)s
+          AND status IN ('submitted', 'resubmitted', 'accepted')
+        GROUP BY 1, 2
+    """,
+    "rectification": """
+        SELECT substr(t.org_path, 1, %(n)s),
+               count(*) FILTER (WHERE t.status <> 'closed'),
+               count(*) FILTER (WHERE t.status <> 'closed' AND t.due_date < %(today)s),
+               count(*) FILTER (WHERE t.status <> 'closed' AND t.due_date >= %(today)s
+                                AND t.due_date <= %(soon)s),
+               count(*) FILTER (WHERE t.status = 'closed')
+        FROM inspections_rectificationtask t
+        JOIN inspections_finding f ON f.id = t.finding_id
+        LEFT JOIN inspections_inspectionround r ON r.id = f.round_id
+        WHERE t.org_path LIKE %(like)s AND NOT f.upward_channel
+          AND (r.id IS NULL OR r.kind <> 'covert_visit' OR r.disclosed_at IS NOT NULL)
+        GROUP BY 1
+    """,
+    "findings": """
+        SELECT substr(f.org_path, 1, %(n)s), f.category, count(*)
+        FROM inspections_finding f
+        LEFT JOIN inspections_inspectionround r ON r.id = f.round_id
+        WHERE f.org_path LIKE %(like)s AND f.created_at >= %(year_start)s
+          AND f.created_at < %(year_end)s AND NOT f.upward_channel
+          AND (r.id IS NULL OR r.kind <> 'covert_visit' OR r.disclosed_at IS NOT NULL)
+        GROUP BY 1, 2
+    """,
+    "measures": """
+        SELECT substr(m.org_path, 1, %(n)s), m.kind, count(*)
+        FROM accountability_accountabilitymeasure m
+        JOIN accountability_accountabilitycase c ON c.id = m.case_id
+        JOIN responsibilities_body b ON b.id = c.deciding_body_id
+        WHERE m.org_path LIKE %(like)s AND m.status <> 'revoked'
+          AND m.effective_date >= %(year_start)s AND m.effective_date < %(year_end)s
+          AND c.deciding_path LIKE %(like)s
+          AND b.kind NOT IN ('discipline_commission', 'discipline_work_committee',
+                             'stationed_discipline_team')
+        GROUP BY 1, 2
+    """,
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "驾驶舱性能基准 (PostgreSQL): 省级根驾驶舱与县级驾驶舱的服务端耗时和查询数, 手写 SQL 下界, "
+        "季度汇总, 10 万条提醒。 Cockpit benchmark on PostgreSQL; seeds the scale tree if absent."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", default="province", choices=["city", "province"])
+        parser.add_argument("--requests", type=int, default=20)
+        parser.add_argument("--skip-rollup", action="store_true")
+        parser.add_argument("--skip-reminders", action="store_true")
+        parser.add_argument(
+            "--rollup-timeout", type=int, default=300, help="statement timeout of the roll-up (s)"
+        )
+        parser.add_argument(
+            "--reminders-budget",
+            type=int,
+            default=300,
+            help="stop feeding reminders after this many seconds (reports the rate)",
+        )
+        parser.add_argument(
+            "--explain", action="store_true", help="print EXPLAIN ANALYZE of the root queries"
+        )
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def out(self, text: str = "") -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+    def _seed(self, label: str) -> Organization:
+        root = Organization.objects.filter(code=f"SCALE-{label}").first()
+        if root is None:
+            self.out(f"规模数据 SCALE-{label} 不存在, 开始生成 (seeding) …")
+            call_command("seed_demo", scale=label, force=True, stdout=self.stdout)
+            root = Organization.objects.get(code=f"SCALE-{label}")
+        return root
+
+    def _vacuum(self) -> None:
+        """VACUUM ANALYZE the big tables once after the load (index-only scans need it)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE relname = ANY(%s) "
+                "AND last_vacuum IS NULL AND last_autovacuum IS NULL",
+                [list(BIG_TABLES)],
+            )
+            if not cursor.fetchone()[0]:
+                return
+            self.out("VACUUM ANALYZE …")
+            for table in BIG_TABLES:
+                cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
+
+    def _time_view(self, client: Client, url: str, n: int) -> dict:
+        for _ in range(2):  # warm-up: connection, grants, template cache
+            response = client.get(url)
+            if response.status_code != 200:
+                raise CommandError(f"{url} → HTTP {response.status_code}")
+        # request_started resets the query log; keep it while counting one request.
+        request_started.disconnect(reset_queries)
+        try:
+            with CaptureQueriesContext(connection) as ctx:
+                client.get(url)
+        finally:
+            request_started.connect(reset_queries)
+        captured = list(ctx.captured_queries)  # a view of the live log: copy it now
+        timings = []
+        for _ in range(n):
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append(time.perf_counter() - started)
+            assert response.status_code == 200
+        reset_queries()
+        return {
+            "median_ms": _ms(statistics.median(timings)),
+            "p95_ms": _ms(_p95(timings)),
+            "queries": len(captured),
+            "sql": captured,
+        }
+
+    def _raw_params(self, org: Organization, today: datetime.date) -> dict:
+        period = Period.of(today)
+        start, end = period.window()
+        first = period.previous(8)
+        last = period.previous()
+        return {
+            "pk": org.pk,
+            "n": len(org.path) + 5,
+            "like": org.path + "%",
+            "year": period.year,
+            "start": start,
+            "end": min(end, today),
+            "today": today,
+            "soon": today + datetime.timedelta(days=7),
+            "year_start": datetime.datetime(period.year, 1, 1, tzinfo=datetime.UTC),
+            "year_end": datetime.datetime(period.year + 1, 1, 1, tzinfo=datetime.UTC),
+            "q0": first.year * 4 + first.quarter,
+            "q1": last.year * 4 + last.quarter,
+        }
+
+    def _time_raw(self, org: Organization, n: int) -> dict:
+        params = self._raw_params(org, timezone.localdate())
+        totals = []
+        with connection.cursor() as cursor:
+            for sql in RAW_SQL.values():  # warm-up
+                cursor.execute(sql, params)
+                cursor.fetchall()
+            for _ in range(n):
+                started = time.perf_counter()
+                for sql in RAW_SQL.values():
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
+                totals.append(time.perf_counter() - started)
+        return {"median_ms": _ms(statistics.median(totals)), "p95_ms": _ms(_p95(totals))}
+
+    def _explain(self, captured: list[dict]) -> None:
+        with connection.cursor() as cursor:
+            for query in captured:
+                sql = query["sql"]
+                if "SUBSTR" not in sql and "assessments_assessmentsnapshot" not in sql:
+                    continue
+                self.out("\nEXPLAIN (ANALYZE, BUFFERS) " + sql[:300] + " …")
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                for (line,) in cursor.fetchall():
+                    self.out("    " + line)
+
+    def _rollup(self, root: Organization, timeout: int) -> float | None:
+        try:
+            from assessments.services import compute_quarter
+        except ImportError:
+            self.out("roll-up: assessments.services.compute_quarter missing — not measured")
+            return None
+        from django.db import OperationalError, transaction
+
+        period = Period.of(timezone.localdate())
+        started = time.perf_counter()
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL statement_timeout = '{int(timeout)}s'")
+                result = compute_quarter(
+                    period.year,
+                    period.quarter,
+                    orgs=Organization.objects.filter(path__startswith=root.path),
+                )
+        except OperationalError as error:
+            elapsed = time.perf_counter() - started
+            self.out(
+                f"roll-up {period}: a statement hit the {timeout} s timeout after "
+                f"{elapsed:.1f} s — not finished: {str(error).splitlines()[0]}"
+            )
+            return None
+        elapsed = time.perf_counter() - started
+        self.out(f"roll-up {period}: {result.as_dict()} in {elapsed:.1f} s")
+        return round(elapsed, 1)
+
+    def _reminders(self, label: str, budget: int) -> tuple[float | None, int | None, bool | None]:
+        """The rectification-task reminder job (inspections) through notifications.deliver.
+
+        Every open task of the scale tree is due on the bench day (about 100,000). Reminders
+        are fed to `deliver` exactly as `tasks_job` does; feeding stops after `budget` seconds
+        so a slow job reports its rate instead of running for hours."""
+        try:
+            from inspections.reminders import task_reminders
+            from notifications.models import Delivery, Notification
+            from notifications.services import deliver
+        except ImportError:
+            self.out("reminders: inspections.reminders / notifications missing — not measured")
+            return None, None, None
+        import itertools
+
+        prefix = f"scale-{label}-".lower()
+        users = get_user_model().objects.filter(username__startswith=prefix)
+        job = "inspections.tasks"
+        # Fresh keys for this run (bench database only): earlier runs' deliveries go.
+        Notification.objects.filter(delivery__job=job, recipient__in=users).delete()
+        Delivery.objects.filter(job=job, recipient__in=users).delete()
+        day = timezone.localdate() + datetime.timedelta(days=400)  # every open task is due
+        due = sum(1 for _ in task_reminders(day))
+        started = time.perf_counter()
+        deadline = started + budget
+
+        def budgeted(reminders):
+            for reminder in reminders:
+                if time.perf_counter() > deadline:
+                    return
+                yield reminder
+
+        result = deliver(budgeted(task_reminders(day)), job=job, day=day)
+        elapsed = time.perf_counter() - started
+        rate = result.sent / elapsed if elapsed else 0
+        note = ""
+        if result.sent < due and rate:
+            note = f"; stopped at the {budget} s budget, all {due} would take ~{due / rate:.0f} s"
+        self.out(
+            f"reminders: {due} due; sent {result.sent} in {elapsed:.1f} s ({rate:.0f}/s{note})"
+        )
+        # Exactly once: a second run over what was sent sends nothing, and no key repeats.
+        again = deliver(
+            itertools.islice(task_reminders(day), min(result.sent, 2000)), job=job, day=day
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM notifications_delivery WHERE job = %s "
+                "GROUP BY recipient_id, content_type_id, object_id, kind, threshold "
+                "HAVING count(*) > 1) d",
+                [job],
+            )
+            duplicates = cursor.fetchone()[0]
+        self.out(
+            f"reminders re-run: sent {again.sent}, skipped {again.skipped}; "
+            f"duplicate keys {duplicates}"
+        )
+        full = result.sent >= due
+        seconds = round(elapsed, 1) if full else round(due / rate, 1) if rate else None
+        return seconds, result.sent, again.sent == 0 and duplicates == 0
+
+    # --- main ------------------------------------------------------------------------------
+
+    def handle(self, *args, **options):
+        # Plain static storage: the bench renders pages without collectstatic's manifest.
+        plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+        with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}):
+            self._handle(**options)
+
+    def _handle(self, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("bench 需要 PostgreSQL: 请设置 DATABASE_URL (needs PostgreSQL).")
+        label, n = options["scale"], options["requests"]
+        root = self._seed(label)
+        self._vacuum()
+        User = get_user_model()
+        root_name, county_name = bench_usernames(label)
+        root_user, county_user = (
+            User.objects.get(username=root_name),
+            User.objects.get(username=county_name),
+        )
+        county = (
+            Organization.objects.filter(path__startswith=root.path, kind=Organization.Kind.COUNTY)
+            .order_by("path")
+            .first()
+        )
+        load = os.getloadavg()
+        self.out(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+        root_client, county_client = Client(), Client()
+        root_client.force_login(root_user)
+        county_client.force_login(county_user)
+        root_stats = self._time_view(root_client, reverse("dashboards:cockpit", args=[root.pk]), n)
+        county_stats = self._time_view(
+            county_client, reverse("dashboards:cockpit", args=[county.pk]), n
+        )
+        root_raw = self._time_raw(root, n)
+        county_raw = self._time_raw(county, n)
+        if options["explain"]:
+            self._explain(root_stats["sql"])
+
+        rollup_s = None if options["skip_rollup"] else self._rollup(root, options["rollup_timeout"])
+        reminders_s = reminders_sent = once = None
+        if not options["skip_reminders"]:
+            reminders_s, reminders_sent, once = self._reminders(label, options["reminders_budget"])
+        load_after = os.getloadavg()
+        orgs = Organization.objects.filter(path__startswith=root.path).count()
+        logs = DutyLog.objects.filter(org_path__startswith=root.path).count()
+
+        rows = [
+            (
+                "root cockpit (province)",
+                root_stats["median_ms"],
+                root_stats["p95_ms"],
+                root_stats["queries"],
+                "< 300 ms, ≤ 15 q, ≤ 1.5× raw",
+            ),
+            (
+                "root raw SQL lower bound",
+                root_raw["median_ms"],
+                root_raw["p95_ms"],
+                len(RAW_SQL),
+                "",
+            ),
+            (
+                "county cockpit",
+                county_stats["median_ms"],
+                county_stats["p95_ms"],
+                county_stats["queries"],
+                "< 100 ms",
+            ),
+            (
+                "county raw SQL lower bound",
+                county_raw["median_ms"],
+                county_raw["p95_ms"],
+                len(RAW_SQL),
+                "",
+            ),
+        ]
+        self.out("")
+        self.out(f"{'measure':<28} {'median ms':>10} {'p95 ms':>10} {'queries':>8}  target")
+        for name, median, p95, queries, target in rows:
+            self.out(f"{name:<28} {median:>10} {p95:>10} {queries:>8}  {target}")
+        ratio = root_stats["median_ms"] / root_raw["median_ms"] if root_raw["median_ms"] else 0
+        self.out(f"{'root / raw ratio':<28} {ratio:>10.2f}")
+        self.out(f"{'roll-up (s)':<28} {rollup_s!s:>10}  target < 60 s")
+        self.out(
+            f"{'reminders (s)':<28} {reminders_s!s:>10}  sent {reminders_sent}, "
+            f"exactly once: {once}  target < 30 s"
+        )
+        self.out(f"organisations {orgs}, duty logs {logs}, requests per view {n}")
+        self.out(
+            f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} "
+            f"(2 cores; other engineers share the machine)"
+        )
+        self.out(
+            json.dumps(
+                {
+                    "root_ms": root_stats["median_ms"],
+                    "root_p95_ms": root_stats["p95_ms"],
+                    "root_queries": root_stats["queries"],
+                    "root_raw_sql_ms": root_raw["median_ms"],
+                    "county_ms": county_stats["median_ms"],
+                    "county_queries": county_stats["queries"],
+                    "rollup_s": rollup_s,
+                    "reminders_s": reminders_s,
+                    "reminders_sent": reminders_sent,
+                    "orgs": orgs,
+                    "duty_logs": logs,
+                }
+            )
+        )

@@ -1,0 +1,407 @@
+"""Cockpit figures: one grouped query per widget over the selected unit's direct children.
+
+Every widget takes the viewer, the selected organisation and its direct children, and
+returns one row per child (plus a row for the selected unit's own records, "本级", and a
+total). Each is ONE SQL query: the viewer's scope filter (`scope_q`, the same filter the
+lists use, so a chart never counts a row the viewer may not see), the subtree predicate
+`org_path LIKE '<selected path>%'` (indexed), and a GROUP BY on the child's path prefix
+`SUBSTR(org_path, 1, len(child path))` — every child's path has the same length — with
+conditional aggregates (`Count(..., filter=Q(...))`) for the columns. History comes from the
+quarterly snapshot table (assessments), never from recounting old rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Substr
+from django.utils.translation import gettext_lazy as _
+
+from accountability.models import (
+    AccountabilityMeasure,
+    DisciplinaryCase,
+    DualInvestigation,
+    MeasureKind,
+)
+from accountability.rules import case_visible_q
+from assessments.collect import quarter_window
+from assessments.models import AssessmentSnapshot, TrafficLight
+from inspections.models import Finding, RectificationTask, due_soon_days
+from responsibilities.models import ActionType, DutyLog, Organization, ResponsibilityList
+from responsibilities.scoping import scope_q
+
+OWN = "own"  # key of the selected unit's own records
+LIGHT_ORDER = {TrafficLight.RED: 0, TrafficLight.YELLOW: 1, TrafficLight.GREEN: 2}
+
+
+# --- Periods --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    year: int
+    quarter: int
+
+    @classmethod
+    def of(cls, day: datetime.date) -> Period:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def parse(cls, text: str | None, default: Period) -> Period:
+        try:
+            year, quarter = str(text).upper().split("Q")
+            period = cls(int(year), int(quarter))
+        except (ValueError, AttributeError):
+            return default
+        return period if 1 <= period.quarter <= 4 and 2000 <= period.year <= 2100 else default
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.quarter}"
+
+    def previous(self, count: int = 1) -> Period:
+        index = self.year * 4 + self.quarter - 1 - count
+        return Period(index // 4, index % 4 + 1)
+
+    def window(self) -> tuple[datetime.date, datetime.date]:
+        return quarter_window(self.year, self.quarter)
+
+    def last(self, count: int = 8) -> list[Period]:
+        """The `count` quarters ending with this one, oldest first."""
+        return [self.previous(n) for n in range(count - 1, -1, -1)]
+
+
+# --- Grouping -------------------------------------------------------------------------------
+
+
+@dataclass
+class Scope:
+    """The viewer, the selected unit and its direct children (the cockpit's rows)."""
+
+    user: object
+    org: Organization
+    children: Sequence[Organization]
+    today: datetime.date
+    period: Period
+
+    @property
+    def child_len(self) -> int:
+        return len(self.org.path) + 5  # one fixed-width segment "XXXX."
+
+    def key(self, prefix: str) -> str | int:
+        """Row key of a grouped prefix: a child's id, or OWN for the unit's own rows."""
+        return self._ids.get(prefix, OWN)
+
+    @property
+    def _ids(self) -> dict[str, int]:
+        cached = self.__dict__.get("_ids_cache")
+        if cached is None:
+            cached = {c.path: c.pk for c in self.children}
+            self.__dict__["_ids_cache"] = cached
+        return cached
+
+
+def grouped(qs: QuerySet, scope: Scope, field_name: str = "org_path") -> QuerySet:
+    """Restrict to the subtree and group by the child's path prefix (`child`)."""
+    return (
+        qs.filter(**{f"{field_name}__startswith": scope.org.path})
+        .annotate(child=Substr(field_name, 1, scope.child_len))
+        .order_by()
+    )
+
+
+@dataclass
+class Widget:
+    key: str
+    title: str
+    columns: list[tuple[str, str]]  # (column key, label)
+    rows: dict = field(default_factory=dict)  # row key -> {column key: value}
+
+    def add(self, key, column: str, value) -> None:
+        row = self.rows.setdefault(key, {})
+        row[column] = row.get(column, 0) + (value or 0)
+
+    def value(self, key, column: str):
+        return self.rows.get(key, {}).get(column, 0)
+
+    def total(self, column: str):
+        return sum(row.get(column, 0) or 0 for row in self.rows.values())
+
+
+def _collect(widget: Widget, scope: Scope, rows: Iterable[dict], columns: Sequence[str]):
+    for row in rows:
+        key = scope.key(row["child"])
+        for column in columns:
+            widget.add(key, column, row[column])
+    return widget
+
+
+def _pivot(widget: Widget, scope: Scope, rows: Iterable[dict], field_name: str, values):
+    """Rows grouped by (child, category) → one row per child with a column per category.
+
+    Grouping by the category (instead of one COUNT ... FILTER per category) lets PostgreSQL
+    answer from a covering index with one aggregate per group."""
+    known = set(values)
+    for key in [*(c.pk for c in scope.children), OWN]:
+        widget.rows.setdefault(key, {})
+    for row in rows:
+        if row[field_name] in known:
+            widget.add(scope.key(row["child"]), row[field_name], row["n"])
+    for row in widget.rows.values():
+        row["total"] = sum(row.get(v, 0) for v in values)
+    widget.columns.append(("total", _("合计")))
+    return widget
+
+
+# --- Widgets (one query each) -----------------------------------------------------------------
+
+
+LIST_IN_FORCE = [
+    ResponsibilityList.Status.ACKNOWLEDGED,
+    ResponsibilityList.Status.IN_FORCE,
+    ResponsibilityList.Status.ARCHIVED,
+]
+
+
+def _count_subquery(qs: QuerySet, **aggregates) -> dict:
+    """Correlated COUNT subqueries over a unit's subtree (for the few-row tables)."""
+    out = {}
+    for name, condition in aggregates.items():
+        inner = qs.filter(org_path__startswith=OuterRef("path"))
+        if condition is not None:
+            inner = inner.filter(condition)
+        out[name] = Coalesce(
+            Subquery(inner.order_by().values(x=Value(1)).annotate(n=Count("pk")).values("n")[:1]),
+            0,
+        )
+    return out
+
+
+def org_annotations(user, period: Period, count: int = 8) -> dict:
+    """Annotations of the cockpit's unit+children query (no extra round trip):
+
+    - the snapshots of the last `count` quarters (total, light, subtree average) — one
+      indexed lookup each on (org, year, quarter);
+    - responsibility lists of the year over each row's subtree (a small table).
+    """
+    snaps = AssessmentSnapshot.objects.filter(
+        scope_q(user, "assessments.view_assessmentsnapshot"), org_id=OuterRef("pk")
+    )
+    out = {}
+    for i, p in enumerate(period.previous().last(count)):
+        row = snaps.filter(year=p.year, quarter=p.quarter)
+        out[f"s{i}_total"] = Subquery(row.values("total")[:1])
+        out[f"s{i}_light"] = Subquery(row.values("traffic_light")[:1])
+        out[f"s{i}_avg"] = Subquery(row.values("subtree_average")[:1])
+    lists = ResponsibilityList.objects.filter(
+        scope_q(user, "responsibilities.view_responsibilitylist"),
+        year=period.year,
+        is_template=False,
+    )
+    out.update(
+        _count_subquery(
+            lists,
+            lists_n=None,
+            lists_in_force=Q(status__in=LIST_IN_FORCE),
+            lists_copy_flagged=Q(copy_flagged=True),
+        )
+    )
+    return out
+
+
+def list_progress(scope: Scope) -> Widget:
+    """Responsibility lists of the year: total, in force (acknowledged or later), copy flags.
+
+    Read from the unit+children query's subtree counts (children's subtrees; the unit's own
+    row is its subtree minus its children's)."""
+    widget = Widget(
+        "lists",
+        _("责任清单进度"),
+        [("lists", _("清单数")), ("in_force", _("已认领执行")), ("copy_flagged", _("照搬预警"))],
+    )
+    names = {"lists": "lists_n", "in_force": "lists_in_force", "copy_flagged": "lists_copy_flagged"}
+    for column, attr in names.items():
+        below = 0
+        for child in scope.children:
+            value = getattr(child, attr, 0) or 0
+            widget.add(child.pk, column, value)
+            below += value
+        widget.add(OWN, column, (getattr(scope.org, attr, 0) or 0) - below)
+    return widget
+
+
+def method_mix(scope: Scope) -> Widget:
+    """Duty logs of the quarter by action type (counted statuses only)."""
+    start, end = scope.period.window()
+    qs = DutyLog.objects.filter(
+        scope_q(scope.user, "responsibilities.view_dutylog"),
+        occurred_on__range=(start, min(end, scope.today)),
+        status__in=sorted(DutyLog.COUNTED),
+    )
+    rows = grouped(qs, scope).values("child", "action_type").annotate(n=Count("*"))
+    widget = Widget("methods", _("履责方式构成"), [(a.value, a.label) for a in ActionType])
+    _pivot(widget, scope, rows, "action_type", [a.value for a in ActionType])
+    return widget
+
+
+def rectification(scope: Scope) -> Widget:
+    """Rectification tasks now: open, overdue (red), due soon (yellow), closed."""
+    soon = scope.today + datetime.timedelta(days=due_soon_days())
+    closed = Q(status=RectificationTask.Status.CLOSED)
+    qs = RectificationTask.objects.filter(scope_q(scope.user, "inspections.view_rectificationtask"))
+    rows = (
+        grouped(qs, scope)
+        .values("child")
+        .annotate(
+            open=Count("pk", filter=~closed),
+            overdue=Count("pk", filter=~closed & Q(due_date__lt=scope.today)),
+            due_soon=Count("pk", filter=~closed & Q(due_date__gte=scope.today, due_date__lte=soon)),
+            closed=Count("pk", filter=closed),
+        )
+    )
+    widget = Widget(
+        "rectification",
+        _("整改进度"),
+        [
+            ("open", _("未销号")),
+            ("overdue", _("逾期")),
+            ("due_soon", _("临期")),
+            ("closed", _("已销号")),
+        ],
+    )
+    return _collect(widget, scope, rows, ["open", "overdue", "due_soon", "closed"])
+
+
+def findings_by_category(scope: Scope) -> Widget:
+    """Findings registered in the year, by category."""
+    qs = Finding.objects.filter(
+        scope_q(scope.user, "inspections.view_finding"),
+        created_at__year=scope.period.year,
+    )
+    rows = grouped(qs, scope).values("child", "category").annotate(n=Count("*"))
+    widget = Widget("findings", _("发现问题类别"), [(c.value, c.label) for c in Finding.Category])
+    _pivot(widget, scope, rows, "category", [c.value for c in Finding.Category])
+    return widget
+
+
+def measures_mix(scope: Scope) -> Widget:
+    """Accountability measures in force, effective in the year, by kind."""
+    qs = AccountabilityMeasure.objects.filter(
+        case_visible_q(scope.user, "case__"),
+        effective_date__year=scope.period.year,
+    ).exclude(status=AccountabilityMeasure.Status.REVOKED)
+    rows = grouped(qs, scope).values("child", "kind").annotate(n=Count("*"))
+    widget = Widget("measures", _("问责方式构成"), [(k.value, k.label) for k in MeasureKind])
+    _pivot(widget, scope, rows, "kind", [k.value for k in MeasureKind])
+    return widget
+
+
+def dual_coverage(scope: Scope) -> Widget:
+    """一案双查: qualifying disciplinary cases of the year and those with both probes done."""
+    concluded = DualInvestigation.objects.filter(
+        disciplinary_case=OuterRef("pk"), status=DualInvestigation.Status.CONCLUDED
+    )
+    qs = DisciplinaryCase.objects.filter(
+        scope_q(scope.user, "accountability.view_disciplinarycase"),
+        dual_required=True,
+        registered_on__year=scope.period.year,
+    ).annotate(
+        p=Exists(concluded.filter(kind=DualInvestigation.Kind.PRINCIPAL)),
+        s=Exists(concluded.filter(kind=DualInvestigation.Kind.SUPERVISORY)),
+    )
+    rows = (
+        grouped(qs, scope)
+        .values("child")
+        .annotate(qualifying=Count("pk"), covered=Count("pk", filter=Q(p=True, s=True)))
+    )
+    widget = Widget("dual", _("一案双查"), [("qualifying", _("应双查")), ("covered", _("已双查"))])
+    _collect(widget, scope, rows, ["qualifying", "covered"])
+    for row in widget.rows.values():
+        row["share"] = (
+            round(100 * row["covered"] / row["qualifying"], 1) if row["qualifying"] else None
+        )
+    widget.columns.append(("share", _("覆盖率(%)")))
+    return widget
+
+
+@dataclass
+class Scores:
+    """Latest quarter's score and light per child, and 8 quarters of history (snapshots)."""
+
+    periods: list[Period]
+    latest: dict  # child id -> snapshot values of the latest period that has one
+    trend: dict  # child id -> {period str: total}
+    lights: dict  # period str -> {"red": n, "yellow": n, "green": n} over the children
+    own: dict  # period str -> subtree average/lights of the selected unit itself
+
+
+def scores(scope: Scope, count: int = 8) -> Scores:
+    """Latest score/light and 8 quarters of history, from the unit+children query's
+    snapshot annotations (see org_annotations)."""
+    periods = scope.period.previous().last(count)
+    result = Scores(periods=periods, latest={}, trend={}, lights={}, own={})
+    for i, p in enumerate(periods):
+        label = str(p)
+        own_avg = getattr(scope.org, f"s{i}_avg", None)
+        if own_avg is not None:
+            result.own[label] = {"subtree_average": own_avg}
+        for child in scope.children:
+            total = getattr(child, f"s{i}_total", None)
+            if total is None:
+                continue
+            light = getattr(child, f"s{i}_light", None)
+            result.latest[child.pk] = {"total": total, "traffic_light": light, "period": label}
+            result.trend.setdefault(child.pk, {})[label] = float(total)
+            counts = result.lights.setdefault(label, {"red": 0, "yellow": 0, "green": 0})
+            counts[light] = counts.get(light, 0) + 1
+    return result
+
+
+# One query each (list_progress reads the unit+children query's annotations).
+WIDGETS = (
+    list_progress,
+    method_mix,
+    rectification,
+    findings_by_category,
+    measures_mix,
+    dual_coverage,
+)
+
+
+@dataclass
+class Cockpit:
+    scope: Scope
+    widgets: list[Widget]
+    scores: Scores
+
+    def row_keys(self) -> list:
+        return [c.pk for c in self.scope.children] + [OWN]
+
+    def row_label(self, key) -> str:
+        if key == OWN:
+            return str(_("本级"))
+        return next(c.name for c in self.scope.children if c.pk == key)
+
+
+def cockpit(
+    user,
+    org: Organization,
+    children: Sequence[Organization],
+    *,
+    today: datetime.date,
+    period: Period,
+    order: str = "name",
+) -> Cockpit:
+    """All figures of the cockpit: one query per widget plus one for the snapshots."""
+    scope = Scope(user=user, org=org, children=list(children), today=today, period=period)
+    result = Cockpit(scope=scope, widgets=[w(scope) for w in WIDGETS], scores=scores(scope))
+    if order == "light":
+        # Red first, then yellow, green, none; never by score or count (no rankings).
+        latest = result.scores.latest
+        scope.children = sorted(
+            scope.children,
+            key=lambda c: (LIGHT_ORDER.get(latest.get(c.pk, {}).get("traffic_light"), 3), c.path),
+        )
+    return result

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from dashboards import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("org/<int:pk>/", views.cockpit, name="cockpit"),
+    path("org/<int:pk>/export.xlsx", views.cockpit_xlsx, name="cockpit_xlsx"),
+    path("org/<int:pk>/report.docx", views.cockpit_docx, name="cockpit_docx"),
+    path("panels/secretary/", views.secretary_panel, name="secretary_panel"),
+    path("panels/discipline/", views.discipline_panel, name="discipline_panel"),
+]

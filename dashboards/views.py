@@ -1,0 +1,94 @@
+"""Cockpit (驾驶舱), drill-down, exports and per-role panels. Views stay thin."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dashboards import exports, panels, services
+from dashboards.access import get_cockpit_org_for_user, top_org_pk
+from responsibilities.scoping import Capability, path_in_scope
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _build(request, pk):
+    today = timezone.localdate()
+    period = services.Period.parse(request.GET.get("period"), services.Period.of(today))
+    org, children = get_cockpit_org_for_user(
+        request, pk, services.org_annotations(request.user, period)
+    )
+    order = "light" if request.GET.get("order") == "light" else "name"
+    if order == "name":
+        children = sorted(children, key=lambda c: (c.name, c.path))
+    return services.cockpit(request.user, org, children, today=today, period=period, order=order)
+
+
+@login_required
+def home(request):
+    pk = top_org_pk(request.user)
+    if pk is None:
+        return render(request, "dashboards/no_scope.html", status=404)
+    return redirect("dashboards:cockpit", pk=pk)
+
+
+@login_required
+def cockpit(request, pk):
+    data = _build(request, pk)
+    org = data.scope.org
+    parent_pk = None
+    if org.parent_id and path_in_scope(request.user, Capability.VIEW, org.path[:-5]):
+        parent_pk = org.parent_id
+    tables = exports.page_tables(data)
+    context = {
+        "cockpit": data,
+        "org": org,
+        "parent_pk": parent_pk,
+        "table": tables,
+        "chart_data": exports.chart_data(data, tables),
+        "period": data.scope.period,
+        "periods": data.scope.period.of(data.scope.today).last(8),
+        "order": "light" if request.GET.get("order") == "light" else "name",
+        "query": request.GET.urlencode(),
+        "ledger_url": reverse("inspections:ledger"),
+    }
+    return render(request, "dashboards/cockpit.html", context)
+
+
+@login_required
+def cockpit_xlsx(request, pk):
+    data = _build(request, pk)
+    response = HttpResponse(exports.cockpit_xlsx(data), content_type=XLSX)
+    name = f"cockpit-{data.scope.org.code}-{data.scope.period}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def cockpit_docx(request, pk):
+    data = _build(request, pk)
+    response = HttpResponse(exports.quarterly_docx(data), content_type=DOCX)
+    name = f"report-{data.scope.org.code}-{data.scope.period}.docx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def secretary_panel(request):
+    data = panels.secretary_panel(request)
+    if data is None:
+        raise Http404(_("您没有在任的党委(党组)职务。"))
+    return render(request, "dashboards/panel_secretary.html", data)
+
+
+@login_required
+def discipline_panel(request):
+    data = panels.discipline_panel(request)
+    if data is None:
+        raise Http404(_("您没有纪检监察职务。"))
+    return render(request, "dashboards/panel_discipline.html", data)

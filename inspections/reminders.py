@@ -1,0 +1,160 @@
+"""Reminder rules of the inspections app: rectification tasks (7/3/1 days, overdue),
+rectification reports due, and escalation of overdue tasks (层层督办).
+
+Keys are our own (notifications.Delivery), per threshold, so the tasks' single `reminded_at`
+column is not used: a task gets one reminder per threshold it crosses, never two for one.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from inspections.models import RectificationReport, RectificationTask
+from notifications.jobs import job, limit
+from notifications.models import Level
+from notifications.services import Reminder, deliver
+from responsibilities.models import Tenure
+from responsibilities.reminders import (
+    UNIT_HEAD_ROLES,
+    _user,
+    _users,
+    escalation_thresholds,
+    escalations,
+    holders_by_org,
+    reminder_setting,
+)
+
+
+def task_thresholds() -> list[int]:
+    return sorted((int(d) for d in reminder_setting("TASK_THRESHOLDS", [7, 3, 1])), reverse=True)
+
+
+def task_threshold(days_left: int) -> str | None:
+    """The latest threshold crossed: 'overdue', or the smallest N in 7/3/1 with days_left ≤ N."""
+    if days_left < 0:
+        return "overdue"
+    crossed = [n for n in task_thresholds() if days_left <= n]
+    return f"d{min(crossed)}" if crossed else None
+
+
+def _open_tasks_due_by(day: datetime.date):
+    return (
+        limit(RectificationTask.objects.open())
+        .filter(due_date__lte=day)
+        .select_related("owner_tenure__person__user", "org", "finding__round")
+        .order_by("due_date", "pk")
+    )
+
+
+def task_reminders(day: datetime.date) -> Iterator[Reminder]:
+    """To the task's owner; an owner without a login account → the unit's secretary/clerk."""
+    horizon = day + datetime.timedelta(days=max(task_thresholds(), default=0))
+    tasks = [t for t in _open_tasks_due_by(horizon) if not t.finding.is_hidden_by_covert_round]
+    heads = holders_by_org(
+        {t.org_id for t in tasks if _user(t.owner_tenure) is None}, day, UNIT_HEAD_ROLES
+    )
+    for task in tasks:
+        days_left = (task.due_date - day).days
+        threshold = task_threshold(days_left)
+        if threshold is None:
+            continue
+        overdue = threshold == "overdue"
+        if overdue:
+            title = _("整改任务已逾期 %(n)d 天: %(task)s") % {"n": -days_left, "task": str(task)}
+        elif days_left == 0:
+            title = _("整改任务今日到期: %(task)s") % {"task": str(task)}
+        else:
+            title = _("整改任务 %(n)d 天后到期: %(task)s") % {"n": days_left, "task": str(task)}
+        owner = _user(task.owner_tenure)
+        recipients = [owner] if owner else _users(heads.get(task.org_id, []))
+        for recipient in recipients:
+            yield Reminder(
+                recipient=recipient,
+                obj=task,
+                kind="rectification_task",
+                threshold=f"{threshold}:{task.due_date.isoformat()}",
+                title=title,
+                body=_("%(org)s · 问题 %(finding)s · 整改时限 %(due)s")
+                % {
+                    "org": task.org.name,
+                    "finding": task.finding.number,
+                    "due": task.due_date.isoformat(),
+                },
+                link=reverse("inspections:task_detail", args=[task.pk]),
+                org_path=task.org_path,
+                level=Level.RED if overdue else Level.YELLOW,
+            )
+
+
+def task_escalations(day: datetime.date) -> Iterator[Reminder]:
+    first = min(escalation_thresholds(), default=None)
+    if first is None:
+        return iter(())
+    tasks = _open_tasks_due_by(day - datetime.timedelta(days=first))
+    rows = [
+        (
+            task,
+            task.org,
+            (day - task.due_date).days,
+            _("整改任务: %(task)s") % {"task": str(task)},
+            _("问题 %(finding)s 的整改时限为 %(due)s。")
+            % {
+                "finding": task.finding.number,
+                "due": task.due_date.isoformat(),
+            },
+            reverse("inspections:task_detail", args=[task.pk]),
+        )
+        for task in tasks
+    ]
+    return escalations(rows, day, "rectification_task_escalation")
+
+
+def report_reminders(day: datetime.date) -> Iterator[Reminder]:
+    lead = int(reminder_setting("REPORT_LEAD_DAYS", 10))
+    reports = list(
+        limit(
+            RectificationReport.objects.filter(
+                submitted_at__isnull=True, due_date__lte=day + datetime.timedelta(days=lead)
+            )
+        ).select_related("round", "org")
+    )
+    holders = holders_by_org({r.org_id for r in reports}, day, (Tenure.Role.SECRETARY,))
+    for report in reports:
+        overdue = report.due_date < day
+        for tenure in holders.get(report.org_id, []):
+            yield Reminder(
+                recipient=_user(tenure),
+                obj=report,
+                kind="rectification_report",
+                threshold=f"{'overdue' if overdue else 'due'}:{report.due_date.isoformat()}",
+                title=(
+                    _("整改报告已逾期未报送: %(round)s")
+                    if overdue
+                    else _("整改报告须于 %(due)s 前报送: %(round)s")
+                )
+                % {"round": report.round.title, "due": report.due_date.isoformat()},
+                body=_("%(org)s · %(kind)s")
+                % {"org": report.org.name, "kind": report.get_kind_display()},
+                link=reverse("inspections:round_detail", args=[report.round_id]),
+                org_path=report.org_path,
+                level=Level.RED if overdue else Level.YELLOW,
+            )
+
+
+@job("inspections.tasks", description="整改任务到期前 7/3/1 天及逾期提醒")
+def tasks_job(day: datetime.date) -> dict:
+    return deliver(task_reminders(day), job="inspections.tasks", day=day).as_dict()
+
+
+@job("inspections.reports", description="整改报告报送提醒")
+def reports_job(day: datetime.date) -> dict:
+    return deliver(report_reminders(day), job="inspections.reports", day=day).as_dict()
+
+
+@job("inspections.escalate_tasks", description="逾期整改任务层层督办")
+def escalate_tasks_job(day: datetime.date) -> dict:
+    return deliver(task_escalations(day), job="inspections.escalate_tasks", day=day).as_dict()

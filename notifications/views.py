@@ -1,0 +1,94 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from notifications import services
+from notifications.access import get_notification_for_user
+from notifications.forms import PreferenceForm
+from notifications.models import Notification, NotificationPreference
+
+PAGE_SIZE = 50
+
+
+@login_required
+def inbox(request):
+    show = request.GET.get("show", "all")
+    qs = Notification.objects.filter(recipient=request.user).select_related(
+        "delivery__supervision_notice"
+    )
+    if show == "unread":
+        qs = qs.filter(read_at__isnull=True)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/inbox.html",
+        {"page": page, "show": show, "unread": services.unread_count(request.user)},
+    )
+
+
+@login_required
+def detail(request, pk):
+    notification = get_notification_for_user(request, pk)
+    if notification.recipient_id == request.user.pk:
+        services.mark_read(notification)
+    notice = (
+        getattr(notification.delivery, "supervision_notice", None)
+        if notification.delivery
+        else None
+    )
+    return render(
+        request, "notifications/detail.html", {"notification": notification, "notice": notice}
+    )
+
+
+@login_required
+def open_link(request, pk):
+    """Mark read and follow the message's link (only links inside this site)."""
+    notification = get_notification_for_user(request, pk)
+    if notification.recipient_id == request.user.pk:
+        services.mark_read(notification)
+    link = notification.link
+    if link and url_has_allowed_host_and_scheme(link, {request.get_host()}):
+        return redirect(link)
+    return redirect("notifications:detail", pk=notification.pk)
+
+
+@login_required
+@require_POST
+def mark_read(request, pk):
+    notification = get_notification_for_user(request, pk, write=True)
+    services.mark_read(notification)
+    if request.htmx:
+        return render(request, "notifications/_row.html", {"n": notification})
+    return redirect("notifications:inbox")
+
+
+@login_required
+@require_POST
+def mark_all_read(request):
+    count = services.mark_all_read(request.user)
+    messages.success(request, _("已将 %(n)d 条消息标为已读。") % {"n": count})
+    return redirect("notifications:inbox")
+
+
+@login_required
+def badge(request):
+    """htmx-polled fragment: the unread count in the header."""
+    return render(
+        request, "notifications/_badge.html", {"inbox_unread": services.unread_count(request.user)}
+    )
+
+
+@login_required
+def preferences(request):
+    pref, _created = NotificationPreference.objects.get_or_create(user=request.user)
+    form = PreferenceForm(request.POST or None, instance=pref)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("提醒设置已保存。"))
+        return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"form": form})

@@ -1,0 +1,556 @@
+"""Responsibility letters with chained signatures (签字背书), and annual duty reports.
+
+A letter freezes the signee's items as canonical JSON. Each signature stores the SHA-256 of
+that content and of the previous signature of the same organisation, so changing any stored
+text later breaks the chain; `manage.py verify_signatures` walks every chain.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from responsibilities.duties import hand_over_items, items_for_tenure, predecessor_of
+from responsibilities.models import (
+    ActionType,
+    DutyLog,
+    DutyReport,
+    Organization,
+    ResponsibilityItem,
+    ResponsibilityLetter,
+    ResponsibilityList,
+    Signature,
+    Tenure,
+)
+
+LS = ResponsibilityLetter.Status
+OPEN_LETTER_STATES = (LS.DRAFTED, LS.SENT, LS.SIGNED)
+
+
+def letters_enabled() -> bool:
+    return bool(settings.RESPONSIBILITY_LETTERS_ENABLED)
+
+
+def _require_enabled() -> None:
+    if not letters_enabled():
+        raise ValidationError(_("本系统未启用责任书功能。"))
+
+
+def canonical_json(content) -> str:
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def content_hash(content) -> str:
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def letter_title(signee: Tenure) -> str:
+    if signee.role == Tenure.Role.SECRETARY:
+        return _("全面从严治党主体责任书")
+    return _("党风廉政建设责任书")
+
+
+def _party(tenure: Tenure) -> dict:
+    return {
+        "tenure": tenure.pk,
+        "name": tenure.person.name,
+        "org": tenure.org.name,
+        "post": tenure.title or tenure.get_role_display(),
+    }
+
+
+def letter_items(signee: Tenure, year: int) -> list[ResponsibilityItem]:
+    return list(items_for_tenure(signee).filter(list__year=year))
+
+
+def build_content(signee: Tenure, issuer: Tenure, year: int, version: int) -> dict:
+    return {
+        "title": letter_title(signee),
+        "year": year,
+        "version": version,
+        "org": signee.org.name,
+        "issuer": _party(issuer),
+        "signee": _party(signee),
+        "items": [
+            {
+                "number": n,
+                "category": item.get_category_display(),
+                "content": item.content,
+                "frequency": item.get_frequency_display(),
+                "min_count": item.min_count,
+            }
+            for n, item in enumerate(letter_items(signee, year), start=1)
+        ],
+    }
+
+
+@transaction.atomic
+def generate_letter(
+    *,
+    signee: Tenure,
+    issuer: Tenure,
+    year: int,
+    previous: ResponsibilityLetter | None = None,
+) -> ResponsibilityLetter:
+    """Draft a letter from the signee's assigned items for `year`."""
+    _require_enabled()
+    if signee.pk == issuer.pk:
+        raise ValidationError(_("交责方和承诺方不能是同一任职。"))
+    version = previous.version + 1 if previous else 1
+    content = build_content(signee, issuer, year, version)
+    if not content["items"]:
+        raise ValidationError(_("承诺方在该年度还没有分配任何责任条目。"))
+    letter = ResponsibilityLetter(
+        org=signee.org,
+        org_path=signee.org.path,
+        year=year,
+        title=content["title"],
+        issuer_tenure=issuer,
+        signee_tenure=signee,
+        content=content,
+        content_sha256=content_hash(content),
+        version=version,
+        previous_version=previous,
+    )
+    letter.full_clean()
+    letter.save()
+    return letter
+
+
+def chain_hash(
+    prev: str, letter_id: int, role: str, tenure_id: int, signed_at, content_sha: str
+) -> str:
+    stamp = signed_at.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+    raw = f"{prev}|{letter_id}|{role}|{tenure_id}|{stamp}|{content_sha}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def expected_signer_role(letter: ResponsibilityLetter) -> str | None:
+    if letter.status == LS.DRAFTED:
+        return Signature.Role.ISSUER
+    if letter.status == LS.SENT:
+        return Signature.Role.SIGNEE
+    return None
+
+
+def may_sign(user, letter: ResponsibilityLetter) -> bool:
+    role = expected_signer_role(letter)
+    if role is None:
+        return False
+    tenure = letter.issuer_tenure if role == Signature.Role.ISSUER else letter.signee_tenure
+    return tenure.is_current and tenure.person.user_id == user.pk
+
+
+@transaction.atomic
+def sign_letter(
+    letter: ResponsibilityLetter, *, user, password: str, ip: str | None = None
+) -> Signature:
+    """Issuer signs first (drafted → sent), then the signee (sent → signed).
+
+    The signer re-enters their password; time and IP are recorded in the chained row.
+    """
+    if not password or not user.check_password(password):
+        raise ValidationError(_("密码不正确,未签字。"))
+    return sign_letter_trusted(letter, user=user, ip=ip)
+
+
+@transaction.atomic
+def sign_letter_trusted(
+    letter: ResponsibilityLetter, *, user, ip: str | None = None, signed_at=None
+) -> Signature:
+    """Record the due signature without asking for the password (demo seeding only)."""
+    _require_enabled()
+    letter = ResponsibilityLetter.objects.select_for_update().get(pk=letter.pk)
+    role = expected_signer_role(letter)
+    if role is None:
+        raise ValidationError(_("该责任书当前不需要签字。"))
+    tenure = letter.issuer_tenure if role == Signature.Role.ISSUER else letter.signee_tenure
+    if tenure.person.user_id != user.pk or not tenure.is_current:
+        raise ValidationError(_("现在应由%(name)s签字。") % {"name": tenure.person.name})
+    current_hash = content_hash(letter.content)
+    if current_hash != letter.content_sha256:
+        raise ValidationError(_("责任书内容校验失败,不能签字。请联系管理员。"))
+    # Serialise the chain of this organisation.
+    Organization.objects.select_for_update().filter(pk=letter.org_id).first()
+    last = Signature.objects.filter(org_id=letter.org_id).order_by("-pk").first()
+    prev = last.chain_sha256 if last else ""
+    signed_at = signed_at or timezone.now()
+    signature = Signature.objects.create(
+        letter=letter,
+        org_id=letter.org_id,
+        org_path=letter.org_path,
+        role=role,
+        signer_tenure=tenure,
+        signer_user=user,
+        signed_at=signed_at,
+        ip=ip or None,
+        content_sha256=current_hash,
+        prev_sha256=prev,
+        chain_sha256=chain_hash(prev, letter.pk, role, tenure.pk, signed_at, current_hash),
+    )
+    letter.status = LS.SENT if role == Signature.Role.ISSUER else LS.SIGNED
+    letter.save()
+    if letter.status == LS.SIGNED and letter.previous_version_id:
+        _supersede(letter.previous_version, _("已签订新版本"))
+    return signature
+
+
+def _supersede(letter: ResponsibilityLetter, reason: str) -> None:
+    if letter.status in OPEN_LETTER_STATES:
+        letter.status = LS.SUPERSEDED
+        letter.superseded_at = timezone.now()
+        letter._change_reason = reason
+        letter.save()
+
+
+@transaction.atomic
+def revise_letter(letter: ResponsibilityLetter) -> ResponsibilityLetter:
+    """A changed letter is a new version that must be signed again."""
+    _require_enabled()
+    if letter.status == LS.DRAFTED:
+        raise ValidationError(_("草稿尚未签字,可直接重新生成。"))
+    if letter.status not in (LS.SENT, LS.SIGNED):
+        raise ValidationError(_("该责任书已失效或已归档。"))
+    new = generate_letter(
+        signee=letter.signee_tenure,
+        issuer=letter.issuer_tenure,
+        year=letter.year,
+        previous=letter,
+    )
+    if letter.status == LS.SENT:
+        _supersede(letter, _("内容变更,已生成新版本"))
+    return new
+
+
+@transaction.atomic
+def on_tenure_ended(tenure: Tenure) -> int:
+    """The signee's tenure ended: open letters are superseded (called from end_tenure).
+
+    If the successor is already in post, they take over the items and get a new letter.
+    """
+    letters = list(
+        ResponsibilityLetter.objects.filter(signee_tenure=tenure, status__in=OPEN_LETTER_STATES)
+    )
+    for letter in letters:
+        _supersede(letter, _("承诺方离任"))
+    successor = (
+        Tenure.objects.current()
+        .filter(body_id=tenure.body_id, role=tenure.role, start_date__gt=tenure.start_date)
+        .exclude(pk=tenure.pk)
+        .first()
+    )
+    if successor is not None:
+        on_tenure_started(successor)
+    return len(letters)
+
+
+@transaction.atomic
+def on_tenure_started(tenure: Tenure) -> ResponsibilityLetter | None:
+    """A successor takes the post (called from appoint).
+
+    They take over the predecessor's items of the current year, and if the predecessor's
+    letter was superseded they get a new draft letter from the same issuer.
+    """
+    predecessor = predecessor_of(tenure)
+    if predecessor is None:
+        return None
+    hand_over_items(predecessor, tenure)
+    if not letters_enabled():
+        return None
+    year = timezone.localdate().year
+    old = (
+        ResponsibilityLetter.objects.filter(
+            signee_tenure=predecessor, year=year, status=LS.SUPERSEDED
+        )
+        .select_related("issuer_tenure")
+        .order_by("-pk")
+        .first()
+    )
+    if old is None or ResponsibilityLetter.objects.filter(signee_tenure=tenure, year=year).exists():
+        return None
+    issuer = old.issuer_tenure
+    if not issuer.is_current:
+        return None
+    try:
+        return generate_letter(signee=tenure, issuer=issuer, year=year)
+    except ValidationError:
+        return None  # the successor has no items yet; the secretary generates it later
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    org_id: int
+    signature_id: int
+    letter_id: int
+    problem: str
+
+
+def verify_chains() -> tuple[int, list[ChainBreak]]:
+    """Walk every organisation's chain; return (signatures checked, breaks)."""
+    breaks: list[ChainBreak] = []
+    checked = 0
+    last_chain: dict[int, str] = {}
+    signatures = Signature.objects.select_related("letter").order_by("org_id", "pk")
+    for sig in signatures.iterator(chunk_size=1000):
+        checked += 1
+        letter = sig.letter
+
+        def report(problem, sig=sig):
+            breaks.append(ChainBreak(sig.org_id, sig.pk, sig.letter_id, problem))
+
+        expected_prev = last_chain.get(sig.org_id, "")
+        if sig.prev_sha256 != expected_prev:
+            report("previous-signature hash does not match the chain")
+        if content_hash(letter.content) != sig.content_sha256:
+            report("letter content differs from what was signed")
+        if letter.content_sha256 != sig.content_sha256:
+            report("stored letter hash differs from the signed hash")
+        recomputed = chain_hash(
+            sig.prev_sha256,
+            sig.letter_id,
+            sig.role,
+            sig.signer_tenure_id,
+            sig.signed_at,
+            sig.content_sha256,
+        )
+        if recomputed != sig.chain_sha256:
+            report("signature row was altered (chain hash mismatch)")
+        last_chain[sig.org_id] = sig.chain_sha256
+    return checked, breaks
+
+
+# --- .docx output -------------------------------------------------------------------------
+
+
+def _docx():
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    return docx, WD_ALIGN_PARAGRAPH, qn, Cm, Pt
+
+
+def _new_document():
+    docx, _align, qn, Cm, Pt = _docx()
+    document = docx.Document()
+    for section in document.sections:  # GB/T 9704 margins: top 3.7 cm, left 2.8 cm
+        section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+        section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    style = document.styles["Normal"]
+    style.font.name = "FangSong"
+    style.font.size = Pt(16)  # 三号
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋_GB2312")
+    return document
+
+
+def _heading(document, text: str, size: int = 22):
+    _docx_mod, align, qn, _cm, Pt = _docx()
+    paragraph = document.add_paragraph()
+    paragraph.alignment = align.CENTER
+    run = paragraph.add_run(text)
+    run.bold = True
+    run.font.size = Pt(size)
+    run.font.name = "SimSun"
+    run._element.rPr.rFonts.set(qn("w:eastAsia"), "方正小标宋简体")
+    return paragraph
+
+
+def _body(document, text: str, indent: bool = True):
+    _docx_mod, _align, _qn, _cm, Pt = _docx()
+    paragraph = document.add_paragraph(text)
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Pt(32)
+    paragraph.paragraph_format.line_spacing = Pt(28)
+    return paragraph
+
+
+def _to_bytes(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def letter_docx(letter: ResponsibilityLetter) -> bytes:
+    """The letter laid out as an official document, from the frozen snapshot only."""
+    content = letter.content
+    document = _new_document()
+    _heading(document, content["title"])
+    _heading(document, _("(%(year)s年度)") % {"year": content["year"]}, size=16)
+    issuer, signee = content["issuer"], content["signee"]
+    _body(document, _("交责方:%(org)s %(post)s %(name)s") % issuer, indent=False)
+    _body(document, _("承诺方:%(org)s %(post)s %(name)s") % signee, indent=False)
+    _body(
+        document,
+        _(
+            "为深入推进全面从严治党,压紧压实管党治党政治责任,根据有关规定,"
+            "结合工作实际,签订本责任书。承诺方对以下责任事项切实履职尽责:"
+        ),
+    )
+    for item in content["items"]:
+        _body(
+            document,
+            _("%(number)s. 【%(category)s】%(content)s(%(frequency)s,不少于%(min_count)s次)")
+            % item,
+        )
+    _body(
+        document,
+        _("本责任书一式两份,双方各执一份,自签订之日起生效。任职变动时,由继任者重新签订。"),
+    )
+    signatures = {s.role: s for s in letter.signatures.select_related("signer_tenure__person")}
+    table = document.add_table(rows=3, cols=2)
+    for col, (role, label, party) in enumerate(
+        (
+            (Signature.Role.ISSUER, _("交责方(签字)"), issuer),
+            (Signature.Role.SIGNEE, _("承诺方(签字)"), signee),
+        )
+    ):
+        sig = signatures.get(role)
+        table.cell(0, col).text = label
+        table.cell(1, col).text = party["name"] + (_("(已电子签名)") if sig else "")
+        table.cell(2, col).text = (
+            timezone.localtime(sig.signed_at).strftime("%Y年%m月%d日") if sig else _("年  月  日")
+        )
+    _body(
+        document,
+        _("版本 %(version)s · 内容校验码 SHA-256:%(sha)s")
+        % {"version": letter.version, "sha": letter.content_sha256},
+        indent=False,
+    )
+    return _to_bytes(document)
+
+
+# --- Annual duty reports (报告工作 / 述责述廉) --------------------------------------------------
+
+
+def report_scope(org: Organization, year: int, tenure: Tenure | None):
+    items = ResponsibilityItem.objects.filter(
+        org=org, list__year=year, is_active=True, list__is_template=False
+    ).exclude(list__status=ResponsibilityList.Status.DRAFT)
+    logs = DutyLog.objects.filter(org=org, occurred_on__year=year).exclude(
+        status=DutyLog.Status.DRAFT
+    )
+    if tenure is not None:
+        items = items_for_tenure(tenure).filter(list__year=year)
+        logs = logs.filter(tenure=tenure)
+    return items, logs
+
+
+def prefill_report(org: Organization, year: int, tenure: Tenure | None) -> str:
+    from responsibilities.duties import with_progress
+
+    items, logs = report_scope(org, year, tenure)
+    items = list(with_progress(items.select_related("list"), year).order_by("list_id", "number"))
+    by_type = Counter(logs.values_list("action_type", flat=True))
+    labels = dict(ActionType.choices)
+    subject = tenure.person.name if tenure else org.name
+    lines = [
+        _("一、基本情况"),
+        _("%(year)s年,%(subject)s共承担责任条目 %(n)s 项(规定动作 %(m)s 项、自选动作 %(x)s 项)。")
+        % {
+            "year": year,
+            "subject": subject,
+            "n": len(items),
+            "m": sum(1 for i in items if i.is_mandatory),
+            "x": sum(1 for i in items if not i.is_mandatory),
+        },
+        _("二、履责情况"),
+        _("全年记录履责纪实 %(n)s 条:%(detail)s。")
+        % {
+            "n": sum(by_type.values()),
+            "detail": "、".join(f"{labels[k]} {v} 次" for k, v in sorted(by_type.items()))
+            or _("无"),
+        },
+    ]
+    for n, item in enumerate(items, start=1):
+        lines.append(
+            _("%(n)s. %(content)s —— 本期已记录 %(count)s 次(要求 %(need)s 次)")
+            % {"n": n, "content": item.content, "count": item.period_count, "need": item.min_count}
+        )
+    lines += [
+        _("三、存在的问题"),
+        _("(请结合实际填写)"),
+        _("四、下一步打算"),
+        _("(请结合实际填写)"),
+    ]
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def draft_report(*, org: Organization, year: int, tenure: Tenure | None = None) -> DutyReport:
+    """Get or create the year's report of a committee (tenure None) or a person."""
+    existing = DutyReport.objects.filter(org=org, year=year, tenure=tenure).first()
+    if existing:
+        return existing
+    if tenure is not None and tenure.org_id != org.pk:
+        raise ValidationError(_("述责人必须是本单位的在任人员。"))
+    subject = tenure.person.name if tenure else org.name
+    title = (
+        _("%(subject)s%(year)s年度履行全面从严治党责任情况报告")
+        if tenure is None
+        else _("%(subject)s%(year)s年度述责述廉报告")
+    ) % {"subject": subject, "year": year}
+    report = DutyReport(
+        org=org,
+        org_path=org.path,
+        year=year,
+        tenure=tenure,
+        title=title,
+        content=prefill_report(org, year, tenure),
+    )
+    report.full_clean()
+    report.save()
+    return report
+
+
+@transaction.atomic
+def update_report(report: DutyReport, *, title: str, content: str) -> DutyReport:
+    if report.status != DutyReport.Status.DRAFT:
+        raise ValidationError(_("报告已报送,不能再修改。"))
+    report.title, report.content = title, content
+    report.full_clean()
+    report.save()
+    return report
+
+
+@transaction.atomic
+def submit_report(report: DutyReport) -> DutyReport:
+    if report.status != DutyReport.Status.DRAFT:
+        raise ValidationError(_("报告已经报送。"))
+    report.status = DutyReport.Status.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.save()
+    return report
+
+
+@transaction.atomic
+def acknowledge_report(report: DutyReport, *, by: Tenure, comment: str = "") -> DutyReport:
+    if report.status != DutyReport.Status.SUBMITTED:
+        raise ValidationError(_("只有已报送的报告才能审阅。"))
+    report.status = DutyReport.Status.ACKNOWLEDGED
+    report.acknowledged_by = by
+    report.acknowledged_at = timezone.now()
+    report.comment = comment
+    report.save()
+    return report
+
+
+def report_docx(report: DutyReport) -> bytes:
+    document = _new_document()
+    _heading(document, report.title)
+    for line in report.content.splitlines():
+        if line.strip():
+            _body(document, line.strip())
+    if report.comment:
+        _body(document, _("上级意见:%(comment)s") % {"comment": report.comment}, indent=False)
+    return _to_bytes(document)

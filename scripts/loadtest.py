@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Load test of the cockpit and the role pages: N concurrent users on loopback, bounded.
+
+    .venv/bin/python scripts/loadtest.py --start-gunicorn          # DATABASE_URL → PostgreSQL
+    .venv/bin/python scripts/loadtest.py --base-url http://127.0.0.1:8000
+
+Plain threads and the standard library only. Each role logs in once (login is rate-limited
+by the security app) and its session is shared by that role's threads; each thread then
+requests the role's pages in a loop until the duration or the request cap is reached.
+Reports p50/p95 per page and overall, and the errors. Only loopback targets are accepted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import ipaddress
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (username, pages) — demo roles and the scale tree's two logins (seed_demo --scale province).
+ROLES = [
+    ("scale_province_secretary", ["/dashboards/", "/dashboards/panels/secretary/"]),
+    ("scale_province_county", ["/dashboards/", "/dashboards/panels/secretary/"]),
+    ("prov_secretary", ["/dashboards/", "/inspections/ledger/"]),
+    ("prov_jw", ["/dashboards/", "/dashboards/panels/discipline/"]),
+    ("city1_secretary", ["/dashboards/", "/dashboards/panels/secretary/"]),
+    ("county1_secretary", ["/dashboards/", "/dashboards/panels/secretary/", "/"]),
+    ("county1_jw", ["/dashboards/panels/discipline/", "/dashboards/"]),
+]
+
+
+def loopback_only(url: str) -> None:
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except socket.gaierror:
+        sys.exit(f"cannot resolve {host}")
+    if not addresses or not all(ipaddress.ip_address(a).is_loopback for a in addresses):
+        sys.exit(f"refusing non-loopback target {url}: this script only loads 127.0.0.0/8 or ::1")
+
+
+class Session:
+    """A logged-in cookie jar for one role (thread-safe enough for GETs)."""
+
+    def __init__(self, base: str, username: str, password: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        page = self.opener.open(f"{base}/accounts/login/", timeout=30).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if not token:
+            raise RuntimeError("no CSRF token on the login page")
+        data = urllib.parse.urlencode(
+            {"username": username, "password": password, "csrfmiddlewaretoken": token.group(1)}
+        ).encode()
+        request = urllib.request.Request(
+            f"{base}/accounts/login/", data=data, headers={"Referer": f"{base}/accounts/login/"}
+        )
+        response = self.opener.open(request, timeout=30)
+        if "/accounts/login/" in response.geturl():
+            raise RuntimeError(f"login failed for {username}")
+
+    def get(self, path: str) -> int:
+        try:
+            response = self.opener.open(f"{self.base}{path}", timeout=60)
+            response.read()
+            return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+
+def wait_for(base: str, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
+            return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.5)
+    sys.exit(f"server at {base} did not answer /healthz within {seconds} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", default="http://127.0.0.1:8011")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds (max 600)")
+    parser.add_argument("--max-requests", type=int, default=50_000)
+    parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", ""))
+    parser.add_argument("--start-gunicorn", action="store_true")
+    parser.add_argument("--workers", type=int, default=3)
+    args = parser.parse_args()
+    base = args.base_url.rstrip("/")
+    loopback_only(base)
+    duration = min(args.duration, 600.0)
+    password = args.password
+    if not password:
+        sys.path.insert(0, str(ROOT))
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liangge_zeren.settings")
+        import django
+
+        django.setup()
+        from django.conf import settings
+
+        password = settings.DEMO_PASSWORD
+
+    server = None
+    if args.start_gunicorn:
+        port = urllib.parse.urlsplit(base).port or 80
+        # Production static storage (hashed names) needs the manifest, as a deployment would.
+        subprocess.run(
+            [str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            check=True,
+        )
+        server = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "liangge_zeren.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--timeout",
+                "120",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DEBUG": "0"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    try:
+        wait_for(base)
+        sessions = {}
+        for username, _pages in ROLES:
+            try:
+                sessions[username] = Session(base, username, password)
+            except (RuntimeError, urllib.error.URLError) as error:
+                print(f"skip role {username}: {error}")
+        if not sessions:
+            print("no role could log in")
+            return 1
+        roles = [(u, pages) for u, pages in ROLES if u in sessions]
+
+        timings: dict[str, list[float]] = defaultdict(list)
+        errors: dict[str, int] = defaultdict(int)
+        lock = threading.Lock()
+        count = [0]
+        stop_at = time.perf_counter() + duration
+
+        def worker(n: int) -> None:
+            username, pages = roles[n % len(roles)]
+            session = sessions[username]
+            i = n
+            while time.perf_counter() < stop_at:
+                with lock:
+                    if count[0] >= args.max_requests:
+                        return
+                    count[0] += 1
+                path = pages[i % len(pages)]
+                i += 1
+                started = time.perf_counter()
+                status = session.get(path)
+                elapsed = time.perf_counter() - started
+                with lock:
+                    timings[path].append(elapsed)
+                    if status >= 400:
+                        errors[f"{path} HTTP {status}"] += 1
+
+        load_before = os.getloadavg()
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.users)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        load_after = os.getloadavg()
+
+        def pct(values: list[float], q: float) -> float:
+            ordered = sorted(values)
+            return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000
+
+        print(f"{args.users} users, {duration:.0f} s, roles: {', '.join(u for u, _ in roles)}")
+        print(f"{'page':<34} {'requests':>9} {'p50 ms':>9} {'p95 ms':>9}")
+        every = []
+        for path, values in sorted(timings.items()):
+            every.extend(values)
+            print(f"{path:<34} {len(values):>9} {pct(values, 0.5):>9.0f} {pct(values, 0.95):>9.0f}")
+        if every:
+            print(
+                f"{'all':<34} {len(every):>9} {statistics.median(every) * 1000:>9.0f} "
+                f"{pct(every, 0.95):>9.0f}   ({len(every) / duration:.1f} req/s)"
+            )
+        print(f"errors: {sum(errors.values())} {dict(errors) if errors else ''}")
+        print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (2 cores)")
+        return 0 if not errors else 2
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,239 @@
+"""Identity, administrative roles and the append-only audit log.
+
+The audit log is a hash chain: each entry stores the SHA-256 of the previous entry, and its
+own hash covers every stored field plus that link. `python manage.py verify_audit` recomputes
+the chain; a changed, removed or inserted row breaks it. The application offers no update or
+delete (the model and its queryset refuse; a database trigger refuses UPDATE as well); the
+only removal is `prune_audit`, which deletes whole prefixes older than the retention period
+and records itself as an entry that anchors the shortened chain.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete audit entries."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("The audit log is append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("The audit log is append-only; use prune_audit.")
+
+    def _prune_through(self, last_id: int) -> int:
+        """Delete the chain prefix up to `last_id` (only services.prune_audit calls this)."""
+        return models.QuerySet.delete(self.model.objects.filter(id__lte=last_id))[0]
+
+
+class AuditEntry(models.Model):
+    class Action(models.TextChoices):
+        LOGIN = "login", _("登录")
+        LOGOUT = "logout", _("退出登录")
+        SESSION_TIMEOUT = "session_timeout", _("会话超时退出")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOCKOUT = "lockout", _("账号锁定")
+        UNLOCK = "unlock", _("解除锁定")
+        PASSWORD_CHANGE = "password_change", _("修改密码")
+        PASSWORD_RESET = "password_reset", _("重置密码")
+        OTP_FAILED = "otp_failed", _("动态口令验证失败")
+        OTP_DEVICE = "otp_device", _("动态口令设备变更")
+        PERMISSION_CHANGE = "permission_change", _("权限变更")
+        ADMIN_ROLE_CHANGE = "admin_role_change", _("管理角色变更")
+        ACCOUNT_CHANGE = "account_change", _("账号变更")
+        TENURE_CHANGE = "tenure_change", _("任职变更")
+        VIEW = "view", _("查看敏感记录")
+        EXPORT = "export", _("导出")
+        DOWNLOAD = "download", _("下载")
+        SUPERUSER_REQUEST = "superuser_request", _("超级管理员操作")
+        AUDIT_PRUNE = "audit_prune", _("清理审计日志")
+        BACKUP = "backup", _("备份")
+        RESTORE = "restore", _("恢复")
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("成功")
+        FAILURE = "failure", _("失败")
+        DENIED = "denied", _("拒绝")
+
+    # Assigned by services.audit under the chain lock, so gaps are detectable.
+    id = models.BigIntegerField(primary_key=True)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    # Plain values, not foreign keys: deleting a user must not rewrite (and so break) the chain.
+    actor_id = models.BigIntegerField(_("操作人编号"), null=True, blank=True, db_index=True)
+    actor_username = models.CharField(_("操作人账号"), max_length=150, blank=True)
+    actor_name = models.CharField(_("操作人"), max_length=100, blank=True)
+    ip = models.CharField(_("IP 地址"), max_length=45, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
+    action = models.CharField(_("操作"), max_length=32, choices=Action.choices, db_index=True)
+    outcome = models.CharField(
+        _("结果"), max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS
+    )
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    org_path = models.CharField(_("组织路径"), max_length=255, blank=True, db_index=True)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-id"]
+        permissions = [("export_auditentry", _("导出审计日志"))]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.get_action_display()} {self.actor_username}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit entries cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+    def chained_payload(self) -> dict:
+        return {
+            "id": self.id,
+            "at": self.at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_username": self.actor_username,
+            "actor_name": self.actor_name,
+            "ip": self.ip,
+            "request_id": self.request_id,
+            "action": self.action,
+            "outcome": self.outcome,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_repr": self.object_repr,
+            "org_path": self.org_path,
+            "details": self.details,
+        }
+
+    def compute_hash(self) -> str:
+        body = json.dumps(
+            self.chained_payload(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
+        return hashlib.sha256(f"{self.prev_hash}|{body}".encode()).hexdigest()
+
+
+class AuditChainHead(models.Model):
+    """One row: the last entry's id and hash. Locking it serialises appends to the chain."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"#{self.last_id}"
+
+
+class AdminRole(models.TextChoices):
+    """三员分立: three administrative roles with disjoint powers (see security/roles.py)."""
+
+    SYSTEM = "system", _("系统管理员")
+    SECURITY = "security", _("安全管理员")
+    AUDIT = "audit", _("审计管理员")
+
+
+class AdminRoleAssignment(models.Model):
+    """At most one administrative role per account (the one-to-one is the DB constraint)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        on_delete=models.CASCADE,
+        related_name="admin_role",
+    )
+    role = models.CharField(_("管理角色"), max_length=16, choices=AdminRole.choices)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("授予人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("管理角色")
+        verbose_name_plural = _("管理角色(三员分立)")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in AdminRole]),
+                name="admin_role_known_value",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+    def save(self, *args, **kwargs):
+        self.full_clean()
+        super().save(*args, **kwargs)
+        if not self.user.is_staff:
+            # The administrative roles work in the admin site.
+            self.user.is_staff = True
+            self.user.save(update_fields=["is_staff"])
+
+    def clean(self):
+        if self.user_id is None:
+            return
+        other = AdminRoleAssignment.objects.filter(user_id=self.user_id).exclude(pk=self.pk)
+        if other.exists():
+            raise ValidationError(
+                {"user": _("该账号已担任其他管理角色;三员分立要求一个账号只能担任一种管理角色。")}
+            )
+        if self.user.is_superuser:
+            raise ValidationError({"user": _("超级管理员账号仅用于应急,不能再担任管理角色。")})
+        from security.context import current_request
+
+        request = current_request()
+        granter = getattr(request, "user", None) if request is not None else None
+        granter_id = self.assigned_by_id or (
+            granter.pk if granter is not None and granter.is_authenticated else None
+        )
+        if granter_id is not None and granter_id == self.user_id:
+            raise ValidationError({"user": _("不能给自己授予管理角色。")})
+
+
+class PasswordState(models.Model):
+    """Password policy state kept beside the auth user (no custom user model needed)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        on_delete=models.CASCADE,
+        related_name="password_state",
+    )
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("密码状态")
+        verbose_name_plural = _("密码状态")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -1,0 +1,91 @@
+"""三员分立: what each administrative role may do. The three sets are disjoint (tested).
+
+- system administrator: organisations, bodies, people, tenures and accounts — no business
+  records, no permission assignments;
+- security administrator: administrative roles, groups and permission assignments, unlocking
+  accounts — no business records, no org tree;
+- audit administrator: reads and exports the audit log — nothing else.
+
+The powers are given by `AdminRoleBackend` (listed in AUTHENTICATION_BACKENDS), installation-wide
+and for objects too. No role includes a permission of a business app (inspections,
+accountability, assessments). The Django superuser is break-glass only; every request it makes
+is audited (security.middleware.AuditTrailMiddleware).
+"""
+
+from __future__ import annotations
+
+from security.models import AdminRole, AdminRoleAssignment
+
+_TREE = ("organization", "body", "portfolio", "person", "tenure")
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    AdminRole.SYSTEM: frozenset(
+        [
+            f"responsibilities.{action}_{model}"
+            for model in _TREE
+            for action in ("view", "add", "change")
+        ]
+        + ["auth.view_user", "auth.add_user", "auth.change_user", "security.reset_password"]
+    ),
+    AdminRole.SECURITY: frozenset(
+        [
+            "auth.view_group",
+            "auth.add_group",
+            "auth.change_group",
+            "auth.view_permission",
+            "security.assign_permissions",
+            "security.view_adminroleassignment",
+            "security.add_adminroleassignment",
+            "security.change_adminroleassignment",
+            "security.delete_adminroleassignment",
+            "security.unlock_account",
+            "axes.view_accessattempt",
+            "axes.delete_accessattempt",
+        ]
+    ),
+    AdminRole.AUDIT: frozenset(["security.view_auditentry", "security.export_auditentry"]),
+}
+
+ALL_ROLE_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
+BUSINESS_APPS = ("inspections", "accountability", "assessments")
+
+
+def admin_role_of(user) -> str | None:
+    """The user's administrative role, cached on the user object for the request."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_lz_admin_role"):
+        user._lz_admin_role = (
+            AdminRoleAssignment.objects.filter(user_id=user.pk)
+            .values_list("role", flat=True)
+            .first()
+        )
+    return user._lz_admin_role
+
+
+def has_role_perm(user, perm: str) -> bool:
+    if perm not in ALL_ROLE_PERMISSIONS or not getattr(user, "is_active", False):
+        return False  # no query for permissions no role grants
+    role = admin_role_of(user)
+    return role is not None and perm in ROLE_PERMISSIONS[role]
+
+
+class AdminRoleBackend:
+    """Authorisation only (authenticates nobody): the powers of the administrative roles."""
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def has_perm(self, user_obj, perm, obj=None):
+        return has_role_perm(user_obj, perm)
+
+    def has_module_perms(self, user_obj, app_label):
+        return any(p.startswith(f"{app_label}.") for p in ALL_ROLE_PERMISSIONS) and any(
+            has_role_perm(user_obj, p)
+            for p in ALL_ROLE_PERMISSIONS
+            if p.startswith(f"{app_label}.")
+        )
+
+
+def user_is(user, role: str) -> bool:
+    return admin_role_of(user) == role

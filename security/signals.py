@@ -1,0 +1,253 @@
+"""Audit receivers: logins, logouts, failures, lockouts, permission and tenure changes.
+
+Why signals for tenures: imports run one way (responsibilities never imports security), so
+this app listens to the foundation's models instead of the foundation calling it. The actor
+and IP come from the current request (security.context), set by RequestIdMiddleware.
+"""
+
+from __future__ import annotations
+
+from axes.models import AccessAttempt
+from axes.signals import user_locked_out
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.signals import request_finished
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from responsibilities.models import Tenure
+from security.models import AdminRoleAssignment
+from security.roles import admin_role_of
+from security.services import Action, Outcome, audit, password_change_due
+
+User = get_user_model()
+
+
+@receiver(request_finished, dispatch_uid="security_unbind_request")
+def forget_request(sender, **kwargs):
+    from security.context import unbind
+
+    unbind()
+
+
+SESSION_PASSWORD_DUE = "lz_password_change_due"
+SESSION_OTP_REQUIRED = "lz_otp_required"
+
+
+def otp_required_for(user) -> bool:
+    """With OTP enabled, the administrative roles and superusers need a second factor."""
+    return bool(user.is_superuser or admin_role_of(user))
+
+
+@receiver(user_logged_in, dispatch_uid="security_audit_login")
+def on_login(sender, request, user, **kwargs):
+    audit(
+        request if request is not None else user,
+        Action.LOGIN,
+        user,
+        object_repr=user.get_username(),
+    )
+    if request is not None and hasattr(request, "session"):
+        if password_change_due(user):
+            request.session[SESSION_PASSWORD_DUE] = True
+        else:
+            request.session.pop(SESSION_PASSWORD_DUE, None)
+        if getattr(settings, "OTP_ENABLED", False) and otp_required_for(user):
+            request.session[SESSION_OTP_REQUIRED] = True
+
+
+@receiver(user_logged_out, dispatch_uid="security_audit_logout")
+def on_logout(sender, request, user, **kwargs):
+    if user is None:
+        return
+    reason = getattr(request, "lz_logout_reason", "")
+    action = Action.SESSION_TIMEOUT if reason == "idle" else Action.LOGOUT
+    audit(request if request is not None else user, action, user, object_repr=user.get_username())
+
+
+@receiver(user_login_failed, dispatch_uid="security_audit_login_failed")
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    username = str((credentials or {}).get("username", ""))[:150]
+    locked = bool(getattr(request, "axes_locked_out", False))
+    if request is not None:
+        from security.middleware import login_failure_key
+        from security.ratelimit import hit
+
+        hit(login_failure_key(request), 10**9, 60)  # counted for the per-address limit
+    audit(
+        request,
+        Action.LOGIN_FAILED,
+        outcome=Outcome.DENIED if locked else Outcome.FAILURE,
+        username=username,
+        attempted_username=username,
+        locked=locked,
+    )
+
+
+@receiver(user_locked_out, dispatch_uid="security_audit_lockout")
+def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    audit(
+        request,
+        Action.LOCKOUT,
+        outcome=Outcome.DENIED,
+        username=str(username or "")[:150],
+        attempted_username=str(username or ""),
+        locked_ip=str(ip_address or ""),
+    )
+
+
+# --- Tenure changes (the foundation's services.appoint / end_tenure save these) -------------
+
+_TENURE_FIELDS = ("person_id", "org_id", "body_id", "role", "title", "start_date", "end_date")
+
+
+@receiver(pre_save, sender=Tenure, dispatch_uid="security_tenure_before")
+def remember_tenure(sender, instance, raw=False, **kwargs):
+    if instance.pk and not raw:
+        instance._lz_before = (
+            Tenure.objects.filter(pk=instance.pk).values(*_TENURE_FIELDS, "end_reason").first()
+        )
+
+
+@receiver(post_save, sender=Tenure, dispatch_uid="security_tenure_after")
+def audit_tenure(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    before = getattr(instance, "_lz_before", None) or {}
+    changes = {}
+    for field in (*_TENURE_FIELDS, "end_reason"):
+        new = getattr(instance, field)
+        if created or before.get(field) != new:
+            changes[field] = [before.get(field), new]
+    if not created and not changes:
+        return
+    if created:
+        event = "appoint"
+    elif "end_date" in changes and instance.end_date is not None:
+        event = "end"
+    else:
+        event = "change"
+    audit(None, Action.TENURE_CHANGE, instance, event=event, changes=changes)
+
+
+@receiver(m2m_changed, sender=Tenure.portfolios.through, dispatch_uid="security_tenure_m2m")
+def audit_tenure_portfolios(sender, instance, action, pk_set, reverse, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear") or reverse:
+        return
+    audit(
+        None,
+        Action.TENURE_CHANGE,
+        instance,
+        event="portfolios",
+        m2m_action=action,
+        portfolio_ids=sorted(pk_set or []),
+    )
+
+
+# --- Permission changes ---------------------------------------------------------------------
+
+_USER_FLAGS = ("is_superuser", "is_staff", "is_active")
+
+
+@receiver(pre_save, sender=User, dispatch_uid="security_user_before")
+def remember_user_flags(sender, instance, raw=False, update_fields=None, **kwargs):
+    if update_fields is not None and not set(update_fields) & set(_USER_FLAGS):
+        return  # e.g. the last_login update at every login: nothing to compare
+    if instance.pk and not raw:
+        instance._lz_flags = User.objects.filter(pk=instance.pk).values(*_USER_FLAGS).first()
+
+
+@receiver(post_save, sender=User, dispatch_uid="security_user_after")
+def audit_user_flags(sender, instance, created, raw=False, update_fields=None, **kwargs):
+    if raw:
+        return
+    if created:
+        flags = {f: getattr(instance, f) for f in _USER_FLAGS}
+        if instance.is_superuser or instance.is_staff:
+            audit(None, Action.PERMISSION_CHANGE, instance, event="created", flags=flags)
+        else:
+            audit(None, Action.ACCOUNT_CHANGE, instance, event="created", flags=flags)
+        return
+    before = getattr(instance, "_lz_flags", None) or {}
+    changed = {
+        f: [before.get(f), getattr(instance, f)]
+        for f in _USER_FLAGS
+        if f in before and before[f] != getattr(instance, f)
+    }
+    if changed:
+        action = Action.PERMISSION_CHANGE if set(changed) - {"is_active"} else Action.ACCOUNT_CHANGE
+        audit(None, action, instance, event="flags", changes=changed)
+
+
+def _m2m_audit(kind):
+    def receiver_fn(sender, instance, action, pk_set, reverse, model, **kwargs):
+        if action not in ("post_add", "post_remove", "post_clear"):
+            return
+        audit(
+            None,
+            Action.PERMISSION_CHANGE,
+            instance,
+            event=kind,
+            m2m_action=action,
+            reverse=reverse,
+            related_model=model._meta.label_lower,
+            related_ids=sorted(pk_set or []),
+        )
+
+    return receiver_fn
+
+
+m2m_changed.connect(
+    _m2m_audit("user_groups"), sender=User.groups.through, weak=False, dispatch_uid="sec_ug"
+)
+m2m_changed.connect(
+    _m2m_audit("user_permissions"),
+    sender=User.user_permissions.through,
+    weak=False,
+    dispatch_uid="sec_up",
+)
+m2m_changed.connect(
+    _m2m_audit("group_permissions"),
+    sender=Group.permissions.through,
+    weak=False,
+    dispatch_uid="sec_gp",
+)
+
+
+@receiver(post_save, sender=AdminRoleAssignment, dispatch_uid="security_role_saved")
+def audit_role_saved(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    audit(
+        None,
+        Action.ADMIN_ROLE_CHANGE,
+        instance.user,
+        event="assigned" if created else "changed",
+        role=instance.role,
+    )
+
+
+@receiver(post_delete, sender=AdminRoleAssignment, dispatch_uid="security_role_deleted")
+def audit_role_deleted(sender, instance, **kwargs):
+    audit(None, Action.ADMIN_ROLE_CHANGE, instance.user, event="revoked", role=instance.role)
+
+
+@receiver(post_delete, sender=AccessAttempt, dispatch_uid="security_admin_unlock")
+def audit_admin_unlock(sender, instance, **kwargs):
+    """Deleting a lockout in the admin site is an unlock (axes' own clean-ups are not)."""
+    from security.context import current_request
+
+    request = current_request()
+    match = getattr(request, "resolver_match", None)
+    if match is None or not match.view_name.startswith("admin:axes_accessattempt"):
+        return
+    audit(
+        request,
+        Action.UNLOCK,
+        object_repr=instance.username or instance.ip_address or "",
+        unlocked_username=instance.username or "",
+        unlocked_ip=instance.ip_address or "",
+        via="admin",
+    )

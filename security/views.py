@@ -1,0 +1,313 @@
+from __future__ import annotations
+
+import io
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from security.forms import AuditFilterForm, OTPTokenForm, UnlockForm
+from security.models import AuditEntry
+from security.ratelimit import rate_limited
+from security.services import Action, audit
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 50
+EXPORT_MAX_ROWS = 100_000
+
+
+def _require(request, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+# --- Health -------------------------------------------------------------------------------
+
+
+def _check_database() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone()[0] == 1
+    except Exception:
+        log.exception("healthz: database check failed")
+        return False
+
+
+def _check_broker() -> bool:
+    try:
+        from liangge_zeren.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+        return True
+    except Exception:
+        log.exception("healthz: broker check failed")
+        return False
+
+
+@never_cache
+def healthz(request):
+    """Database and broker reachable? No versions, hosts or errors in the answer."""
+    checks = {
+        "database": "ok" if _check_database() else "error",
+        "broker": "ok" if _check_broker() else "error",
+    }
+    healthy = all(value == "ok" for value in checks.values())
+    response = JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
+    return response
+
+
+# --- Lockout (django-axes) ----------------------------------------------------------------
+
+
+def lockout(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the Chinese lockout page (HTTP 429)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = render(
+        request,
+        "security/lockout.html",
+        {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
+def lockout_page(request):
+    return lockout(request)
+
+
+@login_required
+def lockouts(request):
+    _require(request, "security.unlock_account")
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(attempt_time__gte=since).order_by("-attempt_time")
+    rows = [
+        {
+            "username": a.username,
+            "ip_address": a.ip_address,
+            "failures": a.failures_since_start,
+            "locked": a.failures_since_start >= settings.AXES_FAILURE_LIMIT,
+            "last": a.attempt_time,
+        }
+        for a in attempts[:500]
+    ]
+    return render(request, "security/lockouts.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def unlock(request):
+    _require(request, "security.unlock_account")
+    from axes.utils import reset
+
+    form = UnlockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请指定要解除锁定的账号或 IP 地址。"))
+        return redirect("security:lockouts")
+    username = form.cleaned_data["username"] or None
+    ip = form.cleaned_data["ip_address"] or None
+    count = reset(ip=ip, username=username)
+    audit(
+        request,
+        Action.UNLOCK,
+        object_repr=username or ip or "",
+        unlocked_username=username or "",
+        unlocked_ip=ip or "",
+        attempts_removed=count,
+    )
+    messages.success(request, _("已解除锁定。"))
+    return redirect("security:lockouts")
+
+
+# --- Audit log ------------------------------------------------------------------------------
+
+
+@login_required
+def audit_log(request):
+    _require(request, "security.view_auditentry")
+    form = AuditFilterForm(request.GET or None)
+    entries = AuditEntry.objects.all()
+    if form.is_bound:
+        entries = form.filter(entries)
+    page = Paginator(entries.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # before this read is itself recorded
+    audit(request, Action.VIEW, object_type="security.auditentry", filters=form.summary())
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "security/audit_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+@rate_limited("audit-export", limit=5, window_seconds=60)
+def audit_export(request):
+    _require(request, "security.export_auditentry")
+    form = AuditFilterForm(request.GET or None)
+    entries = AuditEntry.objects.all()
+    if form.is_bound:
+        entries = form.filter(entries)
+    entries = entries.order_by("id")[:EXPORT_MAX_ROWS]
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("审计日志"))
+    sheet.append(
+        [
+            _("序号"),
+            _("时间"),
+            _("操作人账号"),
+            _("操作人"),
+            _("IP 地址"),
+            _("操作"),
+            _("结果"),
+            _("对象类型"),
+            _("对象编号"),
+            _("对象"),
+            _("详情"),
+            _("请求编号"),
+            _("哈希"),
+        ]
+    )
+    actions = dict(AuditEntry.Action.choices)
+    outcomes = dict(AuditEntry.Outcome.choices)
+    count = 0
+    tz = timezone.get_current_timezone()
+    for e in entries.iterator(chunk_size=2000):
+        count += 1
+        sheet.append(
+            [
+                e.id,
+                e.at.astimezone(tz).replace(tzinfo=None),
+                _safe(e.actor_username),
+                _safe(e.actor_name),
+                e.ip,
+                str(actions.get(e.action, e.action)),
+                str(outcomes.get(e.outcome, e.outcome)),
+                e.object_type,
+                e.object_id,
+                _safe(e.object_repr),
+                _safe(_json(e.details)),
+                e.request_id,
+                e.hash,
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    audit(
+        request,
+        Action.EXPORT,
+        object_type="security.auditentry",
+        rows=count,
+        format="xlsx",
+        filters=form.summary(),
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.xlsx"'
+    response.lz_audited = True  # recorded above, with the row count and filters
+    return response
+
+
+def _json(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _safe(text: str) -> str:
+    """Neutralise spreadsheet formulas in user-controlled text (CSV/formula injection)."""
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+# --- Second factor (django-otp TOTP) --------------------------------------------------------
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return "/"
+    return target
+
+
+@login_required
+def otp_verify(request):
+    from django_otp import devices_for_user
+    from django_otp import login as otp_login
+
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for device in devices_for_user(request.user, confirmed=True):
+            if device.verify_token(form.cleaned_data["token"]):
+                otp_login(request, device)
+                request.session.pop("lz_otp_required", None)
+                return redirect(_next_url(request))
+        audit(request, Action.OTP_FAILED, outcome=AuditEntry.Outcome.FAILURE)
+        form.add_error("token", _("动态口令不正确或已过期。"))
+    return render(request, "security/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@login_required
+def otp_setup(request):
+    import base64
+
+    from django_otp import login as otp_login
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name="TOTP", confirmed=False)
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save()
+            otp_login(request, device)
+            request.session.pop("lz_otp_required", None)
+            audit(request, Action.OTP_DEVICE, device, event="confirmed")
+            messages.success(request, _("动态口令已启用。"))
+            return redirect(_next_url(request))
+        form.add_error("token", _("动态口令不正确,请核对手机时间后重试。"))
+    secret = base64.b32encode(device.bin_key).decode()
+    qr_svg = _qr_svg(device.config_url)
+    return render(
+        request,
+        "security/otp_setup.html",
+        {"form": form, "secret": secret, "qr_svg": qr_svg, "next": _next_url(request)},
+    )
+
+
+def _qr_svg(data: str) -> str:
+    try:
+        import qrcode
+        import qrcode.image.svg
+
+        image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage)
+        return image.to_string(encoding="unicode")
+    except Exception:  # qrcode is optional; the secret is shown as text as well
+        return ""

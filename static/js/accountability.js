@@ -1,0 +1,50 @@
+// Accountability statistics: render the ECharts widgets from the page's data attribute.
+(function () {
+  function init() {
+    var holder = document.getElementById("lz-acc-chart-data");
+    if (!holder || typeof echarts === "undefined") { return; }
+    var data = JSON.parse(holder.getAttribute("data-chart") || "{}");
+    var mix = document.getElementById("lz-acc-mix");
+    if (mix && data.units && data.units.length) {
+      echarts.init(mix).setOption({
+        tooltip: { trigger: "axis" },
+        legend: {},
+        grid: { left: 40, right: 10, bottom: 60 },
+        xAxis: { type: "category", data: data.units, axisLabel: { rotate: 30 } },
+        yAxis: { type: "value", minInterval: 1 },
+        series: data.series.map(function (s) {
+          return { name: s.name, type: "bar", stack: "total", data: s.data };
+        })
+      });
+    }
+    var forms = document.getElementById("lz-acc-forms");
+    if (forms && data.forms) {
+      echarts.init(forms).setOption({
+        tooltip: { trigger: "item" },
+        series: [{ type: "pie", radius: ["35%", "65%"], data: data.forms }]
+      });
+    }
+  }
+  document.addEventListener("DOMContentLoaded", init);
+})();
+
+// Measure form: show only the sub-kinds of the chosen measure kind (the server validates too).
+(function () {
+  function filterSubtypes() {
+    var kind = document.getElementById("id_kind");
+    var sub = document.getElementById("id_subtype");
+    if (!kind || !sub) { return; }
+    var label = kind.selectedIndex >= 0 ? kind.options[kind.selectedIndex].text : null;
+    sub.querySelectorAll("optgroup").forEach(function (group) {
+      var visible = group.label === label;
+      group.hidden = !visible;
+      group.disabled = !visible;
+    });
+    var current = sub.selectedIndex >= 0 ? sub.options[sub.selectedIndex] : null;
+    if (current && current.parentElement && current.parentElement.disabled) { sub.value = ""; }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.id === "id_kind") { filterSubtypes(); }
+  });
+  document.addEventListener("DOMContentLoaded", filterSubtypes);
+})();

@@ -1,0 +1,170 @@
+"""Accountability fixtures on top of the fixed cast (county 1 changed secretary 2024-03-01)."""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+
+from accountability import services
+from accountability.models import (
+    AccountabilityCase,
+    AccountabilityGround,
+    DisciplinaryCase,
+    ResponsibilityKind,
+)
+from tests.inspections.conftest import daily_finding, insp  # noqa: F401  (fixtures)
+
+EVENT = datetime.date(2024, 1, 15)  # before the handover: 孙立民 was secretary
+TODAY = datetime.date.today()
+SRC = AccountabilityCase.Source
+
+
+def open_county1_case(cast, *, event=EVENT, title="一号县某项目监管失职", **kw):
+    data = dict(
+        user=cast.user("county1_jw"),
+        title=title,
+        org=cast.county1,
+        event_date=event,
+        source=SRC.PETITION,
+        handling_body=cast.bodies["T-K1:discipline"],
+        deciding_body=cast.bodies["T-C1:committee"],
+        area="conduct",
+        facts="一号县在某工程项目监管中失职失责,造成不良影响,群众反映强烈。",
+        grounds=[AccountabilityGround.objects.get(number=8)],
+    )
+    data.update(kw)
+    return services.open_case(**data)
+
+
+def advance(cast, case, to=AccountabilityCase.Status.REPORT_DISCUSSED, *, target=True):
+    """Walk a case through the procedure up to `to` (inclusive) with valid inputs."""
+    S = AccountabilityCase.Status
+    jw = cast.user("county1_jw")
+    order = [
+        S.PRELIMINARY_REVIEW,
+        S.START_APPROVED,
+        S.INVESTIGATING,
+        S.HEARING,
+        S.REPORT_DISCUSSED,
+        S.DECIDED,
+        S.EXECUTING,
+    ]
+    start = order.index(case.status) + 1 if case.status in order else 0
+    for step in order[start : order.index(to) + 1]:
+        if step == S.PRELIMINARY_REVIEW:
+            services.start_preliminary_review(case, jw)
+        elif step == S.START_APPROVED:
+            services.approve_start(
+                case, jw, approver=cast.tenures["city1_secretary"], approved_on=TODAY
+            )
+        elif step == S.INVESTIGATING:
+            services.start_investigation(
+                case, jw, team=[cast.people["county1_jw"], cast.people["city1_jw"]]
+            )
+            if target and not case.targets.exists():
+                services.add_person_target(
+                    case,
+                    jw,
+                    tenure=cast.tenures["county1_former"],
+                    responsibility_kind=ResponsibilityKind.PRIMARY,
+                )
+        elif step == S.HEARING:
+            services.record_hearing(case, jw, record="本人对事实无异议,作了检讨。", heard_on=TODAY)
+        elif step == S.REPORT_DISCUSSED:
+            services.discuss_report(
+                case,
+                jw,
+                report="调查报告:事实清楚,证据确凿。",
+                discussion_record="市委常委会集体讨论同意。",
+                discussed_on=TODAY,
+            )
+        elif step == S.DECIDED:
+            services.decide_case(case, jw, decision_no="一市委问决〔2026〕1号", decided_on=TODAY)
+        elif step == S.EXECUTING:
+            target_row = case.targets.first()
+            services.add_measure(
+                case,
+                jw,
+                target=target_row,
+                kind="admonition",
+                subtype="talk",
+                effective_date=TODAY,
+                decision_no="一市委问决〔2026〕1号",
+                deciding_body=case.deciding_body,
+            )
+            services.start_execution(case, jw)
+    case.refresh_from_db()
+    return case
+
+
+def register_dcase(cast, *, case_no="一县纪立〔2026〕1号", org=None, **kw):
+    data = dict(
+        user=cast.user("county1_jw"),
+        case_no=case_no,
+        org=org or cast.county1,
+        handling_body=cast.bodies["T-K1:discipline"],
+        subject_person=cast.people["township1_secretary"],
+        subject_tenure=cast.tenures["township1_secretary"],
+        violation_type=DisciplinaryCase.ViolationType.INTEGRITY,
+        summary="利用职务便利收受他人财物。",
+        registered_on=TODAY - datetime.timedelta(days=60),
+    )
+    data.update(kw)
+    return services.register_disciplinary_case(**data)
+
+
+@pytest.fixture
+def acc(cast):
+    """A county-1 case, a township case decided by the county, and a county-2 case."""
+    county1_case = open_county1_case(cast)
+    township_case = services.open_case(
+        user=cast.user("county1_jw"),
+        title="一号镇落实主体责任不力",
+        org=cast.township1,
+        event_date=TODAY - datetime.timedelta(days=30),
+        source=SRC.INSPECTION_FINDING,
+        handling_body=cast.bodies["T-K1:discipline"],
+        deciding_body=cast.bodies["T-K1:committee"],
+    )
+    county2_case = services.open_case(
+        user=cast.user("prov_jw"),
+        title="二号县的问责案件",
+        org=cast.county2,
+        event_date=TODAY - datetime.timedelta(days=30),
+        source=SRC.UPPER_REFERRAL,
+        handling_body=cast.bodies["T-K2:discipline"],
+        deciding_body=cast.bodies["T-C1:committee"],
+    )
+    return SimpleNamespace(
+        county1_case=county1_case, township_case=township_case, county2_case=county2_case
+    )
+
+
+@pytest.fixture
+def acc_world(cast):
+    """County 1's objects for the generic sibling-404 test: a case in execution with a
+    measure (formalities open) and a pending appeal; a disciplinary case with both probes."""
+    case = advance(cast, open_county1_case(cast), AccountabilityCase.Status.DECIDED)
+    measure = services.add_measure(
+        case,
+        cast.user("county1_jw"),
+        target=case.targets.get(),
+        kind="organizational_handling",
+        subtype="removal",
+        effective_date=TODAY,
+        decision_no="一市委问决〔2026〕1号",
+        deciding_body=case.deciding_body,
+    )
+    appeal = services.file_appeal(
+        case, None, target=case.targets.get(), grounds="异议", received_on=TODAY
+    )
+    dcase = services.decide_disciplinary_case(
+        register_dcase(cast),
+        cast.user("county1_jw"),
+        decided_on=TODAY,
+        four_form=3,
+        party_sanction="expulsion",
+    )
+    return SimpleNamespace(
+        case=case, measure=measure, appeal=appeal, dcase=dcase, probe=dcase.probes.first()
+    )

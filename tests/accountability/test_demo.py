@@ -1,0 +1,79 @@
+"""The accountability demo step: what it seeds, and a second run creates nothing."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.test import override_settings
+
+from accountability.demo import step_accountability
+from accountability.models import (
+    AccountabilityCase,
+    AccountabilityMeasure,
+    Appeal,
+    DisciplinaryCase,
+    DualInvestigation,
+    MeasureKind,
+)
+from accountability.services import TransitionRefused, archive_disciplinary_case
+from inspections.demo import step_inspections
+from responsibilities import demo
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [AccountabilityCase, AccountabilityMeasure, Appeal, DisciplinaryCase, DualInvestigation]
+
+
+@pytest.fixture(scope="module")
+def demo_ctx(django_db_setup, django_db_blocker):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+    ):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            ctx = demo.DemoContext(password=django_settings.DEMO_PASSWORD)
+            demo.step_org_tree(ctx)
+            demo.step_accounts(ctx)
+            step_inspections(ctx)
+            step_accountability(ctx)
+            yield ctx
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def test_it_seeds_the_predecessor_case_from_the_finding(demo_ctx):
+    case = AccountabilityCase.objects.get(title="东溪县委落实意识形态工作责任制不力问责案")
+    target = case.targets.get()
+    assert target.is_predecessor
+    assert target.tenure == demo_ctx.tree.tenures["JH-C01-K01-PC:secretary:former"]
+    assert case.findings.exists() and case.status == "executing"
+    assert case.appeals.filter(outcome="").exists()
+
+
+def test_it_seeds_every_measure_kind_and_an_expired_influence_period(demo_ctx):
+    kinds = set(AccountabilityMeasure.objects.values_list("kind", flat=True))
+    assert kinds == set(MeasureKind.values)
+    assert AccountabilityMeasure.objects.filter(expired_at__isnull=False).exists()
+    assert Appeal.objects.exclude(outcome="").exists()
+
+
+def test_it_seeds_dual_investigations_in_several_states(demo_ctx):
+    statuses = {c.case_no: c for c in DisciplinaryCase.objects.all()}
+    assert len(statuses) >= 3
+    blocked = DisciplinaryCase.objects.get(case_no="东纪审〔2026〕5号")
+    assert blocked.probes.filter(status="open").count() == 2
+    with pytest.raises(TransitionRefused):
+        archive_disciplinary_case(blocked, None)
+    assert DisciplinaryCase.objects.filter(status="archived", dual_required=True).exists()
+    assert DualInvestigation.objects.filter(conclusion="responsible").exists()
+    assert DualInvestigation.objects.filter(conclusion="not_responsible").exists()
+
+
+def test_a_second_run_creates_nothing(demo_ctx):
+    before = [m.objects.count() for m in MODELS]
+    ctx = demo.DemoContext(password="x", tree=demo_ctx.tree)
+    step_accountability(ctx)
+    assert [m.objects.count() for m in MODELS] == before
+    assert not ctx.created

@@ -1,0 +1,211 @@
+"""Quarterly snapshots: inputs, reproducibility, roll-up, publish locking, adjustments."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+
+from assessments import services
+from assessments.models import AssessmentSnapshot, EvaluationInput
+from tests.assessments.conftest import QUARTER, YEAR
+
+pytestmark = pytest.mark.django_db
+
+
+def snap(cast, key):
+    return AssessmentSnapshot.objects.get(org=getattr(cast, key), year=YEAR, quarter=QUARTER)
+
+
+def test_it_scores_each_unit_from_its_own_records(quarter):
+    cast = quarter.cast
+    services.compute_quarter(YEAR, QUARTER)
+    c1 = snap(cast, "county1")
+    assert c1.inputs["logs"]["study_session"] == 3
+    assert c1.inputs["logs"]["talk"] == 3
+    assert c1.inputs["logs"]["supervision_visit"] == 0  # April is not in Q1
+    s = c1.scores
+    assert s["L1"]["score"] == "8.00"  # 3 study sessions, threshold 3
+    assert s["M2"]["score"] == "5.00"  # 1 committee meeting
+    assert s["L3"]["score"] == "7.00"  # base 4 + bonus 2 + 1 beyond 2 talks
+    assert s["D1"]["score"] == "0.00"
+    assert s["M1"]["score"] == "0.00"  # no collective list in force
+    assert c1.total == sum(Decimal(v["score"]) for v in s.values())
+    assert snap(cast, "county2").inputs["logs"]["study_session"] == 1
+    assert c1.rule_version and c1.indicator_set_version == 1
+
+
+def test_recomputing_the_same_data_gives_identical_snapshots(quarter):
+    services.compute_quarter(YEAR, QUARTER)
+    before = {
+        s.org_id: (
+            s.inputs_sha256,
+            s.scores,
+            s.total,
+            s.traffic_light,
+            s.subtree_average,
+            s.computed_at,
+        )
+        for s in AssessmentSnapshot.objects.all()
+    }
+    history = AssessmentSnapshot.history.count()
+    result = services.compute_quarter(YEAR, QUARTER)
+    assert result.created == result.updated == 0 and result.unchanged == len(before)
+    after = {
+        s.org_id: (
+            s.inputs_sha256,
+            s.scores,
+            s.total,
+            s.traffic_light,
+            s.subtree_average,
+            s.computed_at,
+        )
+        for s in AssessmentSnapshot.objects.all()
+    }
+    assert after == before
+    assert AssessmentSnapshot.history.count() == history
+
+
+def test_it_rolls_up_the_subtree_with_path_prefixes(quarter):
+    cast = quarter.cast
+    services.compute_quarter(YEAR, QUARTER)
+    snaps = {s.org_id: s for s in AssessmentSnapshot.objects.all()}
+    under_city = [s for s in snaps.values() if s.org_path.startswith(cast.city1.path)]
+    city = snaps[cast.city1.pk]
+    assert city.subtree_units == len(under_city) >= 4  # city 1, counties 1 and 2, township 1
+    expected = sum(s.total for s in under_city) / len(under_city)
+    assert city.subtree_average == expected.quantize(Decimal("0.01"))
+    assert sum(city.subtree_lights.values()) == len(under_city)
+    province = snaps[cast.province.pk]
+    assert province.subtree_units == len(snaps)
+    county2 = snaps[cast.county2.pk]
+    assert county2.subtree_units == 1 and county2.subtree_average == county2.total
+
+
+def test_the_rollup_is_one_grouped_query(quarter, django_assert_num_queries):
+    services.compute_quarter(YEAR, QUARTER)
+    AssessmentSnapshot.objects.update(subtree_units=0)
+    # depth, the grouped UNION over the depths, the drafts, one bulk UPDATE
+    with django_assert_num_queries(4) as ctx:
+        services.rollup(YEAR, QUARTER)
+    grouped = [q["sql"] for q in ctx.captured_queries if "GROUP BY" in q["sql"].upper()]
+    assert len(grouped) == 1 and "UNION ALL" in grouped[0].upper()
+
+
+def test_compute_queries_do_not_grow_with_units(quarter, django_assert_max_num_queries):
+    from responsibilities import services as org_services
+    from responsibilities.models import Organization
+
+    services.compute_quarter(YEAR, QUARTER)
+    with django_assert_max_num_queries(20) as few:
+        services.compute_quarter(YEAR, QUARTER)
+    for i in range(8):
+        org = org_services.create_organization(
+            code=f"T-X{i + 10}",
+            name=f"镇{i}",
+            kind=Organization.Kind.TOWNSHIP,
+            parent=quarter.cast.county1,
+        )
+        org_services.create_body(
+            code=f"T-X{i + 10}-PC", org=org, kind="party_committee", name=f"镇{i}党委"
+        )
+    with django_assert_max_num_queries(len(few.captured_queries) + 4):  # + bulk insert/history
+        services.compute_quarter(YEAR, QUARTER)
+
+
+def test_a_draft_follows_the_data_until_published_then_never_changes(quarter):
+    cast = quarter.cast
+    services.compute_quarter(YEAR, QUARTER)
+    city1_secretary = cast.user("city1_secretary")
+    published = services.publish_snapshot(snap(cast, "county1"), city1_secretary)
+    frozen = (published.total, published.scores, published.inputs_sha256)
+
+    services.record_input(
+        org=cast.county1,
+        year=YEAR,
+        quarter=QUARTER,
+        user=city1_secretary,
+        kind=EvaluationInput.Kind.CONCEALED_PROBLEMS,
+        values={"count": 2},
+    )
+    services.record_input(
+        org=cast.county2,
+        year=YEAR,
+        quarter=QUARTER,
+        user=city1_secretary,
+        kind=EvaluationInput.Kind.CONCEALED_PROBLEMS,
+        values={"count": 2},
+    )
+    result = services.compute_quarter(YEAR, QUARTER)
+    assert result.locked == 1
+    c1 = snap(cast, "county1")
+    assert (c1.total, c1.scores, c1.inputs_sha256) == frozen
+    c2 = snap(cast, "county2")
+    assert c2.scores["D3"]["score"] == "6.00"  # concealed counts double: 10 − 2×2
+
+    with pytest.raises(ValidationError):
+        c1.total = Decimal("1")
+        c1.save()
+    with pytest.raises(ValidationError):
+        services.publish_snapshot(snap(cast, "county1"), city1_secretary)
+    with pytest.raises(ValidationError):
+        services.recompute_snapshot(snap(cast, "county1"))
+    with pytest.raises(ValidationError):
+        services.adjust(
+            org=cast.county1, year=YEAR, quarter=QUARTER, points=1, reason="x", user=city1_secretary
+        )
+
+
+def test_only_a_superior_may_publish(quarter):
+    cast = quarter.cast
+    services.compute_quarter(YEAR, QUARTER)
+    c1 = snap(cast, "county1")
+    for name in ("county1_secretary", "county2_secretary", "county1_member", "outsider"):
+        with pytest.raises(PermissionDenied):
+            services.publish_snapshot(c1, cast.user(name))
+    assert not services.may_publish(cast.user("city1_secretary"), snap(cast, "province"))
+    services.publish_snapshot(c1, cast.user("prov_secretary"))  # any superior up the line
+
+
+def test_manual_adjustments_need_a_reason_and_are_applied(quarter):
+    cast = quarter.cast
+    services.compute_quarter(YEAR, QUARTER)
+    user = cast.user("city1_secretary")
+    before = snap(cast, "county1").total
+    with pytest.raises(ValidationError):
+        services.adjust(
+            org=cast.county1, year=YEAR, quarter=QUARTER, points=-2, reason="  ", user=user
+        )
+    services.adjust(
+        org=cast.county1,
+        year=YEAR,
+        quarter=QUARTER,
+        points=-2,
+        reason="问责案件办理超期",
+        indicator_code="Z1",
+        user=user,
+    )
+    services.recompute_snapshot(snap(cast, "county1"))
+    after = snap(cast, "county1")
+    assert after.scores["Z1"]["score"] == "8.00"
+    assert after.total == before - 2
+
+
+def test_rollup_quarter_command(quarter, capsys):
+    call_command("rollup_quarter", "2026Q1")
+    assert AssessmentSnapshot.objects.filter(year=2026, quarter=1).exists()
+    call_command("rollup_quarter", "2026Q1")
+    assert '"unchanged"' in capsys.readouterr().out
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("rollup_quarter", "2026-13")
+
+
+def test_the_rollup_job_takes_the_quarter_before_the_day(quarter):
+    import datetime
+
+    from notifications import jobs
+
+    result = jobs.run("assessments.rollup", datetime.date(2026, 4, 5))
+    assert result["period"] == "2026Q1" and result["created"] > 0

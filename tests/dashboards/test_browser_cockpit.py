@@ -1,0 +1,37 @@
+"""In the browser: the province secretary drills from the province cockpit to county 1 and
+finds county 1's overdue rectification count equal to the issue ledger's."""
+
+import re
+
+from tests.browser import BROWSER_MARKS, log_in, screenshot
+from tests.dashboards.conftest import add_logs, add_overdue_task
+
+pytestmark = BROWSER_MARKS
+
+
+def test_the_province_secretary_drills_down_to_county_1(live_server, live_cast, new_page):
+    cast = live_cast
+    add_overdue_task(cast, "county1", "T-K1:discipline", "county1_secretary", "一号县逾期甲")
+    add_overdue_task(cast, "county1", "T-K1:discipline", "county1_secretary", "一号县逾期乙")
+    add_overdue_task(cast, "county2", "T-K2:discipline", "county2_secretary", "二号县逾期")
+    add_logs(cast.tenures["county1_secretary"], 3)
+
+    page = new_page()
+    log_in(page, live_server, "prov_secretary")
+    page.goto(f"{live_server.url}/dashboards/")
+    page.wait_for_selector("#table-overview")
+    assert cast.province.name in page.locator("h1").inner_text()
+    page.wait_for_selector("#chart-rectification svg")  # ECharts drew the chart
+
+    page.locator("#table-overview").get_by_role("link", name=cast.city1.name).click()
+    page.wait_for_url(re.compile(rf"/dashboards/org/{cast.city1.pk}/"))
+    page.locator("#table-overview").get_by_role("link", name=cast.county1.name).click()
+    page.wait_for_url(re.compile(rf"/dashboards/org/{cast.county1.pk}/"))
+    page.wait_for_selector("#chart-methods svg")
+    overdue = int(page.locator("#table-rectification tfoot td").nth(1).inner_text())
+    screenshot(page, "dashboards-county1-cockpit.png")
+    assert overdue == 2  # county 2's overdue task is not counted
+
+    page.goto(f"{live_server.url}/inspections/ledger/?org={cast.county1.pk}&light=red")
+    rows = page.locator("table.lz-ledger tbody tr")
+    assert rows.count() == overdue

@@ -1,0 +1,91 @@
+"""The scale steps on a tiny shape (the province-size seed itself never runs in the suite)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from accountability.models import AccountabilityCase, AccountabilityMeasure, DisciplinaryCase
+from assessments.models import AssessmentSnapshot
+from dashboards import scale
+from inspections.models import Finding, RectificationTask
+from responsibilities import demo
+from responsibilities.models import DutyLog, Organization
+
+pytestmark = pytest.mark.django_db
+
+TINY = demo.ScaleShape(
+    cities=2,
+    counties_per_city=2,
+    departments_per_county=1,
+    townships_per_county=2,
+    villages_per_township=1,
+)
+
+
+def test_the_scale_steps_fill_every_table_the_cockpit_reads(client_for, settings):
+    ctx = demo.build_scale("tiny", TINY)
+    root = Organization.objects.get(code="SCALE-tiny")
+    orgs = Organization.objects.filter(path__startswith=root.path).count()
+    volumes = scale.volumes_for(ctx)
+    under = {"org_path__startswith": root.path}
+    assert DutyLog.objects.filter(**under).count() == volumes.duty_logs == orgs * 20
+    assert Finding.objects.filter(**under).count() == volumes.findings
+    assert RectificationTask.objects.filter(**under).count() == volumes.findings
+    assert AccountabilityCase.objects.filter(**under).count() == volumes.cases
+    assert AccountabilityMeasure.objects.filter(**under).exists()
+    assert DisciplinaryCase.objects.filter(**under, dual_required=True).count() == (
+        volumes.disciplinary_cases
+    )
+    assert AssessmentSnapshot.objects.filter(**under).count() == orgs * 8
+    # Every task has an owner with an account (the reminder job's recipients).
+    assert not RectificationTask.objects.filter(
+        **under, owner_tenure__person__user__isnull=True
+    ).exists()
+    # Subtree roll-ups of the root's snapshots cover the whole tree.
+    snap = AssessmentSnapshot.objects.filter(org=root).first()
+    assert snap.subtree_units == orgs
+    assert sum(snap.subtree_lights.values()) == orgs
+
+    # The bench's two logins open their cockpits as scoped users.
+    root_name, county_name = scale.bench_usernames("tiny")
+    User = get_user_model()
+    client = client_for(User.objects.get(username=root_name))
+    response = client.get(reverse("dashboards:cockpit", args=[root.pk]))
+    assert response.status_code == 200
+    widgets = {w.key: w for w in response.context["cockpit"].widgets}
+    root_user = User.objects.get(username=root_name)
+    visible_open = [
+        t
+        for t in RectificationTask.objects.filter(**under).exclude(status="closed")
+        if root_user.has_perm("inspections.view_rectificationtask", t)
+    ]
+    assert widgets["rectification"].total("open") == len(visible_open) > 0
+    county = Organization.objects.filter(**{"path__startswith": root.path}, kind="county").first()
+    client = client_for(User.objects.get(username=county_name))
+    assert client.get(reverse("dashboards:cockpit", args=[county.pk])).status_code == 200
+    assert client.get(reverse("dashboards:cockpit", args=[root.pk])).status_code == 404
+
+    # Idempotent per root: a second build is skipped.
+    assert demo.build_scale("tiny", TINY) is None
+
+
+def test_last_quarters_are_the_complete_ones_before_today():
+    import datetime
+
+    assert scale.last_quarters(datetime.date(2026, 11, 26), 3) == [
+        (2026, 1),
+        (2026, 2),
+        (2026, 3),
+    ]
+    assert scale.last_quarters(datetime.date(2026, 2, 1), 1) == [(2025, 4)]
+
+
+def test_the_bench_needs_postgresql():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("runs the real bench on PostgreSQL: `make bench`")
+    with pytest.raises(CommandError, match="PostgreSQL"):
+        call_command("bench", "--skip-rollup", "--skip-reminders")

@@ -1,0 +1,83 @@
+"""The inspections demo step: every kind of round and every task state, idempotent."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.test import override_settings
+
+from inspections.demo import step_inspections
+from inspections.models import (
+    Finding,
+    InspectionRound,
+    RectificationTask,
+    RiskProfile,
+    RoundTransition,
+    TaskTransition,
+)
+from responsibilities import demo
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [InspectionRound, Finding, RectificationTask, RiskProfile, RoundTransition, TaskTransition]
+
+
+@pytest.fixture(scope="module")
+def demo_ctx(django_db_setup, django_db_blocker):
+    """The org tree, accounts and inspections, seeded once for the module (rolled back after)."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+    ):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            ctx = demo.DemoContext(password=django_settings.DEMO_PASSWORD)
+            demo.step_org_tree(ctx)
+            demo.step_accounts(ctx)
+            step_inspections(ctx)
+            yield ctx
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def test_it_seeds_every_kind_of_round_and_every_task_state(demo_ctx):
+    kinds = dict(InspectionRound.objects.values_list("kind", "status"))
+    assert set(kinds) == {"xunshi", "xuncha", "covert_visit", "re_supervision"}
+    covert = InspectionRound.objects.get(kind="covert_visit")
+    assert covert.disclosed_at is None
+    xunshi = InspectionRound.objects.get(kind="xunshi")
+    assert xunshi.feedbacks.count() == 2
+    assert xunshi.reviews.get().acknowledgements.count() == 1
+    assert xunshi.report_due is not None
+    statuses = set(RectificationTask.objects.values_list("status", flat=True))
+    assert statuses == {s.value for s in RectificationTask.Status}
+    assert RectificationTask.objects.filter(reopen_count__gt=0).exists()
+    assert RectificationTask.objects.red().exists()
+    assert RectificationTask.objects.yellow().exists()
+    assert RectificationTask.objects.filter(status="returned").exclude(returned_reason="").exists()
+    assert RectificationTask.objects.filter(is_long_term=True).exists()
+    assert Finding.objects.filter(upward_channel=True, is_case_lead_transferred=True).exists()
+    assert RiskProfile.objects.count() == 5
+
+
+def test_demo_accounts_see_what_their_posts_allow(demo_ctx):
+    secretary = demo_ctx.tree.users["county1_secretary"]
+    upward = Finding.objects.get(upward_channel=True)
+    assert not secretary.has_perm("inspections.view_finding", upward)
+    assert demo_ctx.tree.users["county1_jw"].has_perm("inspections.view_finding", upward)
+    daily_task = RectificationTask.objects.get(finding__title__startswith="县委落实意识形态")
+    assert secretary.has_perm("inspections.rectify_rectificationtask", daily_task)
+    assert demo_ctx.tree.users["county1_jw"].has_perm(
+        "inspections.verify_rectificationtask", daily_task
+    )
+
+
+def test_a_second_run_creates_nothing(demo_ctx):
+    before = {m: m.objects.count() for m in MODELS}
+    ctx = demo.DemoContext(password=django_settings.DEMO_PASSWORD)
+    demo.step_org_tree(ctx)
+    demo.step_accounts(ctx)
+    step_inspections(ctx)
+    assert {m: m.objects.count() for m in MODELS} == before
+    assert not any(k in ctx.created for k in ("inspection rounds", "findings"))

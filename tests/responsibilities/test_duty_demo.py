@@ -1,0 +1,106 @@
+"""seed_demo's lists, owners, letters and logs (responsibilities/demo_lists.py)."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from responsibilities import demo, duties, letters
+from responsibilities.log_views import my_items_with_progress
+from responsibilities.models import (
+    DutyLog,
+    DutyReport,
+    ResponsibilityLetter,
+    ResponsibilityList,
+    Tenure,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def tree(django_db_setup, django_db_blocker):
+    """The demo province seeded once for the module, rolled back afterwards."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+    ):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            ctx = demo.run_demo(demo.DemoContext(password=django_settings.DEMO_PASSWORD))
+            yield ctx.tree
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def test_every_city_and_county_adopts_the_province_template(tree):
+    year = timezone.localdate().year
+    template = ResponsibilityList.objects.get(org=tree.province, year=year, is_template=True)
+    adopted = template.adoptions.all()
+    assert adopted.count() == 18
+    assert set(adopted.values_list("status", flat=True)) == {"in_force"}
+    assert adopted.get(org=tree.county2).copy_flagged
+    assert not adopted.get(org=tree.county1).copy_flagged
+    assert adopted.filter(copy_flagged=True).count() == 1
+    assert template.items.filter(is_ad_hoc=True).count() == 1
+
+
+def test_county1_has_one_gap_and_one_overlap(tree):
+    matrix = duties.gap_matrix(tree.county1, timezone.localdate().year)
+    assert len(matrix.items_without_lead) == 1
+    assert len(matrix.items_with_several_leads) == 1
+    assert matrix.portfolios_without_item == [] and matrix.members_without_item == []
+    other = duties.gap_matrix(tree.org("JH-C02-K01"), timezone.localdate().year)
+    assert not other.has_problems
+
+
+def test_letters_are_signed_and_the_chains_verify(tree):
+    signed = ResponsibilityLetter.objects.filter(org=tree.county1, status="signed")
+    assert signed.filter(signee_tenure__person__user__username="county1_member").exists()
+    assert signed.filter(signee_tenure__person__user__username="county1_secretary").exists()
+    checked, breaks = letters.verify_chains()
+    assert checked >= 4 and breaks == []
+
+
+def test_a_year_of_logs_with_a_healthy_and_a_meeting_heavy_county(tree):
+    year, quarter = duties.current_quarter()
+    logs = DutyLog.objects.filter(occurred_on__year=year)
+    assert logs.filter(org=tree.county1).count() > 50
+    assert set(logs.values_list("status", flat=True)) >= {"accepted", "submitted", "returned"}
+    assert logs.filter(org=tree.county1, is_late_entry=True).count() == 1
+    assert logs.filter(items__isnull=False).annotate().exists()
+    rows = {
+        r.label: r
+        for r in duties.method_mix(
+            DutyLog.objects.filter(org_path__startswith=tree.city1.path), year, quarter, by="org"
+        )
+    }
+    assert rows["河湾区"].warning
+    assert not rows["东溪县"].warning
+
+
+def test_county1_member_sees_progress_on_the_home_page(tree):
+    tenure = Tenure.objects.get(person__user__username="county1_member", end_date__isnull=True)
+    items = my_items_with_progress(tenure)
+    assert len(items) >= 4
+    assert all(i.progress.state in {"green", "yellow", "red"} for i in items)
+    assert DutyReport.objects.filter(org=tree.county1, tenure=tenure, status="submitted").exists()
+
+
+def test_a_second_run_creates_no_lists_logs_or_letters(tree):
+    before = (
+        ResponsibilityList.objects.count(),
+        DutyLog.objects.count(),
+        ResponsibilityLetter.objects.count(),
+    )
+    ctx = demo.run_demo(demo.DemoContext(password=django_settings.DEMO_PASSWORD))
+    after = (
+        ResponsibilityList.objects.count(),
+        DutyLog.objects.count(),
+        ResponsibilityLetter.objects.count(),
+    )
+    assert after == before
+    assert not any(k.startswith(("duty", "letters")) for k in ctx.created)

@@ -1,0 +1,21 @@
+from django.urls import reverse
+
+from responsibilities.demo import DemoContext
+from security.demo import DEMO_ADMINS, seed_admin_roles
+from security.models import AdminRoleAssignment
+
+
+def test_demo_admin_accounts_are_seeded_once_and_log_in_without_a_forced_change(client, db):
+    ctx = DemoContext(password="liangge2026")
+    seed_admin_roles(ctx)
+    assert ctx.created["accounts"] == 3
+    again = DemoContext(password="liangge2026")
+    seed_admin_roles(again)
+    assert sum(again.created.values()) == 0
+    assert dict(AdminRoleAssignment.objects.values_list("user__username", "role")) == {
+        k: v.value for k, v in DEMO_ADMINS.items()
+    }
+    # The demo password is below the policy, but seeded accounts still log in and work.
+    response = client.post(reverse("login"), {"username": "auditadmin", "password": "liangge2026"})
+    assert response.status_code == 302
+    assert client.get(reverse("security:audit_log")).status_code == 200

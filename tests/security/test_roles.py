@@ -1,0 +1,144 @@
+"""三员分立: three administrative roles with disjoint powers, one per account."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from security.models import AdminRole, AdminRoleAssignment, AuditEntry
+from security.roles import BUSINESS_APPS, ROLE_PERMISSIONS
+
+
+def test_the_three_roles_have_disjoint_powers():
+    roles = list(ROLE_PERMISSIONS)
+    assert sorted(roles) == sorted(AdminRole.values)
+    for i, a in enumerate(roles):
+        for b in roles[i + 1 :]:
+            assert ROLE_PERMISSIONS[a].isdisjoint(ROLE_PERMISSIONS[b]), (a, b)
+
+
+def test_no_role_touches_business_records():
+    for role, perms in ROLE_PERMISSIONS.items():
+        assert not [p for p in perms if p.split(".")[0] in BUSINESS_APPS], role
+    assert ROLE_PERMISSIONS[AdminRole.AUDIT] == {
+        "security.view_auditentry",
+        "security.export_auditentry",
+    }
+
+
+def test_an_account_cannot_hold_two_roles(admins):
+    with pytest.raises(ValidationError):
+        AdminRoleAssignment.objects.create(user=admins["system"], role=AdminRole.AUDIT)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        # Even bypassing save(): the one-to-one is a database constraint.
+        AdminRoleAssignment.objects.bulk_create(
+            [AdminRoleAssignment(user=admins["system"], role=AdminRole.AUDIT)]
+        )
+
+
+def test_the_role_value_is_checked_by_the_database(make_user):
+    user = make_user("x")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AdminRoleAssignment.objects.bulk_create([AdminRoleAssignment(user=user, role="god")])
+
+
+def test_a_superuser_cannot_also_hold_a_role(make_user):
+    root = make_user("root", is_superuser=True, is_staff=True)
+    with pytest.raises(ValidationError):
+        AdminRoleAssignment.objects.create(user=root, role=AdminRole.SECURITY)
+
+
+@pytest.mark.parametrize(
+    "role, allowed",
+    [
+        ("system", {"responsibilities.change_organization", "auth.add_user"}),
+        ("security", {"auth.change_group", "security.unlock_account"}),
+        ("audit", {"security.view_auditentry", "security.export_auditentry"}),
+    ],
+)
+def test_each_role_has_its_powers_and_none_of_the_others(admins, role, allowed):
+    user = admins[role]
+    for perm in allowed:
+        assert user.has_perm(perm)
+    others = set().union(*(p for r, p in ROLE_PERMISSIONS.items() if r != role))
+    for perm in others:
+        assert not user.has_perm(perm), perm
+    assert not user.has_perm("inspections.view_finding")
+    assert not user.has_perm("accountability.view_case")
+
+
+def test_the_audit_page_is_for_the_audit_administrator_only(client_for, admins, cast):
+    url = reverse("security:audit_log")
+    assert client_for(admins["audit"]).get(url).status_code == 200
+    for user in (admins["system"], admins["security"], cast.user("prov_secretary")):
+        assert client_for(user).get(url).status_code == 403
+
+
+def test_role_changes_are_audited(admins, make_user):
+    user = make_user("newbie")
+    AdminRoleAssignment.objects.create(user=user, role=AdminRole.AUDIT)
+    entry = AuditEntry.objects.filter(action="admin_role_change", object_id=str(user.pk)).get()
+    assert entry.details == {"event": "assigned", "role": "audit"}
+    AdminRoleAssignment.objects.get(user=user).delete()
+    assert AuditEntry.objects.filter(
+        action="admin_role_change", object_id=str(user.pk), details__event="revoked"
+    ).exists()
+
+
+def test_group_permission_and_superuser_changes_are_audited(make_user):
+    user = make_user("worker")
+    group = Group.objects.create(name="录入员")
+    user.groups.add(group)
+    assert AuditEntry.objects.filter(
+        action="permission_change", object_id=str(user.pk), details__event="user_groups"
+    ).exists()
+    user.is_superuser = True
+    user.save()
+    flag = AuditEntry.objects.filter(
+        action="permission_change", object_id=str(user.pk), details__event="flags"
+    ).get()
+    assert flag.details["changes"] == {"is_superuser": [False, True]}
+
+
+def test_the_security_administrator_assigns_groups_but_not_superuser(client_for, admins):
+    target = admins["system"]
+    c = client_for(admins["security"])
+    page = c.get(reverse("admin:auth_user_change", args=[target.pk]))
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert "groups" in form.fields  # editable
+    assert "is_superuser" not in form.fields  # read-only
+    assert "username" not in form.fields
+    # Not their own account.
+    own = c.get(reverse("admin:auth_user_change", args=[admins["security"].pk]))
+    assert "groups" not in own.context["adminform"].form.fields
+
+
+def test_the_system_administrator_manages_accounts_but_not_permissions(client_for, admins):
+    c = client_for(admins["system"])
+    page = c.get(reverse("admin:auth_user_change", args=[admins["audit"].pk]))
+    form = page.context["adminform"].form
+    assert "username" in form.fields
+    assert "groups" not in form.fields and "is_superuser" not in form.fields
+    assert c.get(reverse("admin:security_adminroleassignment_changelist")).status_code == 403
+
+
+def test_the_system_administrator_sees_the_whole_org_tree_in_the_admin(client_for, admins, cast):
+    c = client_for(admins["system"])
+    page = c.get(reverse("admin:responsibilities_organization_changelist"))
+    assert page.status_code == 200
+    assert "二号县" in page.content.decode() and "一号县" in page.content.decode()
+
+
+def test_superuser_requests_are_all_audited(client_for, make_user):
+    root = make_user("root", is_superuser=True, is_staff=True)
+    c = client_for(root)
+    c.get(reverse("home"))
+    c.get("/admin/")
+    paths = list(
+        AuditEntry.objects.filter(action="superuser_request")
+        .order_by("id")
+        .values_list("details__path", flat=True)
+    )
+    assert paths == ["/", "/admin/"]

@@ -1,0 +1,320 @@
+"""Every URL that takes an object id hides county 1's objects from the sibling county (404).
+
+The URL patterns are discovered from the resolver (all apps, through every include), so a new
+view is covered automatically — or, if nobody has told this test how to make a county-1 object
+for it, `test_every_object_url_is_in_the_registry` fails and says what to add.
+"""
+
+import datetime
+from functools import cached_property
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.accountability.conftest import acc_world  # noqa: F401  (fixture, as below)
+from tests.inspections.conftest import insp  # noqa: F401  (fixture, used through getfixturevalue)
+from tests.responsibilities.dutyfix import duty, make_log  # noqa: F401  (fixture as above)
+
+TODAY = datetime.date.today()
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+# URL names with arguments that are not object ids, each with the reason.
+NOT_OBJECT_URLS = {
+    "password_reset_confirm": "uidb64/token from a reset e-mail, not an object id",
+}
+# Namespaces left out, each with the reason.
+EXCLUDED_NAMESPACES = {
+    "admin": "the admin site needs is_staff; scoped admins are tested in their apps",
+}
+
+
+def _walk(resolver, namespace=None, converters=()):
+    for entry in resolver.url_patterns:
+        found = dict(getattr(entry.pattern, "converters", {}) or {})
+        names = set(converters) | set(found) | set(entry.pattern.regex.groupindex)
+        if isinstance(entry, URLResolver):
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from _walk(entry, ns, tuple(names))
+        elif isinstance(entry, URLPattern) and entry.name:
+            full = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield full, tuple(sorted(names))
+
+
+def object_url_names() -> dict[str, tuple[str, ...]]:
+    urls = {}
+    for name, kwargs in _walk(get_resolver()):
+        if not kwargs or name in NOT_OBJECT_URLS:
+            continue
+        if name.split(":")[0] in EXCLUDED_NAMESPACES:
+            continue
+        urls[name] = kwargs
+    return urls
+
+
+class World:
+    """County 1's objects, each built on first use (through the apps' own services/fixtures)."""
+
+    def __init__(self, request, cast):
+        self.request = request
+        self.cast = cast
+
+    @cached_property
+    def duty(self):
+        return self.request.getfixturevalue("duty")
+
+    @cached_property
+    def acc(self):
+        return self.request.getfixturevalue("acc_world")
+
+    @cached_property
+    def insp(self):
+        return self.request.getfixturevalue("insp")
+
+    @cached_property
+    def log(self):
+        return make_log(self.duty, submit=False)
+
+    @cached_property
+    def duty_attachment(self):
+        from responsibilities import duties
+
+        upload = SimpleUploadedFile("记录.pdf", PDF, content_type="application/pdf")
+        return duties.add_attachment(self.log, upload, user=self.cast.user("county1_member"))
+
+    @cached_property
+    def letter(self):
+        from responsibilities import letters
+
+        return letters.generate_letter(
+            signee=self.duty.tenure("county1_member"),
+            issuer=self.duty.tenure("county1_secretary"),
+            year=self.duty.year,
+        )
+
+    @cached_property
+    def report(self):
+        from responsibilities import letters
+
+        self.log  # noqa: B018  (a report needs a log to count)
+        return letters.draft_report(
+            org=self.cast.county1, year=self.duty.year, tenure=self.duty.tenure("county1_member")
+        )
+
+    @cached_property
+    def review(self):
+        from inspections import services
+
+        round_ = self.insp.resup  # city 1's re-supervision of county 1, feedback given
+        return services.record_face_to_face_review(
+            round_,
+            self.cast.user("city1_jw"),
+            target=round_.round_targets.get(),
+            date=TODAY,
+            attendees="县纪委监委班子",
+            points="讲评要点",
+        )
+
+    @cached_property
+    def notification(self):
+        from notifications.services import notify
+
+        return notify(self.cast.user("county1_secretary"), "一号县的提醒", link="/")
+
+    @cached_property
+    def snapshot(self):
+        from assessments import services
+        from assessments.models import AssessmentSnapshot
+
+        services.compute_quarter(TODAY.year, 1)
+        return AssessmentSnapshot.objects.get(org=self.cast.county1, year=TODAY.year, quarter=1)
+
+    @cached_property
+    def evaluation_round(self):
+        from assessments import services
+
+        return services.open_round(
+            org=self.cast.county1, year=TODAY.year, quarter=1, title="民主测评", user=None
+        )
+
+    @cached_property
+    def insp_attachment(self):
+        from inspections.uploads import save_attachments
+
+        upload = SimpleUploadedFile("证据.pdf", PDF, content_type="application/pdf")
+        return save_attachments(
+            [upload], user=self.cast.user("county1_jw"), finding=self.insp.daily
+        )[0]
+
+
+def _pk(obj):
+    return {"pk": obj.pk}
+
+
+# POST data for views that refuse a bare POST before looking the object up (a refusal that
+# does not depend on the object leaks nothing, but would hide what this test checks).
+POST_DATA = {
+    "duty_list_transition": {"action": "refresh_copy"},
+    "inspections:round_transition": {"action": "start_on_site"},
+}
+
+
+# url name -> function(World) -> URL kwargs naming a county-1 object.
+REGISTRY = {
+    # responsibilities: org tree, people, tenures
+    "org_detail": lambda w: _pk(w.cast.county1),
+    "org_edit": lambda w: _pk(w.cast.county1),
+    "person_detail": lambda w: _pk(w.cast.people["county1_member"]),
+    "tenure_detail": lambda w: _pk(w.cast.tenures["county1_member"]),
+    "tenure_end": lambda w: _pk(w.cast.tenures["county1_member"]),
+    # responsibilities: lists, items, logs, letters, reports
+    "duty_list_detail": lambda w: _pk(w.duty.county1_list),
+    "duty_list_transition": lambda w: _pk(w.duty.county1_list),
+    "duty_template_issue": lambda w: _pk(w.duty.county1_list),
+    "duty_template_push": lambda w: _pk(w.duty.county1_list),
+    "duty_item_create": lambda w: _pk(w.duty.county1_list),
+    "duty_item_detail": lambda w: _pk(w.duty.items["c1_own"]),
+    "duty_item_edit": lambda w: _pk(w.duty.items["c1_own"]),
+    "duty_item_owners": lambda w: _pk(w.duty.items["c1_own"]),
+    "duty_item_withdraw": lambda w: _pk(w.duty.items["c1_own"]),
+    "duty_gap_matrix": lambda w: _pk(w.cast.county1),
+    "duty_method_mix": lambda w: _pk(w.cast.county1),
+    "duty_log_detail": lambda w: _pk(w.log),
+    "duty_log_edit": lambda w: _pk(w.log),
+    "duty_log_submit": lambda w: _pk(w.log),
+    "duty_log_review": lambda w: _pk(w.log),
+    "duty_log_amend": lambda w: _pk(w.log),
+    "duty_attachment_upload": lambda w: _pk(w.log),
+    "duty_attachment": lambda w: _pk(w.duty_attachment),
+    "duty_attachment_remove": lambda w: _pk(w.duty_attachment),
+    "duty_letter_detail": lambda w: _pk(w.letter),
+    "duty_letter_sign": lambda w: _pk(w.letter),
+    "duty_letter_revise": lambda w: _pk(w.letter),
+    "duty_letter_docx": lambda w: _pk(w.letter),
+    "duty_report_detail": lambda w: _pk(w.report),
+    "duty_report_submit": lambda w: _pk(w.report),
+    "duty_report_acknowledge": lambda w: _pk(w.report),
+    "duty_report_docx": lambda w: _pk(w.report),
+    # inspections
+    "inspections:round_detail": lambda w: _pk(w.insp.xuncha),
+    "inspections:round_transition": lambda w: _pk(w.insp.xuncha),
+    "inspections:round_edit": lambda w: _pk(w.insp.xuncha),
+    "inspections:feedback_add": lambda w: _pk(w.insp.resup),
+    "inspections:review_add": lambda w: _pk(w.insp.resup),
+    "inspections:review_acknowledge": lambda w: {"pk": w.insp.resup.pk, "review_pk": w.review.pk},
+    "inspections:report_submit": lambda w: {
+        "pk": w.insp.resup.pk,
+        "report_pk": w.insp.resup.reports.order_by("pk").first().pk,
+    },
+    "inspections:report_docx": lambda w: {
+        "pk": w.insp.resup.pk,
+        "target_pk": w.insp.resup.round_targets.get().pk,
+    },
+    "inspections:finding_detail": lambda w: _pk(w.insp.daily),
+    "inspections:finding_edit": lambda w: _pk(w.insp.daily),
+    "inspections:finding_add_evidence": lambda w: _pk(w.insp.daily),
+    "inspections:finding_add_responsibility": lambda w: _pk(w.insp.daily),
+    "inspections:finding_add_task": lambda w: _pk(w.insp.daily),
+    "inspections:finding_transfer": lambda w: _pk(w.insp.daily),
+    "inspections:task_detail": lambda w: _pk(w.insp.daily_task),
+    "inspections:task_action": lambda w: {"pk": w.insp.daily_task.pk, "action": "start"},
+    "inspections:attachment_download": lambda w: _pk(w.insp_attachment),
+    # accountability
+    "accountability:case_from_finding": lambda w: _pk(w.insp.daily),
+    "accountability:case_detail": lambda w: _pk(w.acc.case),
+    "accountability:case_transition": lambda w: {"pk": w.acc.case.pk, "action": "start_execution"},
+    "accountability:case_targets": lambda w: _pk(w.acc.case),
+    "accountability:case_org_target": lambda w: _pk(w.acc.case),
+    "accountability:case_measure_add": lambda w: _pk(w.acc.case),
+    "accountability:measure_formalities": lambda w: {
+        "pk": w.acc.case.pk,
+        "measure_pk": w.acc.measure.pk,
+    },
+    "accountability:case_correct": lambda w: _pk(w.acc.case),
+    "accountability:case_appeal": lambda w: _pk(w.acc.case),
+    "accountability:case_chain": lambda w: _pk(w.acc.case),
+    "accountability:appeal_decide": lambda w: _pk(w.acc.appeal),
+    "accountability:disciplinary_detail": lambda w: _pk(w.acc.dcase),
+    "accountability:disciplinary_decide": lambda w: _pk(w.acc.dcase),
+    "accountability:disciplinary_open_dual": lambda w: _pk(w.acc.dcase),
+    "accountability:disciplinary_archive": lambda w: _pk(w.acc.dcase),
+    "accountability:probe_conclude": lambda w: _pk(w.acc.probe),
+    # notifications: a county-1 secretary's inbox message (issue 6)
+    "notifications:detail": lambda w: _pk(w.notification),
+    "notifications:open": lambda w: _pk(w.notification),
+    "notifications:mark_read": lambda w: _pk(w.notification),
+    # assessments: county 1's quarterly snapshot and democratic evaluation (issue 6)
+    "assessments:snapshot_detail": lambda w: _pk(w.snapshot),
+    "assessments:snapshot_publish": lambda w: _pk(w.snapshot),
+    "assessments:snapshot_recompute": lambda w: _pk(w.snapshot),
+    "assessments:snapshot_adjust": lambda w: _pk(w.snapshot),
+    "assessments:round_vote": lambda w: _pk(w.evaluation_round),
+    # dashboards: county 1's cockpit, its export and quarterly report (issue 7)
+    "dashboards:cockpit": lambda w: _pk(w.cast.county1),
+    "dashboards:cockpit_xlsx": lambda w: _pk(w.cast.county1),
+    "dashboards:cockpit_docx": lambda w: _pk(w.cast.county1),
+}
+
+
+def test_every_object_url_is_in_the_registry():
+    discovered = object_url_names()
+    missing = sorted(set(discovered) - set(REGISTRY))
+    hint = "\n".join(
+        f'    "{name}": lambda w: {{{", ".join(f"{k!r}: ..." for k in discovered[name])}}},'
+        for name in missing
+    )
+    assert not missing, (
+        "These URL patterns take an object id but tests/security/test_sibling_404.py does not "
+        "know how to make a county-1 object for them. Add each to REGISTRY (build the object "
+        "through your app's services or test fixtures, as a cached property on World if it "
+        "is shared), or to NOT_OBJECT_URLS with a reason if the argument is not an object "
+        f"id:\n{hint}"
+    )
+    stale = sorted(set(REGISTRY) - set(discovered))
+    assert not stale, f"REGISTRY names URL patterns that no longer exist: {stale}"
+
+
+def _request(client, url, name):
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url, POST_DATA.get(name, {}))
+    return response
+
+
+def test_the_sibling_unit_and_the_outsider_get_404_on_every_object_url(
+    request, cast, settings, tmp_path
+):
+    """One world for all URLs (fast); every failure is collected and reported together."""
+    from django.contrib.auth import get_user_model
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    world = World(request, cast)
+    live = object_url_names()
+    urls = {
+        name: reverse(name, kwargs=make(world)) for name, make in REGISTRY.items() if name in live
+    }
+    assert len(urls) >= 40
+
+    clients = {}
+    for username in ("county2_secretary", "outsider"):
+        clients[username] = Client(raise_request_exception=False)
+        clients[username].force_login(cast.user(username))
+    root = get_user_model().objects.create_superuser("root-404", password="Root-pass-2026")
+    control = Client(raise_request_exception=False)
+    control.force_login(root)
+
+    leaks, vacuous = [], []
+    for name, url in sorted(urls.items()):
+        for username, client in clients.items():
+            status = _request(client, url, name).status_code
+            if status != 404:
+                leaks.append(f"{username} got {status} on {name} {url}")
+    # Not vacuous: the objects exist — an unrestricted user does not get 404 (checked after
+    # the sibling requests, since a control POST may change the object's state).
+    for name, url in sorted(urls.items()):
+        if _request(control, url, name).status_code == 404:
+            vacuous.append(f"{name} {url}")
+    assert leaks == [], "out-of-scope users must get 404:\n" + "\n".join(leaks)
+    assert vacuous == [], "404 even for a superuser (bad registry entry?):\n" + "\n".join(vacuous)
