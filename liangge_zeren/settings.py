@@ -404,8 +404,14 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # acks_late on Redis: an unacknowledged task (worker killed) is delivered again after this
 # many seconds; keep it above the longest task (reminder keys make a double run harmless).
 if not CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int(
+    _visibility = env_int(
         "CELERY_VISIBILITY_TIMEOUT", CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    )
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        visibility_timeout=_visibility,
+        # Sweep for abandoned messages every few seconds (kombu's default is ~100 s).
+        unacked_restore_interval=max(1, min(10, _visibility // 2)),
+        unacked_restore_throttle=1,
     )
 # Quarterly roll-up: the 5th of the month after each quarter end, 04:00 (after late entries).
 CELERY_BEAT_SCHEDULE["rollup-quarter"] = {
