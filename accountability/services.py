@@ -1072,7 +1072,7 @@ def add_measure(
 @transaction.atomic
 def record_formalities_done(measure: AccountabilityMeasure, user, *, done_on: datetime.date):
     if measure.formalities_due is None:
-        _refuse(_("该问题方式无须办理组织手续。"))
+        _refuse(_("该问责方式无须办理组织手续。"))
     if measure.formalities_done_on is not None:
         _refuse(_("手续已办结。"))
     measure.formalities_done_on = done_on
