@@ -102,3 +102,8 @@ def pending_job(day: datetime.date) -> dict:
     from notifications import services
 
     return {"sent": services.send_pending_external()}
+
+
+def run_on(name: str, day: str | None = None) -> dict:
+    """`run` for Celery tasks, whose arguments travel as ISO date strings."""
+    return run(name, datetime.date.fromisoformat(day) if day else None)

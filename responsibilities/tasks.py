@@ -5,19 +5,13 @@ without a broker; the task only adds delivery semantics (late ack, retry on a lo
 """
 
 from celery import shared_task
-from django.db import OperationalError
 
+from liangge_zeren.celery import TASK_OPTIONS
+from notifications import jobs
 from responsibilities import services
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**TASK_OPTIONS)
 def resync_org_tree() -> dict[str, int]:
     """Nightly maintenance: copied org paths and supervising bodies back in line with the tree."""
     return services.resync_org_tree()
@@ -26,39 +20,22 @@ def resync_org_tree() -> dict[str, int]:
 # --- Reminder jobs (issue 6): thin wrappers over notifications.jobs / responsibilities.reminders.
 # The same functions run by hand: `manage.py run_job responsibilities.items --date …`.
 
-_REMINDER_TASK = dict(
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
 
-
-def _run(name: str, day: str | None) -> dict:
-    import datetime
-
-    from notifications import jobs
-
-    return jobs.run(name, datetime.date.fromisoformat(day) if day else None)
-
-
-@shared_task(**_REMINDER_TASK)
+@shared_task(**TASK_OPTIONS)
 def remind_duty_items(day: str | None = None) -> dict:
-    return _run("responsibilities.items", day)
+    return jobs.run_on("responsibilities.items", day)
 
 
-@shared_task(**_REMINDER_TASK)
+@shared_task(**TASK_OPTIONS)
 def remind_unsigned_letters(day: str | None = None) -> dict:
-    return _run("responsibilities.letters", day)
+    return jobs.run_on("responsibilities.letters", day)
 
 
-@shared_task(**_REMINDER_TASK)
+@shared_task(**TASK_OPTIONS)
 def remind_annual_reports(day: str | None = None) -> dict:
-    return _run("responsibilities.annual_reports", day)
+    return jobs.run_on("responsibilities.annual_reports", day)
 
 
-@shared_task(**_REMINDER_TASK)
+@shared_task(**TASK_OPTIONS)
 def escalate_overdue_items(day: str | None = None) -> dict:
-    return _run("responsibilities.escalate_items", day)
+    return jobs.run_on("responsibilities.escalate_items", day)
