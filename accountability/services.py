@@ -46,6 +46,7 @@ from accountability.models import (
 )
 from inspections.models import Finding
 from inspections.services import add_months
+from liangge_zeren.concurrency import lock_current
 from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
 
 S = AccountabilityCase.Status
@@ -219,6 +220,7 @@ def decide_disciplinary_case(
     amount_involved: Decimal | None = None,
 ) -> DisciplinaryCase:
     """Record the sanction; opens both 一案双查 probes when a configured trigger is met."""
+    lock_current(case, "status")
     if case.status != DisciplinaryCase.Status.REGISTERED:
         _refuse(_("只有已立案的案件才能作出处分决定。"))
     if decided_on < case.registered_on:
@@ -282,6 +284,7 @@ def conclude_probe(
     reasoning: str = "",
     accountability_case: AccountabilityCase | None = None,
 ) -> DualInvestigation:
+    lock_current(probe, "status")
     if probe.status == DualInvestigation.Status.CONCLUDED:
         _refuse(_("该核查已得出结论。"))
     reasoning = (reasoning or "").strip()
@@ -309,6 +312,10 @@ def conclude_probe(
 @transaction.atomic
 def open_case_for_probe(probe: DualInvestigation, user, *, deciding_body: Body | None = None):
     """Start the accountability case a probe found necessary, and conclude the probe."""
+    # Checked before opening the case: a double submit must not open two cases.
+    lock_current(probe, "status")
+    if probe.status == DualInvestigation.Status.CONCLUDED:
+        _refuse(_("该核查已得出结论。"))
     dcase = probe.disciplinary_case
     org = probe.org
     if probe.kind == DualInvestigation.Kind.PRINCIPAL:
@@ -352,6 +359,7 @@ def archive_disciplinary_case(
     case: DisciplinaryCase, user, *, waiver_reason: str = "", may_waive: bool = False
 ) -> DisciplinaryCase:
     """Refused until both probes are concluded, unless an authorised officer records why."""
+    lock_current(case, "status")
     if case.status != DisciplinaryCase.Status.DECIDED:
         _refuse(_("只有已作出处分决定的案件才能归档。"))
     waiver_reason = (waiver_reason or "").strip()
@@ -510,6 +518,7 @@ def open_case_from_finding(
 
 
 def _move(case: AccountabilityCase, action: str, allowed: Iterable[str], to: str, user, note=""):
+    lock_current(case, "status")  # a double submit sees the state the first one left
     if case.status not in set(allowed):
         _refuse(
             _("当前状态为“%(status)s”,不能执行该操作。") % {"status": case.get_status_display()}
@@ -1071,6 +1080,7 @@ def add_measure(
 
 @transaction.atomic
 def record_formalities_done(measure: AccountabilityMeasure, user, *, done_on: datetime.date):
+    lock_current(measure, "formalities_done_on")
     if measure.formalities_due is None:
         _refuse(_("该问责方式无须办理组织手续。"))
     if measure.formalities_done_on is not None:
@@ -1150,6 +1160,8 @@ def file_appeal(
     deadline = appeal_deadline(channel, received_on)
     if filed_on > deadline:
         _refuse(_("已超过申诉期限(%(deadline)s),不能受理。") % {"deadline": deadline.isoformat()})
+    # Lock the target so that a double submit finds the first appeal pending.
+    lock_current(target, "case")
     if Appeal.objects.filter(target=target, measure=measure, outcome="").exists():
         _refuse(_("已有未决定的申诉。"))
     appeal = Appeal(
@@ -1178,6 +1190,7 @@ def decide_appeal(
     reasoning: str,
     decided_on: datetime.date | None = None,
 ) -> Appeal:
+    lock_current(appeal, "outcome")
     if not appeal.is_pending:
         _refuse(_("该申诉已作出复查决定。"))
     if outcome not in (Appeal.Outcome.UPHELD, Appeal.Outcome.CHANGED, Appeal.Outcome.REVOKED):

@@ -38,7 +38,8 @@ def quarter_window(year: int, quarter: int) -> tuple[datetime.date, datetime.dat
     )
 
 
-def _empty() -> dict:
+def empty_inputs() -> dict:
+    """The inputs of a unit with no records in the quarter (also the shape importers check)."""
     return {
         "logs": {"total": 0, **{a: 0 for a in ActionType.values}},
         "lists": {"in_force": 0, "items_due": 0, "items_missed": 0},
@@ -58,7 +59,7 @@ def _avg(values: list) -> str:
 def collect(org_ids, year: int, quarter: int) -> dict[int, dict]:
     org_ids = list(org_ids)
     start, end = quarter_window(year, quarter)
-    data: dict[int, dict] = {pk: _empty() for pk in org_ids}
+    data: dict[int, dict] = {pk: empty_inputs() for pk in org_ids}
 
     # 1. Duty logs per action type.
     logs = (
@@ -134,19 +135,24 @@ def collect(org_ids, year: int, quarter: int) -> dict[int, dict]:
     for row in tasks:
         data[row["org_id"]]["rectification"] = {"due": row["due"], "on_time": row["on_time"]}
 
-    # 5. Findings registered this quarter: self-found (not deducted) vs. found by others.
+    # 5. Findings registered this quarter: self-found (not deducted), found by others, and
+    # verified as concealed (Finding.concealed; counted only there, so the D3 weights make
+    # it double, not 1 + 2). Imported concealed counts are added in section 7.
+    self_found = Q(source=Finding.Source.SELF_IDENTIFIED)
     findings = (
         Finding.objects.filter(org_id__in=org_ids, created_at__date__range=(start, end))
         .values("org_id")
         .annotate(
-            self_found=Count("id", filter=Q(source=Finding.Source.SELF_IDENTIFIED)),
-            others=Count("id", filter=~Q(source=Finding.Source.SELF_IDENTIFIED)),
+            self_found=Count("id", filter=self_found & Q(concealed=False)),
+            others=Count("id", filter=~self_found & Q(concealed=False)),
+            concealed=Count("id", filter=Q(concealed=True)),
         )
         .order_by()
     )
     for row in findings:
         entry = data[row["org_id"]]["findings"]
         entry["self_found"], entry["found_by_others"] = row["self_found"], row["others"]
+        entry["concealed"] = row["concealed"]
 
     # 6. Online ballots (anonymous counts per grade).
     ballots = (

@@ -221,7 +221,9 @@ class EvaluationInput(Quarter):
         QUESTIONNAIRE = "questionnaire", _("问卷调查")
         INTERVIEW = "interview", _("谈话了解")
         THIRD_PARTY = "third_party", _("第三方评估")
-        CONCEALED_PROBLEMS = "concealed_problems", _("瞒报问题(核实)")
+        # Concealment verified outside the system (no Finding to mark). Findings registered
+        # here are marked on the finding itself (inspections Finding.concealed); both add up.
+        CONCEALED_PROBLEMS = "concealed_problems", _("瞒报问题数(系统外核实)")
 
     kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)
     # democratic_tally: {"excellent": n, "competent": n, "basic": n, "incompetent": n};
@@ -243,6 +245,44 @@ class EvaluationInput(Quarter):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.year}Q{self.quarter}"
+
+    # The keys each kind may carry; anything else would be silently ignored by the roll-up.
+    VALUE_KEYS = {
+        Kind.DEMOCRATIC_TALLY: {"excellent", "competent", "basic", "incompetent"},
+        Kind.QUESTIONNAIRE: {"score"},
+        Kind.INTERVIEW: {"score", "people"},
+        Kind.THIRD_PARTY: {"score"},
+        Kind.CONCEALED_PROBLEMS: {"count"},
+    }
+
+    def clean(self):
+        values = self.values
+        allowed = self.VALUE_KEYS.get(self.kind)
+        if allowed is None:
+            return  # the kind's own field error is reported by full_clean
+        if not isinstance(values, dict) or not values or set(values) - allowed:
+            raise ValidationError(
+                {"values": _("数据应包含:%(keys)s。") % {"keys": "、".join(sorted(allowed))}}
+            )
+
+        def is_count(v) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+        if "score" in allowed:
+            score = values.get("score")
+            if (
+                isinstance(score, bool)
+                or not isinstance(score, int | float)
+                or not (0 <= score <= 100)
+            ):
+                raise ValidationError({"values": _("得分应为 0 到 100 之间的数字。")})
+        counts = [values[k] for k in values if k != "score"]
+        if not all(is_count(v) for v in counts):
+            raise ValidationError({"values": _("人数、票数和问题数应为非负整数。")})
+        if self.kind == self.Kind.DEMOCRATIC_TALLY and not sum(counts):
+            raise ValidationError({"values": _("民主测评汇总至少应有一票。")})
+        if self.kind == self.Kind.CONCEALED_PROBLEMS and not values["count"]:
+            raise ValidationError({"values": _("瞒报问题数至少为 1。")})
 
 
 class ManualAdjustment(Quarter):

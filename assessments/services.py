@@ -3,8 +3,8 @@
 compute_quarter(year, quarter)  — every organisation's own score from its own records (one
     grouped query per source, collect.py), written as draft snapshots; published ones are
     left alone. Idempotent: the same data gives the same numbers and no new history rows.
-rollup(year, quarter)           — subtree averages and light counts for every snapshot in one
-    SQL statement (correlated prefix subqueries on org_path), written to the drafts.
+rollup(year, quarter)           — subtree averages and light counts for every snapshot: one read
+    of the quarter, sums per path prefix in Python, batched UPDATEs of the drafts.
 publish_snapshot(snapshot, user) — a superior (MANAGE on the parent unit) locks it for good.
 """
 
@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, Max, Q, Sum
-from django.db.models.functions import Length, Substr
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -206,59 +205,80 @@ def _same(snap: AssessmentSnapshot, values: dict) -> bool:
 
 
 def rollup(year: int, quarter: int) -> int:
-    """Subtree aggregates of every snapshot of the quarter, then one bulk update of the drafts.
+    """Subtree aggregates of every snapshot of the quarter, written to the drafts.
 
-    One grouped statement: for each depth k, the quarter's snapshots grouped by the first k
-    path segments (a subtree prefix), UNION ALL over the depths — O(rows × depth), no
-    correlated subqueries and no query per organisation.
+    One read of the quarter's snapshots (path, total, light); each adds itself to the sums of
+    its path prefixes (its subtree roots) in Python — O(rows × depth), no correlated
+    subqueries, no query per organisation; then one UPDATE per 1,000 changed drafts. Sums are
+    exact Decimals, so recomputing a quarter gives the same numbers.
     """
     width = PATH_SEGMENT_WIDTH + len(PATH_SEPARATOR)
-    base = AssessmentSnapshot.objects.filter(year=year, quarter=quarter)
-    longest = base.aggregate(m=Max(Length("org_path")))["m"] or 0
-    grouped = None
-    for depth in range(1, longest // width + 1):
-        part = (
-            base.annotate(plen=Length("org_path"), prefix=Substr("org_path", 1, width * depth))
-            .filter(plen__gte=width * depth)
-            .order_by()
-            .values("prefix")
-            .annotate(
-                n=Count("id"),
-                avg=Avg("total"),
-                red=Count("id", filter=Q(traffic_light="red")),
-                yellow=Count("id", filter=Q(traffic_light="yellow")),
-                green=Count("id", filter=Q(traffic_light="green")),
-            )
+    rows = list(
+        AssessmentSnapshot.objects.filter(year=year, quarter=quarter)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "org_path",
+            "total",
+            "traffic_light",
+            "status",
+            "subtree_units",
+            "subtree_average",
+            "subtree_lights",
         )
-        grouped = part if grouped is None else grouped.union(part, all=True)
-    if grouped is None:
-        return 0
-    sums = {row["prefix"]: row for row in grouped}
+    )
+    colours = ("red", "yellow", "green")
+    sums: dict[str, list] = defaultdict(lambda: [0, Decimal(0), 0, 0, 0])
+    for _pk, path, total, light, *_rest in rows:
+        for depth in range(1, len(path) // width + 1):
+            acc = sums[path[: depth * width]]
+            acc[0] += 1
+            acc[1] += total
+            if light in colours:
+                acc[2 + colours.index(light)] += 1
     changed = []
-    for snap in base.filter(status=S.DRAFT).only(
-        "pk", "org_path", "subtree_units", "subtree_average", "subtree_lights", "status"
-    ):
-        row = sums.get(snap.org_path)
-        if row is None:
+    for pk, path, _total, _light, status, units, average, lights in rows:
+        if status != S.DRAFT or path not in sums:
             continue
-        average = scoring.q(row["avg"]) if row["avg"] is not None else None
-        lights = {"red": row["red"], "yellow": row["yellow"], "green": row["green"]}
-        if (snap.subtree_units, snap.subtree_average, snap.subtree_lights) != (
-            row["n"],
-            average,
-            lights,
-        ):
-            snap.subtree_units, snap.subtree_average, snap.subtree_lights = (
-                row["n"],
-                average,
-                lights,
-            )
-            changed.append(snap)
-    if changed:
-        AssessmentSnapshot.objects.bulk_update(
-            changed, ["subtree_units", "subtree_average", "subtree_lights"], batch_size=500
-        )
+        n, total_sum, red, yellow, green = sums[path]
+        new = (n, scoring.q(total_sum / n), {"red": red, "yellow": yellow, "green": green})
+        if (units, average, lights) != new:
+            changed.append((pk, *new))
+    for start in range(0, len(changed), 1000):
+        _write_subtrees(changed[start : start + 1000])
     return len(changed)
+
+
+def _write_subtrees(rows: list[tuple]) -> None:
+    """UPDATE … FROM (VALUES …): one statement for many snapshots' subtree fields (the ORM's
+    bulk_update builds a CASE per row and field, which took most of a province's roll-up)."""
+    meta = AssessmentSnapshot._meta
+    average = meta.get_field("subtree_average")
+    lights = meta.get_field("subtree_lights")
+    params: list = []
+    for pk, units, avg, light_counts in rows:
+        params += [
+            pk,
+            units,
+            average.get_db_prep_save(avg, connection),
+            lights.get_db_prep_save(light_counts, connection),
+        ]
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    table = connection.ops.quote_name(meta.db_table)
+    if connection.vendor == "postgresql":
+        sql = (
+            f"UPDATE {table} AS s SET subtree_units = v.units, "
+            "subtree_average = v.average::numeric, subtree_lights = v.lights::jsonb "
+            f"FROM (VALUES {values}) AS v(id, units, average, lights) WHERE s.id = v.id"
+        )
+    else:  # SQLite ≥ 3.33 (UPDATE … FROM); VALUES columns are column1, column2, …
+        sql = (
+            f"UPDATE {table} SET subtree_units = v.column2, subtree_average = v.column3, "
+            f"subtree_lights = v.column4 FROM (VALUES {values}) AS v "
+            f"WHERE {table}.id = v.column1"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 # --- Publishing -------------------------------------------------------------------------------
@@ -266,9 +286,16 @@ def rollup(year: int, quarter: int) -> int:
 
 def may_publish(user, snapshot: AssessmentSnapshot) -> bool:
     """A superior publishes: MANAGE over the parent unit (the root: superusers only)."""
+    return may_evaluate(user, snapshot.org)
+
+
+def may_evaluate(user, org: Organization) -> bool:
+    """The superior assesses a unit (MANAGE over its parent): publishes its results, enters
+    its evaluation inputs, opens and closes its democratic evaluations — never the unit itself.
+    """
     if user.is_superuser:
         return True
-    parent_path = snapshot.org.parent.path if snapshot.org.parent_id else None
+    parent_path = org.parent.path if org.parent_id else None
     return bool(parent_path) and path_in_scope(user, Capability.MANAGE, parent_path)
 
 
@@ -310,6 +337,19 @@ def open_round(*, org: Organization, year: int, quarter: int, title: str, user) 
     return EvaluationRound.objects.create(
         org=org, org_path=org.path, year=year, quarter=quarter, title=title, created_by=user
     )
+
+
+@transaction.atomic
+def close_round(round_: EvaluationRound, user) -> EvaluationRound:
+    """End the voting; the ballots cast count from the next computation of the quarter."""
+    locked = EvaluationRound.objects.select_for_update().get(pk=round_.pk)
+    if locked.status != EvaluationRound.Status.OPEN:
+        raise ValidationError(_("该民主测评已结束。"))
+    locked.status = EvaluationRound.Status.CLOSED
+    locked._history_user = user
+    locked.save(update_fields=["status"])
+    round_.status = locked.status
+    return locked
 
 
 def may_vote(user, round_: EvaluationRound) -> bool:

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Window
+from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import Rank
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,15 +11,17 @@ from django.views.decorators.http import require_POST
 
 from assessments import services
 from assessments.access import get_round_for_user, get_snapshot_for_user
-from assessments.forms import AdjustmentForm, BallotForm
+from assessments.forms import AdjustmentForm, BallotForm, EvaluationInputForm, RoundForm
 from assessments.models import (
     AssessmentSnapshot,
+    EvaluationInput,
     EvaluationRound,
     Indicator,
     ManualAdjustment,
     VoterToken,
 )
 from responsibilities.history import history_rows
+from responsibilities.models import Organization
 from responsibilities.scoping import Capability, scope_paths, scope_q
 
 PAGE_SIZE = 50
@@ -122,6 +124,13 @@ def snapshot_detail(request, pk):
         org_id=snap.org_id, year=snap.year, quarter=snap.quarter
     ).select_related("entered_by")
     may_publish = not snap.is_published and services.may_publish(request.user, snap)
+    # Evaluation inputs and democratic evaluations of the unit's quarter (the superior's).
+    inputs = EvaluationInput.objects.filter(
+        org_id=snap.org_id, year=snap.year, quarter=snap.quarter
+    ).select_related("entered_by")
+    rounds = EvaluationRound.objects.filter(
+        org_id=snap.org_id, year=snap.year, quarter=snap.quarter
+    ).annotate(turnout=Count("tokens"))
     return render(
         request,
         "assessments/snapshot_detail.html",
@@ -133,6 +142,10 @@ def snapshot_detail(request, pk):
             "may_publish": may_publish,
             "may_recompute": _may_recompute(request.user, snap),
             "adjust_form": AdjustmentForm(codes=sorted(indicators)) if may_publish else None,
+            "inputs": inputs,
+            "rounds": rounds,
+            "input_form": EvaluationInputForm() if may_publish else None,
+            "round_form": RoundForm() if may_publish else None,
             "history": history_rows(snap),
         },
     )
@@ -196,6 +209,94 @@ def snapshot_adjust(request, pk):
     else:
         messages.error(request, _("调整未保存: 请填写分值和理由。"))
     return redirect("assessments:snapshot_detail", pk=snap.pk)
+
+
+def _evaluable_draft(request, pk) -> AssessmentSnapshot:
+    """The snapshot, if the user assesses its unit (else 403); published → refused later."""
+    snap = get_snapshot_for_user(request, pk)
+    if not services.may_evaluate(request.user, snap.org):
+        raise PermissionDenied
+    return snap
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@login_required
+@require_POST
+def snapshot_input(request, pk):
+    snap = _evaluable_draft(request, pk)
+    if snap.is_published:
+        messages.error(request, _("该季度考核结果已发布, 不能再录入评价数据。"))
+        return redirect("assessments:snapshot_detail", pk=snap.pk)
+    form = EvaluationInputForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("assessments:snapshot_detail", pk=snap.pk)
+    try:
+        services.record_input(
+            org=snap.org,
+            year=snap.year,
+            quarter=snap.quarter,
+            kind=form.cleaned_data["kind"],
+            values=form.cleaned_data["values"],
+            note=form.cleaned_data["note"],
+            user=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        services.recompute_snapshot(snap)
+        messages.success(request, _("评价数据已录入并重新计算。"))
+    return redirect("assessments:snapshot_detail", pk=snap.pk)
+
+
+@login_required
+@require_POST
+def snapshot_open_round(request, pk):
+    snap = _evaluable_draft(request, pk)
+    form = RoundForm(request.POST)
+    if snap.is_published:
+        messages.error(request, _("该季度考核结果已发布, 不能再发起民主测评。"))
+    elif form.is_valid():
+        services.open_round(
+            org=snap.org,
+            year=snap.year,
+            quarter=snap.quarter,
+            title=form.cleaned_data["title"],
+            user=request.user,
+        )
+        messages.success(request, _("民主测评已发起, 本单位及上级人员可在“考核”页面投票。"))
+    else:
+        _form_errors(request, form)
+    return redirect("assessments:snapshot_detail", pk=snap.pk)
+
+
+@login_required
+@require_POST
+def round_close(request, pk):
+    round_ = get_round_for_user(request, pk)
+    if not services.may_evaluate(request.user, round_.org):
+        raise PermissionDenied
+    try:
+        services.close_round(round_, request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        # The final votes count at once in a draft (a published quarter stays as it is).
+        services.compute_quarter(
+            round_.year, round_.quarter, Organization.objects.filter(pk=round_.org_id)
+        )
+        messages.success(request, _("民主测评已结束。"))
+    snap = AssessmentSnapshot.objects.filter(
+        org_id=round_.org_id, year=round_.year, quarter=round_.quarter
+    ).first()
+    if snap is not None:
+        return redirect("assessments:snapshot_detail", pk=snap.pk)
+    return redirect("assessments:snapshot_list")
 
 
 @login_required

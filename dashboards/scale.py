@@ -15,7 +15,9 @@ adds, under the synthetic province built by the steps before these:
 On PostgreSQL rows go in with COPY (psycopg2 `copy_expert`), and the duty-log table's
 secondary indexes and foreign keys are dropped before the load and rebuilt after it (one
 sort per index instead of 5 million index insertions). Elsewhere (SQLite in the unit suite)
-the same rows go in with `executemany`, so a tiny shape tests the same code.
+the same rows go in with `executemany`, so a tiny shape tests the same code. The cockpit's
+count tables (dashboards.DutyLogRollup, dashboards.TaskScope) are rebuilt from the loaded rows
+in one grouped pass, with their triggers off during the COPY (dashboards/counts.py).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from accountability.models import (
 from assessments import scoring
 from assessments.defaults import ensure_default_set
 from assessments.models import AssessmentSnapshot
+from dashboards import counts, rollup, taskscope
 from inspections.models import Finding, RectificationTask, Side
 from responsibilities.demo import SEGMENT, ScaleContext, ScaleOrg, scale_step
 from responsibilities.models import ActionType, DutyLog, Organization, Person, Tenure
@@ -429,10 +432,11 @@ def scale_duty_logs(ctx: ScaleContext) -> None:
             done += n
             ctx.log(f"    履责纪实 {done:,}/{total:,}")
 
-    with deferred_indexes(DutyLog):
+    with counts.bulk_load(rollup), deferred_indexes(DutyLog):
         made = loader.load(rows())
         ctx.log("    重建索引 (rebuilding indexes) …")
     analyze(DutyLog)
+    ctx.log("    履责纪实汇总计数已重建 (duty-log subtree counts rebuilt)")
     ctx.created["duty logs"] += made
 
 
@@ -498,6 +502,15 @@ def scale_findings(ctx: ScaleContext) -> None:
                 _aware(created),
             )
         )
+    with counts.bulk_load(taskscope):
+        made = _load_findings_and_tasks(findings, tasks)
+    analyze(Finding, RectificationTask)
+    ctx.created["findings"] += made
+    ctx.created["rectification tasks"] += made
+    ctx.log(f"    {made:,} 个问题及整改任务")
+
+
+def _load_findings_and_tasks(findings: list[tuple], tasks: list[tuple]) -> int:
     made = Loader(
         Finding,
         [
@@ -536,10 +549,7 @@ def scale_findings(ctx: ScaleContext) -> None:
             "created_at",
         ],
     ).load(tasks)
-    analyze(Finding, RectificationTask)
-    ctx.created["findings"] += made
-    ctx.created["rectification tasks"] += made
-    ctx.log(f"    {made:,} 个问题及整改任务")
+    return made
 
 
 PERSON_MEASURE_KINDS = [

@@ -32,7 +32,7 @@ def get_finding_for_user(request, pk, write: bool = False) -> Finding:
     return get_scoped_object_or_404(
         request,
         Finding.objects.select_related(
-            "round", "org", "inspecting_body", "transferred_to", "failed_item"
+            "round", "org", "inspecting_body", "transferred_to", "failed_item", "concealed_by"
         ),
         pk,
         view_perm="inspections.view_finding",

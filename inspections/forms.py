@@ -18,6 +18,7 @@ from inspections.models import (
     RiskProfile,
     RoundTarget,
 )
+from liangge_zeren.concurrency import VersionedFormMixin
 from responsibilities.models import Body, Organization, Person, ResponsibilityItem, Tenure
 from responsibilities.scoping import Capability, paths_q, scope_paths
 
@@ -159,7 +160,7 @@ class RoundForm(BootstrapMixin, forms.ModelForm):
         return data
 
 
-class RoundEditForm(BootstrapMixin, forms.ModelForm):
+class RoundEditForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = InspectionRound
         fields = [
@@ -192,7 +193,7 @@ class RoundEditForm(BootstrapMixin, forms.ModelForm):
         self.fields["members"].queryset = people
 
 
-class FindingEditForm(BootstrapMixin, forms.ModelForm):
+class FindingEditForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Finding
         fields = ["category", "severity", "title", "description", "failed_item"]
@@ -369,6 +370,10 @@ class ClosureRequestForm(BootstrapMixin, forms.Form):
 
 class ReasonForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConcealedForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("认定理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class NoteForm(BootstrapMixin, forms.Form):

@@ -109,6 +109,8 @@ class InspectionRound(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Optimistic concurrency (liangge_zeren/concurrency.py): bumped by each edit.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     history = HistoricalRecords(m2m_fields=[members])
 
@@ -447,10 +449,27 @@ class Finding(models.Model):
         related_name="+",
     )
     transferred_at = models.DateTimeField(_("移交时间"), null=True, blank=True)
+    # Verified by reviewers (the discipline line of the inspecting body) as a problem the unit
+    # knew of and hid: the incentive rule deducts it double (assessments, indicator D3).
+    # `concealed_by/at/reason` record the latest decision (marking or unmarking); the
+    # history table keeps every earlier one.
+    concealed = models.BooleanField(_("核实为瞒报"), default=False)
+    concealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("瞒报认定人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    concealed_at = models.DateTimeField(_("瞒报认定时间"), null=True, blank=True)
+    concealed_reason = models.TextField(_("瞒报认定理由"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # Optimistic concurrency (liangge_zeren/concurrency.py): bumped by each edit.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     history = HistoricalRecords()
 

@@ -289,11 +289,16 @@ CLAUSES: dict[str, list] = {
     "inspections.change_inspectionround": ROUND_CHANGE,
     "inspections.view_finding": FINDING_VIEW,
     "inspections.change_finding": FINDING_CHANGE,
+    # Verifying concealment (瞒报) is the reviewers' call: the inspecting discipline line.
+    "inspections.mark_concealed_finding": FINDING_CHANGE,
     "inspections.view_rectificationtask": TASK_VIEW,
     "inspections.rectify_rectificationtask": TASK_RECTIFY,
     "inspections.verify_rectificationtask": TASK_VERIFY,
     "inspections.submit_rectificationreport": REPORT_SUBMIT,
 }
+
+
+CLAUSE_MODELS = {"inspections.mark_concealed_finding": "inspections.Finding"}
 
 
 def clauses_q(user, clauses: list) -> Q:
@@ -321,6 +326,8 @@ def _register(name: str, clauses: list) -> None:
     capabilities = _capabilities(clauses)
     register_permission(
         name,
+        # Codenames end in the model name ("verify_rectificationtask"), except where they don't.
+        model=CLAUSE_MODELS.get(name),
         check=lambda user, obj: clauses_match(user, obj, clauses),
         q=lambda user: clauses_q(user, clauses),
         # Model-level: "could this user ever …?"

@@ -36,6 +36,7 @@ from inspections.models import (
     inspections_setting,
 )
 from inspections.uploads import save_attachments
+from liangge_zeren.concurrency import check_version
 from responsibilities.models import Body, Organization, Tenure
 
 RS = InspectionRound.Status
@@ -162,15 +163,24 @@ ROUND_EDITABLE_FIELDS = frozenset(
 
 
 @transaction.atomic
-def update_round(round_: InspectionRound, user, *, members=None, **fields) -> InspectionRound:
-    """Descriptive fields only; the state, targets and deadlines change through transitions."""
-    if round_.status == RS.CLOSED:
-        _refuse(_("本轮次已结束,不能再修改。"))
+def update_round(
+    round_: InspectionRound, user, *, members=None, version: int | None = None, **fields
+) -> InspectionRound:
+    """Descriptive fields only; the state, targets and deadlines change through transitions.
+
+    `version` is the version the editor loaded: if someone saved since, EditConflict is raised
+    (liangge_zeren/concurrency.py) and nothing changes.
+    """
     unknown = set(fields) - ROUND_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
+    stored = check_version(InspectionRound, round_.pk, version, sorted(fields))
+    if stored.status == RS.CLOSED:
+        _refuse(_("本轮次已结束,不能再修改。"))
     for name, value in fields.items():
         setattr(round_, name, value)
+    round_.status = stored.status
+    round_.version = stored.version + 1
     round_._history_user = user
     round_.full_clean()
     round_.save()
@@ -531,20 +541,28 @@ FINDING_EDITABLE_FIELDS = frozenset({"title", "description", "category", "severi
 
 
 @transaction.atomic
-def update_finding(finding: Finding, user, **fields) -> Finding:
-    """Correct the description of a finding; where and to whom it was delivered stays."""
-    if finding.status == Finding.Status.CLOSED:
-        _refuse(_("已销号的问题不能再修改。"))
+def update_finding(finding: Finding, user, *, version: int | None = None, **fields) -> Finding:
+    """Correct the description of a finding; where and to whom it was delivered stays.
+
+    `version` as in update_round (EditConflict if someone saved since the editor loaded it).
+    """
     unknown = set(fields) - FINDING_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
+    stored = check_version(Finding, finding.pk, version, sorted(fields))
+    if stored.status == Finding.Status.CLOSED:
+        _refuse(_("已销号的问题不能再修改。"))
+    finding.status = stored.status
+    finding.version = stored.version + 1
     item = fields.get("failed_item")
     if item is not None and item.org_id != finding.org_id:
         _refuse(_("责任清单条目必须属于被检查单位。"))
     for name, value in fields.items():
         setattr(finding, name, value)
     finding._history_user = user
-    finding.save()
+    # Only what this form edits: a concealment mark or a state change saved meanwhile by
+    # someone else (without a version bump) must not be overwritten by stale values.
+    finding.save(update_fields=[*fields, "version"])
     return finding
 
 
@@ -589,6 +607,33 @@ def transfer_case_lead(finding: Finding, user, *, to_body: Body) -> Finding:
     finding.transferred_at = timezone.now()
     finding._history_user = user
     finding.save(update_fields=["is_case_lead_transferred", "transferred_to", "transferred_at"])
+    return finding
+
+
+@transaction.atomic
+def mark_concealed(finding: Finding, user, *, concealed: bool, reason: str) -> Finding:
+    """Record the reviewers' verification that the unit concealed (瞒报) this problem — or
+    withdraw it. Always with a reason; who and when are kept on the finding and in its
+    history. The quarterly assessment deducts a concealed finding double (incentive rule).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        _refuse(_("请填写认定理由。"))
+    # Re-read under a row lock: two reviewers deciding at once must not both "win".
+    current = Finding.objects.select_for_update().get(pk=finding.pk)
+    if concealed and current.source == Finding.Source.SELF_IDENTIFIED:
+        _refuse(_("责任主体自查发现的问题不能认定为瞒报。"))
+    if current.concealed == concealed:
+        _refuse(_("该问题已认定为瞒报。") if concealed else _("该问题未被认定为瞒报。"))
+    current.concealed = concealed
+    current.concealed_by = user
+    current.concealed_at = timezone.now()
+    current.concealed_reason = reason
+    current._history_user = user
+    current._change_reason = reason  # shown with the change in the finding's history
+    current.save(update_fields=["concealed", "concealed_by", "concealed_at", "concealed_reason"])
+    for name in ("concealed", "concealed_by", "concealed_at", "concealed_reason"):
+        setattr(finding, name, getattr(current, name))
     return finding
 
 

@@ -38,6 +38,11 @@ urlpatterns = [
     path("findings/<int:pk>/tasks/", views.finding_add_task, name="finding_add_task"),
     path("findings/<int:pk>/evidence/", views.finding_add_evidence, name="finding_add_evidence"),
     path("findings/<int:pk>/transfer/", views.finding_transfer, name="finding_transfer"),
+    path(
+        "findings/<int:pk>/concealed/",
+        views.finding_mark_concealed,
+        name="finding_mark_concealed",
+    ),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/<slug:action>/", views.task_action, name="task_action"),
     path("ledger/", views.ledger, name="ledger"),

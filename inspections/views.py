@@ -25,6 +25,7 @@ from inspections.access import (
 )
 from inspections.forms import (
     ClosureRequestForm,
+    ConcealedForm,
     EvidenceForm,
     ExtensionDecisionForm,
     ExtensionForm,
@@ -57,6 +58,7 @@ from inspections.models import (
     RoundTarget,
 )
 from inspections.services import TransitionRefused
+from liangge_zeren.concurrency import EditConflict
 from responsibilities.history import history_rows
 from responsibilities.models import Organization
 from responsibilities.scoping import Capability, paths_q, scope_paths, scope_q
@@ -209,17 +211,23 @@ def round_detail(request, pk):
 def round_edit(request, pk):
     round_ = get_round_for_user(request, pk, write=True)
     form = RoundEditForm(request.POST or None, instance=round_, user=request.user)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         members = data.pop("members")
         try:
             services.update_round(round_, request.user, members=members, **data)
+        except EditConflict as conflict:
+            form.show_conflict(conflict)  # keeps the input, lists the other person's changes
+            status = 409
         except TransitionRefused as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("检查轮次已保存。"))
             return redirect("inspections:round_detail", pk=round_.pk)
-    return render(request, "inspections/edit_form.html", {"form": form, "object": round_})
+    return render(
+        request, "inspections/edit_form.html", {"form": form, "object": round_}, status=status
+    )
 
 
 @login_required
@@ -438,6 +446,12 @@ def finding_detail(request, pk):
             if can_change and not finding.is_case_lead_transferred
             else None
         ),
+        "concealed_form": (
+            ConcealedForm(prefix="concealed")
+            if request.user.has_perm(CONCEALED_PERM, finding)
+            and (finding.concealed or finding.source != Finding.Source.SELF_IDENTIFIED)
+            else None
+        ),
         "history": history_rows(finding),
     }
     return render(request, "inspections/finding_detail.html", context)
@@ -447,15 +461,21 @@ def finding_detail(request, pk):
 def finding_edit(request, pk):
     finding = get_finding_for_user(request, pk, write=True)
     form = FindingEditForm(request.POST or None, instance=finding)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.update_finding(finding, request.user, **form.cleaned_data)
+        except EditConflict as conflict:
+            form.show_conflict(conflict)  # keeps the input, lists the other person's changes
+            status = 409
         except TransitionRefused as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("问题已保存。"))
             return redirect("inspections:finding_detail", pk=finding.pk)
-    return render(request, "inspections/edit_form.html", {"form": form, "object": finding})
+    return render(
+        request, "inspections/edit_form.html", {"form": form, "object": finding}, status=status
+    )
 
 
 @login_required
@@ -522,6 +542,32 @@ def finding_transfer(request, pk):
             _refused(request, error)
         else:
             messages.success(request, _("问题线索已移交。"))
+    return redirect("inspections:finding_detail", pk=finding.pk)
+
+
+CONCEALED_PERM = "inspections.mark_concealed_finding"
+
+
+@login_required
+@require_POST
+def finding_mark_concealed(request, pk):
+    """Mark (concealed=1) or withdraw (concealed=0) the verification that it was concealed."""
+    finding = get_finding_for_user(request, pk)
+    if not request.user.has_perm(CONCEALED_PERM, finding):
+        raise PermissionDenied
+    form = ConcealedForm(request.POST, prefix="concealed")
+    if not form.is_valid():
+        messages.error(request, _("请填写认定理由。"))
+        return redirect("inspections:finding_detail", pk=finding.pk)
+    concealed = request.POST.get("concealed") == "1"
+    try:
+        services.mark_concealed(
+            finding, request.user, concealed=concealed, reason=form.cleaned_data["reason"]
+        )
+    except TransitionRefused as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("已认定为瞒报问题。") if concealed else _("已撤销瞒报认定。"))
     return redirect("inspections:finding_detail", pk=finding.pk)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django import forms
+from django.db.models import F
 from django.utils.formats import localize
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -73,28 +74,57 @@ def changes_since(
 def check_version(model, pk, expected: int | None, fields):
     """Lock the row; raise EditConflict if its version moved past `expected`.
 
-    Returns the locked current row. Call inside transaction.atomic.
+    Returns the locked current row. Call inside transaction.atomic; the caller saves with
+    `version = current.version + 1`.
     """
-    current = model._default_manager.select_for_update().get(pk=pk)
-    if expected is not None and current.version != expected:
-        changes, who, when = changes_since(current, expected, fields)
-        raise EditConflict(current=current, changes=changes, changed_by=who, changed_at=when)
-    return current
+    manager = model._default_manager
+    if expected is not None:
+        # The conditional UPDATE (… WHERE version = n) is the check itself: it takes the row's
+        # write lock on every backend (SQLite has no SELECT … FOR UPDATE), so two saves of the
+        # same version cannot both pass; the second waits, then matches no row.
+        matched = manager.filter(pk=pk, version=expected).update(version=F("version"))
+        if not matched:
+            current = manager.get(pk=pk)
+            changes, who, when = changes_since(current, expected, fields)
+            raise EditConflict(current=current, changes=changes, changed_by=who, changed_at=when)
+    return manager.select_for_update().get(pk=pk)
+
+
+def save_versioned(obj, current, **save_kwargs) -> None:
+    """Save `obj` (already carrying the user's values) as the version after `current`."""
+    obj.version = current.version + 1
+    obj.save(**save_kwargs)
+
+
+def lock_current(obj, *fields: str):
+    """Reload `obj` (only `fields`, if given) from its locked row, inside transaction.atomic.
+
+    State-transition services call this before their state check, so that a double submit (or
+    two people pressing the same button) sees the state the first one left and is refused by the
+    usual check instead of applying the transition twice. Pass the state field(s) when the
+    caller has already set other attributes that must not be overwritten.
+    """
+    obj.refresh_from_db(
+        fields=list(fields) or None,
+        from_queryset=type(obj)._default_manager.select_for_update(),
+    )
+    return obj
 
 
 class VersionedFormMixin(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    VERSION_FIELD = "version"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         instance = getattr(self, "instance", None)
         if instance is not None and instance.pk:
-            self.fields["version"].initial = instance.version
+            self.fields[self.VERSION_FIELD].initial = instance.version
 
     def show_conflict(self, conflict: EditConflict) -> None:
         """Keep the user's input, explain the conflict, and carry the current version."""
         data = self.data.copy()
-        data[self.add_prefix("version")] = str(conflict.current.version)
+        data[self.add_prefix(self.VERSION_FIELD)] = str(conflict.current.version)
         self.data = data
         lines = [
             _("保存冲突:在您编辑期间,%(who)s于 %(when)s 修改了这条记录,您的修改尚未保存。")
@@ -111,3 +141,42 @@ class VersionedFormMixin(forms.Form):
         lines.append(_("您填写的内容仍在下方表单中。核对后再次点击保存,将以您的内容为准。"))
         for line in lines:
             self.add_error(None, line)
+
+
+class VersionCheckedAdminFormMixin(VersionedFormMixin):
+    """For admin-site forms (which save without a service): the stale-version check happens
+    at validation, so the admin shows the conflict like any form error; `save_versioned_admin`
+    bumps the version under the row lock when saving. The field has its own name: the admin
+    refuses a form field named like a non-editable model field."""
+
+    version = None
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    VERSION_FIELD = "edit_version"
+
+    def clean(self):
+        data = super().clean()
+        expected = data.get(self.VERSION_FIELD)
+        instance = self.instance
+        if instance.pk and expected is not None:
+            current = type(instance)._default_manager.get(pk=instance.pk)
+            if current.version != expected:
+                names = {f.name for f in instance._meta.concrete_fields}
+                changes, who, when = changes_since(
+                    current, expected, [f for f in self.fields if f in names]
+                )
+                self.show_conflict(
+                    EditConflict(current=current, changes=changes, changed_by=who, changed_at=when)
+                )
+        return data
+
+
+def save_versioned_admin(obj, form, save) -> None:
+    """Admin save_model helper: conditional check and version bump around `save()`."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        if obj.pk:
+            expected = form.cleaned_data.get("edit_version") if form is not None else None
+            current = check_version(type(obj), obj.pk, expected, [])
+            obj.version = current.version + 1
+        save()

@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "liangge_zeren.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -93,7 +93,9 @@ AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     # The powers of the three administrative roles (三员分立, security/roles.py).
     "security.roles.AdminRoleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend; its get_user also tells whether the account holds grants
+    # assigned by the security administrator (security/backends.py).
+    "security.backends.AccountBackend",
 ]
 
 ROOT_URLCONF = "liangge_zeren.urls"
@@ -281,6 +283,18 @@ if env_int("AXES_PROXY_COUNT", 0):
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 # Failed logins per address and minute, whatever the user names (0 turns it off).
 LOGIN_RATE_LIMIT_PER_MINUTE = env_int("LOGIN_RATE_LIMIT_PER_MINUTE", 30)
+# Generated exports (.xlsx/.docx) per user and minute, all export views together (0 = off);
+# the audit-log export has its own, lower limit. tests/security checks the list is complete.
+EXPORT_RATE_LIMIT_PER_MINUTE = env_int("EXPORT_RATE_LIMIT_PER_MINUTE", 10)
+RATE_LIMITED_EXPORT_VIEWS = [
+    "dashboards:cockpit_xlsx",
+    "dashboards:cockpit_docx",
+    "inspections:ledger_export",
+    "inspections:report_docx",
+    "duty_letter_docx",
+    "duty_report_docx",
+    "org_import_template",
+]
 # Sessions: signed out after SESSION_IDLE_MINUTES without a request; never longer than
 # SESSION_MAX_HOURS; gone when the browser closes.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 30) * 60
@@ -293,6 +307,9 @@ PASSWORD_EXPIRY_DAYS = env_int("PASSWORD_EXPIRY_DAYS", 0)
 # Optional TOTP second factor (django-otp); when on, the administrative roles and superusers
 # must use it.
 OTP_ENABLED = env_bool("OTP_ENABLED", False)
+# ... and so must holders of these post roles (responsibilities Tenure.Role values, e.g.
+# "secretary,discipline_secretary"; "all" = every account), and anyone who enrolled a device.
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", [])
 OTP_TOTP_ISSUER = "两个责任"
 # Audit log retention (days, at least 180); `manage.py prune_audit` and the nightly job.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
@@ -301,7 +318,15 @@ if AUDIT_RETENTION_DAYS < 180:
 # Views whose every successful read is audited (sensitive records: case details, sanctions);
 # views may also call security.services.audit(request, "view", obj) themselves.
 AUDIT_READ_VIEWS = env_list(
-    "AUDIT_READ_VIEWS", ["inspections:finding_detail", "inspections:task_detail"]
+    "AUDIT_READ_VIEWS",
+    [
+        "inspections:finding_detail",
+        "inspections:task_detail",
+        # Personal data of officials: a person, their posts, tenure history, people search.
+        "person_detail",
+        "tenure_detail",
+        "person_list",
+    ],
 )
 # Backups (`manage.py backup` / `restore`) go here unless a folder is given.
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
@@ -349,6 +374,8 @@ for _entry in env_list("NOTIFICATION_CHANNELS_EXTRA", []):
     if not (_sep and _channel.strip() and _path.strip()):
         raise ImproperlyConfigured("NOTIFICATION_CHANNELS_EXTRA entries look like name=dotted.path")
     NOTIFICATION_CHANNELS[_channel.strip()] = _path.strip()
+# Reminders claimed per transaction by notifications.services.deliver (ON CONFLICT batches).
+NOTIFICATION_CLAIM_BATCH = env_int("NOTIFICATION_CLAIM_BATCH", 1000)
 SITE_URL = env_str("SITE_URL", "")  # prefix for links in e-mails
 REMINDERS = {
     # Items without a log turn yellow this many days before their due date (渝北: T-10).

@@ -1,28 +1,37 @@
 """Sending reminders exactly once.
 
-`deliver(reminders)` is what every job calls. For each `Reminder`:
+`deliver(reminders)` is what every job calls. Reminders are claimed in batches:
 
-1. one transaction inserts the `Delivery` key (recipient, object, kind, threshold) — a unique
-   constraint — *and* the inbox `Notification` (and the 督办单 for an escalation). If the
-   key exists (a re-run, a retry, a second worker that got there first) the insert fails and
-   nothing is written: the in-app reminder exists exactly once, or not at all if the process
-   died before the commit (then the next run sends it).
-2. after the commit, external channels (e-mail, gateways) are claimed with a conditional
-   UPDATE (pending → sending) and sent. A process killed between the commit and the claim
-   leaves the delivery `pending`; the next run sends it. A process killed while sending
-   leaves it `sending` and it is not retried: external channels are at most once, never twice.
+1. one transaction per batch inserts the batch's `Delivery` keys (recipient, object, kind,
+   threshold) — a unique constraint — with `INSERT … ON CONFLICT DO NOTHING RETURNING`, and
+   writes the inbox `Notification` (and the 督办单 for an escalation) for exactly the keys the
+   INSERT returned. A key that exists (a re-run, a retry, a second worker that got there
+   first) is not returned, so nothing is written for it: each in-app reminder exists exactly
+   once, or not at all if the process died before the commit (then the next run sends it).
+   On PostgreSQL a second worker inserting the same key waits for the first one's commit and
+   then skips it; on SQLite writers are serialised. Keys are inserted in sorted order so two
+   workers never deadlock.
+2. after the commit, external channels (e-mail, gateways) are claimed one by one with a
+   conditional UPDATE (pending → sending) and sent. A process killed between the commit and
+   the claim leaves deliveries `pending`; the next run of the job (or the pending sweep) sends
+   them. A process killed while sending leaves one `sending` and it is not retried: external
+   channels are at most once, never twice.
+
+`claim_and_store(reminder)` is the same claim for one reminder.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from notifications.channels import configured_channels
@@ -195,59 +204,270 @@ def send_pending_external(limit: int = 1000) -> int:
     return count
 
 
-def _claimed_keys(reminders: list[Reminder], chunk: int = 500) -> set[tuple]:
-    """Existing delivery keys among the reminders' objects (one query per 500 objects)."""
-    by_type: dict[int, set[int]] = {}
-    kinds = {r.kind for r in reminders}
-    for r in reminders:
-        by_type.setdefault(_content_type(r.obj).pk, set()).add(r.obj.pk)
-    found = set()
-    for ct_id, ids in by_type.items():
-        ids = sorted(ids)
-        for start in range(0, len(ids), chunk):
-            found.update(
-                Delivery.objects.filter(
-                    content_type_id=ct_id, object_id__in=ids[start : start + chunk], kind__in=kinds
-                ).values_list("recipient_id", "content_type_id", "object_id", "kind", "threshold")
-            )
+def _claimed_keys(reminders: list[Reminder], chunk: int = 1000) -> dict[tuple, tuple[int, str]]:
+    """Existing delivery keys among the reminders → (delivery id, external state).
+
+    One query per 1,000 reminders, led by the recipients so the unique key's index
+    (recipient, content type, object, …) answers it."""
+    found: dict[tuple, tuple[int, str]] = {}
+    keys = sorted({_db_key(r) for r in reminders})
+    for start in range(0, len(keys), chunk):
+        part = keys[start : start + chunk]
+        by_type: dict[int, set[int]] = {}
+        for key in part:
+            by_type.setdefault(key[1], set()).add(key[2])
+        for ct_id, object_ids in by_type.items():
+            for row in Delivery.objects.filter(
+                recipient_id__in={k[0] for k in part},
+                content_type_id=ct_id,
+                object_id__in=object_ids,
+                kind__in={k[3] for k in part},
+            ).values_list(
+                "recipient_id",
+                "content_type_id",
+                "object_id",
+                "kind",
+                "threshold",
+                "pk",
+                "external_state",
+            ):
+                found[row[:5]] = (row[5], row[6])
     return found
 
 
+def _ct_id(obj) -> int:
+    # ContentType's own cache, which a database flush clears; a module-level copy of the ids
+    # would outlive a flushed and re-created table and point at rows that no longer exist.
+    return _content_type(obj).pk
+
+
+def _db_key(reminder: Reminder) -> tuple:
+    """The reminder's key as stored: (recipient id, content type id, object id, kind, threshold)."""
+    return (
+        reminder.recipient.pk,
+        _ct_id(reminder.obj),
+        reminder.obj.pk,
+        reminder.kind,
+        reminder.threshold,
+    )
+
+
+def claim_batch_size() -> int:
+    """Reminders claimed per transaction (NOTIFICATION_CLAIM_BATCH, default 1,000)."""
+    # At most 2,000: a batch is one statement, and SQLite takes at most 32,766 parameters.
+    return max(1, min(2000, int(getattr(settings, "NOTIFICATION_CLAIM_BATCH", 1000))))
+
+
+def _insert(model, values: list[dict], *, conflict: str = "", returning: str = "") -> list:
+    """One multi-row INSERT of `values` (attname → value; the other columns get their
+    defaults), optionally ON CONFLICT … and RETURNING … (PostgreSQL, SQLite ≥ 3.35). Plain SQL
+    instead of `bulk_create`: no model instance per row, and RETURNING gives exactly the rows
+    that went in."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    given = [f for f in fields if f.attname in values[0]]
+    defaulted = [f for f in fields if f.attname not in values[0]]
+    defaults = []
+    for f in defaulted:
+        default = f.get_default()
+        defaults.append(json.dumps(default) if isinstance(default, dict | list) else default)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in given + defaulted)
+    marks = "(" + ", ".join(["%s"] * (len(given) + len(defaulted))) + ")"
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+        f"VALUES {', '.join([marks] * len(values))} {conflict}"
+    )
+    if returning:
+        sql += f" RETURNING {returning}"
+    params: list = []
+    for row in values:
+        params.extend([row[f.attname] for f in given])
+        params.extend(defaults)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if returning else []
+
+
+@dataclass
+class Claimed:
+    """What one batch claimed: how many reminders it stored, and the stored notifications
+    that still have external channels to go (delivery external state `pending`)."""
+
+    stored: int = 0
+    pending: list[Notification] = field(default_factory=list)
+
+
+def claim_batch(
+    reminders: list[Reminder], *, job: str = "", day=None, channels_for=None
+) -> Claimed:
+    """Step 1 for many reminders in ONE transaction: claim the keys, store the inbox rows (and
+    督办单) of the keys this call claimed — not those another run or worker holds."""
+    result = Claimed()
+    if not reminders:
+        return result
+    day = day or timezone.localdate()
+    channels_for = channels_for or _external_channels_for
+    # Sorted keys: two workers lock keys in the same order, so they can wait, never deadlock.
+    keyed = sorted(((_db_key(r), r) for r in reminders), key=lambda pair: pair[0])
+    now = timezone.now()
+    # As the ORM would store it (SQLite: naive UTC text), once for every row of the batch.
+    stamp = Delivery._meta.get_field("claimed_at").get_db_prep_save(now, connection)
+    pending = Delivery.External.PENDING
+    states = [pending if channels_for(r.recipient) else Delivery.External.NONE for _k, r in keyed]
+    with transaction.atomic():
+        rows = _insert(
+            Delivery,
+            [
+                {
+                    "recipient_id": key[0],
+                    "content_type_id": key[1],
+                    "object_id": key[2],
+                    "kind": key[3],
+                    "threshold": key[4],
+                    "job": job,
+                    "claimed_at": stamp,
+                    "external_state": state,
+                }
+                for (key, _r), state in zip(keyed, states, strict=True)
+            ],
+            conflict="ON CONFLICT DO NOTHING",
+            returning="id, recipient_id, content_type_id, object_id, kind, threshold",
+        )
+        if not rows:
+            return result
+        claimed = {tuple(row[1:]): row[0] for row in rows}
+        mine = [
+            (claimed[key], reminder, state)
+            for (key, reminder), state in zip(keyed, states, strict=True)
+            if key in claimed
+        ]
+        ids = _insert(
+            Notification,
+            [
+                {
+                    "recipient_id": r.recipient.pk,
+                    "delivery_id": delivery_id,
+                    "kind": r.kind,
+                    "level": r.level,
+                    "title": r.title[:200],
+                    "body": r.body,
+                    "link": r.link,
+                    "content_type_id": _ct_id(r.obj),
+                    "object_id": r.obj.pk,
+                    "org_path": r.org_path,
+                    "created_at": stamp,
+                }
+                for delivery_id, r, _state in mine
+            ],
+            returning="id, delivery_id",
+        )
+        notification_ids = {delivery_id: pk for pk, delivery_id in ids}
+        notices = [
+            SupervisionNotice(
+                number=_notice_number(Delivery(pk=delivery_id), day),
+                delivery_id=delivery_id,
+                addressee=r.recipient,
+                content_type_id=_ct_id(r.obj),
+                object_id=r.obj.pk,
+                org_path=r.notice.org_path,
+                superior_path=r.notice.superior_path,
+                title=r.title[:200],
+                body=r.notice.body,
+                overdue_days=r.notice.overdue_days,
+                issued_on=day,
+            )
+            for delivery_id, r, _state in mine
+            if r.notice is not None
+        ]
+        if notices:
+            SupervisionNotice.objects.bulk_create(notices)
+    result.stored = len(mine)
+    for delivery_id, r, state in mine:
+        if state == pending:
+            delivery = Delivery(pk=delivery_id, recipient=r.recipient, external_state=state)
+            result.pending.append(
+                Notification(
+                    pk=notification_ids[delivery_id],
+                    recipient=r.recipient,
+                    delivery=delivery,
+                    kind=r.kind,
+                    level=r.level,
+                    title=r.title[:200],
+                    body=r.body,
+                    link=r.link,
+                    content_type_id=_ct_id(r.obj),
+                    object_id=r.obj.pk,
+                    org_path=r.org_path,
+                    created_at=now,
+                )
+            )
+    return result
+
+
+def _send_externals(notifications: Iterable[Notification], result: JobResult, channels_for):
+    for notification in notifications:
+        if notification.delivery.external_state != Delivery.External.PENDING:
+            continue
+        for name, outcome in send_external(notification, channels_for).items():
+            result.external[f"{name}_{'sent' if outcome == 'sent' else 'failed'}"] += 1
+
+
 def deliver(reminders: Iterable[Reminder], *, job: str = "", day=None) -> JobResult:
-    """Claim, store and send each reminder once; returns counts (sent / skipped)."""
+    """Claim, store and send each reminder once, a batch per transaction; returns counts."""
     result = JobResult()
-    seen = set()
     channels = configured_channels()
     cache: dict[int, list] = {}
 
     def channels_for(user) -> list:
-        # One preference lookup per recipient per run.
         if user.pk not in cache:
-            preference = _preference(user)
-            cache[user.pk] = [c for c in channels if c.wants(user, preference)]
+            cache[user.pk] = [c for c in channels if c.wants(user, _preference(user))]
         return cache[user.pk]
 
-    pending = []
+    def load_preferences(batch: list[Reminder]) -> None:
+        # One preference query per batch instead of one per recipient.
+        users = {r.recipient.pk: r.recipient for r in batch if r.recipient.pk not in cache}
+        if not users or not channels:
+            for pk in users:
+                cache[pk] = []
+            return
+        prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=users)}
+        for pk, user in users.items():
+            cache[pk] = [c for c in channels if c.wants(user, prefs.get(pk))]
+
+    pending, seen = [], set()
     for reminder in reminders:
         if reminder.recipient is None or reminder.key() in seen:
             continue
         seen.add(reminder.key())
         pending.append(reminder)
     # Fast path for re-runs: keys already claimed are skipped without an INSERT attempt. The
-    # unique constraint stays the guard against a concurrent worker claiming in between.
+    # ON CONFLICT claim stays the guard against a concurrent worker claiming in between.
     claimed = _claimed_keys(pending)
+    fresh = []
     for reminder in pending:
-        ct_key = (reminder.recipient.pk, _content_type(reminder.obj).pk, reminder.obj.pk)
-        if (*ct_key, reminder.kind, reminder.threshold) in claimed:
+        if _db_key(reminder) in claimed:
             result.skipped += 1
-            continue
-        notification = claim_and_store(reminder, job=job, day=day, channels_for=channels_for)
-        if notification is None:
-            result.skipped += 1
-            continue
-        result.sent += 1
-        for name, outcome in send_external(notification, channels_for).items():
-            result.external[f"{name}_{'sent' if outcome == 'sent' else 'failed'}"] += 1
+        else:
+            fresh.append(reminder)
+    size = claim_batch_size()
+    for start in range(0, len(fresh), size):
+        batch = fresh[start : start + size]
+        load_preferences(batch)
+        stored = claim_batch(batch, job=job, day=day, channels_for=channels_for)
+        result.sent += stored.stored
+        result.skipped += len(batch) - stored.stored
+        _send_externals(stored.pending, result, channels_for)
+    # External copies a killed run left pending (claimed, stored, not yet sent): this run sends
+    # them, each still claimed by the conditional UPDATE, so never twice.
+    left = [pk for pk, state in claimed.values() if state == Delivery.External.PENDING]
+    if left:
+        _send_externals(
+            Notification.objects.filter(delivery_id__in=left)
+            .select_related("recipient", "delivery")
+            .order_by("pk"),
+            result,
+            channels_for,
+        )
     return result
 
 

@@ -63,7 +63,12 @@ def mark_read(request, pk):
     notification = get_notification_for_user(request, pk, write=True)
     services.mark_read(notification)
     if request.htmx:
-        return render(request, "notifications/_row.html", {"n": notification})
+        # The row, and the header badge swapped out of band so the count drops at once.
+        return render(
+            request,
+            "notifications/_marked_read.html",
+            {"n": notification, "inbox_unread": services.unread_count(request.user), "oob": True},
+        )
     return redirect("notifications:inbox")
 
 

@@ -25,6 +25,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liangge_zeren.concurrency import check_version, lock_current
 from responsibilities.models import (
     MEETING_ONLY_ACTIONS,
     ActionType,
@@ -137,18 +138,25 @@ def add_item(
 
 
 @transaction.atomic
-def update_item(item: ResponsibilityItem, *, reason: str = "", **fields) -> ResponsibilityItem:
-    """Change a clause. After acknowledgement every change is a new version with a reason."""
+def update_item(
+    item: ResponsibilityItem, *, reason: str = "", version: int | None = None, **fields
+) -> ResponsibilityItem:
+    """Change a clause. After acknowledgement every change is a new version with a reason.
+
+    `version` is the version the editor loaded: if someone saved since, EditConflict is raised
+    (liangge_zeren/concurrency.py) and nothing changes.
+    """
     duty_list = item.list
     _check_editable(duty_list)
-    changed = {k: v for k, v in fields.items() if getattr(item, k) != v}
+    stored = check_version(ResponsibilityItem, item.pk, version, list(fields))
+    changed = {k: v for k, v in fields.items() if getattr(stored, k) != v}
     if not changed:
         return item
     if duty_list.needs_change_reason and not reason.strip():
         raise ValidationError(_("清单已生效,修改条目必须填写变更理由。"))
     for name, value in changed.items():
         setattr(item, name, value)
-    item.version += 1
+    item.version = stored.version + 1
     item.full_clean()
     item._change_reason = reason.strip() or None
     item.save()
@@ -160,6 +168,7 @@ def update_item(item: ResponsibilityItem, *, reason: str = "", **fields) -> Resp
 @transaction.atomic
 def withdraw_item(item: ResponsibilityItem, *, reason: str) -> ResponsibilityItem:
     """Soft-delete: the item stays in history and in logs that already cite it."""
+    lock_current(item)
     _check_editable(item.list)
     if not reason.strip():
         raise ValidationError(_("撤销条目必须填写理由。"))
@@ -212,6 +221,7 @@ def set_item_owners(
 
 def _transition(duty_list: ResponsibilityList, expected, new_status, reason: str = ""):
     expected = expected if isinstance(expected, (tuple, list, set, frozenset)) else (expected,)
+    lock_current(duty_list, "status")  # a double submit sees the state the first one left
     if duty_list.status not in expected:
         raise ValidationError(
             _("当前状态为“%(status)s”,不能执行此操作。")
@@ -614,13 +624,24 @@ def create_log(
 
 
 @transaction.atomic
-def update_log(log: DutyLog, *, items: Iterable[ResponsibilityItem] | None = None, **fields):
-    if log.status not in DutyLog.EDITABLE:
-        raise ValidationError(_("该纪实已提交或已审核锁定,不能修改。"))
-    for name, value in fields.items():
+def update_log(
+    log: DutyLog,
+    *,
+    items: Iterable[ResponsibilityItem] | None = None,
+    version: int | None = None,
+    **fields,
+):
+    """Edit a draft or returned log; `version` as in update_item (EditConflict if stale)."""
+    for name in fields:
         if name not in LOG_FIELDS:
             raise ValueError(name)
+    stored = check_version(DutyLog, log.pk, version, list(fields))
+    if stored.status not in DutyLog.EDITABLE:
+        raise ValidationError(_("该纪实已提交或已审核锁定,不能修改。"))
+    for name, value in fields.items():
         setattr(log, name, value)
+    log.status = stored.status
+    log.version = stored.version + 1
     if log.action_type != ActionType.TALK:
         log.talk_type, log.talk_target = "", ""
     log.is_late_entry = _is_late(log.occurred_on, log.entered_at)
@@ -635,6 +656,7 @@ def update_log(log: DutyLog, *, items: Iterable[ResponsibilityItem] | None = Non
 
 @transaction.atomic
 def submit_log(log: DutyLog) -> DutyLog:
+    lock_current(log)
     if log.status == DutyLog.Status.DRAFT:
         log.status = DutyLog.Status.SUBMITTED
     elif log.status == DutyLog.Status.RETURNED:
@@ -649,6 +671,7 @@ def submit_log(log: DutyLog) -> DutyLog:
 @transaction.atomic
 def review_log(log: DutyLog, *, reviewer: Tenure, accept: bool, comment: str = "") -> DutyLog:
     """Accept (locks the log) or return it with a comment."""
+    lock_current(log)
     if log.status not in DutyLog.REVIEWABLE:
         raise ValidationError(_("只有已提交的纪实才能审核。"))
     if reviewer.person_id == log.tenure.person_id:
@@ -667,6 +690,7 @@ def review_log(log: DutyLog, *, reviewer: Tenure, accept: bool, comment: str = "
 @transaction.atomic
 def amend_log(log: DutyLog, *, author, text: str) -> DutyLogAmendment:
     """Append-only correction of an accepted log; the log itself never changes."""
+    lock_current(log)
     if not log.is_locked:
         raise ValidationError(_("未锁定的纪实请直接修改,无需补正。"))
     if not text.strip():

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from liangge_zeren.concurrency import VersionedFormMixin
 from responsibilities import duties
 from responsibilities.models import (
     DutyLog,
@@ -74,7 +75,7 @@ class ListForm(forms.ModelForm):
         return data
 
 
-class ItemForm(forms.ModelForm):
+class ItemForm(VersionedFormMixin, forms.ModelForm):
     reason = forms.CharField(
         label=_("变更理由"),
         required=False,
@@ -182,7 +183,7 @@ class ReasonForm(forms.Form):
         _bootstrap(self)
 
 
-class DutyLogForm(forms.ModelForm):
+class DutyLogForm(VersionedFormMixin, forms.ModelForm):
     """One short form: what, when, which items; details are optional."""
 
     items = ItemChoiceField(
@@ -304,7 +305,7 @@ class SignForm(forms.Form):
         _bootstrap(self)
 
 
-class ReportForm(forms.ModelForm):
+class ReportForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = DutyReport
         fields = ["title", "content"]

@@ -464,7 +464,8 @@ class _Reader:
             workbook.close()
         return tables
 
-    def read_csv(self, data: bytes) -> list[_Table]:
+    def csv_rows(self, data: bytes) -> list[list[str]] | None:
+        """The rows of a UTF-8 or GBK CSV (comma or tab separated); None after an error."""
         for encoding in ("utf-8-sig", "gb18030"):
             try:
                 text = data.decode(encoding)
@@ -473,10 +474,15 @@ class _Reader:
                 continue
         else:
             self._fail(_("无法识别文件编码,请保存为 UTF-8 或 GBK 编码的 CSV 文件。"))
-            return []
+            return None
         first_line = text.split("\n", 1)[0]
         delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+    def read_csv(self, data: bytes) -> list[_Table]:
+        rows = self.csv_rows(data)
+        if rows is None:
+            return []
         table = self.table("", iter(rows), None, must_recognise=True)
         return [table] if table is not None else []
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liangge_zeren.concurrency import EditConflict
 from responsibilities import letters
 from responsibilities.access import get_letter_for_user, get_report_for_user
 from responsibilities.context_processors import current_posts
@@ -201,14 +202,22 @@ def report_detail(request, pk):
     report = get_report_for_user(request, pk)
     can_change = request.user.has_perm("responsibilities.change_dutyreport", report)
     form = ReportForm(request.POST or None, instance=report) if can_change else None
+    status = 200
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
         if form.is_valid():
             try:
                 letters.update_report(
-                    report, title=form.cleaned_data["title"], content=form.cleaned_data["content"]
+                    report,
+                    title=form.cleaned_data["title"],
+                    content=form.cleaned_data["content"],
+                    version=form.cleaned_data["version"],
                 )
+            except EditConflict as conflict:
+                form.show_conflict(conflict)  # keeps the input, lists the other person's changes
+                report.refresh_from_db()
+                status = 409
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
@@ -226,7 +235,7 @@ def report_detail(request, pk):
         "history": history_rows(report),
         "crumbs": [*Organization.objects.ancestors_of(report.org), report.org],
     }
-    return render(request, "responsibilities/duty/report_detail.html", context)
+    return render(request, "responsibilities/duty/report_detail.html", context, status=status)
 
 
 @login_required

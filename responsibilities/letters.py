@@ -18,8 +18,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from liangge_zeren.concurrency import check_version, lock_current
 from responsibilities.duties import hand_over_items, items_for_tenure, predecessor_of
 from responsibilities.models import (
     ActionType,
@@ -217,6 +219,7 @@ def _supersede(letter: ResponsibilityLetter, reason: str) -> None:
 def revise_letter(letter: ResponsibilityLetter) -> ResponsibilityLetter:
     """A changed letter is a new version that must be signed again."""
     _require_enabled()
+    lock_current(letter)  # a double submit must not make two new versions
     if letter.status == LS.DRAFTED:
         raise ValidationError(_("草稿尚未签字,可直接重新生成。"))
     if letter.status not in (LS.SENT, LS.SIGNED):
@@ -417,9 +420,13 @@ def letter_docx(letter: ResponsibilityLetter) -> bytes:
     ):
         sig = signatures.get(role)
         table.cell(0, col).text = label
-        table.cell(1, col).text = party["name"] + (_("(已电子签名)") if sig else "")
+        table.cell(1, col).text = (
+            _("%(name)s(已电子签名)") % {"name": party["name"]} if sig else party["name"]
+        )
         table.cell(2, col).text = (
-            timezone.localtime(sig.signed_at).strftime("%Y年%m月%d日") if sig else _("年  月  日")
+            date_format(timezone.localtime(sig.signed_at).date(), "DATE_FORMAT")
+            if sig
+            else _("年  月  日")
         )
     _body(
         document,
@@ -514,10 +521,15 @@ def draft_report(*, org: Organization, year: int, tenure: Tenure | None = None) 
 
 
 @transaction.atomic
-def update_report(report: DutyReport, *, title: str, content: str) -> DutyReport:
-    if report.status != DutyReport.Status.DRAFT:
+def update_report(
+    report: DutyReport, *, title: str, content: str, version: int | None = None
+) -> DutyReport:
+    """`version` is the version the editor loaded (EditConflict if someone saved since)."""
+    stored = check_version(DutyReport, report.pk, version, ["title", "content"])
+    if stored.status != DutyReport.Status.DRAFT:
         raise ValidationError(_("报告已报送,不能再修改。"))
     report.title, report.content = title, content
+    report.version = stored.version + 1
     report.full_clean()
     report.save()
     return report
@@ -525,6 +537,7 @@ def update_report(report: DutyReport, *, title: str, content: str) -> DutyReport
 
 @transaction.atomic
 def submit_report(report: DutyReport) -> DutyReport:
+    lock_current(report)
     if report.status != DutyReport.Status.DRAFT:
         raise ValidationError(_("报告已经报送。"))
     report.status = DutyReport.Status.SUBMITTED
@@ -535,6 +548,7 @@ def submit_report(report: DutyReport) -> DutyReport:
 
 @transaction.atomic
 def acknowledge_report(report: DutyReport, *, by: Tenure, comment: str = "") -> DutyReport:
+    lock_current(report)
     if report.status != DutyReport.Status.SUBMITTED:
         raise ValidationError(_("只有已报送的报告才能审阅。"))
     report.status = DutyReport.Status.ACKNOWLEDGED

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liangge_zeren.concurrency import EditConflict
 from responsibilities import duties
 from responsibilities.access import get_item_for_user, get_list_for_user, get_org_for_user
 from responsibilities.context_processors import current_posts
@@ -264,9 +265,19 @@ def item_edit(request, pk):
     form = ItemForm(
         request.POST, instance=ResponsibilityItem.objects.get(pk=item.pk), duty_list=item.list
     )
+    status = 400
     if form.is_valid():
         try:
-            duties.update_item(item, reason=form.cleaned_data["reason"], **form.service_fields())
+            duties.update_item(
+                item,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+                **form.service_fields(),
+            )
+        except EditConflict as conflict:
+            form.show_conflict(conflict)  # keeps the input, lists the other person's changes
+            item.refresh_from_db()
+            status = 409
         except ValidationError as exc:
             _error(request, exc)
         else:
@@ -276,7 +287,7 @@ def item_edit(request, pk):
         request,
         "responsibilities/duty/item_detail.html",
         _item_context(request, item, form=form),
-        status=400,
+        status=status,
     )
 
 

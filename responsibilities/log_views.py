@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liangge_zeren.concurrency import EditConflict
 from responsibilities import duties
 from responsibilities.access import get_attachment_for_user, get_log_for_user, get_org_for_user
 from responsibilities.context_processors import current_posts
@@ -167,11 +168,20 @@ def log_edit(request, pk):
     form = DutyLogForm(
         request.POST or None, instance=DutyLog.objects.get(pk=log.pk), tenure=log.tenure
     )
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
-            duties.update_log(log, items=form.cleaned_data["items"], **form.service_fields())
+            duties.update_log(
+                log,
+                items=form.cleaned_data["items"],
+                version=form.cleaned_data["version"],
+                **form.service_fields(),
+            )
             if form.cleaned_data.get("evidence"):
                 duties.add_attachment(log, form.cleaned_data["evidence"], user=request.user)
+        except EditConflict as conflict:
+            form.show_conflict(conflict)  # keeps the input, lists the other person's changes
+            status = 409
         except ValidationError as exc:
             _merge_errors(form, exc)
         else:
@@ -181,7 +191,7 @@ def log_edit(request, pk):
         request,
         "responsibilities/duty/log_form.html",
         {"form": form, "tenure": log.tenure, "log": log},
-        status=400 if request.method == "POST" else 200,
+        status=status,
     )
 
 

@@ -724,6 +724,8 @@ class DutyLog(models.Model):
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     review_comment = models.TextField(_("审核意见"), blank=True)
+    # Optimistic concurrency (liangge_zeren/concurrency.py): bumped by each edit.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     history = HistoricalRecords(m2m_fields=[items])
 
@@ -841,6 +843,8 @@ class DutyReport(models.Model):
     )
     acknowledged_at = models.DateTimeField(_("审阅时间"), null=True, blank=True)
     comment = models.TextField(_("上级意见"), blank=True)
+    # Optimistic concurrency (liangge_zeren/concurrency.py): bumped by each edit.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     history = HistoricalRecords()
 

@@ -55,8 +55,21 @@ def grants_for_tenure(tenure) -> list[Grant]:
     return [Grant(cap, path, tenure.pk) for cap in capabilities for path in paths]
 
 
+# Grants that do not come from a tenure (security: those the security administrator assigns).
+# A source takes the user and returns Grants; registered at app start (AppConfig.ready), so
+# this module imports no later app.
+_GRANT_SOURCES: list[Callable[[object], Iterable[Grant]]] = []
+
+
+def register_grant_source(source: Callable[[object], Iterable[Grant]]) -> None:
+    if source not in _GRANT_SOURCES:
+        _GRANT_SOURCES.append(source)
+
+
 def user_grants(user) -> tuple[Grant, ...]:
-    """All grants of the user's tenures in force today; cached on the user object."""
+    """All grants of the user's tenures in force today (and of the registered sources).
+
+    Cached on the user object."""
     cached = getattr(user, "_lz_grants", None)
     if cached is not None:
         return cached
@@ -72,6 +85,8 @@ def user_grants(user) -> tuple[Grant, ...]:
         )
         for tenure in tenures:
             grants.extend(grants_for_tenure(tenure))
+        for source in _GRANT_SOURCES:
+            grants.extend(source(user))
     user._lz_grants = tuple(grants)
     return user._lz_grants
 

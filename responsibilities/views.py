@@ -124,6 +124,7 @@ def person_list(request):
 @login_required
 def person_detail(request, pk):
     person = get_person_for_user(request, pk)
+    request.audit_object = person  # every read of an official's data is audited (security)
     tenures = (
         Tenure.objects.filter(scope_q(request.user, "responsibilities.view_tenure"), person=person)
         .select_related("org", "body")
@@ -141,6 +142,7 @@ def person_detail(request, pk):
 @login_required
 def tenure_detail(request, pk):
     tenure = get_tenure_for_user(request, pk)
+    request.audit_object = tenure  # every read of an official's data is audited (security)
     can_change = request.user.has_perm("responsibilities.change_tenure", tenure)
     form = EndTenureForm(tenure=tenure) if can_change and tenure.end_date is None else None
     context = {

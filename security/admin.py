@@ -125,7 +125,29 @@ def _system_admin_sees_the_whole_tree(model):
     """Re-register the foundation's scoped admin so the system administrator sees every row."""
     base = type(admin.site._registry[model])
 
+    attrs = {}
+    if any(f.name == "version" for f in model._meta.concrete_fields):
+        # Conflict-safe like the front-end edit forms (liangge_zeren/concurrency.py).
+        from django import forms
+
+        from liangge_zeren.concurrency import VersionCheckedAdminFormMixin
+
+        attrs["form"] = type(
+            f"{model.__name__}VersionedAdminForm",
+            (VersionCheckedAdminFormMixin, base.form if base.form else forms.ModelForm),
+            {},
+        )
+
     class TreeAdmin(base):
+        def save_model(self, request, obj, form, change):
+            if not hasattr(obj, "version"):
+                return super().save_model(request, obj, form, change)
+            from liangge_zeren.concurrency import save_versioned_admin
+
+            save_versioned_admin(
+                obj, form, lambda: super(TreeAdmin, self).save_model(request, obj, form, change)
+            )
+
         def get_queryset(self, request):
             if user_is(request.user, AdminRole.SYSTEM):
                 return super(ScopedAdmin, self).get_queryset(request)
@@ -134,6 +156,8 @@ def _system_admin_sees_the_whole_tree(model):
         def has_delete_permission(self, request, obj=None):
             return request.user.is_superuser
 
+    for name, value in attrs.items():
+        setattr(TreeAdmin, name, value)
     TreeAdmin.__name__ = base.__name__
     admin.site.unregister(model)
     admin.site.register(model, TreeAdmin)

@@ -7,4 +7,9 @@ class SecurityConfig(AppConfig):
     verbose_name = _("安全与审计")
 
     def ready(self):
+        from responsibilities.scoping import register_grant_source
         from security import signals  # noqa: F401  (connects the audit receivers)
+        from security.access import grants_of
+
+        # Grants the security administrator assigns count like those of a post.
+        register_grant_source(grants_of)

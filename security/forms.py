@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from responsibilities.models import Organization
-from security.models import AuditEntry
+from security.models import AdminRole, AuditEntry, ScopeGrant
 
 
 class OrgChoiceField(forms.ModelChoiceField):
@@ -110,3 +110,95 @@ class OTPTokenForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "form-control"}
         ),
     )
+
+
+class RecoveryCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("恢复码"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "form-control"}),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    """Re-entering the password before a sensitive change (new recovery codes)."""
+
+    password = forms.CharField(
+        label=_("当前密码"),
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "class": "form-control"}
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("密码不正确。"))
+        return password
+
+
+class _Bootstrap:
+    """Bootstrap classes; ids prefixed per form (several forms share one page)."""
+
+    ID_PREFIX = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.ID_PREFIX}%s")
+        super().__init__(*args, **kwargs)
+
+    def _style(self):
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+
+class RoleAssignForm(_Bootstrap, forms.Form):
+    ID_PREFIX = "role_"
+    role = forms.ChoiceField(label=_("管理角色"), choices=[("", "—"), *AdminRole.choices])
+    reason = forms.CharField(label=_("授权依据"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ReasonForm(_Bootstrap, forms.Form):
+    ID_PREFIX = "revoke_"
+    reason = forms.CharField(label=_("收回原因"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class GrantForm(_Bootstrap, forms.Form):
+    ID_PREFIX = "grant_"
+    capability = forms.ChoiceField(label=_("权限"), choices=ScopeGrant.Capability.choices)
+    org_code = forms.CharField(
+        label=_("范围(单位编码,含下级)"),
+        max_length=64,
+        help_text=_("输入单位编码,权限覆盖该单位及其全部下级单位。"),
+    )
+    reason = forms.CharField(label=_("授权依据"), max_length=200)
+    expires_on = forms.DateField(
+        label=_("有效期至"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("可选;留空为长期有效,直至收回。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+    def clean_org_code(self):
+        code = self.cleaned_data["org_code"].strip()
+        org = Organization.objects.filter(code=code, is_active=True).first()
+        if org is None:
+            raise forms.ValidationError(_("没有编码为“%(code)s”的在用单位。") % {"code": code})
+        self.org = org
+        return code

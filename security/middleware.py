@@ -22,7 +22,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from security import context
-from security.ratelimit import count, too_many_requests
+from security.ratelimit import count, hit, too_many_requests
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 HEALTH_PATHS = frozenset({"/healthz", "/healthz/"})
@@ -122,6 +122,7 @@ _ALWAYS_ALLOWED = frozenset(
         "set_language",
         "security:otp_verify",
         "security:otp_setup",
+        "security:otp_recover",
         "security:lockout",
         "healthz",
     }
@@ -224,6 +225,33 @@ class AuditTrailMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """Rate limit on exports (settings.RATE_LIMITED_EXPORT_VIEWS); refusals are audited."""
+        match = getattr(request, "resolver_match", None)
+        limit = int(getattr(settings, "EXPORT_RATE_LIMIT_PER_MINUTE", 0) or 0)
+        user = getattr(request, "user", None)
+        if (
+            not limit
+            or match is None
+            or user is None
+            or not user.is_authenticated
+            or match.view_name not in frozenset(getattr(settings, "RATE_LIMITED_EXPORT_VIEWS", ()))
+        ):
+            return None
+        if hit(f"export:{user.pk}", limit, 60):
+            return None
+        from security.services import Action, Outcome, audit
+
+        audit(
+            request,
+            Action.EXPORT,
+            outcome=Outcome.DENIED,
+            object_type=match.view_name,
+            view=match.view_name,
+            reason="rate_limited",
+        )
+        return too_many_requests(request, 60)
+
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
@@ -258,13 +286,18 @@ class AuditTrailMiddleware:
                 content_type=response.get("Content-Type", ""),
             )
         elif ok and request.method == "GET" and view in _audited_reads():
+            # The view may name what it showed (`request.audit_object`, no import needed):
+            # the entry then carries the object's type, name and organisation path.
+            obj = getattr(request, "audit_object", None)
             audit(
                 request,
                 Action.VIEW,
-                object_type=view,
-                object_id=kwargs.get("pk", ""),
+                obj,
+                object_type="" if obj is not None else view,
+                object_id="" if obj is not None else kwargs.get("pk", ""),
                 view=view,
                 url_kwargs=kwargs,
+                query=request.GET.urlencode()[:500],
             )
         if user.is_superuser:
             audit(

@@ -17,7 +17,9 @@ import json
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 GENESIS_HASH = "0" * 64
 
@@ -50,6 +52,7 @@ class AuditEntry(models.Model):
         PASSWORD_RESET = "password_reset", _("重置密码")
         OTP_FAILED = "otp_failed", _("动态口令验证失败")
         OTP_DEVICE = "otp_device", _("动态口令设备变更")
+        OTP_RECOVERY = "otp_recovery", _("使用恢复码验证")
         PERMISSION_CHANGE = "permission_change", _("权限变更")
         ADMIN_ROLE_CHANGE = "admin_role_change", _("管理角色变更")
         ACCOUNT_CHANGE = "account_change", _("账号变更")
@@ -177,6 +180,10 @@ class AdminRoleAssignment(models.Model):
     )
     assigned_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
 
+    # Who held which role when: shown on the security administrator's page (a revoked role's
+    # row is deleted; its history row stays).
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("管理角色")
         verbose_name_plural = _("管理角色(三员分立)")
@@ -208,6 +215,18 @@ class AdminRoleAssignment(models.Model):
             )
         if self.user.is_superuser:
             raise ValidationError({"user": _("超级管理员账号仅用于应急,不能再担任管理角色。")})
+        if self._state.adding:
+            from security.access import has_business_access
+
+            if has_business_access(self.user):
+                raise ValidationError(
+                    {
+                        "user": _(
+                            "该账号有业务权限(在任职务或业务授权);"
+                            "管理员账号不得处理业务数据,请使用专用账号。"
+                        )
+                    }
+                )
         from security.context import current_request
 
         request = current_request()
@@ -237,3 +256,91 @@ class PasswordState(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class ScopeGrant(models.Model):
+    """A capability over an organisation's subtree, given by the security administrator.
+
+    Tenures give most grants (responsibilities/scoping.py); this covers staff without a post in
+    the tree (e.g. an office clerk who keeps the ledgers of a discipline body). Active while not
+    revoked and not expired; revoked rows stay as the history. An account holding one of the
+    three administrative roles, or a superuser, gets no business grant (三员分立).
+    """
+
+    class Capability(models.TextChoices):
+        # Values are responsibilities.scoping.Capability's.
+        VIEW = "view", _("查看")
+        MANAGE = "manage", _("管理")
+        SUPERVISE = "supervise", _("监督(纪检监察)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        on_delete=models.CASCADE,
+        related_name="scope_grants",
+    )
+    capability = models.CharField(_("权限"), max_length=16, choices=Capability.choices)
+    org = models.ForeignKey(
+        "responsibilities.Organization",
+        verbose_name=_("范围(单位及下级)"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("授权依据"), max_length=200)
+    expires_on = models.DateField(_("有效期至"), null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("授予人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("收回人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("收回时间"), null=True, blank=True)
+    revoke_reason = models.CharField(_("收回原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("授权")
+        verbose_name_plural = _("授权")
+        ordering = ["-granted_at", "-pk"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="scopegrant_user_active")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_capability_display()} · {self.org}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (
+            self.expires_on is None or self.expires_on >= timezone.localdate()
+        )
+
+
+class RecoveryCode(models.Model):
+    """One-time codes that stand in for the TOTP token when the phone is lost.
+
+    Only a keyed hash is stored (services.recovery_code_hash); the codes are shown once, when
+    generated. Used codes stay (with the time of use) until the set is regenerated.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.user} #{self.pk}"

@@ -17,7 +17,7 @@ from django.core.signals import request_finished
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from responsibilities.models import Tenure
+from responsibilities.models import Person, Tenure
 from security.models import AdminRoleAssignment
 from security.roles import admin_role_of
 from security.services import Action, Outcome, audit, password_change_due
@@ -37,8 +37,18 @@ SESSION_OTP_REQUIRED = "lz_otp_required"
 
 
 def otp_required_for(user) -> bool:
-    """With OTP enabled, the administrative roles and superusers need a second factor."""
-    return bool(user.is_superuser or admin_role_of(user))
+    """With OTP enabled: the administrative roles and superusers, holders of the post roles in
+    settings.OTP_REQUIRED_ROLES, and anyone who has enrolled a device need a second factor."""
+    if user.is_superuser or admin_role_of(user):
+        return True
+    roles = set(getattr(settings, "OTP_REQUIRED_ROLES", ()) or ())
+    if "all" in roles:
+        return True
+    if roles and Tenure.objects.current().filter(person__user=user, role__in=roles).exists():
+        return True
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 @receiver(user_logged_in, dispatch_uid="security_audit_login")
@@ -101,6 +111,35 @@ def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs
 # --- Tenure changes (the foundation's services.appoint / end_tenure save these) -------------
 
 _TENURE_FIELDS = ("person_id", "org_id", "body_id", "role", "title", "start_date", "end_date")
+
+
+# --- 三员分立: an administrator's account holds no post (and so no business access) -------
+
+
+@receiver(pre_save, sender=Tenure, dispatch_uid="security_tenure_not_for_admins")
+def refuse_posts_for_administrators(sender, instance, raw=False, **kwargs):
+    if raw or instance.end_date is not None:
+        return  # fixtures, and ending a post, are always allowed
+    if AdminRoleAssignment.objects.filter(user__person__pk=instance.person_id).exists():
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        raise ValidationError(
+            _("该人员的登录账号担任管理角色(三员分立),不能任职;请为其使用单独的业务账号。")
+        )
+
+
+@receiver(pre_save, sender=Person, dispatch_uid="security_person_not_for_admins")
+def refuse_linking_administrators(sender, instance, raw=False, **kwargs):
+    if raw or instance.user_id is None:
+        return
+    if AdminRoleAssignment.objects.filter(user_id=instance.user_id).exists():
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        raise ValidationError(
+            _("该账号担任管理角色(三员分立),不能关联为人员的登录账号;请使用单独的业务账号。")
+        )
 
 
 @receiver(pre_save, sender=Tenure, dispatch_uid="security_tenure_before")
@@ -216,6 +255,12 @@ m2m_changed.connect(
 )
 
 
+def _reason(instance) -> dict:
+    """The reason given on the security administrator's page, if any."""
+    reason = getattr(instance, "_change_reason", "") or ""
+    return {"reason": reason} if reason else {}
+
+
 @receiver(post_save, sender=AdminRoleAssignment, dispatch_uid="security_role_saved")
 def audit_role_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
@@ -226,12 +271,20 @@ def audit_role_saved(sender, instance, created, raw=False, **kwargs):
         instance.user,
         event="assigned" if created else "changed",
         role=instance.role,
+        **_reason(instance),
     )
 
 
 @receiver(post_delete, sender=AdminRoleAssignment, dispatch_uid="security_role_deleted")
 def audit_role_deleted(sender, instance, **kwargs):
-    audit(None, Action.ADMIN_ROLE_CHANGE, instance.user, event="revoked", role=instance.role)
+    audit(
+        None,
+        Action.ADMIN_ROLE_CHANGE,
+        instance.user,
+        event="revoked",
+        role=instance.role,
+        **_reason(instance),
+    )
 
 
 @receiver(post_delete, sender=AccessAttempt, dispatch_uid="security_admin_unlock")

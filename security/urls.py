@@ -12,4 +12,12 @@ urlpatterns = [
     path("locked/", views.lockout_page, name="lockout"),
     path("otp/verify/", views.otp_verify, name="otp_verify"),
     path("otp/setup/", views.otp_setup, name="otp_setup"),
+    path("otp/recover/", views.otp_recover, name="otp_recover"),
+    path("otp/recovery-codes/", views.otp_recovery_codes, name="otp_recovery_codes"),
+    path("access/", views.access_list, name="access_list"),
+    path("access/<int:pk>/", views.access_detail, name="access_detail"),
+    path("access/<int:pk>/role/", views.access_role_assign, name="access_role_assign"),
+    path("access/<int:pk>/role/revoke/", views.access_role_revoke, name="access_role_revoke"),
+    path("access/<int:pk>/grants/", views.access_grant, name="access_grant"),
+    path("grants/<int:pk>/revoke/", views.access_grant_revoke, name="access_grant_revoke"),
 ]

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from security.forms import AuditFilterForm, OTPTokenForm, UnlockForm
-from security.models import AuditEntry
+from security.models import AuditEntry, ScopeGrant
 from security.ratelimit import rate_limited
 from security.services import Action, audit
 
@@ -291,7 +291,14 @@ def otp_setup(request):
             request.session.pop("lz_otp_required", None)
             audit(request, Action.OTP_DEVICE, device, event="confirmed")
             messages.success(request, _("动态口令已启用。"))
-            return redirect(_next_url(request))
+            from security import recovery
+
+            codes = recovery.generate(request.user, request)  # shown once, on this page only
+            return render(
+                request,
+                "security/recovery_codes_shown.html",
+                {"codes": codes, "next": _next_url(request)},
+            )
         form.add_error("token", _("动态口令不正确,请核对手机时间后重试。"))
     secret = base64.b32encode(device.bin_key).decode()
     qr_svg = _qr_svg(device.config_url)
@@ -311,3 +318,255 @@ def _qr_svg(data: str) -> str:
         return image.to_string(encoding="unicode")
     except Exception:  # qrcode is optional; the secret is shown as text as well
         return ""
+
+
+# --- Recovery codes for the second factor --------------------------------------------------
+
+
+@login_required
+@never_cache
+def otp_recovery_codes(request):
+    """Status of the account's recovery codes; a new set (password re-entered) is shown once."""
+    from security import recovery
+    from security.forms import PasswordConfirmForm
+
+    if not recovery.has_totp_device(request.user):
+        messages.info(request, _("请先启用动态口令,再生成恢复码。"))
+        return redirect("security:otp_setup")
+    form = PasswordConfirmForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        codes = recovery.generate(request.user, request)
+        return render(request, "security/recovery_codes_shown.html", {"codes": codes})
+    return render(
+        request,
+        "security/recovery_codes.html",
+        {"form": form, "remaining": recovery.remaining(request.user)},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+RECOVERY_ATTEMPTS = 5  # per user and 5 minutes (the codes have 80 bits; this stops noise)
+
+
+@login_required
+@never_cache
+def otp_recover(request):
+    """Second factor by a one-time recovery code instead of the authenticator's token."""
+    from django_otp import devices_for_user
+    from django_otp import login as otp_login
+
+    from security import recovery
+    from security.forms import RecoveryCodeForm
+    from security.ratelimit import hit, too_many_requests
+
+    form = RecoveryCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not hit(f"otp-recover:{request.user.pk}", RECOVERY_ATTEMPTS, 300):
+            return too_many_requests(request, 300)
+        device = next(iter(devices_for_user(request.user, confirmed=True)), None)
+        if device is not None and recovery.use(request.user, form.cleaned_data["code"], request):
+            otp_login(request, device)
+            request.session.pop("lz_otp_required", None)
+            left = recovery.remaining(request.user)
+            messages.warning(
+                request,
+                _(
+                    "已使用一个恢复码,还剩 %(n)s 个。"
+                    "如手机丢失,请尽快重新绑定动态口令并生成新的恢复码。"
+                )
+                % {"n": left},
+            )
+            return redirect(_next_url(request))
+        form.add_error("code", _("恢复码不正确或已使用。"))
+    return render(request, "security/otp_recover.html", {"form": form, "next": _next_url(request)})
+
+
+# --- Roles and permissions: the security administrator's page (三员分立) -------------------
+
+
+def _require_assigner(request, *, hide: bool = False) -> None:
+    """Only the security administrator. Pages about one account answer 404 to everyone else,
+    so that they do not even learn which account ids exist."""
+    from django.http import Http404
+
+    from security.access import may_assign
+
+    if not may_assign(request.user):
+        raise Http404 if hide else PermissionDenied
+
+
+def _account_or_404(pk: int):
+    from django.contrib.auth import get_user_model
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(get_user_model().objects.select_related("admin_role"), pk=pk)
+
+
+@login_required
+def access_list(request):
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, Q
+
+    _require_assigner(request)
+    query = request.GET.get("q", "").strip()
+    accounts = get_user_model().objects.select_related("admin_role", "person")
+    if query:
+        accounts = accounts.filter(Q(username__icontains=query) | Q(person__name__contains=query))
+    admins_only = request.GET.get("admins") == "1"
+    if admins_only:
+        accounts = accounts.filter(admin_role__isnull=False)
+    today = timezone.localdate()
+    active = Q(scope_grants__revoked_at__isnull=True) & (
+        Q(scope_grants__expires_on__isnull=True) | Q(scope_grants__expires_on__gte=today)
+    )
+    accounts = accounts.annotate(active_grants=Count("scope_grants", filter=active))
+    page = Paginator(accounts.order_by("username"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "security/access_list.html",
+        {"page": page, "query": query, "admins_only": admins_only},
+    )
+
+
+def _access_context(request, account, **extra) -> dict:
+    from responsibilities.models import Tenure
+    from security import access
+    from security.forms import GrantForm, ReasonForm, RoleAssignForm
+
+    role = getattr(account, "admin_role", None)  # None when the account holds no role
+    posts = (
+        Tenure.objects.current()
+        .filter(person__user=account)
+        .select_related("org", "body")
+        .order_by("org__path")
+    )
+    grants = list(account.scope_grants.select_related("org", "granted_by").order_by("-granted_at"))
+    context = {
+        "account": account,
+        "role": role,
+        "is_self": account.pk == request.user.pk,
+        "posts": posts,
+        "active_grants": [g for g in grants if g.is_active],
+        "past_grants": [g for g in grants if not g.is_active],
+        "history": access.history_of(account),
+        "role_form": RoleAssignForm(),
+        "revoke_form": ReasonForm(),
+        "grant_form": GrantForm(),
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+def access_detail(request, pk):
+    _require_assigner(request, hide=True)
+    account = _account_or_404(pk)
+    return render(request, "security/access_detail.html", _access_context(request, account))
+
+
+def _refused(request, account, exc, **forms_with_errors):
+    from django.core.exceptions import ValidationError
+
+    if isinstance(exc, ValidationError):
+        for message in exc.messages:
+            messages.error(request, message)
+    return render(
+        request,
+        "security/access_detail.html",
+        _access_context(request, account, **forms_with_errors),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def access_role_assign(request, pk):
+    from django.core.exceptions import ValidationError
+
+    from security import access
+    from security.forms import RoleAssignForm
+
+    _require_assigner(request, hide=True)
+    account = _account_or_404(pk)
+    form = RoleAssignForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, account, None, role_form=form)
+    try:
+        access.assign_role(
+            request.user, account, form.cleaned_data["role"], reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        return _refused(request, account, exc, role_form=form)
+    messages.success(request, _("已授予管理角色。"))
+    return redirect("security:access_detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def access_role_revoke(request, pk):
+    from django.core.exceptions import ValidationError
+
+    from security import access
+    from security.forms import ReasonForm
+
+    _require_assigner(request, hide=True)
+    account = _account_or_404(pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, account, None, revoke_form=form)
+    try:
+        access.revoke_role(request.user, account, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        return _refused(request, account, exc, revoke_form=form)
+    messages.success(request, _("已收回管理角色。"))
+    return redirect("security:access_detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def access_grant(request, pk):
+    from django.core.exceptions import ValidationError
+
+    from security import access
+    from security.forms import GrantForm
+
+    _require_assigner(request, hide=True)
+    account = _account_or_404(pk)
+    form = GrantForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, account, None, grant_form=form)
+    try:
+        access.grant(
+            request.user,
+            account,
+            capability=form.cleaned_data["capability"],
+            org=form.org,
+            reason=form.cleaned_data["reason"],
+            expires_on=form.cleaned_data["expires_on"],
+        )
+    except ValidationError as exc:
+        return _refused(request, account, exc, grant_form=form)
+    messages.success(request, _("已授予业务权限。"))
+    return redirect("security:access_detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def access_grant_revoke(request, pk):
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import get_object_or_404
+
+    from security import access
+    from security.forms import ReasonForm
+
+    _require_assigner(request, hide=True)
+    row = get_object_or_404(ScopeGrant.objects.select_related("user"), pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, _account_or_404(row.user_id), None, revoke_form=form)
+    try:
+        access.revoke_grant(request.user, row, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        return _refused(request, _account_or_404(row.user_id), exc)
+    messages.success(request, _("已收回业务权限。"))
+    return redirect("security:access_detail", pk=row.user_id)

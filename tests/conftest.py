@@ -19,6 +19,15 @@ def _fast_and_eager(settings):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate limits (login, exports) count per user id in the cache; ids repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def cast(db):
     from responsibilities.cast import build_cast

@@ -174,6 +174,8 @@ def test_a_worker_killed_mid_job_is_redelivered_without_duplicates(
         SLOW_CHANNEL_LOG=str(sent_log),
         SLOW_CHANNEL_SECONDS="0.4",
         CELERY_VISIBILITY_TIMEOUT="4",
+        # Small claim batches, so the kill lands after some reminders are stored, not all.
+        NOTIFICATION_CLAIM_BATCH="4",
     )
     (tmp_path / "var").mkdir()
     first_log, second_log = tmp_path / "worker1.log", tmp_path / "worker2.log"

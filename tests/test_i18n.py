@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -21,12 +22,24 @@ def test_it_serves_chinese_by_default(client):
     assert "登录" in html
 
 
+def test_a_browser_asking_for_english_still_gets_chinese(client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="zh-hans">' in response.content.decode()
+
+
 def test_it_serves_english_when_chosen(client):
-    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("login"))
     html = response.content.decode()
     assert '<html lang="en">' in html
     assert "Log in" in html
     assert "登录" not in html
+
+
+def test_an_unknown_language_cookie_falls_back_to_chinese(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    response = client.get(reverse("login"))
+    assert '<html lang="zh-hans">' in response.content.decode()
 
 
 def test_every_catalogue_entry_is_translated():

@@ -82,14 +82,29 @@ def test_it_rolls_up_the_subtree_with_path_prefixes(quarter):
     assert county2.subtree_units == 1 and county2.subtree_average == county2.total
 
 
-def test_the_rollup_is_one_grouped_query(quarter, django_assert_num_queries):
+def test_the_rollup_reads_the_quarter_once_and_writes_once(quarter, django_assert_num_queries):
     services.compute_quarter(YEAR, QUARTER)
+    before = list(
+        AssessmentSnapshot.objects.order_by("pk").values_list(
+            "subtree_units", "subtree_average", "subtree_lights"
+        )
+    )
     AssessmentSnapshot.objects.update(subtree_units=0)
-    # depth, the grouped UNION over the depths, the drafts, one bulk UPDATE
-    with django_assert_num_queries(4) as ctx:
-        services.rollup(YEAR, QUARTER)
-    grouped = [q["sql"] for q in ctx.captured_queries if "GROUP BY" in q["sql"].upper()]
-    assert len(grouped) == 1 and "UNION ALL" in grouped[0].upper()
+    # one read of the quarter's snapshots, one UPDATE of every changed draft
+    with django_assert_num_queries(2) as ctx:
+        assert services.rollup(YEAR, QUARTER) == len(before)
+    read, write = (q["sql"].upper() for q in ctx.captured_queries)
+    assert read.startswith("SELECT") and "JOIN" not in read
+    assert write.startswith("UPDATE") and " FROM (VALUES" in write
+    after = list(
+        AssessmentSnapshot.objects.order_by("pk").values_list(
+            "subtree_units", "subtree_average", "subtree_lights"
+        )
+    )
+    assert after == before
+    # Nothing changed: nothing written.
+    with django_assert_num_queries(1):
+        assert services.rollup(YEAR, QUARTER) == 0
 
 
 def test_compute_queries_do_not_grow_with_units(quarter, django_assert_max_num_queries):

@@ -102,6 +102,7 @@ def test_predicates_and_queryset_filters_agree_on_every_row(cast, insp):
         "inspections.change_inspectionround": InspectionRound,
         "inspections.view_finding": Finding,
         "inspections.change_finding": Finding,
+        "inspections.mark_concealed_finding": Finding,
         "inspections.view_rectificationtask": RectificationTask,
         "inspections.rectify_rectificationtask": RectificationTask,
         "inspections.verify_rectificationtask": RectificationTask,

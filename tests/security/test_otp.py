@@ -39,7 +39,9 @@ def test_an_administrator_must_enrol_then_verify(otp_on, client_for, admins):
         reverse("security:otp_setup"),
         {"token": _token(device), "next": reverse("security:audit_log")},
     )
-    assert ok.status_code == 302 and ok.url == reverse("security:audit_log")
+    # Enrolled: the recovery codes are shown once, then the user continues where they were.
+    assert ok.status_code == 200 and "请保存您的恢复码" in ok.content.decode()
+    assert f'href="{reverse("security:audit_log")}"' in ok.content.decode()
     assert c.get(reverse("security:audit_log")).status_code == 200
 
     # Next session: verify with the enrolled device.
@@ -70,4 +72,22 @@ def test_the_next_parameter_cannot_leave_the_site(otp_on, client_for, admins):
     response = c.post(
         reverse("security:otp_setup"), {"token": _token(device), "next": "https://evil.example/"}
     )
-    assert response.url == "/"
+    page = response.content.decode()
+    assert "请保存您的恢复码" in page  # the "continue" link stays on the site
+    assert "evil.example" not in page and 'href="/"' in page
+
+
+def test_it_can_be_required_per_post_role(otp_on, settings, client_for, cast):
+    settings.OTP_REQUIRED_ROLES = ["secretary"]
+    secretary = client_for(cast.user("county1_secretary")).get(reverse("home"))
+    assert secretary.status_code == 302
+    assert secretary.url.startswith(reverse("security:otp_setup"))
+    assert client_for(cast.user("county1_member")).get(reverse("home")).status_code == 200
+
+
+def test_who_enrolled_a_device_is_asked_for_it(otp_on, client_for, cast):
+    member = cast.user("county1_member")
+    TOTPDevice.objects.create(user=member, name="TOTP", confirmed=True)
+    response = client_for(member).get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("security:otp_verify"))

@@ -140,6 +140,21 @@ class World:
         )
 
     @cached_property
+    def clerk(self):
+        """An account without a post, given a business grant by the security administrator."""
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.create_user("clerk-404", password="Clerk-pass-2026")
+
+    @cached_property
+    def scope_grant(self):
+        from security.models import ScopeGrant
+
+        return ScopeGrant.objects.create(
+            user=self.clerk, capability="view", org=self.cast.county1, reason="台账整理"
+        )
+
+    @cached_property
     def insp_attachment(self):
         from inspections.uploads import save_attachments
 
@@ -218,6 +233,7 @@ REGISTRY = {
     "inspections:finding_add_responsibility": lambda w: _pk(w.insp.daily),
     "inspections:finding_add_task": lambda w: _pk(w.insp.daily),
     "inspections:finding_transfer": lambda w: _pk(w.insp.daily),
+    "inspections:finding_mark_concealed": lambda w: _pk(w.insp.daily),
     "inspections:task_detail": lambda w: _pk(w.insp.daily_task),
     "inspections:task_action": lambda w: {"pk": w.insp.daily_task.pk, "action": "start"},
     "inspections:attachment_download": lambda w: _pk(w.insp_attachment),
@@ -251,10 +267,20 @@ REGISTRY = {
     "assessments:snapshot_recompute": lambda w: _pk(w.snapshot),
     "assessments:snapshot_adjust": lambda w: _pk(w.snapshot),
     "assessments:round_vote": lambda w: _pk(w.evaluation_round),
+    "assessments:round_close": lambda w: _pk(w.evaluation_round),
+    "assessments:snapshot_input": lambda w: _pk(w.snapshot),
+    "assessments:snapshot_open_round": lambda w: _pk(w.snapshot),
     # dashboards: county 1's cockpit, its export and quarterly report (issue 7)
     "dashboards:cockpit": lambda w: _pk(w.cast.county1),
     "dashboards:cockpit_xlsx": lambda w: _pk(w.cast.county1),
     "dashboards:cockpit_docx": lambda w: _pk(w.cast.county1),
+    # security: the security administrator's role and permission pages (any account id;
+    # everyone else gets 404 before the lookup)
+    "security:access_detail": lambda w: _pk(w.clerk),
+    "security:access_role_assign": lambda w: _pk(w.clerk),
+    "security:access_role_revoke": lambda w: _pk(w.clerk),
+    "security:access_grant": lambda w: _pk(w.clerk),
+    "security:access_grant_revoke": lambda w: _pk(w.scope_grant),
 }
 
 

@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.signals import request_started
 from django.db import connection, reset_queries
+from django.db.models import Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
@@ -26,7 +27,9 @@ from django.utils import timezone
 
 from dashboards.scale import bench_usernames
 from dashboards.services import Period
+from inspections.models import due_soon_days
 from responsibilities.models import DutyLog, Organization
+from responsibilities.scoping import Capability, scope_paths, user_grants
 
 BIG_TABLES = (
     "responsibilities_dutylog",
@@ -38,6 +41,8 @@ BIG_TABLES = (
     "accountability_dualinvestigation",
     "assessments_assessmentsnapshot",
     "responsibilities_organization",
+    "dashboards_dutylogrollup",
+    "dashboards_taskscope",
 )
 
 
@@ -51,9 +56,15 @@ def _p95(values: list[float]) -> float:
 
 
 # The cockpit's aggregates written by hand for a viewer whose grants are VIEW + MANAGE over
-# the selected unit (a committee secretary, no discipline jurisdiction): the same rows and the
-# same secrecy rules, with the scope folded into the subtree predicate. %(p)s = subtree path,
-# %(n)s = length of a child's path.
+# the selected unit (a committee secretary, no discipline jurisdiction): the same rows, the
+# same tables the page reads (the duty-log subtree counts and the task-scope table) and the
+# same secrecy rules, with the viewer's clauses folded into plain predicates:
+#   tasks/findings: not secret AND (inspected inside the subtree [MANAGE]
+#                   OR delivered AND principal side [VIEW over the target]
+#                   OR delivered AND owned by one of the viewer's tenures [tasks]);
+#   measures: decided by a committee (not a discipline body) inside the subtree.
+# %(like)s = subtree path + '%', %(n)s = length of a child's path, %(prefixes)s = the unit's
+# and its active children's paths.
 RAW_SQL = {
     "units_snapshots_lists": """
         SELECT o.id, o.name, o.path, s.year, s.quarter, s.total, s.traffic_light,
@@ -71,6 +82,52 @@ RAW_SQL = {
         WHERE org_path LIKE %(like)s AND year = %(year)s AND NOT is_template
         GROUP BY 1
     """,
+    "methods": """
+        SELECT prefix, action_type, n
+        FROM dashboards_dutylogrollup
+        WHERE prefix = ANY(%(prefixes)s) AND year = %(year)s AND quarter = %(quarter)s
+    """,
+    "rectification": """
+        SELECT substr(org_path, 1, %(n)s),
+               count(*) FILTER (WHERE status <> 'closed'),
+               count(*) FILTER (WHERE status <> 'closed' AND due_date < %(today)s),
+               count(*) FILTER (WHERE status <> 'closed' AND due_date >= %(today)s
+                                AND due_date <= %(soon)s),
+               count(*) FILTER (WHERE status = 'closed')
+        FROM dashboards_taskscope
+        WHERE org_path LIKE %(like)s AND NOT secret
+          AND (inspecting_path LIKE %(like)s
+               OR (delivered AND (side = 'principal' OR owner_tenure_id = ANY(%(tenures)s))))
+        GROUP BY 1
+    """,
+    "findings": """
+        SELECT substr(f.org_path, 1, %(n)s), f.category, count(*)
+        FROM inspections_finding f
+        LEFT JOIN inspections_inspectionround r ON r.id = f.round_id
+        WHERE f.org_path LIKE %(like)s AND f.created_at >= %(year_start)s
+          AND f.created_at < %(year_end)s AND NOT f.upward_channel
+          AND (r.id IS NULL OR r.kind <> 'covert_visit' OR r.disclosed_at IS NOT NULL)
+          AND (f.inspecting_path LIKE %(like)s
+               OR (f.delivered_at IS NOT NULL AND f.side = 'principal'))
+        GROUP BY 1, 2
+    """,
+    "measures": """
+        SELECT substr(m.org_path, 1, %(n)s), m.kind, count(*)
+        FROM accountability_accountabilitymeasure m
+        JOIN accountability_accountabilitycase c ON c.id = m.case_id
+        JOIN responsibilities_body b ON b.id = c.deciding_body_id
+        WHERE m.org_path LIKE %(like)s AND m.status <> 'revoked'
+          AND m.effective_date >= %(year_start)s AND m.effective_date < %(year_end)s
+          AND c.deciding_path LIKE %(like)s
+          AND b.kind NOT IN ('discipline_commission', 'discipline_work_committee',
+                             'stationed_discipline_team')
+        GROUP BY 1, 2
+    """,
+}
+
+# For comparison only (not the lower bound): the two widgets the count tables replaced, as
+# they were computed before from the base tables (5 million logs; tasks joined to findings).
+BASE_TABLE_SQL = {
     "methods": """
         SELECT substr(org_path, 1, %(n)s), action_type, count(*)
         FROM responsibilities_dutylog
@@ -90,28 +147,10 @@ RAW_SQL = {
         LEFT JOIN inspections_inspectionround r ON r.id = f.round_id
         WHERE t.org_path LIKE %(like)s AND NOT f.upward_channel
           AND (r.id IS NULL OR r.kind <> 'covert_visit' OR r.disclosed_at IS NOT NULL)
+          AND (f.inspecting_path LIKE %(like)s
+               OR (f.delivered_at IS NOT NULL
+                   AND (f.side = 'principal' OR t.owner_tenure_id = ANY(%(tenures)s))))
         GROUP BY 1
-    """,
-    "findings": """
-        SELECT substr(f.org_path, 1, %(n)s), f.category, count(*)
-        FROM inspections_finding f
-        LEFT JOIN inspections_inspectionround r ON r.id = f.round_id
-        WHERE f.org_path LIKE %(like)s AND f.created_at >= %(year_start)s
-          AND f.created_at < %(year_end)s AND NOT f.upward_channel
-          AND (r.id IS NULL OR r.kind <> 'covert_visit' OR r.disclosed_at IS NOT NULL)
-        GROUP BY 1, 2
-    """,
-    "measures": """
-        SELECT substr(m.org_path, 1, %(n)s), m.kind, count(*)
-        FROM accountability_accountabilitymeasure m
-        JOIN accountability_accountabilitycase c ON c.id = m.case_id
-        JOIN responsibilities_body b ON b.id = c.deciding_body_id
-        WHERE m.org_path LIKE %(like)s AND m.status <> 'revoked'
-          AND m.effective_date >= %(year_start)s AND m.effective_date < %(year_end)s
-          AND c.deciding_path LIKE %(like)s
-          AND b.kind NOT IN ('discipline_commission', 'discipline_work_committee',
-                             'stationed_discipline_team')
-        GROUP BY 1, 2
     """,
 }
 
@@ -195,46 +234,103 @@ class Command(BaseCommand):
             "sql": captured,
         }
 
-    def _raw_params(self, org: Organization, today: datetime.date) -> dict:
+    def _raw_params(self, org: Organization, user, today: datetime.date) -> dict:
+        """Parameters of the hand-written SQL; checks the viewer is what it assumes."""
+        grants = user_grants(user)
+        view = scope_paths(user, Capability.VIEW)
+        manage = scope_paths(user, Capability.MANAGE)
+        if view != [org.path] or manage != [org.path] or scope_paths(user, Capability.SUPERVISE):
+            raise CommandError(
+                f"raw SQL assumes VIEW + MANAGE over {org.path} only; {user} has {grants}"
+            )
         period = Period.of(today)
         start, end = period.window()
         first = period.previous(8)
         last = period.previous()
+        children = Organization.objects.filter(parent=org, is_active=True)
         return {
             "pk": org.pk,
             "n": len(org.path) + 5,
             "like": org.path + "%",
+            "prefixes": [org.path, *children.values_list("path", flat=True)],
+            "tenures": sorted({g.tenure_id for g in grants}),
             "year": period.year,
+            "quarter": period.quarter,
             "start": start,
             "end": min(end, today),
             "today": today,
-            "soon": today + datetime.timedelta(days=7),
+            "soon": today + datetime.timedelta(days=due_soon_days()),
             "year_start": datetime.datetime(period.year, 1, 1, tzinfo=datetime.UTC),
             "year_end": datetime.datetime(period.year + 1, 1, 1, tzinfo=datetime.UTC),
             "q0": first.year * 4 + first.quarter,
             "q1": last.year * 4 + last.quarter,
         }
 
-    def _time_raw(self, org: Organization, n: int) -> dict:
-        params = self._raw_params(org, timezone.localdate())
+    def _time_raw(self, org: Organization, user, n: int, queries: dict | None = None) -> dict:
+        params = self._raw_params(org, user, timezone.localdate())
+        queries = RAW_SQL if queries is None else queries
         totals = []
         with connection.cursor() as cursor:
-            for sql in RAW_SQL.values():  # warm-up
+            for sql in queries.values():  # warm-up
                 cursor.execute(sql, params)
                 cursor.fetchall()
             for _ in range(n):
                 started = time.perf_counter()
-                for sql in RAW_SQL.values():
+                for sql in queries.values():
                     cursor.execute(sql, params)
                     cursor.fetchall()
                 totals.append(time.perf_counter() - started)
         return {"median_ms": _ms(statistics.median(totals)), "p95_ms": _ms(_p95(totals))}
 
+    def _check_raw(self, org: Organization, user) -> str:
+        """The hand-written SQL must count what the page shows: compare the totals."""
+        from dashboards import services
+        from dashboards.access import get_cockpit_org_for_user
+
+        today = timezone.localdate()
+        params = self._raw_params(org, user, today)
+        raw = {}
+        with connection.cursor() as cursor:
+            for name in ("methods", "rectification", "findings", "measures"):
+                cursor.execute(RAW_SQL[name], params)
+                raw[name] = cursor.fetchall()
+
+        class Request:  # what the access helper reads
+            pass
+
+        request = Request()
+        request.user = user
+        period = Period.of(today)
+        unit, children = get_cockpit_org_for_user(
+            request, org.pk, services.org_annotations(user, period)
+        )
+        page = services.cockpit(user, unit, children, today=today, period=period)
+        widgets = {w.key: w for w in page.widgets}
+        pairs = {
+            "methods": (
+                sum(r[2] for r in raw["methods"] if r[0] == org.path),
+                widgets["methods"].total("total"),
+            ),
+            "findings": (sum(r[2] for r in raw["findings"]), widgets["findings"].total("total")),
+            "measures": (sum(r[2] for r in raw["measures"]), widgets["measures"].total("total")),
+        }
+        for i, column in enumerate(("open", "overdue", "due_soon", "closed"), start=1):
+            pairs[f"tasks {column}"] = (
+                sum(r[i] for r in raw["rectification"]),
+                widgets["rectification"].total(column),
+            )
+        wrong = {k: v for k, v in pairs.items() if v[0] != v[1]}
+        if wrong:
+            raise CommandError(f"raw SQL and the page disagree for {org}: {wrong} (raw, page)")
+        return ", ".join(f"{k} {v[0]}" for k, v in pairs.items())
+
     def _explain(self, captured: list[dict]) -> None:
         with connection.cursor() as cursor:
             for query in captured:
                 sql = query["sql"]
-                if "SUBSTR" not in sql and "assessments_assessmentsnapshot" not in sql:
+                if not any(
+                    t in sql for t in ("SUBSTR", "assessments_assessmentsnapshot", "dashboards_")
+                ):
                     continue
                 self.out("\nEXPLAIN (ANALYZE, BUFFERS) " + sql[:300] + " …")
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
@@ -287,7 +383,9 @@ class Command(BaseCommand):
         import itertools
 
         prefix = f"scale-{label}-".lower()
-        users = get_user_model().objects.filter(username__startswith=prefix)
+        users = get_user_model().objects.filter(
+            Q(username__startswith=prefix) | Q(username__in=bench_usernames(label))
+        )
         job = "inspections.tasks"
         # Fresh keys for this run (bench database only): earlier runs' deliveries go.
         Notification.objects.filter(delivery__job=job, recipient__in=users).delete()
@@ -296,10 +394,12 @@ class Command(BaseCommand):
         due = sum(1 for _ in task_reminders(day))
         started = time.perf_counter()
         deadline = started + budget
+        stopped = []
 
         def budgeted(reminders):
             for reminder in reminders:
                 if time.perf_counter() > deadline:
+                    stopped.append(True)
                     return
                 yield reminder
 
@@ -307,10 +407,12 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         rate = result.sent / elapsed if elapsed else 0
         note = ""
-        if result.sent < due and rate:
+        if stopped and rate:
             note = f"; stopped at the {budget} s budget, all {due} would take ~{due / rate:.0f} s"
+        # A reminder without a recipient or with a repeated key is not sent (deliver skips it).
         self.out(
-            f"reminders: {due} due; sent {result.sent} in {elapsed:.1f} s ({rate:.0f}/s{note})"
+            f"reminders: {due} due; sent {result.sent}, skipped {result.skipped} in "
+            f"{elapsed:.1f} s ({rate:.0f}/s{note})"
         )
         # Exactly once: a second run over what was sent sends nothing, and no key repeats.
         again = deliver(
@@ -328,8 +430,7 @@ class Command(BaseCommand):
             f"reminders re-run: sent {again.sent}, skipped {again.skipped}; "
             f"duplicate keys {duplicates}"
         )
-        full = result.sent >= due
-        seconds = round(elapsed, 1) if full else round(due / rate, 1) if rate else None
+        seconds = round(elapsed, 1) if not stopped else round(due / rate, 1) if rate else None
         return seconds, result.sent, again.sent == 0 and duplicates == 0
 
     # --- main ------------------------------------------------------------------------------
@@ -367,8 +468,12 @@ class Command(BaseCommand):
         county_stats = self._time_view(
             county_client, reverse("dashboards:cockpit", args=[county.pk]), n
         )
-        root_raw = self._time_raw(root, n)
-        county_raw = self._time_raw(county, n)
+        for org, user in ((root, root_user), (county, county_user)):
+            self.out(f"raw SQL = page ({org.name}): {self._check_raw(org, user)}")
+        root_raw = self._time_raw(root, root_user, n)
+        county_raw = self._time_raw(county, county_user, n)
+        root_base = self._time_raw(root, root_user, n, BASE_TABLE_SQL)
+        county_base = self._time_raw(county, county_user, n, BASE_TABLE_SQL)
         if options["explain"]:
             self._explain(root_stats["sql"])
 
@@ -407,6 +512,20 @@ class Command(BaseCommand):
                 county_raw["median_ms"],
                 county_raw["p95_ms"],
                 len(RAW_SQL),
+                "",
+            ),
+            (
+                "root: 2 widgets, base tables",
+                root_base["median_ms"],
+                root_base["p95_ms"],
+                len(BASE_TABLE_SQL),
+                "logs + task⋈finding, before the count tables",
+            ),
+            (
+                "county: same, base tables",
+                county_base["median_ms"],
+                county_base["p95_ms"],
+                len(BASE_TABLE_SQL),
                 "",
             ),
         ]

@@ -1,0 +1,62 @@
+"""Count tables of the cockpit (read-only for the application: the database maintains them).
+
+`DutyLogRollup` holds, for every subtree (an org path prefix), quarter and action type, the
+number of *counted* duty logs (submitted, resubmitted, accepted — `DutyLog.COUNTED`) in that
+subtree. Triggers on `responsibilities_dutylog` (dashboards/rollup.py, installed by migration
+0003) add and subtract on every insert, delete and relevant update — whatever code path
+writes the log (services, admin, bulk `QuerySet.update`, tree moves) — in the same
+transaction, so the table is never stale. `manage.py rebuild_dutylog_rollup` recomputes it
+from the logs (after a bulk load with the triggers off, or to verify it).
+
+The cockpit's method-mix widget then reads one row per (child, action type) — about 170 rows
+for a province — instead of the quarter's half-million logs.
+"""
+
+from django.db import models
+
+
+class DutyLogRollup(models.Model):
+    # The subtree: an org path prefix ("0002." the province, "0002.0001." a city, …).
+    prefix = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    action_type = models.CharField(max_length=32)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prefix", "year", "quarter", "action_type"],
+                name="dutylog_rollup_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.year}Q{self.quarter} {self.action_type}: {self.n}"
+
+
+class TaskScope(models.Model):
+    """One row per rectification task with what its visibility depends on, copied from the
+    task, its finding and the finding's round — so the cockpit's rectification widget scopes
+    and counts one narrow table instead of joining 200,000 tasks to 200,000 findings.
+
+    Maintained by triggers (dashboards/taskscope.py) on the task, finding and round tables in
+    the writing transaction; `manage.py rebuild_cockpit_counts` recomputes it. The scope rule
+    over these columns (dashboards.scope.task_view_q) mirrors inspections.rules TASK_VIEW, and
+    tests/dashboards check both select the same tasks for every user of the cast.
+    """
+
+    task_id = models.BigIntegerField(primary_key=True)
+    org_path = models.CharField(max_length=255)
+    status = models.CharField(max_length=24)
+    due_date = models.DateField()
+    owner_tenure_id = models.BigIntegerField()
+    inspecting_path = models.CharField(max_length=255)
+    finding_org_path = models.CharField(max_length=255)
+    side = models.CharField(max_length=16)
+    # Upward channel, or a covert visit not yet disclosed (inspections.rules.not_secret).
+    secret = models.BooleanField()
+    delivered = models.BooleanField()  # the finding's feedback has been given
+
+    def __str__(self) -> str:
+        return f"task {self.task_id} {self.org_path}"

@@ -1,0 +1,29 @@
+"""The account backend: Django's ModelBackend, plus one fact about the signed-in account.
+
+`get_user` (run on every request) also says whether the account holds an active ScopeGrant
+(an EXISTS in the same query), so that responsibilities.scoping.user_grants asks for the
+grants only when there are some: the security administrator's grants cost ordinary requests
+no extra query, and a revocation still applies from the next request on.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Exists, OuterRef
+
+
+class AccountBackend(ModelBackend):
+    def get_user(self, user_id):
+        from security.access import active_grants_q
+        from security.models import ScopeGrant
+
+        model = get_user_model()
+        grants = ScopeGrant.objects.filter(active_grants_q(), user=OuterRef("pk"))
+        try:
+            user = model._default_manager.annotate(lz_has_scope_grants=Exists(grants)).get(
+                pk=user_id
+            )
+        except model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

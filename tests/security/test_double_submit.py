@@ -1,0 +1,56 @@
+"""State changes are safe against double submits: two requests that loaded the same record
+(a double click, two people pressing the same button) apply the change once; the second is
+refused by the state check, because the services lock the row and re-read its state."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accountability import services as acc_services
+from accountability.models import AccountabilityCase, CaseTransition
+from accountability.services import TransitionRefused
+from responsibilities import duties, letters
+from responsibilities.models import DutyLog, ResponsibilityLetter
+from tests.accountability.conftest import open_county1_case
+from tests.responsibilities import dutyfix
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_duty_log_is_submitted_once(cast):
+    duty = dutyfix.build_duty(cast)
+    log = dutyfix.make_log(duty, submit=False)
+    first, second = DutyLog.objects.get(pk=log.pk), DutyLog.objects.get(pk=log.pk)
+    duties.submit_log(first)
+    submitted_at = DutyLog.objects.get(pk=log.pk).submitted_at
+    with pytest.raises(ValidationError):
+        duties.submit_log(second)
+    assert DutyLog.objects.get(pk=log.pk).submitted_at == submitted_at
+
+
+def test_a_signed_letter_is_revised_into_one_new_version(cast, settings):
+    duty = dutyfix.build_duty(cast)
+    letter = letters.generate_letter(
+        signee=duty.tenure("county1_member"),
+        issuer=duty.tenure("county1_secretary"),
+        year=duty.year,
+    )
+    ResponsibilityLetter.objects.filter(pk=letter.pk).update(
+        status=ResponsibilityLetter.Status.SENT
+    )
+    first = ResponsibilityLetter.objects.get(pk=letter.pk)
+    second = ResponsibilityLetter.objects.get(pk=letter.pk)
+    letters.revise_letter(first)
+    with pytest.raises(ValidationError):
+        letters.revise_letter(second)
+    assert ResponsibilityLetter.objects.filter(previous_version=letter).count() == 1
+
+
+def test_an_accountability_case_moves_once(cast):
+    case = open_county1_case(cast)
+    first = AccountabilityCase.objects.get(pk=case.pk)
+    second = AccountabilityCase.objects.get(pk=case.pk)
+    jw = cast.user("county1_jw")
+    acc_services.start_preliminary_review(first, jw)
+    with pytest.raises(TransitionRefused):
+        acc_services.start_preliminary_review(second, jw)
+    assert CaseTransition.objects.filter(case=case, action="preliminary_review").count() == 1
