@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -73,6 +74,28 @@ def _page(request, qs):
 
 def _refused(request, error: TransitionRefused) -> None:
     messages.error(request, error.message)
+
+
+def _submit(request, form, action, success: str, invalid: str = "") -> None:
+    """Run `action(**form.cleaned_data)` for a posted form; the outcome becomes a message.
+
+    A refused transition or invalid input is reported and changes nothing; `invalid` replaces
+    the form's own error messages with one summary where those would say too little.
+    """
+    if not form.is_valid():
+        if invalid:
+            messages.error(request, invalid)
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        return
+    try:
+        action(**form.cleaned_data)
+    except TransitionRefused as error:
+        _refused(request, error)
+    else:
+        messages.success(request, success)
 
 
 # --- Lists ------------------------------------------------------------------------------
@@ -309,16 +332,13 @@ def case_targets(request, pk):
 @require_POST
 def case_org_target(request, pk):
     case = get_case_for_user(request, pk, write=True)
-    form = OrgTargetForm(request.POST, case=case)
-    if form.is_valid():
-        try:
-            services.add_org_target(case, request.user, **form.cleaned_data)
-        except TransitionRefused as error:
-            _refused(request, error)
-        else:
-            messages.success(request, _("已添加被问责党组织。"))
-    else:
-        messages.error(request, _("请检查填写内容。"))
+    _submit(
+        request,
+        OrgTargetForm(request.POST, case=case),
+        partial(services.add_org_target, case, request.user),
+        _("已添加被问责党组织。"),
+        invalid=_("请检查填写内容。"),
+    )
     return redirect("accountability:case_targets", pk=case.pk)
 
 
@@ -326,18 +346,12 @@ def case_org_target(request, pk):
 @require_POST
 def case_measure_add(request, pk):
     case = get_case_for_user(request, pk, write=True)
-    form = MeasureForm(request.POST, case=case)
-    if form.is_valid():
-        try:
-            services.add_measure(case, request.user, **form.cleaned_data)
-        except TransitionRefused as error:
-            _refused(request, error)
-        else:
-            messages.success(request, _("已登记问责方式。"))
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    _submit(
+        request,
+        MeasureForm(request.POST, case=case),
+        partial(services.add_measure, case, request.user),
+        _("已登记问责方式。"),
+    )
     return redirect("accountability:case_detail", pk=case.pk)
 
 
@@ -345,15 +359,13 @@ def case_measure_add(request, pk):
 @require_POST
 def measure_formalities(request, pk, measure_pk):
     case = get_case_for_user(request, pk, write=True)
-    measure = case.measures.filter(pk=measure_pk).first()
-    form = FormalitiesForm(request.POST)
-    if measure is not None and form.is_valid():
-        try:
-            services.record_formalities_done(measure, request.user, **form.cleaned_data)
-        except TransitionRefused as error:
-            _refused(request, error)
-        else:
-            messages.success(request, _("已登记手续办结。"))
+    measure = get_object_or_404(case.measures, pk=measure_pk)
+    _submit(
+        request,
+        FormalitiesForm(request.POST),
+        partial(services.record_formalities_done, measure, request.user),
+        _("已登记手续办结。"),
+    )
     return redirect("accountability:case_detail", pk=case.pk)
 
 
@@ -361,16 +373,13 @@ def measure_formalities(request, pk, measure_pk):
 @require_POST
 def case_correct(request, pk):
     case = get_case_for_user(request, pk, write=True)
-    form = CorrectionForm(request.POST, case=case)
-    if form.is_valid():
-        try:
-            services.correct_case(case, request.user, **form.cleaned_data)
-        except TransitionRefused as error:
-            _refused(request, error)
-        else:
-            messages.success(request, _("已记录纠错。"))
-    else:
-        messages.error(request, _("请检查纠错内容。"))
+    _submit(
+        request,
+        CorrectionForm(request.POST, case=case),
+        partial(services.correct_case, case, request.user),
+        _("已记录纠错。"),
+        invalid=_("请检查纠错内容。"),
+    )
     return redirect("accountability:case_detail", pk=case.pk)
 
 
@@ -385,18 +394,12 @@ def case_appeal(request, pk):
         targets = case.targets.filter(person__user=request.user)
     if not targets.exists():
         raise PermissionDenied
-    form = AppealForm(request.POST, targets=targets)
-    if form.is_valid():
-        try:
-            services.file_appeal(case, request.user, **form.cleaned_data)
-        except TransitionRefused as error:
-            _refused(request, error)
-        else:
-            messages.success(request, _("申诉已登记;申诉期间不停止原决定的执行。"))
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    _submit(
+        request,
+        AppealForm(request.POST, targets=targets),
+        partial(services.file_appeal, case, request.user),
+        _("申诉已登记;申诉期间不停止原决定的执行。"),
+    )
     return redirect("accountability:case_detail", pk=case.pk)
 
 
@@ -404,14 +407,12 @@ def case_appeal(request, pk):
 @require_POST
 def appeal_decide(request, pk):
     appeal = get_appeal_for_user(request, pk, write=True)
-    form = AppealDecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.decide_appeal(appeal, request.user, **form.cleaned_data)
-        except TransitionRefused as error:
-            _refused(request, error)
-        else:
-            messages.success(request, _("已作出复查决定。"))
+    _submit(
+        request,
+        AppealDecisionForm(request.POST),
+        partial(services.decide_appeal, appeal, request.user),
+        _("已作出复查决定。"),
+    )
     return redirect("accountability:case_detail", pk=appeal.case_id)
 
 
@@ -501,16 +502,13 @@ def disciplinary_detail(request, pk):
 @require_POST
 def disciplinary_decide(request, pk):
     case = get_disciplinary_case_for_user(request, pk, write=True)
-    form = DisciplinaryDecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.decide_disciplinary_case(case, request.user, **form.cleaned_data)
-        except TransitionRefused as error:
-            _refused(request, error)
-        else:
-            messages.success(request, _("已登记处分决定。"))
-    else:
-        messages.error(request, _("请检查处分决定内容。"))
+    _submit(
+        request,
+        DisciplinaryDecisionForm(request.POST),
+        partial(services.decide_disciplinary_case, case, request.user),
+        _("已登记处分决定。"),
+        invalid=_("请检查处分决定内容。"),
+    )
     return redirect("accountability:disciplinary_detail", pk=case.pk)
 
 

@@ -260,3 +260,29 @@ def test_the_case_page_runs_a_bounded_number_of_queries(
     services.file_appeal(case, None, target=target, grounds="异议", received_on=TODAY)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+def test_recording_formalities_reports_bad_input_and_a_foreign_measure(acc_world, cast, client_for):
+    case, measure = acc_world.case, acc_world.measure
+    client = client_for(cast.user("county1_jw"))
+
+    def post(measure_pk, done_on):
+        url = reverse("accountability:measure_formalities", args=[case.pk, measure_pk])
+        return client.post(url, {"done_on": done_on}, follow=True)
+
+    # A date that is not a date: said so, nothing recorded.
+    response = post(measure.pk, "不是日期")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "已登记手续办结" not in page
+    assert "有效的日期" in page  # the form's own message, shown as an error
+    measure.refresh_from_db()
+    assert measure.formalities_done_on is None
+
+    # A measure id that is not this case's: 404, not a silent redirect.
+    assert post(measure.pk + 10_000, TODAY).status_code == 404
+
+    response = post(measure.pk, TODAY)
+    assert "已登记手续办结" in response.content.decode()
+    measure.refresh_from_db()
+    assert measure.formalities_done_on == TODAY
