@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -210,7 +211,8 @@ def round_detail(request, pk):
 @login_required
 def round_edit(request, pk):
     round_ = get_round_for_user(request, pk, write=True)
-    form = RoundEditForm(request.POST or None, instance=round_, user=request.user)
+    # The form validates into its own copy: the page heading keeps the stored values.
+    form = RoundEditForm(request.POST or None, instance=copy.copy(round_), user=request.user)
     status = 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -460,7 +462,7 @@ def finding_detail(request, pk):
 @login_required
 def finding_edit(request, pk):
     finding = get_finding_for_user(request, pk, write=True)
-    form = FindingEditForm(request.POST or None, instance=finding)
+    form = FindingEditForm(request.POST or None, instance=copy.copy(finding))
     status = 200
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,3 +1,5 @@
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -90,7 +92,8 @@ def org_detail(request, pk):
 @login_required
 def org_edit(request, pk):
     org = get_org_for_user(request, pk, write=True)
-    form = OrganizationForm(request.POST or None, instance=org)
+    # The form validates into its own copy: the heading and breadcrumbs keep the stored values.
+    form = OrganizationForm(request.POST or None, instance=copy.copy(org))
     if request.method == "POST" and form.is_valid():
         try:
             services.update_organization(org, **form.cleaned_data)

@@ -11,6 +11,7 @@ without a case here.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -286,3 +287,17 @@ def test_the_admin_site_is_conflict_safe_too(cast, admins):
     assert sysadmin.post(url, again).status_code == 302
     changed = Organization.objects.get(pk=org.pk)
     assert changed.name == "后台修改" and changed.version == org.version + 2
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_conflict_page_heading_shows_what_is_stored_not_the_unsaved_input(name, cast):
+    case = CASES[name](cast)
+    first, second = client_of(case.first), client_of(case.second)
+    loaded = form_data(first.get(case.page_url).content.decode(), case.post_url, case.page_url)
+    first.post(case.post_url, {**loaded, case.field: "第一人的修改", "reason": "调整"})
+
+    response = second.post(case.post_url, {**loaded, case.field: "第二人的修改", "reason": "调整"})
+
+    assert response.status_code == 409
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", response.content.decode(), re.S).group(1)
+    assert "第二人的修改" not in heading
