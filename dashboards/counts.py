@@ -12,11 +12,57 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 
 from dashboards import rollup, taskscope
 
 SETS = (rollup, taskscope)
+
+
+# Each module in SETS names its TABLE, `trigger_names()` and `rebuild_sql(vendor)`; what is
+# done with them is the same for both and lives here.
+
+
+def installed(module, conn=None) -> bool:
+    """Whether every trigger of `module` exists."""
+    conn = conn or connection
+    names = [name for name, _table in module.trigger_names()]
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)",
+                [names],
+            )
+        else:
+            marks = ", ".join(["%s"] * len(names))
+            cursor.execute(
+                f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
+                names,
+            )
+        return cursor.fetchone()[0] == len(names)
+
+
+def rebuild(module, using: str | None = None) -> int:
+    """Recompute `module`'s table from its sources (one transaction); returns its row count."""
+    conn = connections[using] if using else connection
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        for sql in module.rebuild_sql(conn.vendor):
+            cursor.execute(sql)
+        cursor.execute(f"SELECT COUNT(*) FROM {module.TABLE}")
+        return cursor.fetchone()[0]
+
+
+def set_module_triggers(module, enabled: bool) -> None:
+    """Switch `module`'s triggers off for a bulk load (PostgreSQL; rebuild afterwards)."""
+    if connection.vendor != "postgresql":
+        return
+    action = "ENABLE" if enabled else "DISABLE"
+    with connection.cursor() as cursor:
+        # Pending deferred FK checks of earlier writes block ALTER TABLE: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for name, table in module.trigger_names():
+            cursor.execute(f"ALTER TABLE {table} {action} TRIGGER {name}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def drop_for_migrate(using: str = "default", **kwargs) -> None:
@@ -46,23 +92,23 @@ def ensure_installed(using: str = "default", **kwargs) -> None:
         return
     tables = set(conn.introspection.table_names())
     for module in SETS:
-        if not set(module.NEEDS) <= tables or module.installed(conn):
+        if not set(module.NEEDS) <= tables or installed(module, conn):
             continue
         with transaction.atomic(using=using), conn.cursor() as cursor:
             for sql in module.uninstall_sql(conn.vendor) + module.install_sql(conn.vendor):
                 cursor.execute(sql)
-        module.rebuild(using)
+        rebuild(module, using)
 
 
 def rebuild_all(using: str | None = None) -> dict[str, int]:
     """Recompute every table from its sources; returns the row counts."""
-    return {module.TABLE: module.rebuild(using) for module in SETS}
+    return {module.TABLE: rebuild(module, using) for module in SETS}
 
 
 def set_triggers(enabled: bool) -> None:
     """Bulk loads (scale seed, PostgreSQL): triggers off, load, `rebuild_all()`, back on."""
     for module in SETS:
-        module.set_triggers(enabled)
+        set_module_triggers(module, enabled)
 
 
 @contextmanager
@@ -70,11 +116,11 @@ def bulk_load(*modules) -> Iterator[None]:
     """Load rows with the given modules' triggers off (PostgreSQL), then rebuild their tables
     from the sources: one grouped pass instead of a trigger call per loaded row."""
     for module in modules:
-        module.set_triggers(False)
+        set_module_triggers(module, False)
     try:
         yield
     finally:
         for module in modules:
-            module.set_triggers(True)
+            set_module_triggers(module, True)
     for module in modules:
-        module.rebuild()
+        rebuild(module)

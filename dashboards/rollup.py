@@ -16,8 +16,6 @@ SQLite triggers cannot use WITH, so the depths 1…51 are a literal UNION ALL.
 
 from __future__ import annotations
 
-from django.db import connection, connections, transaction
-
 from responsibilities.models import PATH_SEGMENT_WIDTH, PATH_SEPARATOR, DutyLog
 
 WIDTH = PATH_SEGMENT_WIDTH + len(PATH_SEPARATOR)  # one path segment, "0001."
@@ -156,42 +154,6 @@ def uninstall(schema_editor) -> None:
         schema_editor.execute(sql, params=None)
 
 
-def rebuild(using=None) -> int:
-    """Recompute the whole table from the duty logs (one transaction); returns its row count."""
-    conn = connections[using] if using else connection
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        for sql in rebuild_sql(conn.vendor):
-            cursor.execute(sql)
-        cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
-        return cursor.fetchone()[0]
-
-
-def set_triggers(enabled: bool) -> None:
-    """Switch the triggers off for a bulk load (PostgreSQL; call `rebuild()` afterwards)."""
-    if connection.vendor != "postgresql":
-        return
-    action = "ENABLE" if enabled else "DISABLE"
-    with connection.cursor() as cursor:
-        # Pending deferred FK checks of earlier writes block ALTER TABLE: run them now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for name in TRIGGERS:
-            cursor.execute(f"ALTER TABLE {SOURCE} {action} TRIGGER {name}")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-def installed(conn=None) -> bool:
-    """Whether all three triggers exist on the duty-log table."""
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(
-                "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = ANY(%s)",
-                [SOURCE, list(TRIGGERS)],
-            )
-        else:
-            cursor.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s "
-                "AND name IN (%s, %s, %s)",
-                [SOURCE, *TRIGGERS],
-            )
-        return cursor.fetchone()[0] == len(TRIGGERS)
+def trigger_names() -> list[tuple[str, str]]:
+    """(trigger name, table) of every trigger (dashboards/counts.py acts on them)."""
+    return [(name, SOURCE) for name in TRIGGERS]

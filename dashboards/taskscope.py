@@ -16,8 +16,6 @@ altered tables without their triggers; see rollup.ensure_installed).
 
 from __future__ import annotations
 
-from django.db import connection, connections, transaction
-
 from inspections.models import InspectionRound
 
 TABLE = "dashboards_taskscope"
@@ -133,43 +131,3 @@ def rebuild_sql(vendor: str) -> list[str]:
     if vendor == "postgresql":
         statements.append(f"ANALYZE {TABLE}")
     return statements
-
-
-def installed(conn=None) -> bool:
-    conn = conn or connection
-    names = [name for name, _table in trigger_names()]
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(
-                "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)",
-                [names],
-            )
-        else:
-            marks = ", ".join(["%s"] * len(names))
-            cursor.execute(
-                f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
-                names,
-            )
-        return cursor.fetchone()[0] == len(names)
-
-
-def rebuild(using=None) -> int:
-    conn = connections[using] if using else connection
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        for sql in rebuild_sql(conn.vendor):
-            cursor.execute(sql)
-        cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
-        return cursor.fetchone()[0]
-
-
-def set_triggers(enabled: bool) -> None:
-    """Switch the triggers off for a bulk load (PostgreSQL; call `rebuild()` afterwards)."""
-    if connection.vendor != "postgresql":
-        return
-    action = "ENABLE" if enabled else "DISABLE"
-    with connection.cursor() as cursor:
-        # Pending deferred FK checks of earlier writes block ALTER TABLE: run them now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for name, table in trigger_names():
-            cursor.execute(f"ALTER TABLE {table} {action} TRIGGER {name}")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -208,27 +208,38 @@ def round_detail(request, pk):
     return render(request, "inspections/round_detail.html", _round_context(request, round_))
 
 
+def _edit_page(request, obj, form, update, saved: str, detail: str):
+    """An edit page: save through `update(obj, user, **cleaned_data)`; a conflict (409) keeps
+    the input and lists the other person's changes, a refusal becomes a form error."""
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            update(obj, request.user, **form.cleaned_data)
+        except EditConflict as conflict:
+            form.show_conflict(conflict)
+            status = 409
+        except TransitionRefused as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, saved)
+            return redirect(detail, pk=obj.pk)
+    return render(
+        request, "inspections/edit_form.html", {"form": form, "object": obj}, status=status
+    )
+
+
 @login_required
 def round_edit(request, pk):
     round_ = get_round_for_user(request, pk, write=True)
     # The form validates into its own copy: the page heading keeps the stored values.
     form = RoundEditForm(request.POST or None, instance=copy.copy(round_), user=request.user)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        members = data.pop("members")
-        try:
-            services.update_round(round_, request.user, members=members, **data)
-        except EditConflict as conflict:
-            form.show_conflict(conflict)  # keeps the input, lists the other person's changes
-            status = 409
-        except TransitionRefused as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("检查轮次已保存。"))
-            return redirect("inspections:round_detail", pk=round_.pk)
-    return render(
-        request, "inspections/edit_form.html", {"form": form, "object": round_}, status=status
+    return _edit_page(
+        request,
+        round_,
+        form,
+        services.update_round,
+        _("检查轮次已保存。"),
+        "inspections:round_detail",
     )
 
 
@@ -463,20 +474,13 @@ def finding_detail(request, pk):
 def finding_edit(request, pk):
     finding = get_finding_for_user(request, pk, write=True)
     form = FindingEditForm(request.POST or None, instance=copy.copy(finding))
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_finding(finding, request.user, **form.cleaned_data)
-        except EditConflict as conflict:
-            form.show_conflict(conflict)  # keeps the input, lists the other person's changes
-            status = 409
-        except TransitionRefused as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("问题已保存。"))
-            return redirect("inspections:finding_detail", pk=finding.pk)
-    return render(
-        request, "inspections/edit_form.html", {"form": form, "object": finding}, status=status
+    return _edit_page(
+        request,
+        finding,
+        form,
+        services.update_finding,
+        _("问题已保存。"),
+        "inspections:finding_detail",
     )
 
 
