@@ -63,6 +63,7 @@ class Table:
     chart: str = "bar"  # "bar" (stacked by column), "line" (trend), "" (no chart)
     chart_columns: list[int] | None = None  # which columns the chart plots (default: all)
     stacked: bool = False  # bars stack only when the columns are disjoint categories
+    is_trend: bool = False  # shown folded beneath the figure it follows
 
 
 def _ledger(base: str, org_pk: int, **params) -> str:
@@ -79,6 +80,21 @@ def _cell_text(value) -> str:
 
 def _fmt(value):
     return "" if value is None else value
+
+
+def _trend_table(widget) -> Table:
+    """The widget's figures for the selected unit's whole subtree, one column per quarter
+    (per year for the yearly lists), one row (and chart line) per figure."""
+    labels = list(widget.trend)
+    columns = widget.trend_columns or widget.columns
+    rows = [
+        Row(str(label), None, [_fmt(widget.trend[p].get(column)) for p in labels])
+        for column, label in columns
+    ]
+    title = (
+        _("%(title)s 近两年趋势") if widget.key == "lists" else _("%(title)s 近8个季度趋势")
+    ) % {"title": widget.title}
+    return Table(f"{widget.key}-trend", title, labels, rows, None, "line", is_trend=True)
 
 
 def page_tables(data: Cockpit) -> list[Table]:
@@ -158,6 +174,7 @@ def page_tables(data: Cockpit) -> list[Table]:
         tables.append(
             Table(widget.key, str(widget.title), headers, rows, total, "bar", plotted, stacked)
         )
+        tables.append(_trend_table(widget))
 
     # Trend of each child's score over the last 8 quarters (snapshots).
     labels = [str(p) for p in scores.periods]

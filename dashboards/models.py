@@ -57,6 +57,7 @@ class TaskScope(models.Model):
     # Upward channel, or a covert visit not yet disclosed (inspections.rules.not_secret).
     secret = models.BooleanField()
     delivered = models.BooleanField()  # the finding's feedback has been given
+    closed_at = models.DateTimeField(null=True)  # when the task was closed (on-time trend)
 
     def __str__(self) -> str:
         return f"task {self.task_id} {self.org_path}"

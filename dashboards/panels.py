@@ -117,3 +117,17 @@ def discipline_panel(request) -> dict | None:
         "cases": [(case, case.step_due()) for case in cases],
         "today": today,
     }
+
+
+def home_panel(request) -> tuple[str, dict] | None:
+    """The panel of the post the user is working in, for the home page: (template, context)."""
+    _posts, current = current_posts(request)
+    if current is None:
+        return None
+    if current.role in COMMITTEE_ROLES:
+        data = secretary_panel(request)
+        return ("dashboards/_secretary_sections.html", data) if data else None
+    if current.role in Tenure.DISCIPLINE_ROLES:
+        data = discipline_panel(request)
+        return ("dashboards/_discipline_sections.html", data) if data else None
+    return None

@@ -17,8 +17,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce, Concat, Substr
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import (
@@ -90,6 +102,29 @@ class Scope:
     period: Period
 
     @property
+    def trend_periods(self) -> list[Period]:
+        """The 8 quarters ending with the selected one, oldest first."""
+        return self.period.last(8)
+
+    def in_trend(self, period: Period) -> bool:
+        return str(period) in self._trend_labels
+
+    @property
+    def _trend_labels(self) -> set[str]:
+        cached = self.__dict__.get("_trend_cache")
+        if cached is None:
+            cached = {str(p) for p in self.trend_periods}
+            self.__dict__["_trend_cache"] = cached
+        return cached
+
+    @property
+    def quarters(self) -> list[Period]:
+        """Every quarter a yearly widget with a trend counts: the trend's 8 and the selected
+        year's four, oldest first."""
+        year = {Period(self.period.year, q) for q in range(1, 5)}
+        return sorted(set(self.trend_periods) | year, key=lambda p: (p.year, p.quarter))
+
+    @property
     def child_len(self) -> int:
         return len(self.org.path) + 5  # one fixed-width segment "XXXX."
 
@@ -121,9 +156,17 @@ class Widget:
     title: str
     columns: list[tuple[str, str]]  # (column key, label)
     rows: dict = field(default_factory=dict)  # row key -> {column key: value}
+    # The selected unit's whole subtree per quarter (the trend table): quarter label ->
+    # {column key: value}, over `trend_columns` (the widget's columns unless it says otherwise).
+    trend_columns: list[tuple[str, str]] = field(default_factory=list)
+    trend: dict = field(default_factory=dict)
 
     def add(self, key, column: str, value) -> None:
         row = self.rows.setdefault(key, {})
+        row[column] = row.get(column, 0) + (value or 0)
+
+    def add_trend(self, label: str, column: str, value) -> None:
+        row = self.trend.setdefault(label, {})
         row[column] = row.get(column, 0) + (value or 0)
 
     def value(self, key, column: str):
@@ -141,18 +184,65 @@ def _collect(widget: Widget, scope: Scope, rows: Iterable[dict], columns: Sequen
     return widget
 
 
+def _within(qs: QuerySet, date_field: str, first: datetime.date, last: datetime.date) -> Q:
+    """`date_field` between two days. A date-time field is compared with aware instants (no
+    per-row time-zone conversion, and its index still serves)."""
+    if isinstance(qs.model._meta.get_field(date_field), DateTimeField):
+        after = last + datetime.timedelta(days=1)
+        return Q(**{f"{date_field}__gte": _midnight(first), f"{date_field}__lt": _midnight(after)})
+    return Q(**{f"{date_field}__range": (first, last)})
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _by_quarter(qs: QuerySet, scope: Scope, date_field: str, group=(), **counts) -> QuerySet:
+    """`qs` grouped by child (and `group`), with each count of `counts` (name → extra
+    condition or None) per quarter of `scope.quarters`, as columns `<name><index>`.
+
+    Conditional counts on plain date ranges cost about what one count does; grouping by a
+    computed quarter (date_trunc in the local time zone) cost twice as much at province
+    scale."""
+    aggregates = {}
+    for i, period in enumerate(scope.quarters):
+        inside = _within(qs, date_field, *period.window())
+        for name, condition in counts.items():
+            aggregates[f"{name}{i}"] = Count(
+                "pk", filter=inside if condition is None else inside & condition
+            )
+    first, last = scope.quarters[0].window()[0], scope.quarters[-1].window()[1]
+    reach = grouped(qs.filter(_within(qs, date_field, first, last)), scope)
+    return reach.values("child", *group).annotate(**aggregates)
+
+
+def _add_quarterly(widget: Widget, scope: Scope, row: dict, name: str, column: str) -> None:
+    """A `_by_quarter` row's counts: the selected year's into the child's row, the trend
+    quarters' into the trend."""
+    key = scope.key(row["child"])
+    for i, period in enumerate(scope.quarters):
+        n = row[f"{name}{i}"]
+        if period.year == scope.period.year:
+            widget.add(key, column, n)
+        if scope.in_trend(period):
+            widget.add_trend(str(period), column, n)
+
+
 def _pivot(widget: Widget, scope: Scope, rows: Iterable[dict], field_name: str, values):
-    """Rows grouped by (child, category) → one row per child with a column per category.
+    """Rows grouped by (child, category) with per-quarter counts `n<i>` → one row per child
+    with a column per category (the selected year), and the subtree's trend per quarter.
 
     Grouping by the category (instead of one COUNT ... FILTER per category) lets PostgreSQL
     answer from a covering index with one aggregate per group."""
     known = set(values)
     for key in [*(c.pk for c in scope.children), OWN]:
         widget.rows.setdefault(key, {})
+    for p in scope.trend_periods:
+        widget.trend.setdefault(str(p), {v: 0 for v in values})
     for row in rows:
         if row[field_name] in known:
-            widget.add(scope.key(row["child"]), row[field_name], row["n"])
-    for row in widget.rows.values():
+            _add_quarterly(widget, scope, row, "n", row[field_name])
+    for row in [*widget.rows.values(), *widget.trend.values()]:
         row["total"] = sum(row.get(v, 0) for v in values)
     widget.columns.append(("total", _("合计")))
     return widget
@@ -207,23 +297,26 @@ def org_annotations(user, period: Period, count: int = 8) -> dict:
         row = snaps.filter(year=p.year, quarter=p.quarter)
         out[f"s{i}"] = Subquery(row.values(s=text)[:1])
     lists = ResponsibilityList.objects.filter(
-        scope_q(user, "responsibilities.view_responsibilitylist"),
-        year=period.year,
-        is_template=False,
+        scope_q(user, "responsibilities.view_responsibilitylist"), is_template=False
     )
-    out.update(
-        _count_subquery(
-            lists,
-            lists_n=None,
-            lists_in_force=Q(status__in=LIST_IN_FORCE),
-            lists_copy_flagged=Q(copy_flagged=True),
+    # Lists are yearly documents: their trend is the selected year beside the one before.
+    for suffix, year in (("", period.year), ("_prev", period.year - 1)):
+        out.update(
+            _count_subquery(
+                lists.filter(year=year),
+                **{
+                    f"lists_n{suffix}": None,
+                    f"lists_in_force{suffix}": Q(status__in=LIST_IN_FORCE),
+                    f"lists_copy_flagged{suffix}": Q(copy_flagged=True),
+                },
+            )
         )
-    )
     return out
 
 
 def list_progress(scope: Scope) -> Widget:
-    """Responsibility lists of the year: total, in force (acknowledged or later), copy flags.
+    """Responsibility lists of the year: total, in force (acknowledged or later), copy flags;
+    the trend is the subtree's lists of the year before and of this year.
 
     Read from the unit+children query's subtree counts (children's subtrees; the unit's own
     row is its subtree minus its children's)."""
@@ -240,6 +333,8 @@ def list_progress(scope: Scope) -> Widget:
             widget.add(child.pk, column, value)
             below += value
         widget.add(OWN, column, (getattr(scope.org, attr, 0) or 0) - below)
+        for suffix, year in (("_prev", scope.period.year - 1), ("", scope.period.year)):
+            widget.add_trend(str(year), column, getattr(scope.org, attr + suffix, 0))
     return widget
 
 
@@ -257,58 +352,75 @@ def dutylog_rollup_q(user) -> Q:
 
 
 def method_mix(scope: Scope) -> Widget:
-    """Counted duty logs (submitted, resubmitted, accepted) of the quarter by action type.
+    """Counted duty logs (submitted, resubmitted, accepted) of the quarter by action type,
+    and the subtree's counts of each of the 8 trend quarters.
 
     Read from the subtree counts the database keeps (dashboards.DutyLogRollup): one indexed
-    row per (child or the unit itself, action type) instead of the quarter's logs. The unit's
+    row per (child or the unit itself, quarter, action type) instead of the logs. The unit's
     own row ("本级") is its subtree minus its children's. Logs cannot be dated after today
     (responsibilities.duties), so the quarter's count is also its count to date."""
     widget = Widget("methods", _("履责方式构成"), [(a.value, a.label) for a in ActionType])
     values = [a.value for a in ActionType]
     children = {c.path: c.pk for c in scope.children}
-    rows = DutyLogRollup.objects.filter(
-        dutylog_rollup_q(scope.user),
-        year=scope.period.year,
-        quarter=scope.period.quarter,
-        prefix__in=[scope.org.path, *children],
-    ).values_list("prefix", "action_type", "n")
+    current = (scope.period.year, scope.period.quarter)
+    in_trend = Q()
+    for p in scope.trend_periods:
+        in_trend |= Q(year=p.year, quarter=p.quarter)
+    rows = (
+        DutyLogRollup.objects.filter(dutylog_rollup_q(scope.user))
+        .filter(
+            Q(prefix__in=list(children), year=current[0], quarter=current[1])
+            | (Q(prefix=scope.org.path) & in_trend)
+        )
+        .values_list("prefix", "year", "quarter", "action_type", "n")
+    )
     subtree: dict[str, int] = {}
     for key in [*children.values(), OWN]:
         widget.rows.setdefault(key, {})
-    for prefix, action, n in rows:
+    for p in scope.trend_periods:
+        widget.trend.setdefault(str(p), {v: 0 for v in values})
+    for prefix, year, quarter, action, n in rows:
         if action not in values:
             continue
         if prefix == scope.org.path:
-            subtree[action] = subtree.get(action, 0) + n
+            widget.add_trend(f"{year}Q{quarter}", action, n)
+            if (year, quarter) == current:
+                subtree[action] = subtree.get(action, 0) + n
         else:
             widget.add(children[prefix], action, n)
     for action in values:
         below = sum(widget.value(pk, action) for pk in children.values())
         widget.add(OWN, action, subtree.get(action, 0) - below)
-    for row in widget.rows.values():
+    for row in [*widget.rows.values(), *widget.trend.values()]:
         row["total"] = sum(row.get(v, 0) for v in values)
     widget.columns.append(("total", _("合计")))
     return widget
 
 
 def rectification(scope: Scope) -> Widget:
-    """Rectification tasks now: open, overdue (red), due soon (yellow), closed.
+    """Rectification tasks now: open, overdue (red), due soon (yellow), closed; and per trend
+    quarter the tasks falling due in it, those closed by their due date, and — once the due
+    date has passed — those that were not (late).
 
     Counted on `TaskScope` (each task with its finding's visibility inputs, kept by the
     database): the scope rule needs no join to the findings and rounds."""
     soon = scope.today + datetime.timedelta(days=due_soon_days())
     closed = Q(status=RectificationTask.Status.CLOSED)
+    on_time = closed & Q(closed_at__date__lte=F("due_date"))
+    aggregates = {
+        "open": Count("pk", filter=~closed),
+        "overdue": Count("pk", filter=~closed & Q(due_date__lt=scope.today)),
+        "due_soon": Count("pk", filter=~closed & Q(due_date__gte=scope.today, due_date__lte=soon)),
+        "closed": Count("pk", filter=closed),
+    }
+    for i, period in enumerate(scope.trend_periods):
+        first, last = period.window()
+        aggregates[f"due{i}"] = Count("pk", filter=Q(due_date__range=(first, last)))
+        aggregates[f"on_time{i}"] = Count("pk", filter=Q(due_date__range=(first, last)) & on_time)
+        passed = min(last, scope.today - datetime.timedelta(days=1))
+        aggregates[f"late{i}"] = Count("pk", filter=Q(due_date__range=(first, passed)) & ~on_time)
     qs = TaskScope.objects.filter(task_view_q(scope.user))
-    rows = (
-        grouped(qs, scope)
-        .values("child")
-        .annotate(
-            open=Count("pk", filter=~closed),
-            overdue=Count("pk", filter=~closed & Q(due_date__lt=scope.today)),
-            due_soon=Count("pk", filter=~closed & Q(due_date__gte=scope.today, due_date__lte=soon)),
-            closed=Count("pk", filter=closed),
-        )
-    )
+    rows = list(grouped(qs, scope).values("child").annotate(**aggregates))
     widget = Widget(
         "rectification",
         _("整改进度"),
@@ -318,58 +430,66 @@ def rectification(scope: Scope) -> Widget:
             ("due_soon", _("临期")),
             ("closed", _("已销号")),
         ],
+        trend_columns=[("due", _("当季到期")), ("on_time", _("按期销号")), ("late", _("未按期"))],
     )
-    return _collect(widget, scope, rows, ["open", "overdue", "due_soon", "closed"])
+    _collect(widget, scope, rows, ["open", "overdue", "due_soon", "closed"])
+    for p in scope.trend_periods:
+        widget.trend.setdefault(str(p), {"due": 0, "on_time": 0, "late": 0})
+    for row in rows:
+        for i, period in enumerate(scope.trend_periods):
+            for column in ("due", "on_time", "late"):
+                widget.add_trend(str(period), column, row[f"{column}{i}"])
+    return widget
 
 
 def findings_by_category(scope: Scope) -> Widget:
-    """Findings registered in the year, by category."""
-    qs = Finding.objects.filter(
-        scope_q(scope.user, "inspections.view_finding"),
-        created_at__year=scope.period.year,
-    )
-    rows = grouped(qs, scope).values("child", "category").annotate(n=Count("*"))
+    """Findings registered in the year, by category; per trend quarter, those registered in it."""
+    qs = Finding.objects.filter(scope_q(scope.user, "inspections.view_finding"))
+    rows = _by_quarter(qs, scope, "created_at", ["category"], n=None)
     widget = Widget("findings", _("发现问题类别"), [(c.value, c.label) for c in Finding.Category])
     _pivot(widget, scope, rows, "category", [c.value for c in Finding.Category])
     return widget
 
 
 def measures_mix(scope: Scope) -> Widget:
-    """Accountability measures in force, effective in the year, by kind."""
-    qs = AccountabilityMeasure.objects.filter(
-        case_visible_q(scope.user, "case__"),
-        effective_date__year=scope.period.year,
-    ).exclude(status=AccountabilityMeasure.Status.REVOKED)
-    rows = grouped(qs, scope).values("child", "kind").annotate(n=Count("*"))
+    """Accountability measures in force, effective in the year, by kind; per trend quarter,
+    those taking effect in it."""
+    qs = AccountabilityMeasure.objects.filter(case_visible_q(scope.user, "case__")).exclude(
+        status=AccountabilityMeasure.Status.REVOKED
+    )
+    rows = _by_quarter(qs, scope, "effective_date", ["kind"], n=None)
     widget = Widget("measures", _("问责方式构成"), [(k.value, k.label) for k in MeasureKind])
     _pivot(widget, scope, rows, "kind", [k.value for k in MeasureKind])
     return widget
 
 
+def _share(row: dict) -> None:
+    row["share"] = round(100 * row["covered"] / row["qualifying"], 1) if row["qualifying"] else None
+
+
 def dual_coverage(scope: Scope) -> Widget:
-    """一案双查: qualifying disciplinary cases of the year and those with both probes done."""
+    """一案双查: qualifying disciplinary cases registered in the year and those with both
+    probes done; per trend quarter, the same for the cases registered in it."""
     concluded = DualInvestigation.objects.filter(
         disciplinary_case=OuterRef("pk"), status=DualInvestigation.Status.CONCLUDED
     )
     qs = DisciplinaryCase.objects.filter(
-        scope_q(scope.user, "accountability.view_disciplinarycase"),
-        dual_required=True,
-        registered_on__year=scope.period.year,
+        scope_q(scope.user, "accountability.view_disciplinarycase"), dual_required=True
     ).annotate(
         p=Exists(concluded.filter(kind=DualInvestigation.Kind.PRINCIPAL)),
         s=Exists(concluded.filter(kind=DualInvestigation.Kind.SUPERVISORY)),
     )
-    rows = (
-        grouped(qs, scope)
-        .values("child")
-        .annotate(qualifying=Count("pk"), covered=Count("pk", filter=Q(p=True, s=True)))
-    )
+    rows = _by_quarter(qs, scope, "registered_on", qualifying=None, covered=Q(p=True, s=True))
     widget = Widget("dual", _("一案双查"), [("qualifying", _("应双查")), ("covered", _("已双查"))])
-    _collect(widget, scope, rows, ["qualifying", "covered"])
-    for row in widget.rows.values():
-        row["share"] = (
-            round(100 * row["covered"] / row["qualifying"], 1) if row["qualifying"] else None
-        )
+    for key in [*(c.pk for c in scope.children), OWN]:
+        widget.rows.setdefault(key, {"qualifying": 0, "covered": 0})
+    for p in scope.trend_periods:
+        widget.trend.setdefault(str(p), {"qualifying": 0, "covered": 0})
+    for row in rows:
+        for column in ("qualifying", "covered"):
+            _add_quarterly(widget, scope, row, column, column)
+    for row in [*widget.rows.values(), *widget.trend.values()]:
+        _share(row)
     widget.columns.append(("share", _("覆盖率(%)")))
     return widget
 

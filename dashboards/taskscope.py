@@ -3,15 +3,17 @@
 Every row is (re)computed by one upsert from the task, its finding and the finding's round,
 for the tasks a change touches:
 
-- a task inserted or updated (org_path, status, due_date, owner, finding) → that task;
+- a task inserted or updated (org_path, status, due_date, owner, finding, closed_at) → that
+  task;
 - a task deleted → its row goes;
 - a finding whose inspecting path, org path, side, upward channel, feedback (delivered_at)
   or round changes → its tasks;
 - a round whose kind or disclosure (disclosed_at) changes → the tasks of its findings.
 
 Same SQL on PostgreSQL (PL/pgSQL functions) and SQLite (trigger bodies), installed by
-migration 0004 and re-installed after any migration that dropped them (SQLite rebuilds
-altered tables without their triggers; see rollup.ensure_installed).
+migration 0004 (again by 0005, which added `closed_at`) and re-installed after any migration
+that dropped them (SQLite rebuilds altered tables without their triggers; see
+counts.ensure_installed).
 """
 
 from __future__ import annotations
@@ -36,18 +38,19 @@ COLUMNS = (
     "side",
     "secret",
     "delivered",
+    "closed_at",
 )
 SELECT = (
     "SELECT t.id, t.org_path, t.status, t.due_date, t.owner_tenure_id, f.inspecting_path, "
     "f.org_path, f.side, "
     f"(f.upward_channel OR (r.id IS NOT NULL AND r.kind = '{COVERT}' "
     "AND r.disclosed_at IS NULL)), "
-    "(f.delivered_at IS NOT NULL) "
+    "(f.delivered_at IS NOT NULL), t.closed_at "
     f"FROM {TASK} t JOIN {FINDING} f ON f.id = t.finding_id "
     f"LEFT JOIN {ROUND} r ON r.id = f.round_id"
 )
 WATCHED = {
-    TASK: ("org_path", "status", "due_date", "owner_tenure_id", "finding_id"),
+    TASK: ("org_path", "status", "due_date", "owner_tenure_id", "finding_id", "closed_at"),
     FINDING: ("inspecting_path", "org_path", "side", "upward_channel", "delivered_at", "round_id"),
     ROUND: ("kind", "disclosed_at"),
 }

@@ -11,4 +11,5 @@ urlpatterns = [
     path("org/<int:pk>/report.docx", views.cockpit_docx, name="cockpit_docx"),
     path("panels/secretary/", views.secretary_panel, name="secretary_panel"),
     path("panels/discipline/", views.discipline_panel, name="discipline_panel"),
+    path("panels/home/", views.home_panel, name="home_panel"),
 ]

@@ -92,3 +92,13 @@ def discipline_panel(request):
     if data is None:
         raise Http404(_("您没有纪检监察职务。"))
     return render(request, "dashboards/panel_discipline.html", data)
+
+
+@login_required
+def home_panel(request):
+    """The current post's panel, loaded into the home page (htmx); empty for other posts."""
+    panel = panels.home_panel(request)
+    if panel is None:
+        return HttpResponse("")
+    template, data = panel
+    return render(request, "dashboards/_home_panel.html", {**data, "sections": template})

@@ -133,8 +133,10 @@ else:
             "NAME": VAR_DIR / "liangge_zeren.sqlite3",
             "OPTIONS": {
                 # WAL lets the web server and the Celery worker read while the other writes.
+                # busy_timeout comes first so that switching to WAL also waits for a lock
+                # held by a process that connected at the same moment.
                 "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+                    "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                 ),
                 "transaction_mode": "IMMEDIATE",
             },

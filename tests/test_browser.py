@@ -54,6 +54,7 @@ def test_it_fits_a_375px_phone_and_the_menu_opens(live_server, live_cast, new_pa
         device_scale_factor=2,
     )
     log_in(page, live_server, "county1_secretary")
+    page.wait_for_selector("[data-testid=home-panel]")  # the secretary's panel, loaded in place
     assert horizontal_overflow(page) <= MOBILE_WIDTH + 1
 
     menu = page.locator("#lz-nav")
@@ -107,6 +108,8 @@ def test_it_requests_nothing_outside_the_server(live_server, live_cast, new_page
     for path in ("/", f"/orgs/{live_cast.county1.pk}/", "/people/"):
         page.goto(f"{live_server.url}{path}", wait_until="load")
         page.wait_for_selector("main h1")
+        # Requests the page starts after load (the home page's panel) finish before we leave.
+        page.wait_for_load_state("networkidle")
 
     assert external == []
     assert failures == []

@@ -2,9 +2,9 @@
 
 """Rectification tasks with their visibility inputs (dashboards.TaskScope).
 
-Creates the table, installs the triggers on the task, finding and round tables
-(dashboards/taskscope.py), fills it from the tasks already there, and on PostgreSQL adds a
-covering index for subtree lookups (a county: an index-only scan).
+Creates the table and, on PostgreSQL, a covering index for subtree lookups (a county: an
+index-only scan). The triggers on the task, finding and round tables (dashboards/taskscope.py)
+and the fill from the tasks already there: migration 0005.
 """
 
 from django.db import migrations, models
@@ -17,14 +17,11 @@ INDEX = (
 
 
 def install(apps, schema_editor):
-    from dashboards import taskscope
-
-    vendor = schema_editor.connection.vendor
+    # The triggers and the first fill come in 0005: dashboards/taskscope.py writes the
+    # columns of the latest schema, which this migration's table does not have yet.
     # SQLite: installed after `migrate` by dashboards.counts.ensure_installed (post_migrate).
-    if vendor != "postgresql":
+    if schema_editor.connection.vendor != "postgresql":
         return
-    for sql in taskscope.install_sql(vendor) + taskscope.rebuild_sql(vendor):
-        schema_editor.execute(sql, params=None)
     schema_editor.execute(INDEX)
 
 

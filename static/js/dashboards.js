@@ -1,8 +1,27 @@
 // Cockpit charts (issue 7): reads the JSON that the page renders with json_script and draws
 // each chart with the vendored ECharts. The same numbers are in the table beneath each chart.
-// No inline scripts (CSP).
+// Trend charts sit in folded <details>: a chart drawn in a hidden box has no size, so each
+// is drawn when its section first opens. No inline scripts (CSP).
 (function () {
   "use strict";
+  function render(chart, box) {
+    var isBar = chart.type === "bar";
+    var instance = echarts.init(box, null, { renderer: "svg" });
+    instance.setOption({
+      animation: false,
+      tooltip: { trigger: "axis" },
+      legend: { type: "scroll", top: 0 },
+      grid: { left: 48, right: 16, top: 40, bottom: 56, containLabel: true },
+      xAxis: { type: "category", data: chart.categories, axisLabel: { interval: 0, rotate: chart.categories.length > 8 ? 40 : 0 } },
+      yAxis: { type: "value" },
+      series: chart.series.map(function (s) {
+        return isBar
+          ? { name: s.name, type: "bar", stack: chart.stacked ? "total" : undefined, data: s.data }
+          : { name: s.name, type: "line", data: s.data, connectNulls: false };
+      })
+    });
+    window.addEventListener("resize", function () { instance.resize(); });
+  }
   function draw() {
     var source = document.getElementById("lz-cockpit-data");
     if (!source || typeof echarts === "undefined") { return; }
@@ -10,22 +29,16 @@
     (data.charts || []).forEach(function (chart) {
       var box = document.getElementById(chart.id);
       if (!box) { return; }
-      var isBar = chart.type === "bar";
-      var instance = echarts.init(box, null, { renderer: "svg" });
-      instance.setOption({
-        animation: false,
-        tooltip: { trigger: "axis" },
-        legend: { type: "scroll", top: 0 },
-        grid: { left: 48, right: 16, top: 40, bottom: 56, containLabel: true },
-        xAxis: { type: "category", data: chart.categories, axisLabel: { interval: 0, rotate: chart.categories.length > 8 ? 40 : 0 } },
-        yAxis: { type: "value" },
-        series: chart.series.map(function (s) {
-          return isBar
-            ? { name: s.name, type: "bar", stack: chart.stacked ? "total" : undefined, data: s.data }
-            : { name: s.name, type: "line", data: s.data, connectNulls: false };
-        })
-      });
-      window.addEventListener("resize", function () { instance.resize(); });
+      var folded = box.closest("details");
+      if (folded && !folded.open) {
+        folded.addEventListener("toggle", function once() {
+          if (!folded.open) { return; }
+          folded.removeEventListener("toggle", once);
+          render(chart, box);
+        });
+        return;
+      }
+      render(chart, box);
     });
   }
   if (document.readyState === "loading") {

@@ -35,3 +35,25 @@ def test_the_province_secretary_drills_down_to_county_1(live_server, live_cast, 
     page.goto(f"{live_server.url}/inspections/ledger/?org={cast.county1.pk}&light=red")
     rows = page.locator("table.lz-ledger tbody tr")
     assert rows.count() == overdue
+
+
+def test_the_home_page_loads_the_working_posts_panel(live_server, live_cast, new_page):
+    cast = live_cast
+    task = add_overdue_task(cast, "county1", "T-K1:discipline", "county1_secretary", "一号县逾期")
+
+    page = new_page()
+    log_in(page, live_server, "county1_secretary")
+    page.goto(f"{live_server.url}/")
+    panel = page.locator("[data-testid=home-panel]")
+    panel.wait_for()
+    assert panel.locator("#panel-members").count() == 1  # my members' progress
+    assert str(task) in panel.locator("#panel-due").inner_text()  # what is due
+    page.wait_for_selector("#chart-methods-trend", state="detached")  # no cockpit here
+    screenshot(page, "dashboards-home-secretary-panel.png")
+
+    page.goto(f"{live_server.url}/dashboards/org/{cast.county1.pk}/")
+    trend = page.locator("#details-rectification-trend")
+    assert trend.locator("svg").count() == 0  # folded: drawn when opened
+    trend.locator("summary").click()
+    page.wait_for_selector("#chart-rectification-trend svg")  # the trend chart drew
+    assert trend.locator("#table-rectification-trend").is_visible()

@@ -306,3 +306,35 @@ def test_period_arithmetic():
     assert services.Period.parse("2024q2", p) == services.Period(2024, 2)
     assert services.Period.parse("nonsense", p) == p
     assert services.Period.of(datetime.date(2026, 11, 26)) == services.Period(2026, 4)
+
+
+def test_the_home_page_loads_the_panel_of_the_working_post(world, client_for):
+    cast = world.cast
+    home = client_for(cast.user("county1_secretary")).get(reverse("home"))
+    assert reverse("dashboards:home_panel") in home.content.decode()
+
+    secretary = client_for(cast.user("county1_secretary")).get(reverse("dashboards:home_panel"))
+    assert secretary.templates[0].name == "dashboards/_home_panel.html"
+    assert world.overdue[0] in secretary.context["due"]
+    assert 'id="panel-members"' in secretary.content.decode()
+
+    officer = client_for(cast.user("county1_jw")).get(reverse("dashboards:home_panel"))
+    assert world.overdue[0] in officer.context["overdue"]
+    assert 'id="verify-h"' in officer.content.decode()  # closures to verify
+
+    outsider = client_for(cast.user("outsider")).get(reverse("dashboards:home_panel"))
+    assert outsider.status_code == 200
+    assert outsider.content == b""
+
+
+def test_it_pins_the_home_panels_query_count(world, client_for, django_assert_max_num_queries):
+    cast = world.cast
+    for username in ("county1_secretary", "county1_jw"):
+        client = client_for(cast.user(username))
+        client.get(reverse("dashboards:home_panel"))  # first request after login saves the session
+        with django_assert_max_num_queries(MAX_QUERIES):
+            assert client.get(reverse("dashboards:home_panel")).status_code == 200
+        for _ in range(5):
+            add_overdue_task(cast, "county1", "T-K1:discipline", "county1_secretary", "更多")
+        with django_assert_max_num_queries(MAX_QUERIES):
+            assert client.get(reverse("dashboards:home_panel")).status_code == 200

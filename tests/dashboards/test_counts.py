@@ -77,6 +77,7 @@ def _expected_scope() -> set[tuple]:
                 f.side,
                 bool(secret),
                 f.delivered_at is not None,
+                t.closed_at,
             )
         )
     return rows
@@ -95,6 +96,7 @@ def _actual_scope() -> set[tuple]:
             "side",
             "secret",
             "delivered",
+            "closed_at",
         )
     )
 
@@ -182,6 +184,12 @@ def test_the_task_scope_follows_tasks_findings_and_rounds(cast, insp):  # noqa: 
         status=RectificationTask.Status.CLOSED, due_date=TODAY - datetime.timedelta(days=3)
     )
     InspectionRound.objects.filter(pk=insp.covert.pk).update(disclosed_at=None)
+    assert _actual_scope() == _expected_scope()
+
+    # The closing time alone changes (a correction): the on-time trend follows it.
+    closed_at = timezone.now() - datetime.timedelta(days=5)
+    RectificationTask.objects.filter(pk=insp.daily_task.pk).update(closed_at=closed_at)
+    assert TaskScope.objects.get(task_id=insp.daily_task.pk).closed_at == closed_at
     assert _actual_scope() == _expected_scope()
 
     task = RectificationTask.objects.get(pk=insp.sibling_task.pk)

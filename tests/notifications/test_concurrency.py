@@ -70,6 +70,8 @@ def _env(fast_dir):
         connection.ensure_connection()
         with closing(sqlite3.connect(db)) as target:
             connection.connection.backup(target)
+            # As after `migrate` in the embedded mode: the file is already in WAL mode.
+            target.execute("PRAGMA journal_mode=WAL")
         env.pop("DATABASE_URL", None)
         env["VAR_DIR"] = str(var_dir)
         return env, db

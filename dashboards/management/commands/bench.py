@@ -75,17 +75,18 @@ RAW_SQL = {
         WHERE o.id = %(pk)s OR (o.parent_id = %(pk)s AND o.is_active)
     """,
     "lists": """
-        SELECT substr(org_path, 1, %(n)s), count(*),
+        SELECT substr(org_path, 1, %(n)s), year, count(*),
                count(*) FILTER (WHERE status IN ('acknowledged', 'in_force', 'archived')),
                count(*) FILTER (WHERE copy_flagged)
         FROM responsibilities_responsibilitylist
-        WHERE org_path LIKE %(like)s AND year = %(year)s AND NOT is_template
-        GROUP BY 1
+        WHERE org_path LIKE %(like)s AND year IN (%(year)s - 1, %(year)s) AND NOT is_template
+        GROUP BY 1, 2
     """,
     "methods": """
-        SELECT prefix, action_type, n
+        SELECT prefix, year, quarter, action_type, n
         FROM dashboards_dutylogrollup
-        WHERE prefix = ANY(%(prefixes)s) AND year = %(year)s AND quarter = %(quarter)s
+        WHERE (prefix = ANY(%(prefixes)s) AND year = %(year)s AND quarter = %(quarter)s)
+           OR (prefix = %(path)s AND year * 4 + quarter BETWEEN %(t0)s AND %(t1)s)
     """,
     "rectification": """
         SELECT substr(org_path, 1, %(n)s),
@@ -94,6 +95,7 @@ RAW_SQL = {
                count(*) FILTER (WHERE status <> 'closed' AND due_date >= %(today)s
                                 AND due_date <= %(soon)s),
                count(*) FILTER (WHERE status = 'closed')
+               {task_trend}
         FROM dashboards_taskscope
         WHERE org_path LIKE %(like)s AND NOT secret
           AND (inspecting_path LIKE %(like)s
@@ -101,10 +103,10 @@ RAW_SQL = {
         GROUP BY 1
     """,
     "findings": """
-        SELECT substr(f.org_path, 1, %(n)s), f.category, count(*)
+        SELECT substr(f.org_path, 1, %(n)s), f.category {finding_quarters}
         FROM inspections_finding f
         LEFT JOIN inspections_inspectionround r ON r.id = f.round_id
-        WHERE f.org_path LIKE %(like)s AND f.created_at >= %(year_start)s
+        WHERE f.org_path LIKE %(like)s AND f.created_at >= %(reach_start)s
           AND f.created_at < %(year_end)s AND NOT f.upward_channel
           AND (r.id IS NULL OR r.kind <> 'covert_visit' OR r.disclosed_at IS NOT NULL)
           AND (f.inspecting_path LIKE %(like)s
@@ -112,18 +114,55 @@ RAW_SQL = {
         GROUP BY 1, 2
     """,
     "measures": """
-        SELECT substr(m.org_path, 1, %(n)s), m.kind, count(*)
+        SELECT substr(m.org_path, 1, %(n)s), m.kind {measure_quarters}
         FROM accountability_accountabilitymeasure m
         JOIN accountability_accountabilitycase c ON c.id = m.case_id
         JOIN responsibilities_body b ON b.id = c.deciding_body_id
         WHERE m.org_path LIKE %(like)s AND m.status <> 'revoked'
-          AND m.effective_date >= %(year_start)s AND m.effective_date < %(year_end)s
+          AND m.effective_date >= %(reach_start)s::date AND m.effective_date < %(year_end)s::date
           AND c.deciding_path LIKE %(like)s
           AND b.kind NOT IN ('discipline_commission', 'discipline_work_committee',
                              'stationed_discipline_team')
         GROUP BY 1, 2
     """,
 }
+
+
+def raw_sql(params: dict, queries: dict | None = None) -> dict[str, str]:
+    """The queries with their per-quarter columns written out (as the page's are): for each
+    quarter a count over a plain date range, no per-row quarter computation."""
+    tz = params["tz"]
+    task_trend = "".join(
+        f", count(*) FILTER (WHERE due_date BETWEEN '{first}' AND '{last}')"
+        f", count(*) FILTER (WHERE due_date BETWEEN '{first}' AND '{last}' AND {ON_TIME})"
+        f", count(*) FILTER (WHERE due_date BETWEEN '{first}' AND '{passed}' AND NOT {ON_TIME})"
+        for first, last, passed in params["trend_windows"]
+    )
+    finding_quarters = "".join(
+        f", count(*) FILTER (WHERE f.created_at >= '{first}'::timestamp AT TIME ZONE '{tz}'"
+        f" AND f.created_at < '{after}'::timestamp AT TIME ZONE '{tz}')"
+        for first, _last, after in params["quarter_windows"]
+    )
+    measure_quarters = "".join(
+        f", count(*) FILTER (WHERE m.effective_date BETWEEN '{first}' AND '{last}')"
+        for first, last, _after in params["quarter_windows"]
+    )
+    columns = {
+        "task_trend": task_trend.replace("{tz}", tz),
+        "finding_quarters": finding_quarters,
+        "measure_quarters": measure_quarters,
+    }
+    return {
+        name: sql.replace("{task_trend}", columns["task_trend"])
+        .replace("{finding_quarters}", columns["finding_quarters"])
+        .replace("{measure_quarters}", columns["measure_quarters"])
+        .replace("{tz}", tz)
+        for name, sql in (RAW_SQL if queries is None else queries).items()
+    }
+
+
+# On time: closed, on or before the due date in local time (COALESCE: an unclosed task is not).
+ON_TIME = "COALESCE(status = 'closed' AND (closed_at AT TIME ZONE '{tz}')::date <= due_date, false)"
 
 # For comparison only (not the lower bound): the two widgets the count tables replaced, as
 # they were computed before from the base tables (5 million logs; tasks joined to findings).
@@ -247,9 +286,29 @@ class Command(BaseCommand):
         start, end = period.window()
         first = period.previous(8)
         last = period.previous()
+        oldest = period.previous(7)  # the trend's first quarter
+        reach = min(oldest.window()[0], datetime.date(period.year, 1, 1))
+        local = timezone.get_current_timezone()
+        year_quarters = {Period(period.year, q) for q in range(1, 5)}
+        quarters = sorted(set(period.last(8)) | year_quarters, key=lambda p: (p.year, p.quarter))
+        quarter_windows = [
+            (*p.window(), p.window()[1] + datetime.timedelta(days=1)) for p in quarters
+        ]
+        trend_windows = [
+            (*p.window(), min(p.window()[1], today - datetime.timedelta(days=1)))
+            for p in period.last(8)
+        ]
         children = Organization.objects.filter(parent=org, is_active=True)
         return {
             "pk": org.pk,
+            "path": org.path,
+            "quarters": quarters,
+            "quarter_windows": quarter_windows,
+            "trend_windows": trend_windows,
+            "tz": str(local),
+            "t0": oldest.year * 4 + oldest.quarter,
+            "t1": period.year * 4 + period.quarter,
+            "reach_start": datetime.datetime.combine(reach, datetime.time.min, tzinfo=local),
             "n": len(org.path) + 5,
             "like": org.path + "%",
             "prefixes": [org.path, *children.values_list("path", flat=True)],
@@ -260,15 +319,14 @@ class Command(BaseCommand):
             "end": min(end, today),
             "today": today,
             "soon": today + datetime.timedelta(days=due_soon_days()),
-            "year_start": datetime.datetime(period.year, 1, 1, tzinfo=datetime.UTC),
-            "year_end": datetime.datetime(period.year + 1, 1, 1, tzinfo=datetime.UTC),
+            "year_end": datetime.datetime(period.year + 1, 1, 1, tzinfo=local),
             "q0": first.year * 4 + first.quarter,
             "q1": last.year * 4 + last.quarter,
         }
 
     def _time_raw(self, org: Organization, user, n: int, queries: dict | None = None) -> dict:
         params = self._raw_params(org, user, timezone.localdate())
-        queries = RAW_SQL if queries is None else queries
+        queries = raw_sql(params, queries)
         totals = []
         with connection.cursor() as cursor:
             for sql in queries.values():  # warm-up
@@ -292,7 +350,7 @@ class Command(BaseCommand):
         raw = {}
         with connection.cursor() as cursor:
             for name in ("methods", "rectification", "findings", "measures"):
-                cursor.execute(RAW_SQL[name], params)
+                cursor.execute(raw_sql(params)[name], params)
                 raw[name] = cursor.fetchall()
 
         class Request:  # what the access helper reads
@@ -306,23 +364,49 @@ class Command(BaseCommand):
         )
         page = services.cockpit(user, unit, children, today=today, period=period)
         widgets = {w.key: w for w in page.widgets}
+        year, current = period.year, (period.year, period.quarter)
+        quarters = params["quarters"]
+        this_year = [i for i, p in enumerate(quarters) if p.year == year]
         pairs = {
             "methods": (
-                sum(r[2] for r in raw["methods"] if r[0] == org.path),
+                sum(r[4] for r in raw["methods"] if r[0] == org.path and r[1:3] == current),
                 widgets["methods"].total("total"),
             ),
-            "findings": (sum(r[2] for r in raw["findings"]), widgets["findings"].total("total")),
-            "measures": (sum(r[2] for r in raw["measures"]), widgets["measures"].total("total")),
         }
+        for key in ("findings", "measures"):
+            pairs[key] = (
+                sum(r[2 + i] for r in raw[key] for i in this_year),
+                widgets[key].total("total"),
+            )
         for i, column in enumerate(("open", "overdue", "due_soon", "closed"), start=1):
             pairs[f"tasks {column}"] = (
                 sum(r[i] for r in raw["rectification"]),
                 widgets["rectification"].total(column),
             )
+        # The trends: every quarter's subtree figure, raw against page.
+        for label, row in widgets["methods"].trend.items():
+            y, q = (int(x) for x in label.split("Q"))
+            n = sum(r[4] for r in raw["methods"] if r[0] == org.path and r[1:3] == (y, q))
+            pairs[f"methods {label}"] = (n, row["total"])
+        for key in ("findings", "measures"):
+            for i, p in enumerate(quarters):
+                if str(p) in widgets[key].trend:
+                    n = sum(r[2 + i] for r in raw[key])
+                    pairs[f"{key} {p}"] = (n, widgets[key].trend[str(p)]["total"])
+        for i, p in enumerate(period.last(8)):
+            row = widgets["rectification"].trend[str(p)]
+            for j, column in enumerate(("due", "on_time", "late")):
+                n = sum(r[5 + 3 * i + j] for r in raw["rectification"])
+                pairs[f"{column} {p}"] = (n, row[column])
         wrong = {k: v for k, v in pairs.items() if v[0] != v[1]}
         if wrong:
             raise CommandError(f"raw SQL and the page disagree for {org}: {wrong} (raw, page)")
-        return ", ".join(f"{k} {v[0]}" for k, v in pairs.items())
+        shown = {k: v for k, v in pairs.items() if k[-2:-1] != "Q"}  # trends: checked only
+        trend_checks = len(pairs) - len(shown)
+        return (
+            ", ".join(f"{k} {v[0]}" for k, v in shown.items())
+            + f"; {trend_checks} trend figures equal"
+        )
 
     def _explain(self, captured: list[dict]) -> None:
         with connection.cursor() as cursor:
