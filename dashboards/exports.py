@@ -97,6 +97,11 @@ def _trend_table(widget) -> Table:
     return Table(f"{widget.key}-trend", title, labels, rows, None, "line", is_trend=True)
 
 
+def category(column: str) -> dict:
+    """Ledger filter of a findings column (the total column: every category)."""
+    return {} if column == "total" else {"category": column}
+
+
 def page_tables(data: Cockpit) -> list[Table]:
     scope, scores = data.scope, data.scores
     keys = data.row_keys()
@@ -125,7 +130,10 @@ def page_tables(data: Cockpit) -> list[Table]:
         pk = None if key == OWN else key
         links = {}
         if pk:
-            links = {5: _ledger(ledger, pk, light="red"), 6: _ledger(ledger, pk)}
+            links = {
+                5: _ledger(ledger, pk, light="red"),
+                6: _ledger(ledger, pk, year=scope.period.year),
+            }
         overview_rows.append(
             Row(data.row_label(key), pk, cells, links, latest.get("traffic_light", ""))
         )
@@ -159,6 +167,11 @@ def page_tables(data: Cockpit) -> list[Table]:
                 links = {
                     1: _ledger(ledger, pk, light="red"),
                     2: _ledger(ledger, pk, light="yellow"),
+                }
+            elif pk and widget.key == "findings":  # the year's findings of that category
+                links = {
+                    i: _ledger(ledger, pk, year=scope.period.year, **category(c))
+                    for i, (c, _label) in enumerate(widget.columns)
                 }
             rows.append(Row(data.row_label(key), pk, cells, links))
         total = []

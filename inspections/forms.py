@@ -451,6 +451,7 @@ class LedgerFilterForm(BootstrapMixin, forms.Form):
         choices=[("", _("全部"))] + RectificationTask.Light.choices,
         required=False,
     )
+    year = forms.IntegerField(label=_("登记年度"), min_value=2000, max_value=2100, required=False)
 
     def __init__(self, *args, orgs, rounds, **kwargs):
         super().__init__(*args, **kwargs)

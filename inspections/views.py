@@ -742,6 +742,8 @@ def _ledger_queryset(request):
         for name in ("status", "source", "category", "severity"):
             if data[name]:
                 findings = findings.filter(**{name: data[name]})
+        if data["year"]:
+            findings = findings.filter(created_at__year=data["year"])
         if data["q"]:
             q = data["q"]
             findings = findings.filter(

@@ -46,6 +46,9 @@ def log_in(page, live_server, username: str) -> None:
     form.locator("button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
     page.wait_for_selector("#posts-heading")
+    # The home page loads the working post's panel after it (htmx): let that finish, so the
+    # test's next navigation does not abort it.
+    page.wait_for_load_state("networkidle")
 
 
 BROWSER_MARKS = [

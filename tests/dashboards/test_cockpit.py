@@ -338,3 +338,20 @@ def test_it_pins_the_home_panels_query_count(world, client_for, django_assert_ma
             add_overdue_task(cast, "county1", "T-K1:discipline", "county1_secretary", "更多")
         with django_assert_max_num_queries(MAX_QUERIES):
             assert client.get(reverse("dashboards:home_panel")).status_code == 200
+
+
+@pytest.mark.parametrize("username", ["prov_jw", "prov_secretary", "city1_jw"])
+def test_each_findings_figure_opens_the_ledger_rows_behind_it(world, client_for, username):
+    cast = world.cast
+    client = client_for(cast.user(username))
+    org = cast.city1 if username == "city1_jw" else cast.province
+    page = client.get(reverse("dashboards:cockpit", args=[org.pk]))
+    findings = next(t for t in page.context["table"] if t.key == "findings")
+    followed = 0
+    for row in findings.rows:
+        for i, url in row.links.items():
+            ledger = client.get(url)
+            assert ledger.status_code == 200
+            assert ledger.context["page"].paginator.count == row.cells[i], (row.label, url)
+            followed += row.cells[i] > 0
+    assert followed  # not vacuous: some figures were non-zero

@@ -222,6 +222,21 @@ def test_ledger_filters_by_traffic_light(cast, insp, client_for):
     assert insp.upward.number in body and insp.daily.number not in body
 
 
+def test_ledger_filters_by_the_year_registered(cast, insp, client_for):
+    client = client_for(cast.user("county1_jw"))
+    last_year = TODAY.replace(year=TODAY.year - 1, day=1)
+    Finding.objects.filter(pk=insp.daily.pk).update(
+        created_at=datetime.datetime.combine(last_year, datetime.time(12), datetime.UTC)
+    )
+    this_year = client.get(reverse("inspections:ledger"), {"year": TODAY.year})
+    numbers = {f.number for f in this_year.context["page"]}
+    assert insp.upward.number in numbers and insp.daily.number not in numbers
+    before = client.get(reverse("inspections:ledger"), {"year": last_year.year})
+    assert [f.number for f in before.context["page"]] == [insp.daily.number]
+    bad = client.get(reverse("inspections:ledger"), {"year": "1066"})
+    assert bad.status_code == 200 and "year" in bad.context["form"].errors
+
+
 def test_ledger_query_count_does_not_grow_with_rows(
     cast, insp, client_for, django_assert_max_num_queries
 ):
