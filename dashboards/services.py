@@ -16,6 +16,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import (
     CharField,
@@ -101,23 +102,19 @@ class Scope:
     today: datetime.date
     period: Period
 
-    @property
+    @cached_property
     def trend_periods(self) -> list[Period]:
         """The 8 quarters ending with the selected one, oldest first."""
         return self.period.last(8)
 
     def in_trend(self, period: Period) -> bool:
-        return str(period) in self._trend_labels
+        return period in self._trend_set
 
-    @property
-    def _trend_labels(self) -> set[str]:
-        cached = self.__dict__.get("_trend_cache")
-        if cached is None:
-            cached = {str(p) for p in self.trend_periods}
-            self.__dict__["_trend_cache"] = cached
-        return cached
+    @cached_property
+    def _trend_set(self) -> frozenset[Period]:
+        return frozenset(self.trend_periods)
 
-    @property
+    @cached_property
     def quarters(self) -> list[Period]:
         """Every quarter a yearly widget with a trend counts: the trend's 8 and the selected
         year's four, oldest first."""
@@ -132,13 +129,9 @@ class Scope:
         """Row key of a grouped prefix: a child's id, or OWN for the unit's own rows."""
         return self._ids.get(prefix, OWN)
 
-    @property
+    @cached_property
     def _ids(self) -> dict[str, int]:
-        cached = self.__dict__.get("_ids_cache")
-        if cached is None:
-            cached = {c.path: c.pk for c in self.children}
-            self.__dict__["_ids_cache"] = cached
-        return cached
+        return {c.path: c.pk for c in self.children}
 
 
 def grouped(qs: QuerySet, scope: Scope, field_name: str = "org_path") -> QuerySet:
