@@ -55,6 +55,7 @@ from accountability.rules import case_visible_q, own_decision_q
 from accountability.services import TransitionRefused
 from inspections.access import get_finding_for_user
 from inspections.models import Finding
+from responsibilities.access import get_org_for_user
 from responsibilities.history import history_rows
 from responsibilities.scoping import scope_q
 
@@ -440,6 +441,20 @@ def disciplinary_list(request):
         .prefetch_related("probes")
         .order_by("-registered_on", "-pk")
     )
+    # Filters the cockpit's 一案双查 figures link to: a unit's subtree, the year registered,
+    # only the cases that need both probes. A unit out of the viewer's scope is a 404.
+    org = None
+    if request.GET.get("org", "").isdigit():
+        org = get_org_for_user(request, int(request.GET["org"]))
+        cases = cases.filter(org_path__startswith=org.path)
+    year = request.GET.get("year", "")
+    if year.isdigit():
+        cases = cases.filter(registered_on__year=int(year))
+    dual = request.GET.get("dual") == "1"
+    if dual:
+        cases = cases.filter(dual_required=True)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "accountability/disciplinary_list.html",
@@ -447,6 +462,10 @@ def disciplinary_list(request):
             "page": _page(request, cases),
             "can_create": request.user.has_perm("accountability.add_disciplinarycase"),
             "tab": "disciplinary",
+            "filter_org": org,
+            "filter_year": int(year) if year.isdigit() else None,
+            "filter_dual": dual,
+            "extra_query": query.urlencode(),
         },
     )
 

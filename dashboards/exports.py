@@ -66,7 +66,8 @@ class Table:
     is_trend: bool = False  # shown folded beneath the figure it follows
 
 
-def _ledger(base: str, org_pk: int, **params) -> str:
+def _list_url(base: str, org_pk: int, **params) -> str:
+    """A list page filtered to one unit's subtree (and `params`)."""
     return base + "?" + urlencode({"org": org_pk, **params})
 
 
@@ -108,6 +109,7 @@ def page_tables(data: Cockpit) -> list[Table]:
     widgets = {w.key: w for w in data.widgets}
     tables: list[Table] = []
     ledger = reverse("inspections:ledger")
+    disciplinary = reverse("accountability:disciplinary_list")
 
     # Overview: one row per child with the headline figures (and the tile grid's colours).
     overview_rows = []
@@ -131,8 +133,9 @@ def page_tables(data: Cockpit) -> list[Table]:
         links = {}
         if pk:
             links = {
-                5: _ledger(ledger, pk, light="red"),
-                6: _ledger(ledger, pk, year=scope.period.year),
+                5: _list_url(ledger, pk, light="red"),
+                6: _list_url(ledger, pk, year=scope.period.year),
+                8: _list_url(disciplinary, pk, year=scope.period.year, dual=1),
             }
         overview_rows.append(
             Row(data.row_label(key), pk, cells, links, latest.get("traffic_light", ""))
@@ -165,14 +168,16 @@ def page_tables(data: Cockpit) -> list[Table]:
             links = {}
             if pk and widget.key == "rectification":
                 links = {
-                    1: _ledger(ledger, pk, light="red"),
-                    2: _ledger(ledger, pk, light="yellow"),
+                    1: _list_url(ledger, pk, light="red"),
+                    2: _list_url(ledger, pk, light="yellow"),
                 }
             elif pk and widget.key == "findings":  # the year's findings of that category
                 links = {
-                    i: _ledger(ledger, pk, year=scope.period.year, **category(c))
+                    i: _list_url(ledger, pk, year=scope.period.year, **category(c))
                     for i, (c, _label) in enumerate(widget.columns)
                 }
+            elif pk and widget.key == "dual":  # the year's cases that need both probes
+                links = {0: _list_url(disciplinary, pk, year=scope.period.year, dual=1)}
             rows.append(Row(data.row_label(key), pk, cells, links))
         total = []
         for column, _label in widget.columns:

@@ -355,3 +355,29 @@ def test_each_findings_figure_opens_the_ledger_rows_behind_it(world, client_for,
             assert ledger.context["page"].paginator.count == row.cells[i], (row.label, url)
             followed += row.cells[i] > 0
     assert followed  # not vacuous: some figures were non-zero
+
+
+@pytest.mark.parametrize(("username", "org_key"), [("prov_jw", "province"), ("city1_jw", "city1")])
+def test_each_dual_investigation_figure_opens_the_cases_behind_it(
+    world, client_for, username, org_key
+):
+    cast = world.cast
+    client = client_for(cast.user(username))
+    page = client.get(reverse("dashboards:cockpit", args=[getattr(cast, org_key).pk]))
+    dual = next(t for t in page.context["table"] if t.key == "dual")
+    followed = 0
+    for row in dual.rows:
+        if 0 not in row.links:
+            continue
+        listing = client.get(row.links[0])
+        assert listing.status_code == 200
+        assert listing.context["page"].paginator.count == row.cells[0], row.label
+        followed += row.cells[0] > 0
+    assert followed  # county 1's disciplinary case is counted and listed
+
+
+def test_the_filtered_case_list_refuses_a_unit_out_of_scope(world, client_for):
+    client = client_for(world.cast.user("county2_secretary"))
+    url = reverse("accountability:disciplinary_list")
+    assert client.get(url, {"org": world.cast.county1.pk}).status_code == 404
+    assert client.get(url, {"org": world.cast.county2.pk, "dual": "1"}).status_code == 200
