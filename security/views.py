@@ -478,82 +478,86 @@ def _refused(request, account, exc, **forms_with_errors):
     )
 
 
+def _apply(request, account, form, change, done: str, *, form_key: str, show_form: bool = True):
+    """One posted change on the access page: a bad form, or a change the access service
+    refuses, shows the page again with the reasons (400); success goes back to it."""
+    from django.core.exceptions import ValidationError
+
+    if not form.is_valid():
+        return _refused(request, account, None, **{form_key: form})
+    try:
+        change(form.cleaned_data)
+    except ValidationError as exc:
+        return _refused(request, account, exc, **({form_key: form} if show_form else {}))
+    messages.success(request, done)
+    return redirect("security:access_detail", pk=account.pk)
+
+
 @login_required
 @require_POST
 def access_role_assign(request, pk):
-    from django.core.exceptions import ValidationError
-
     from security import access
     from security.forms import RoleAssignForm
 
     _require_assigner(request, hide=True)
     account = _account_or_404(pk)
-    form = RoleAssignForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, account, None, role_form=form)
-    try:
-        access.assign_role(
-            request.user, account, form.cleaned_data["role"], reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as exc:
-        return _refused(request, account, exc, role_form=form)
-    messages.success(request, _("已授予管理角色。"))
-    return redirect("security:access_detail", pk=account.pk)
+    return _apply(
+        request,
+        account,
+        RoleAssignForm(request.POST),
+        lambda data: access.assign_role(request.user, account, data["role"], reason=data["reason"]),
+        _("已授予管理角色。"),
+        form_key="role_form",
+    )
 
 
 @login_required
 @require_POST
 def access_role_revoke(request, pk):
-    from django.core.exceptions import ValidationError
-
     from security import access
     from security.forms import ReasonForm
 
     _require_assigner(request, hide=True)
     account = _account_or_404(pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, account, None, revoke_form=form)
-    try:
-        access.revoke_role(request.user, account, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        return _refused(request, account, exc, revoke_form=form)
-    messages.success(request, _("已收回管理角色。"))
-    return redirect("security:access_detail", pk=account.pk)
+    return _apply(
+        request,
+        account,
+        ReasonForm(request.POST),
+        lambda data: access.revoke_role(request.user, account, reason=data["reason"]),
+        _("已收回管理角色。"),
+        form_key="revoke_form",
+    )
 
 
 @login_required
 @require_POST
 def access_grant(request, pk):
-    from django.core.exceptions import ValidationError
-
     from security import access
     from security.forms import GrantForm
 
     _require_assigner(request, hide=True)
     account = _account_or_404(pk)
     form = GrantForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, account, None, grant_form=form)
-    try:
-        access.grant(
+    return _apply(
+        request,
+        account,
+        form,
+        lambda data: access.grant(
             request.user,
             account,
-            capability=form.cleaned_data["capability"],
+            capability=data["capability"],
             org=form.org,
-            reason=form.cleaned_data["reason"],
-            expires_on=form.cleaned_data["expires_on"],
-        )
-    except ValidationError as exc:
-        return _refused(request, account, exc, grant_form=form)
-    messages.success(request, _("已授予业务权限。"))
-    return redirect("security:access_detail", pk=account.pk)
+            reason=data["reason"],
+            expires_on=data["expires_on"],
+        ),
+        _("已授予业务权限。"),
+        form_key="grant_form",
+    )
 
 
 @login_required
 @require_POST
 def access_grant_revoke(request, pk):
-    from django.core.exceptions import ValidationError
     from django.shortcuts import get_object_or_404
 
     from security import access
@@ -561,12 +565,12 @@ def access_grant_revoke(request, pk):
 
     _require_assigner(request, hide=True)
     row = get_object_or_404(ScopeGrant.objects.select_related("user"), pk=pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, _account_or_404(row.user_id), None, revoke_form=form)
-    try:
-        access.revoke_grant(request.user, row, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        return _refused(request, _account_or_404(row.user_id), exc)
-    messages.success(request, _("已收回业务权限。"))
-    return redirect("security:access_detail", pk=row.user_id)
+    return _apply(
+        request,
+        _account_or_404(row.user_id),
+        ReasonForm(request.POST),
+        lambda data: access.revoke_grant(request.user, row, reason=data["reason"]),
+        _("已收回业务权限。"),
+        form_key="revoke_form",
+        show_form=False,  # the page's reason form belongs to the role; the grant has none
+    )
