@@ -46,6 +46,8 @@ from responsibilities.importer import (
     _Table,
     _text,
     choice_labels,
+    column_help,
+    write_failed,
 )
 
 __all__ = ["SHEET", "XLSX_CONTENT_TYPE", "ImportResult", "build_template", "import_file"]
@@ -661,26 +663,11 @@ def import_file(
                 return result
             importer.apply(current, target, user=user, name=name.strip())
     except DatabaseError as exc:  # e.g. a concurrent import took the version number
-        result.errors = [
-            RowError("", None, "", _("写入时出错,已全部撤销,请重试:%(error)s") % {"error": exc})
-        ]
+        result.errors = [write_failed(exc)]
         result.action = ""
         return result
     result.applied = True
     return result
-
-
-def _column_help(column: Column) -> str:
-    parts = [str(column.help)] if column.help else []
-    if column.choices is not None:
-        parts.append(
-            _("可填:%(labels)s(也可填对应的英文值:%(values)s)。")
-            % {
-                "labels": "、".join(choice_labels(column.choices)),
-                "values": "、".join(column.choices.values),
-            }
-        )
-    return "".join(parts)
 
 
 def _example_rows() -> list[list]:
@@ -756,7 +743,13 @@ def build_template() -> bytes:
     for cell in help_ws[header_row]:
         cell.font, cell.fill = bold, fill
     for column in SHEET.columns:
-        help_ws.append([column.header, _("是") if column.required else "", _column_help(column)])
+        help_ws.append(
+            [
+                column.header,
+                _("是") if column.required else "",
+                column_help(column, blank_keeps=False),
+            ]
+        )
     help_ws.append([])
     help_ws.append([_("计分规则"), _("可用参数"), ""])
     for cell in help_ws[help_ws.max_row]:

@@ -1286,9 +1286,7 @@ def import_file(data: bytes, filename: str = "", *, dry_run: bool = False) -> Im
         importer.apply()
     except (ValidationError, DatabaseError) as exc:  # data changed since the check
         detail = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        result.errors = [
-            RowError("", None, "", _("写入时出错,已全部撤销,请重试:%(error)s") % {"error": detail})
-        ]
+        result.errors = [write_failed(detail)]
         return result
     result.applied = True
     return result
@@ -1297,7 +1295,14 @@ def import_file(data: bytes, filename: str = "", *, dry_run: bool = False) -> Im
 # --- The template --------------------------------------------------------------------------
 
 
-def _column_help(column: Column) -> str:
+def write_failed(detail) -> RowError:
+    """The error of an import whose checked rows could not be written (all rolled back)."""
+    return RowError("", None, "", _("写入时出错,已全部撤销,请重试:%(error)s") % {"error": detail})
+
+
+def column_help(column: Column, *, blank_keeps: bool = True) -> str:
+    """A template's help for a column: its own help, the values it accepts and, where an
+    import updates stored rows (`blank_keeps`), that an optional blank keeps the stored value."""
     parts = [str(column.help)] if column.help else []
     if column.choices is not None:
         parts.append(
@@ -1307,7 +1312,8 @@ def _column_help(column: Column) -> str:
                 "values": "、".join(column.choices.values),
             }
         )
-    if not column.required and column.kind != "bool" and "留空:" not in str(column.help):
+    keeps = not column.required and column.kind != "bool" and "留空:" not in str(column.help)
+    if blank_keeps and keeps:
         parts.append(str(_KEEP))
     return "".join(parts)
 
@@ -1386,7 +1392,7 @@ def build_template() -> bytes:
                     sheet.name,
                     column.header,
                     _("是") if column.required else "",
-                    _column_help(column),
+                    column_help(column),
                 ]
             )
     ws.column_dimensions["A"].width = 10
