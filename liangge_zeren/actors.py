@@ -1,0 +1,72 @@
+"""Who did it: every write service takes a keyword-only `actor`.
+
+An actor is either the logged-in `User` (views, the API) or a named `SystemActor` for work
+that no person started (Celery jobs, management commands, the demo seed). Services record the
+actor in history and the audit log; `actor_user(actor)` gives the User for foreign keys (None
+for a system actor) and `actor_label(actor)` the name to show.
+
+Lives in the project package so every app may import it (apps import one way only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """A named non-person actor: "job:reminders", "command:seed_demo"…"""
+
+    name: str
+    label: str
+
+    # Enough of the User interface for code that asks an actor about itself.
+    is_authenticated = False
+    is_active = True
+    is_superuser = False
+    is_staff = False
+    pk = None
+    id = None
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        # A system actor acts on the authority of the job or command that names it; the
+        # service that accepts one has decided that already.
+        return True
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def system_actor(name: str, label: str | None = None) -> SystemActor:
+    return SystemActor(name=name, label=label or name)
+
+
+JOBS = system_actor("job", "系统定时任务")
+COMMAND = system_actor("command", "系统命令")
+DEMO = system_actor("demo", "演示数据")
+
+
+def is_system(actor: Any) -> bool:
+    return isinstance(actor, SystemActor)
+
+
+def actor_user(actor: Any):
+    """The User behind an actor, for foreign keys and history (None for a system actor)."""
+    if actor is None or is_system(actor) or not getattr(actor, "is_authenticated", False):
+        return None
+    return actor
+
+
+def actor_label(actor: Any) -> str:
+    """A person's name (and login) or the system actor's label."""
+    if actor is None:
+        return "—"
+    if is_system(actor):
+        return actor.label
+    person = getattr(actor, "person", None)
+    try:
+        name = person.name if person is not None else ""
+    except Exception:  # a User without a Person raises RelatedObjectDoesNotExist
+        name = ""
+    return name or actor.get_username()
