@@ -10,8 +10,16 @@ Lives in the project package so every app may import it (apps import one way onl
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.db import transaction
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -70,3 +78,42 @@ def actor_label(actor: Any) -> str:
     except Exception:  # a User without a Person raises RelatedObjectDoesNotExist
         name = ""
     return name or actor.get_username()
+
+
+# --- The actor of the write in progress ------------------------------------------------------
+
+_current: ContextVar[Any] = ContextVar("liangge_actor", default=None)
+
+
+def current_actor() -> Any:
+    """The actor of the service call in progress (None outside any service)."""
+    return _current.get()
+
+
+@contextmanager
+def acting(actor: Any) -> Iterator[None]:
+    """Make `actor` the current actor for the block (history and audit read it)."""
+    token = _current.set(actor)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def write_service(func: Callable[..., T]) -> Callable[..., T]:
+    """A write service: keyword-only `actor`, one transaction, the actor made current.
+
+    The outermost service call opens `transaction.atomic(durable=True)`, so a write is never
+    silently folded into a caller's transaction; a service called by another service joins
+    its caller's transaction (a savepoint) and keeps the caller's actor visible in its own.
+    """
+
+    @wraps(func)
+    def wrapper(*args: Any, actor: Any, **kwargs: Any) -> T:
+        if actor is None:
+            raise TypeError(f"{func.__qualname__}() needs an actor (a User or a SystemActor)")
+        outermost = _current.get() is None
+        with transaction.atomic(durable=outermost), acting(actor):
+            return func(*args, actor=actor, **kwargs)
+
+    return wrapper
