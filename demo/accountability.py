@@ -32,8 +32,8 @@ from accountability.models import (
     DisciplinaryCase,
     DualInvestigation,
 )
+from demo.org_tree import DemoContext
 from responsibilities import duties
-from responsibilities.demo import DemoContext, demo_step
 from responsibilities.models import ActionType, DutyLog
 
 S = AccountabilityCase.Status
@@ -389,7 +389,6 @@ def _not_pursued(s: _Seeder) -> None:
     )
 
 
-@demo_step
 def step_accountability(ctx: DemoContext) -> None:
     """Accountability cases, 一案双查 probes, measures, appeals, an expired influence period."""
     ensure_defaults()

@@ -8,7 +8,7 @@ every `make run` demo would start with three password changes.
 
 from django.contrib.auth import get_user_model
 
-from responsibilities.demo import DemoContext, demo_step
+from demo.org_tree import DemoContext
 from security.models import AdminRole, AdminRoleAssignment
 
 DEMO_ADMINS = {
@@ -18,7 +18,6 @@ DEMO_ADMINS = {
 }
 
 
-@demo_step
 def seed_admin_roles(ctx: DemoContext) -> None:
     user_model = get_user_model()
     for username, role in DEMO_ADMINS.items():

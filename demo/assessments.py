@@ -1,14 +1,12 @@
-"""Demo data of the assessments app, plus today's reminders (this is the last app's step).
+"""Demo data of the assessments app (after every app whose records the assessment counts).
 
 * evaluation inputs for last quarter: an imported democratic-evaluation tally and a
   questionnaire score per county and city (stable pseudo-random numbers per unit code), one
   reviewer adjustment with a reason, and an open online evaluation round for county 1;
 * last quarter computed and published by the superior (the demo administrator), so the
-  snapshot list shows a published quarter with traffic lights;
-* every reminder job run for today, so the demo accounts find reminders in their inboxes.
+  snapshot list shows a published quarter with traffic lights.
 
-Idempotent: inputs are created only when missing, published snapshots never change, and the
-reminder keys make a second run on the same day send nothing.
+Idempotent: inputs are created only when missing, published snapshots never change.
 """
 
 import random
@@ -23,8 +21,7 @@ from assessments.models import (
     EvaluationRound,
     ManualAdjustment,
 )
-from notifications.demo import seed_reminders
-from responsibilities.demo import DemoContext, demo_step
+from demo.org_tree import DemoContext
 from responsibilities.models import Organization
 
 
@@ -90,7 +87,6 @@ def _inputs(ctx: DemoContext, year: int, quarter: int, reviewer) -> None:
         ctx.created["manual adjustments"] += 1
 
 
-@demo_step
 def step_assessments(ctx: DemoContext) -> None:
     """Last quarter's evaluation inputs, snapshots (published) and an open evaluation round."""
     year, quarter = services.previous_quarter(timezone.localdate())
@@ -132,11 +128,3 @@ def step_assessments(ctx: DemoContext) -> None:
             user=reviewer,
         )
         ctx.created["evaluation rounds"] += 1
-
-
-@demo_step
-def step_reminders(ctx: DemoContext) -> None:
-    """Today's reminders and escalations (every reminder job), for the demo inboxes."""
-    province = ctx.tree.orgs.get("JH")
-    if province is not None:
-        seed_reminders(ctx, under=province.path)

@@ -1,8 +1,8 @@
 """Demo data for lists, owners, letters, duty logs and reports (issue 3), via `seed_demo`.
 
-Registered as `@demo_step`s after the org tree and the accounts (responsibilities/demo.py
-imports this module at its end). Built through the services, deterministic (fixed seed),
-and idempotent: each step does nothing when its marker rows already exist.
+Steps of `demo.steps.DEMO_STEPS`, after the org tree and the accounts. Built through the
+services, deterministic (fixed seed), and idempotent: each step does nothing when its marker
+rows already exist.
 
 What it shows:
 - the province template (8 items) adopted by every city and county; most localise it,
@@ -27,8 +27,8 @@ import random
 from django.db.models import Q
 from django.utils import timezone
 
+from demo.org_tree import DemoContext
 from responsibilities import duties, letters
-from responsibilities.demo import DemoContext, demo_step
 from responsibilities.models import (
     ActionType,
     DutyLog,
@@ -222,7 +222,6 @@ def _in_force(duty_list, by=None):
         duties.put_in_force(duty_list)
 
 
-@demo_step
 def step_duty_lists(ctx: DemoContext) -> None:
     """Lists: province template adopted (1+X), personal and discipline lists, owners."""
     year = _year()
@@ -384,7 +383,6 @@ def step_duty_lists(ctx: DemoContext) -> None:
         ctx.created["duty lists"] += 1
 
 
-@demo_step
 def step_duty_letters(ctx: DemoContext) -> None:
     """Signed responsibility letters in county 1 (skipped when letters are disabled)."""
     if not letters.letters_enabled():
@@ -529,7 +527,6 @@ def _settle(log, reviewer, rng, today):
     return "submitted"
 
 
-@demo_step
 def step_duty_logs(ctx: DemoContext) -> None:
     """A year of duty logs: county 1 healthy, 河湾区 mostly meetings, a few elsewhere."""
     year = _year()
@@ -568,7 +565,6 @@ def step_duty_logs(ctx: DemoContext) -> None:
         )
 
 
-@demo_step
 def step_duty_reports(ctx: DemoContext) -> None:
     """County 1's annual report draft and county1_member's submitted personal report."""
     year = _year()

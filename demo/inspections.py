@@ -1,4 +1,4 @@
-"""Demo inspections for `seed_demo` (after the org tree and accounts of responsibilities.demo).
+"""Demo inspections for `seed_demo` (after the org tree and accounts of demo.org_tree).
 
 Adds: a provincial 巡视 of city 1 with feedback (team + principal leader) and a face-to-face
 review acknowledged by the city secretary; a county 巡察 of two townships; a covert visit not
@@ -19,9 +19,9 @@ import datetime
 
 from django.utils import timezone
 
+from demo.org_tree import DemoContext
 from inspections import services
 from inspections.models import Finding, InspectionRound, RiskProfile
-from responsibilities.demo import DemoContext, demo_step
 from responsibilities.models import ResponsibilityItem
 
 K = InspectionRound.Kind
@@ -417,7 +417,6 @@ def _risk_profiles(s: _Seeder) -> None:
         s.ctx.created["risk profiles"] += 1
 
 
-@demo_step
 def step_inspections(ctx: DemoContext) -> None:
     """Inspection rounds, findings, rectification tasks and risk profiles."""
     seeder = _Seeder(ctx)

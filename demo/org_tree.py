@@ -1,6 +1,6 @@
 """Demo data for `manage.py seed_demo`: a fictional province, and large synthetic trees.
 
-Two pipelines, both lists of steps that later apps extend without this module importing them.
+Two pipelines; demo/steps.py lists the steps of each, in order, and runs them.
 
 1. **The demo province** (江淮省, fictional): one province, 5 cities, 13 counties (county 1
    and county 2 both under city 1, like the seed report's survey of 5 cities and 13 counties),
@@ -21,42 +21,36 @@ Two pipelines, both lists of steps that later apps extend without this module im
    missing; existing rows are never updated, so a second run writes no rows and no history.
    Passwords are set when an account is created and only reset with `reset_passwords`.
 
-   Extension point: `DEMO_STEPS`, filled by the `@demo_step` decorator. The command imports
-   `<app>.demo` for every installed app (`discover_steps()`, in INSTALLED_APPS order, so
-   responsibilities' steps run before inspections', before accountability's) and runs the
-   steps in registration order inside one transaction. A step is `step(ctx: DemoContext)`;
-   `ctx.tree` is the `DemoTree` of the steps before it. Steps must be idempotent in the same
-   way (stable codes, create only what is missing).
+   Its steps (`step_org_tree`, `step_accounts`) come first in `demo.steps.DEMO_STEPS`, the
+   explicit ordered list that `seed_demo` runs inside one transaction. A step is
+   `step(ctx: DemoContext)`; `ctx.tree` is the `DemoTree` of the steps before it. Every
+   step must be idempotent in the same way (stable codes, create only what is missing).
 
 2. **Scale trees** (`--scale city|province`): a synthetic province under its own root
    organisation "SCALE-<label>" (so it never mixes with the demo province), written with
    `bulk_create` in batches, paths computed here with `path_segment`. No history rows.
    `SCALE_SHAPES["province"]` is ≈20,000 organisations and ≈100,000 people and tenures;
-   `"city"` about a tenth. `build_scale(label, shape)` takes any `ScaleShape` (tests use a
-   tiny one). Idempotent per root: if "SCALE-<label>" exists the whole build is skipped.
+   `"city"` about a tenth. `demo.steps.build_scale(label, shape)` takes any `ScaleShape`
+   (tests use a tiny one). Idempotent per root: if "SCALE-<label>" exists the whole build
+   is skipped.
 
-   Extension point: `SCALE_STEPS`, filled by `@scale_step`, run in order inside one
-   transaction with a `ScaleContext` whose `tree` lists every organisation and tenure as
-   light tuples (ids, paths, roles, dates), so later steps (duty logs, findings, cases…) can
-   bulk-create their rows without re-querying. Later apps register their scale steps in
-   their own `demo.py` the same way as demo steps.
+   Its steps open `demo.steps.SCALE_STEPS`, run in order inside one transaction with a
+   `ScaleContext` whose `tree` lists every organisation and tenure as light tuples (ids,
+   paths, roles, dates), so the later steps (duty logs, findings, cases… in demo/scale.py)
+   can bulk-create their rows without re-querying.
 """
 
 from __future__ import annotations
 
 import datetime
 import random
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
-from django.db import transaction
-from django.utils.module_loading import autodiscover_modules
 
 from responsibilities import services
 from responsibilities.models import (
@@ -78,15 +72,8 @@ B = Body.Kind
 Log = Callable[[str], None]
 
 
-def _quiet(message: str) -> None:
+def quiet(message: str) -> None:
     pass
-
-
-@contextmanager
-def _timed(log: Log, label: str) -> Iterator[None]:
-    started = time.perf_counter()
-    yield
-    log(f"  {label}: {time.perf_counter() - started:.1f} s")
 
 
 # --- Deterministic Chinese names ------------------------------------------------------------
@@ -645,25 +632,9 @@ class DemoTree:
 class DemoContext:
     password: str
     reset_passwords: bool = False
-    log: Log = _quiet
+    log: Log = quiet
     tree: DemoTree = field(default_factory=DemoTree)
     created: Counter = field(default_factory=Counter)
-
-
-DemoStep = Callable[[DemoContext], None]
-DEMO_STEPS: list[DemoStep] = []
-
-
-def demo_step(func: DemoStep) -> DemoStep:
-    """Register a demo seeding step (runs after the ones registered before it)."""
-    if not any(s.__module__ == func.__module__ and s.__name__ == func.__name__ for s in DEMO_STEPS):
-        DEMO_STEPS.append(func)
-    return func
-
-
-def discover_steps() -> None:
-    """Import `<app>.demo` of every installed app so its @demo_step / @scale_step register."""
-    autodiscover_modules("demo")
 
 
 def seed_org_tree(ctx: DemoContext) -> DemoTree:
@@ -776,30 +747,14 @@ def seed_accounts(ctx: DemoContext) -> dict[str, AbstractUser]:
     return tree.users
 
 
-@demo_step
 def step_org_tree(ctx: DemoContext) -> None:
     """Province, cities, counties, townships, departments, bodies, people and tenures."""
     seed_org_tree(ctx)
 
 
-@demo_step
 def step_accounts(ctx: DemoContext) -> None:
     """The login accounts (ACCOUNTS)."""
     seed_accounts(ctx)
-
-
-def run_demo(ctx: DemoContext) -> DemoContext:
-    """Run every registered demo step in one transaction; print a line per step."""
-    discover_steps()
-    started = time.perf_counter()
-    with transaction.atomic():
-        for step in DEMO_STEPS:
-            doc = (step.__doc__ or step.__name__).strip().splitlines()[0]
-            with _timed(ctx.log, f"{step.__module__}.{step.__name__} — {doc}"):
-                step(ctx)
-    summary = ", ".join(f"{name} {count}" for name, count in ctx.created.items()) or "无 (none)"
-    ctx.log(f"演示数据完成 ({time.perf_counter() - started:.1f} s). 新建: {summary}")
-    return ctx
 
 
 # --- Scale trees: bulk path -----------------------------------------------------------------
@@ -940,23 +895,10 @@ class ScaleTree:
 @dataclass
 class ScaleContext:
     tree: ScaleTree
-    log: Log = _quiet
+    log: Log = quiet
     rng: random.Random = field(default_factory=lambda: random.Random(20260302))
     batch_size: int = BATCH_SIZE
     created: Counter = field(default_factory=Counter)
-
-
-ScaleStep = Callable[[ScaleContext], None]
-SCALE_STEPS: list[ScaleStep] = []
-
-
-def scale_step(func: ScaleStep) -> ScaleStep:
-    """Register a scale step (runs after the ones registered before it)."""
-    if not any(
-        s.__module__ == func.__module__ and s.__name__ == func.__name__ for s in SCALE_STEPS
-    ):
-        SCALE_STEPS.append(func)
-    return func
 
 
 def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
@@ -968,7 +910,6 @@ def _place(rng: random.Random, kind: str) -> str:
     return rng.choice(PLACE_FIRST) + rng.choice(PLACE_SECOND) + _SUFFIX.get(kind, "")
 
 
-@scale_step
 def scale_org_tree(ctx: ScaleContext) -> None:
     """Organisations, level by level (paths computed here, one bulk insert per batch)."""
     tree, shape, rng = ctx.tree, ctx.tree.shape, ctx.rng
@@ -1031,7 +972,6 @@ def scale_org_tree(ctx: ScaleContext) -> None:
     ctx.log(f"    {len(tree.orgs)} 个组织")
 
 
-@scale_step
 def scale_bodies(ctx: ScaleContext) -> None:
     """Committees and Party groups, discipline commissions, stationed teams, portfolios."""
     tree = ctx.tree
@@ -1114,7 +1054,6 @@ def scale_bodies(ctx: ScaleContext) -> None:
     ctx.log(f"    {len(rows) + len(teams)} 个机构, {len(portfolios)} 个分管领域")
 
 
-@scale_step
 def scale_people_and_tenures(ctx: ScaleContext) -> None:
     """People and tenures (one person per post; every n-th post has an ended predecessor)."""
     tree, rng, shape = ctx.tree, ctx.rng, ctx.tree.shape
@@ -1205,46 +1144,7 @@ def scale_people_and_tenures(ctx: ScaleContext) -> None:
     ctx.log(f"    {ctx.created['people']} 人, {ctx.created['tenures']} 条任职")
 
 
-@scale_step
 def scale_supervising_bodies(ctx: ScaleContext) -> None:
     """Each organisation's supervising discipline body (services.refresh_supervising_bodies)."""
     changed = services.refresh_supervising_bodies(ctx.tree.root)
     ctx.log(f"    {changed} 个组织已设置监督机构")
-
-
-def build_scale(
-    label: str, shape: ScaleShape, *, log: Log = _quiet, batch_size: int = BATCH_SIZE
-) -> ScaleContext | None:
-    """Build the synthetic tree "SCALE-<label>" unless it exists; None when skipped."""
-    discover_steps()
-    tree = ScaleTree(label=label, shape=shape)
-    if (
-        len(tree.root_code) > 16
-        or max(
-            shape.cities,
-            shape.counties_per_city,
-            shape.departments_per_county,
-            shape.townships_per_county,
-            shape.villages_per_township,
-        )
-        > 99
-    ):
-        raise ValueError("scale label must be ≤ 10 characters and every fan-out ≤ 99")
-    if Organization.objects.filter(code=tree.root_code).exists():
-        log(f"规模数据 {tree.root_code} 已存在, 跳过。 (already exists, skipped)")
-        return None
-    ctx = ScaleContext(tree=tree, log=log, batch_size=batch_size)
-    log(f"规模数据 {tree.root_code}: 约 {shape.org_count} 个组织")
-    started = time.perf_counter()
-    with transaction.atomic():
-        for step in SCALE_STEPS:
-            doc = (step.__doc__ or step.__name__).strip().splitlines()[0]
-            with _timed(log, f"{step.__module__}.{step.__name__} — {doc}"):
-                step(ctx)
-    summary = ", ".join(f"{name} {count}" for name, count in ctx.created.items())
-    log(f"规模数据完成 ({time.perf_counter() - started:.1f} s). 新建: {summary}")
-    return ctx
-
-
-# Lists, letters, duty logs and reports (issue 3) register their steps after the ones above.
-from responsibilities import demo_lists  # noqa: E402,F401

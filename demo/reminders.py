@@ -1,15 +1,14 @@
-"""Demo reminders: run every reminder job for today (called by assessments/demo.py).
-
-Not a @demo_step itself: `seed_demo` imports `<app>.demo` in INSTALLED_APPS order and this base
-app comes first, so its step would run before the inspections and accountability data exist.
-assessments/demo.py (the last app) registers the step that calls `seed_reminders`. Idempotent:
-the delivery keys make a second run on the same day send nothing.
+"""Demo reminders: run every reminder job for today, so the demo accounts find reminders in
+their inboxes. The last of `demo.steps.DEMO_STEPS`: the jobs remind about what every step
+before it created. Idempotent: the delivery keys make a second run on the same day send
+nothing.
 """
 
 import time
 
 from django.utils import timezone
 
+from demo.org_tree import DemoContext
 from notifications import jobs
 
 
@@ -26,3 +25,10 @@ def seed_reminders(ctx, under: str | None = None) -> dict:
         + ", ".join(f"{name} {r.get('sent', 0)}" for name, r in results.items())
     )
     return results
+
+
+def step_reminders(ctx: DemoContext) -> None:
+    """Today's reminders and escalations (every reminder job), for the demo inboxes."""
+    province = ctx.tree.orgs.get("JH")
+    if province is not None:
+        seed_reminders(ctx, under=province.path)

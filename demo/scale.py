@@ -1,7 +1,7 @@
 """Scale seeding for the dashboards: duty logs, findings with tasks, cases, snapshots.
 
-Registered with `@scale_step` (responsibilities/demo.py), so `seed_demo --scale province`
-adds, under the synthetic province built by the steps before these:
+The last steps of `demo.steps.SCALE_STEPS`, so `seed_demo --scale province` adds, under the
+synthetic province built by the steps before these (demo/org_tree.py):
 
 - an account for every current secretary (so reminders have recipients), plus two
   password logins for the bench: the root secretary `scale_<label>_secretary` and a county
@@ -49,8 +49,8 @@ from assessments import scoring
 from assessments.defaults import ensure_default_set
 from assessments.models import AssessmentSnapshot
 from dashboards import counts, rollup, taskscope
+from demo.org_tree import SEGMENT, ScaleContext, ScaleOrg
 from inspections.models import Finding, RectificationTask, Side
-from responsibilities.demo import SEGMENT, ScaleContext, ScaleOrg, scale_step
 from responsibilities.models import ActionType, DutyLog, Organization, Person, Tenure
 
 NULL = "\\N"
@@ -326,7 +326,6 @@ def _aware(day: datetime.date, hour: int = 9) -> datetime.datetime:
 # --- Steps -----------------------------------------------------------------------------------
 
 
-@scale_step
 def scale_accounts(ctx: ScaleContext) -> None:
     """Accounts: one per current secretary (reminder recipients), two password logins."""
     t = _tree(ctx)
@@ -376,7 +375,6 @@ ACTION_WEIGHTS = {
 ACTION_TITLES = {a: f"{a.label}纪实" for a in ActionType}
 
 
-@scale_step
 def scale_duty_logs(ctx: ScaleContext) -> None:
     """Duty logs over the last 8 quarters and this one (COPY; indexes rebuilt after)."""
     t, rng, total = _tree(ctx), ctx.rng, volumes_for(ctx).duty_logs
@@ -447,7 +445,6 @@ FINDING_SOURCES = [
 ]
 
 
-@scale_step
 def scale_findings(ctx: ScaleContext) -> None:
     """Findings, each with one rectification task (half closed, the rest partly overdue)."""
     t, rng, total = _tree(ctx), ctx.rng, volumes_for(ctx).findings
@@ -567,7 +564,6 @@ OPEN_CASE = ["lead_received", "preliminary_review", "investigating", "hearing"]
 DONE_CASE = ["decided", "executing", "archived"]
 
 
-@scale_step
 def scale_cases(ctx: ScaleContext) -> None:
     """Accountability cases (decided ones with a target and a measure); 一案双查 cases."""
     t, rng, vol = _tree(ctx), ctx.rng, volumes_for(ctx)
@@ -789,7 +785,6 @@ def scale_cases(ctx: ScaleContext) -> None:
     )
 
 
-@scale_step
 def scale_snapshots(ctx: ScaleContext) -> None:
     """8 quarters of published snapshots per organisation, with subtree roll-ups."""
     rng, tree = ctx.rng, ctx.tree

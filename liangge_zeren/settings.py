@@ -59,7 +59,8 @@ INSTALLED_APPS = [
     "inspections",
     "accountability",
     "assessments",  # issue 6: indicators, evaluations, quarterly snapshots (last)
-    "dashboards",  # issue 7: superiors' cockpit over every app above (imports them all; last)
+    "dashboards",  # issue 7: superiors' cockpit over every app above (imports them all)
+    "demo",  # seed_demo, scale trees, test cast, bench: imports every app above; none imports it
 ]
 
 MIDDLEWARE = [

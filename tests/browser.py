@@ -26,7 +26,7 @@ CHROMIUM_ARGS = [
 
 
 def cast_password() -> str:
-    from responsibilities.cast import build_cast
+    from demo.cast import build_cast
 
     return inspect.signature(build_cast).parameters["password"].default
 

@@ -30,7 +30,7 @@ def _fresh_rate_limits():
 
 @pytest.fixture
 def cast(db):
-    from responsibilities.cast import build_cast
+    from demo.cast import build_cast
 
     return build_cast()
 
@@ -85,6 +85,6 @@ def new_page(browser):
 @pytest.fixture
 def live_cast(transactional_db):
     """The fixed cast, committed so the live server's thread can see it."""
-    from responsibilities.cast import build_cast
+    from demo.cast import build_cast
 
     return build_cast()

@@ -25,7 +25,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from responsibilities.cast import build_cast
+from demo.cast import build_cast
 from responsibilities.models import Organization, Tenure
 from responsibilities.tasks import resync_org_tree
 

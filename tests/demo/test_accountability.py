@@ -5,7 +5,6 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.test import override_settings
 
-from accountability.demo import step_accountability
 from accountability.models import (
     AccountabilityCase,
     AccountabilityMeasure,
@@ -15,8 +14,9 @@ from accountability.models import (
     MeasureKind,
 )
 from accountability.services import TransitionRefused, archive_disciplinary_case
-from inspections.demo import step_inspections
-from responsibilities import demo
+from demo import org_tree
+from demo.accountability import step_accountability
+from demo.inspections import step_inspections
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +32,9 @@ def demo_ctx(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            ctx = demo.DemoContext(password=django_settings.DEMO_PASSWORD)
-            demo.step_org_tree(ctx)
-            demo.step_accounts(ctx)
+            ctx = org_tree.DemoContext(password=django_settings.DEMO_PASSWORD)
+            org_tree.step_org_tree(ctx)
+            org_tree.step_accounts(ctx)
             step_inspections(ctx)
             step_accountability(ctx)
             yield ctx
@@ -73,7 +73,7 @@ def test_it_seeds_dual_investigations_in_several_states(demo_ctx):
 
 def test_a_second_run_creates_nothing(demo_ctx):
     before = [m.objects.count() for m in MODELS]
-    ctx = demo.DemoContext(password="x", tree=demo_ctx.tree)
+    ctx = org_tree.DemoContext(password="x", tree=demo_ctx.tree)
     step_accountability(ctx)
     assert [m.objects.count() for m in MODELS] == before
     assert not ctx.created

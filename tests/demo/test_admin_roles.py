@@ -1,7 +1,7 @@
 from django.urls import reverse
 
-from responsibilities.demo import DemoContext
-from security.demo import DEMO_ADMINS, seed_admin_roles
+from demo.admin_roles import DEMO_ADMINS, seed_admin_roles
+from demo.org_tree import DemoContext
 from security.models import AdminRoleAssignment
 
 

@@ -1,4 +1,4 @@
-"""seed_demo's lists, owners, letters and logs (responsibilities/demo_lists.py)."""
+"""seed_demo's lists, owners, letters and logs (demo/duty_lists.py)."""
 
 import pytest
 from django.conf import settings as django_settings
@@ -6,7 +6,8 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from responsibilities import demo, duties, letters
+from demo import org_tree, steps
+from responsibilities import duties, letters
 from responsibilities.log_views import my_items_with_progress
 from responsibilities.models import (
     DutyLog,
@@ -29,7 +30,7 @@ def tree(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            ctx = demo.run_demo(demo.DemoContext(password=django_settings.DEMO_PASSWORD))
+            ctx = steps.run_demo(org_tree.DemoContext(password=django_settings.DEMO_PASSWORD))
             yield ctx.tree
         finally:
             transaction.set_rollback(True)
@@ -96,7 +97,7 @@ def test_a_second_run_creates_no_lists_logs_or_letters(tree):
         DutyLog.objects.count(),
         ResponsibilityLetter.objects.count(),
     )
-    ctx = demo.run_demo(demo.DemoContext(password=django_settings.DEMO_PASSWORD))
+    ctx = steps.run_demo(org_tree.DemoContext(password=django_settings.DEMO_PASSWORD))
     after = (
         ResponsibilityList.objects.count(),
         DutyLog.objects.count(),

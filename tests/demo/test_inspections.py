@@ -5,7 +5,8 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.test import override_settings
 
-from inspections.demo import step_inspections
+from demo import org_tree
+from demo.inspections import step_inspections
 from inspections.models import (
     Finding,
     InspectionRound,
@@ -14,7 +15,6 @@ from inspections.models import (
     RoundTransition,
     TaskTransition,
 )
-from responsibilities import demo
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +31,9 @@ def demo_ctx(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            ctx = demo.DemoContext(password=django_settings.DEMO_PASSWORD)
-            demo.step_org_tree(ctx)
-            demo.step_accounts(ctx)
+            ctx = org_tree.DemoContext(password=django_settings.DEMO_PASSWORD)
+            org_tree.step_org_tree(ctx)
+            org_tree.step_accounts(ctx)
             step_inspections(ctx)
             yield ctx
         finally:
@@ -75,9 +75,9 @@ def test_demo_accounts_see_what_their_posts_allow(demo_ctx):
 
 def test_a_second_run_creates_nothing(demo_ctx):
     before = {m: m.objects.count() for m in MODELS}
-    ctx = demo.DemoContext(password=django_settings.DEMO_PASSWORD)
-    demo.step_org_tree(ctx)
-    demo.step_accounts(ctx)
+    ctx = org_tree.DemoContext(password=django_settings.DEMO_PASSWORD)
+    org_tree.step_org_tree(ctx)
+    org_tree.step_accounts(ctx)
     step_inspections(ctx)
     assert {m: m.objects.count() for m in MODELS} == before
     assert not any(k in ctx.created for k in ("inspection rounds", "findings"))

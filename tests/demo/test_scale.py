@@ -6,14 +6,13 @@ from django.urls import reverse
 
 from accountability.models import AccountabilityCase, AccountabilityMeasure, DisciplinaryCase
 from assessments.models import AssessmentSnapshot
-from dashboards import scale
+from demo import org_tree, scale, steps
 from inspections.models import Finding, RectificationTask
-from responsibilities import demo
 from responsibilities.models import DutyLog, Organization
 
 pytestmark = pytest.mark.django_db
 
-TINY = demo.ScaleShape(
+TINY = org_tree.ScaleShape(
     cities=2,
     counties_per_city=2,
     departments_per_county=1,
@@ -23,7 +22,7 @@ TINY = demo.ScaleShape(
 
 
 def test_the_scale_steps_fill_every_table_the_cockpit_reads(client_for, settings):
-    ctx = demo.build_scale("tiny", TINY)
+    ctx = steps.build_scale("tiny", TINY)
     root = Organization.objects.get(code="SCALE-tiny")
     orgs = Organization.objects.filter(path__startswith=root.path).count()
     volumes = scale.volumes_for(ctx)
@@ -66,7 +65,7 @@ def test_the_scale_steps_fill_every_table_the_cockpit_reads(client_for, settings
     assert client.get(reverse("dashboards:cockpit", args=[root.pk])).status_code == 404
 
     # Idempotent per root: a second build is skipped.
-    assert demo.build_scale("tiny", TINY) is None
+    assert steps.build_scale("tiny", TINY) is None
 
 
 def test_last_quarters_are_the_complete_ones_before_today():

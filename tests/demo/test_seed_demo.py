@@ -12,7 +12,8 @@ from django.db import transaction
 from django.db.models import F
 from django.test import RequestFactory, override_settings
 
-from responsibilities import demo, services
+from demo import org_tree, steps
+from responsibilities import services
 from responsibilities.models import (
     PATH_SEGMENT_WIDTH,
     PATH_SEPARATOR,
@@ -58,7 +59,7 @@ def tree(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            ctx = demo.run_demo(demo.DemoContext(password=django_settings.DEMO_PASSWORD))
+            ctx = steps.run_demo(org_tree.DemoContext(password=django_settings.DEMO_PASSWORD))
             yield ctx.tree
         finally:
             transaction.set_rollback(True)
@@ -180,11 +181,11 @@ def test_admin_is_a_superuser_without_a_post(tree):
     admin = authenticate(request, username="admin", password=django_settings.DEMO_PASSWORD)
     assert admin is not None and admin.is_superuser and admin.is_staff
     assert not Person.objects.filter(user=admin).exists()
-    assert set(tree.users) == set(demo.ACCOUNTS)
+    assert set(tree.users) == set(org_tree.ACCOUNTS)
 
 
 def test_names_are_chinese_and_deterministic(tree):
-    assert demo.demo_spec() == demo.demo_spec()
+    assert org_tree.demo_spec() == org_tree.demo_spec()
     names = list(Person.objects.filter(code__startswith="P").values_list("name", flat=True))
     assert len(names) > 300
     assert all(2 <= len(n) <= 3 and all("\u4e00" <= ch <= "\u9fff" for ch in n) for n in names)
@@ -199,7 +200,7 @@ def test_person_codes_are_stable(tree):
     """
     holders = {
         username: tree.tenure(key).person.code
-        for username, key in demo.ACCOUNTS.items()
+        for username, key in org_tree.ACCOUNTS.items()
         if key is not None
     }
     assert holders == {
@@ -270,7 +271,7 @@ def test_it_refuses_with_debug_off(tree, settings):
 
 # --- The bulk path --------------------------------------------------------------------------
 
-TINY = demo.ScaleShape(
+TINY = org_tree.ScaleShape(
     cities=2,
     counties_per_city=2,
     departments_per_county=2,
@@ -287,7 +288,7 @@ def test_scale_city_smoke(tree, settings):
     call_command("seed_demo", "--scale", "city", stdout=io.StringIO())
     root = Organization.objects.get(code="SCALE-city")
     assert root.parent is None and not tree.province.path.startswith(root.path)
-    shape = demo.SCALE_SHAPES["city"]
+    shape = org_tree.SCALE_SHAPES["city"]
     assert Organization.objects.subtree_of(root).count() == shape.org_count
     assert Tenure.objects.filter(org_path__startswith=root.path).count() > 9000
     assert Organization.objects.subtree_of(tree.province).count() == demo_orgs
@@ -297,7 +298,7 @@ def test_scale_city_smoke(tree, settings):
 
 
 def test_bulk_tree_matches_what_the_services_build():
-    ctx = demo.build_scale("t", TINY)
+    ctx = steps.build_scale("t", TINY)
     root = ctx.tree.root
     assert root.code == "SCALE-t" and root.parent is None
     orgs = {o.pk: o for o in Organization.objects.subtree_of(root)}
@@ -341,5 +342,5 @@ def test_bulk_tree_matches_what_the_services_build():
     assert len(ctx.tree.tenures) == tenures.count()
     # Idempotent: a second build is skipped.
     before = row_counts()
-    assert demo.build_scale("t", TINY) is None
+    assert steps.build_scale("t", TINY) is None
     assert row_counts() == before

@@ -7,10 +7,10 @@ sibling county's finding), so "no leak" cannot pass vacuously.
 
 import pytest
 
+from demo.cast import USERNAMES
 from inspections import services
 from inspections.models import Finding, InspectionRound, RectificationReport, RectificationTask
 from inspections.rules import CLAUSES
-from responsibilities.cast import USERNAMES
 from responsibilities.scoping import scope_q
 
 pytestmark = pytest.mark.django_db

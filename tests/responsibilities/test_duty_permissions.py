@@ -3,8 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from demo.cast import USERNAMES
 from responsibilities import duties, letters
-from responsibilities.cast import USERNAMES
 from responsibilities.models import (
     Attachment,
     DutyLog,

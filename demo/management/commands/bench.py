@@ -25,8 +25,8 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboards.scale import bench_usernames
 from dashboards.services import Period
+from demo.scale import bench_usernames
 from inspections.models import due_soon_days
 from responsibilities.models import DutyLog, Organization
 from responsibilities.scoping import Capability, scope_paths, user_grants

@@ -1,6 +1,6 @@
 """`manage.py seed_demo`: the demo province and, optionally, a large synthetic tree.
 
-The work is in responsibilities/demo.py (DEMO_STEPS / SCALE_STEPS; later apps add steps).
+The steps, in order, are in demo/steps.py (DEMO_STEPS, SCALE_STEPS).
 """
 
 import time
@@ -8,7 +8,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from responsibilities import demo
+from demo import org_tree, steps
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--scale",
-            choices=["demo", *demo.SCALE_SHAPES],
+            choices=["demo", *org_tree.SCALE_SHAPES],
             default="demo",
             help=(
                 "demo: 仅演示省 (only the demo province); city: 另建约 2,000 个组织、约 1 万人的"
@@ -68,10 +68,12 @@ class Command(BaseCommand):
 
         started = time.perf_counter()
         log("演示数据 (demo province) …")
-        demo.run_demo(
-            demo.DemoContext(password=password, reset_passwords=options["reset_passwords"], log=log)
+        steps.run_demo(
+            org_tree.DemoContext(
+                password=password, reset_passwords=options["reset_passwords"], log=log
+            )
         )
         scale = options["scale"]
         if scale != "demo":
-            demo.build_scale(scale, demo.SCALE_SHAPES[scale], log=log)
+            steps.build_scale(scale, org_tree.SCALE_SHAPES[scale], log=log)
         log(self.style.SUCCESS(f"完成 (done) in {time.perf_counter() - started:.1f} s"))
