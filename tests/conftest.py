@@ -4,6 +4,13 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Fixtures that tests in more than one folder use (test modules never import a fixture).
+pytest_plugins = [
+    "tests.responsibilities.dutyfix",
+    "tests.inspections.fixtures",
+    "tests.accountability.fixtures",
+]
+
 
 @pytest.fixture(autouse=True)
 def _fast_and_eager(settings):
@@ -17,6 +24,12 @@ def _fast_and_eager(settings):
 
     app.conf.task_always_eager = True
     yield
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploads a test makes go to its own directory, never to VAR_DIR/uploads."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection
 
 from notifications.models import Delivery, Notification, NotificationPreference
-from tests.inspections.conftest import make_task
+from tests.inspections.fixtures import make_task
 from tests.notifications.conftest import build_due_world
 from tests.test_celery_worker import (
     BASE_DIR,

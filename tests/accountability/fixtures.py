@@ -12,7 +12,6 @@ from accountability.models import (
     DisciplinaryCase,
     ResponsibilityKind,
 )
-from tests.inspections.conftest import daily_finding, insp  # noqa: F401  (fixtures)
 
 EVENT = datetime.date(2024, 1, 15)  # before the handover: 孙立民 was secretary
 TODAY = datetime.date.today()

@@ -8,7 +8,7 @@ from accountability.models import AccountabilityCase, DisciplinaryCase
 from accountability.rules import case_visible_q, own_decision_q
 from responsibilities.scoping import scope_q
 from security.models import AuditEntry
-from tests.accountability.conftest import advance, register_dcase
+from tests.accountability.fixtures import advance, register_dcase
 
 S = AccountabilityCase.Status
 USERS = (

@@ -31,7 +31,7 @@ def test_a_case_is_traced_back_to_the_predecessor_and_his_duty_logs(
     from inspections import services as insp
     from responsibilities import duties
     from responsibilities.models import ActionType
-    from tests.inspections.conftest import make_finding
+    from tests.inspections.fixtures import make_finding
 
     ensure_defaults()  # transactional tests flush the migration-seeded rows
     cast = live_cast

@@ -8,7 +8,7 @@ import pytest
 from accountability import services
 from accountability.models import DisciplinaryCase, DualInvestigation
 from accountability.services import TransitionRefused
-from tests.accountability.conftest import TODAY, register_dcase
+from tests.accountability.fixtures import TODAY, register_dcase
 
 K = DualInvestigation.Kind
 C = DualInvestigation.Conclusion

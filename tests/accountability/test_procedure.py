@@ -13,7 +13,7 @@ from accountability.models import (
     ResponsibilityKind,
 )
 from accountability.services import TransitionRefused
-from tests.accountability.conftest import TODAY, advance, open_county1_case
+from tests.accountability.fixtures import TODAY, advance, open_county1_case
 
 S = AccountabilityCase.Status
 

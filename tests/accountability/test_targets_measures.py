@@ -14,7 +14,7 @@ from accountability.models import (
 )
 from accountability.services import TransitionRefused
 from responsibilities import services as rs
-from tests.accountability.conftest import EVENT, TODAY, advance, open_county1_case
+from tests.accountability.fixtures import EVENT, TODAY, advance, open_county1_case
 
 S = AccountabilityCase.Status
 D = datetime.date

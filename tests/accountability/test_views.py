@@ -8,7 +8,7 @@ from accountability import services
 from accountability.models import AccountabilityCase, DualInvestigation
 from responsibilities import duties
 from responsibilities.models import ActionType
-from tests.accountability.conftest import EVENT, TODAY, advance, open_county1_case, register_dcase
+from tests.accountability.fixtures import EVENT, TODAY, advance, open_county1_case, register_dcase
 
 S = AccountabilityCase.Status
 
@@ -147,7 +147,7 @@ def test_the_chain_page_runs_a_bounded_number_of_queries(
     # More logs, more findings, more earlier cases: the count must not grow.
     _chain_world(cast, extra_logs=15)
     for n in range(5):
-        from tests.inspections.conftest import make_finding
+        from tests.inspections.fixtures import make_finding
 
         make_finding(
             cast.user("county1_jw"),

@@ -14,7 +14,7 @@ from assessments import services
 from assessments.models import AssessmentSnapshot, EvaluationInput
 from inspections import services as inspections
 from inspections.models import Finding
-from tests.inspections.conftest import make_finding
+from tests.inspections.fixtures import make_finding
 
 pytestmark = pytest.mark.django_db
 

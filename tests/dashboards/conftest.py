@@ -10,8 +10,7 @@ from assessments.defaults import ensure_default_set
 from assessments.models import AssessmentSnapshot
 from inspections.models import RectificationTask
 from responsibilities.models import ActionType, DutyLog
-from tests.accountability.conftest import acc_world  # noqa: F401  (fixture)
-from tests.inspections.conftest import insp, make_finding, make_task  # noqa: F401
+from tests.inspections.fixtures import make_finding, make_task
 
 TODAY = datetime.date.today()
 
@@ -63,7 +62,7 @@ def add_snapshot(org, year, quarter, total, light):
 
 
 @pytest.fixture
-def world(cast, insp, acc_world):  # noqa: F811
+def world(cast, insp, acc_world):
     t = cast.tenures
     add_logs(t["county1_secretary"], 3)
     add_logs(t["county1_member"], 2, action=ActionType.COMMITTEE_MEETING)

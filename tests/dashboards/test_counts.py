@@ -27,7 +27,7 @@ from inspections.models import InspectionRound, RectificationTask
 from responsibilities.models import ActionType, DutyLog
 from responsibilities.scoping import Capability, paths_q, scope_paths, scope_q
 from tests.dashboards.conftest import add_logs
-from tests.inspections.conftest import insp, make_task  # noqa: F401  (fixture)
+from tests.inspections.fixtures import make_task
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +158,7 @@ def test_a_rolled_back_log_leaves_no_count(cast):
     assert _actual_rollup() == Counter()
 
 
-def test_the_task_scope_follows_tasks_findings_and_rounds(cast, insp):  # noqa: F811
+def test_the_task_scope_follows_tasks_findings_and_rounds(cast, insp):
     jw = cast.user("county1_jw")
     t = cast.tenures
     covert_task = make_task(jw, insp.covert_finding, t["county1_secretary"])
@@ -205,7 +205,7 @@ def test_the_task_scope_follows_tasks_findings_and_rounds(cast, insp):  # noqa: 
     assert not TaskScope.objects.filter(task_id=covert_task.pk).exists()
 
 
-def test_the_task_scope_rule_selects_what_the_task_rule_selects(cast, insp):  # noqa: F811
+def test_the_task_scope_rule_selects_what_the_task_rule_selects(cast, insp):
     jw = cast.user("county1_jw")
     make_task(jw, insp.covert_finding, cast.tenures["county1_secretary"])  # secret
     make_task(jw, insp.xuncha_finding, cast.tenures["county1_member"])
@@ -249,7 +249,7 @@ def test_duty_logs_are_scoped_by_the_plain_view_subtree_rule(cast):
         assert all(any(p.startswith(r) for r in roots) for p in visible_prefixes)
 
 
-def test_the_rebuild_command_restores_damaged_tables(cast, insp, capsys):  # noqa: F811
+def test_the_rebuild_command_restores_damaged_tables(cast, insp, capsys):
     add_logs(cast.tenures["county1_secretary"], 4)
     DutyLogRollup.objects.filter(prefix=cast.province.path).update(n=99)
     TaskScope.objects.filter(task_id=insp.daily_task.pk).update(secret=True)

@@ -46,11 +46,6 @@ def make_task(user, finding, owner, *, org=None, due=None, long_term=False):
     )
 
 
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def insp(cast):
     """Rounds and findings of every kind the visibility rules distinguish."""

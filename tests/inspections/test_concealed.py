@@ -6,7 +6,7 @@ from django.urls import reverse
 from inspections import services
 from inspections.models import Finding
 from inspections.services import TransitionRefused
-from tests.inspections.conftest import make_finding
+from tests.inspections.fixtures import make_finding
 
 pytestmark = pytest.mark.django_db
 

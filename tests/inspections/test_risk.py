@@ -8,7 +8,7 @@ from django.urls import reverse
 from inspections import risk, services
 from responsibilities.scoping import user_grants
 
-from .conftest import TODAY, make_finding, make_task
+from .fixtures import TODAY, make_finding, make_task
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from inspections.models import (
 )
 from inspections.services import TransitionRefused
 
-from .conftest import TODAY, make_finding, make_task
+from .fixtures import TODAY, make_finding, make_task
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from inspections import services
 from inspections.models import Attachment, Finding, RectificationTask
 
-from .conftest import TODAY, make_finding, make_task
+from .fixtures import TODAY, make_finding, make_task
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from responsibilities import duties
-from tests.inspections.conftest import make_finding, make_task
+from tests.inspections.fixtures import make_finding, make_task
 from tests.responsibilities.dutyfix import build_duty
 
 TODAY = datetime.date.today()

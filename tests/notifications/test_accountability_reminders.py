@@ -8,7 +8,7 @@ from accountability import services
 from accountability.models import AccountabilityCase, AccountabilityMeasure
 from notifications import jobs
 from notifications.models import Notification
-from tests.accountability.conftest import TODAY, advance, open_county1_case
+from tests.accountability.fixtures import TODAY, advance, open_county1_case
 
 D = datetime.timedelta
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ def reminded(live_cast):
     from inspections import services as inspections
     from notifications import jobs
     from notifications.models import Notification
-    from tests.inspections.conftest import make_finding
+    from tests.inspections.fixtures import make_finding
 
     cast = live_cast
     today = timezone.localdate()

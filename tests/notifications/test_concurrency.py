@@ -24,7 +24,7 @@ from django.db import connection, connections
 
 from notifications import jobs
 from notifications.models import Delivery, Notification
-from tests.inspections.conftest import make_task
+from tests.inspections.fixtures import make_task
 from tests.notifications.conftest import build_due_world
 
 BASE_DIR = Path(__file__).resolve().parents[2]

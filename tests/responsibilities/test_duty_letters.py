@@ -11,11 +11,9 @@ from django.utils import timezone
 
 from responsibilities import duties, letters, services
 from responsibilities.models import DutyReport, ResponsibilityLetter, Signature
-from tests.responsibilities import dutyfix
 from tests.responsibilities.dutyfix import end_and_replace, make_log
 
 pytestmark = pytest.mark.django_db
-duty = dutyfix.duty  # shared fixture (lists, items, owners on the fixed cast)
 PASSWORD = "cast-password-2026"
 LS = ResponsibilityLetter.Status
 

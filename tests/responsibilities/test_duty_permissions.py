@@ -16,11 +16,9 @@ from responsibilities.models import (
 )
 from responsibilities.rules import dutylog_change_q, dutylog_review_q, manages_own_unit_q
 from responsibilities.scoping import scope_q
-from tests.responsibilities import dutyfix
 from tests.responsibilities.dutyfix import make_log
 
 pytestmark = pytest.mark.django_db
-duty = dutyfix.duty  # shared fixture (lists, items, owners on the fixed cast)
 
 VIEW_MODELS = [
     (ResponsibilityList, "responsibilities.view_responsibilitylist"),

@@ -18,11 +18,9 @@ from responsibilities.models import (
     ResponsibilityItem,
     ResponsibilityList,
 )
-from tests.responsibilities import dutyfix
 from tests.responsibilities.dutyfix import TEMPLATE_TEXTS, make_log
 
 pytestmark = pytest.mark.django_db
-duty = dutyfix.duty  # shared fixture (lists, items, owners on the fixed cast)
 RL = ResponsibilityList
 Freq = ResponsibilityItem.Frequency
 

@@ -17,11 +17,9 @@ from responsibilities.models import (
     ResponsibilityItem,
     ResponsibilityLetter,
 )
-from tests.responsibilities import dutyfix
 from tests.responsibilities.dutyfix import make_log
 
 pytestmark = pytest.mark.django_db
-duty = dutyfix.duty  # shared fixture (lists, items, owners on the fixed cast)
 PASSWORD = "cast-password-2026"
 
 

@@ -134,7 +134,7 @@ def test_every_download_and_export_is_audited_without_the_view_doing_it(
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from inspections.uploads import save_attachments
-    from tests.inspections.conftest import make_finding
+    from tests.inspections.fixtures import make_finding
 
     settings.MEDIA_ROOT = tmp_path / "media"
     jw = cast.user("county1_jw")
@@ -159,7 +159,7 @@ def test_every_download_and_export_is_audited_without_the_view_doing_it(
 
 
 def test_reads_of_sensitive_views_are_audited(client_for, cast):
-    from tests.inspections.conftest import make_finding
+    from tests.inspections.fixtures import make_finding
 
     jw = cast.user("county1_jw")
     finding = make_finding(jw, cast.county1, body=cast.bodies["T-K1:discipline"], title="线索")

@@ -10,7 +10,7 @@ from accountability.models import AccountabilityCase, CaseTransition
 from accountability.services import TransitionRefused
 from responsibilities import duties, letters
 from responsibilities.models import DutyLog, ResponsibilityLetter
-from tests.accountability.conftest import open_county1_case
+from tests.accountability.fixtures import open_county1_case
 from tests.responsibilities import dutyfix
 
 pytestmark = pytest.mark.django_db

@@ -94,8 +94,6 @@ def test_imported_accounts_can_be_marked_to_change(client, make_user):
 
 
 def test_seeded_and_cast_accounts_are_not_forced_to_change(client, cast):
-    from demo.cast import build_cast  # noqa: F401  (cast built above)
-
     response = client.post(
         LOGIN, {"username": "county1_secretary", "password": "cast-password-2026"}
     )

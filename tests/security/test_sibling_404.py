@@ -12,9 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.accountability.conftest import acc_world  # noqa: F401  (fixture, as below)
-from tests.inspections.conftest import insp  # noqa: F401  (fixture, used through getfixturevalue)
-from tests.responsibilities.dutyfix import duty, make_log  # noqa: F401  (fixture as above)
+from tests.responsibilities.dutyfix import make_log
 
 TODAY = datetime.date.today()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from liangge_zeren import settings as configured
 from responsibilities.duties import validate_upload
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -66,7 +67,8 @@ def test_it_identifies_allowed_files_by_their_bytes(name, content, kind):
 
 
 def test_uploads_live_outside_the_web_root():
-    media = Path(settings.MEDIA_ROOT).resolve()
+    # The configured directory, not the per-test one that tests/conftest.py puts in its place.
+    media = Path(configured.MEDIA_ROOT).resolve()
     for served in [Path(settings.STATIC_ROOT), *map(Path, settings.STATICFILES_DIRS)]:
         served = served.resolve()
         assert not media.is_relative_to(served) and not served.is_relative_to(media)
@@ -82,7 +84,7 @@ def test_stored_files_get_random_names_and_are_served_only_as_checked_attachment
     cast, client_for, settings, tmp_path
 ):
     from inspections.uploads import save_attachments
-    from tests.inspections.conftest import make_finding
+    from tests.inspections.fixtures import make_finding
 
     settings.MEDIA_ROOT = tmp_path / "media"
     jw = cast.user("county1_jw")
