@@ -31,7 +31,8 @@ run: $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	$(RUN_ENV) PORT=$(PORT) bin/run-embedded
 
-# Whole suite; PostgreSQL/Redis-only tests run when DATABASE_URL / CELERY_BROKER_URL point there.
+# Whole suite; PostgreSQL/Redis-only tests run when DATABASE_URL / CELERY_BROKER_URL point there,
+# `slow` ones (minutes) only with RUN_SLOW_TESTS=1 (.ci/run sets it in its PostgreSQL pass).
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -281,8 +281,9 @@ TINY = org_tree.ScaleShape(
 )
 
 
+@pytest.mark.slow
 def test_scale_city_smoke(tree, settings):
-    """`--scale city` takes about 1-3 s on SQLite, so the real size runs here."""
+    """The real `--scale city` (≈2,000 organisations, 500,000 duty logs): minutes, so slow."""
     settings.DEBUG = True
     demo_orgs = Organization.objects.subtree_of(tree.province).count()
     call_command("seed_demo", "--scale", "city", stdout=io.StringIO())
