@@ -15,9 +15,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from django.db import transaction
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 T = TypeVar("T")
 
@@ -53,6 +56,9 @@ def system_actor(name: str, label: str | None = None) -> SystemActor:
 JOBS = system_actor("job", "系统定时任务")
 COMMAND = system_actor("command", "系统命令")
 DEMO = system_actor("demo", "演示数据")
+
+# What a write service's `actor` may be (for annotations).
+Actor: TypeAlias = "AbstractBaseUser | SystemActor"
 
 
 def is_system(actor: Any) -> bool:
@@ -117,3 +123,31 @@ def write_service(func: Callable[..., T]) -> Callable[..., T]:
             return func(*args, actor=actor, **kwargs)
 
     return wrapper
+
+
+# --- History rows name the actor -------------------------------------------------------------
+
+
+def record_actor_in_history(sender: Any, history_instance: Any, **kwargs: Any) -> None:
+    """simple_history's pre_create_historical_record receiver (connected in apps.py).
+
+    Inside a write service the history row names the service's actor: the User, or for a
+    system actor no user and the actor's label as the change reason ("系统定时任务"), so a
+    change made by a job or a command never shows as made by nobody. Outside a service
+    (admin, migrations) the row is left as simple_history made it.
+    """
+    actor = current_actor()
+    if actor is None:
+        return
+    history_instance.history_user = actor_user(actor)
+    if is_system(actor) and not history_instance.history_change_reason:
+        history_instance.history_change_reason = actor.label[:100]
+
+
+def bulk_history_kwargs(actor: Any) -> dict[str, Any]:
+    """The same for simple_history's bulk_create/bulk_update_with_history (which send no
+    signal): their `default_user` and `default_change_reason`."""
+    return {
+        "default_user": actor_user(actor),
+        "default_change_reason": actor.label[:100] if is_system(actor) else None,
+    }

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -45,7 +45,7 @@ class TransitionRefused(Exception):
         return str(self.message)
 
 
-def refuse(message: str):
+def refuse(message: str) -> NoReturn:
     """Raise TransitionRefused (for checks that live outside a transition table)."""
     raise TransitionRefused(message)
 
@@ -64,6 +64,9 @@ class Transition:
     # The rules permission the actor needs on the object (None: the service decides).
     permission: str | None = None
     guard: Guard | None = None
+    # What to say when the status does not allow the move, where the domain has its own
+    # words for it ("调查报告经集体讨论后才能作出问责决定。"); else the generic message.
+    refused: Any = None
 
     def __init__(
         self,
@@ -74,6 +77,7 @@ class Transition:
         *,
         permission: str | None = None,
         guard: Guard | None = None,
+        refused: Any = None,
     ):
         object.__setattr__(self, "action", action)
         object.__setattr__(self, "sources", frozenset(str(s) for s in sources))
@@ -81,6 +85,7 @@ class Transition:
         object.__setattr__(self, "label", label)
         object.__setattr__(self, "permission", permission)
         object.__setattr__(self, "guard", guard)
+        object.__setattr__(self, "refused", refused)
 
 
 @dataclass
@@ -141,6 +146,8 @@ class Workflow:
         transition = self[action]
         current = str(status) if status is not None else self.status_of(obj)
         if current not in transition.sources:
+            if transition.refused is not None:
+                return str(transition.refused)
             return _("当前状态“%(state)s”下不能执行“%(action)s”。") % {
                 "state": self.status_label(current),
                 "action": transition.label,
