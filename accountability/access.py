@@ -10,6 +10,7 @@ from django.http import Http404
 from accountability.models import AccountabilityCase, Appeal, DisciplinaryCase, DualInvestigation
 from accountability.rules import own_decision_q
 from responsibilities.scoping import get_scoped_object_or_404
+from security.services import audit
 
 CASE_RELATED = (
     "org",
@@ -81,3 +82,8 @@ def get_appeal_for_user(request, pk, write: bool = False) -> Appeal:
         raise Http404
     get_case_for_user(request, appeal.case_id, write=write)
     return appeal
+
+
+def audit_read(request, obj, **details) -> None:
+    """Every read of a case file is logged (security app's audit chain)."""
+    audit(request, "view", obj, **details)

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
 
-from accountability import services
 from accountability.models import (
     AccountabilityCase,
     DisciplinaryCase,
     FailedArea,
     accountability_setting,
 )
+from accountability.proposals import propose_targets
 from accountability.rules import case_visible_q
 from inspections.models import Finding, RectificationTask
 from responsibilities.models import (
@@ -67,7 +67,7 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
     since = event - datetime.timedelta(days=int(accountability_setting("CHAIN_LOOKBACK_DAYS", 365)))
     area = case.area if case.area != FailedArea.OTHER else None
 
-    slots = services.propose_targets(case.org, event, case.portfolio)
+    slots = propose_targets(case.org, event, case.portfolio)
 
     covering = Q(org=case.org, list__year__in=[event.year, event.year - 1], is_active=True)
     if area:

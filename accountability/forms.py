@@ -1,6 +1,8 @@
-"""Forms of the accountability app: input only; every rule lives in services.py."""
+"""Forms of the accountability app: input only; every rule lives in the services."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.db.models import Q
@@ -208,29 +210,27 @@ class EmptyForm(forms.Form):
     pass
 
 
-TRANSITION_FORMS = {
-    "preliminary_review": (NoteForm, _("开始初步核实")),
-    "approve_start": (ApproveForm, _("登记批准启动问责调查")),
-    "start_investigation": (InvestigationForm, _("组成调查组,开始调查")),
-    "hearing": (HearingForm, _("记录陈述申辩")),
-    "discuss_report": (ReportForm, _("调查报告集体讨论")),
-    "decide": (DecideForm, _("作出问责决定")),
-    "not_pursue": (NotPursueForm, _("不予(免予)问责")),
-    "start_execution": (EmptyForm, _("进入执行")),
-    "archive": (EmptyForm, _("归档")),
+# The form each move of the case takes (accountability/workflows.py CASE_FLOW says which
+# moves the user may take now, and their labels).
+TRANSITION_FORMS: dict[str, type[forms.Form]] = {
+    "preliminary_review": NoteForm,
+    "approve_start": ApproveForm,
+    "start_investigation": InvestigationForm,
+    "hearing": HearingForm,
+    "discuss_report": ReportForm,
+    "decide": DecideForm,
+    "not_pursue": NotPursueForm,
+    "start_execution": EmptyForm,
+    "archive": EmptyForm,
 }
-# Which actions are offered in which state.
-ACTIONS_BY_STATUS = {
-    "lead_received": ["preliminary_review", "not_pursue"],
-    "preliminary_review": ["approve_start", "not_pursue"],
-    "start_approved": ["start_investigation", "not_pursue"],
-    "investigating": ["hearing", "not_pursue"],
-    "hearing": ["discuss_report", "not_pursue"],
-    "report_discussed": ["decide", "not_pursue"],
-    "decided": ["start_execution"],
-    "executing": ["archive"],
-    "not_pursued": ["archive"],
-}
+# Forms whose choices depend on the case.
+CASE_BOUND_FORMS = frozenset({"approve_start", "start_investigation"})
+
+
+def transition_form(action: str, case: AccountabilityCase, data: Any = None) -> forms.Form:
+    """The form of a move, blank (the case page) or bound to posted data."""
+    kwargs = {"case": case} if action in CASE_BOUND_FORMS else {}
+    return TRANSITION_FORMS[action](data, prefix=action, **kwargs)
 
 
 # --- Targets, measures, appeals, corrections ----------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accountability import services
+from accountability import selectors
 from accountability.models import (
     DECIDED_STATUSES,
     AccountabilityCase,
@@ -26,7 +26,9 @@ from accountability.models import (
     AccountabilityTarget,
     accountability_setting,
 )
-from inspections.services import add_months
+from accountability.services.measures import mark_expired_influence_periods
+from inspections.deadlines import add_months
+from liangge_zeren.actors import JOBS
 from notifications.jobs import job, limit
 from notifications.models import Level
 from notifications.services import Reminder, deliver
@@ -104,7 +106,7 @@ def step_reminders(day: datetime.date) -> Iterator[Reminder]:
 
 def formalities_reminders(day: datetime.date) -> Iterator[Reminder]:
     measures = list(
-        limit(services.formalities_due_by(day + datetime.timedelta(days=_lead()))).select_related(
+        limit(selectors.formalities_due_by(day + datetime.timedelta(days=_lead()))).select_related(
             "case", "target"
         )
     )
@@ -136,7 +138,7 @@ def formalities_reminders(day: datetime.date) -> Iterator[Reminder]:
 def appeal_reminders(day: datetime.date) -> Iterator[Reminder]:
     # Appeal decisions due (the deciding body of the case).
     appeals = list(
-        limit(services.appeals_due_by(day + datetime.timedelta(days=_lead()))).select_related(
+        limit(selectors.appeals_due_by(day + datetime.timedelta(days=_lead()))).select_related(
             "case", "target"
         )
     )
@@ -239,6 +241,6 @@ def appeals_job(day: datetime.date) -> dict:
 
 @job("accountability.influence_periods", description="影响期届满标记与提醒")
 def influence_job(day: datetime.date) -> dict:
-    marked = services.mark_expired_influence_periods(day)
+    marked = mark_expired_influence_periods(day, actor=JOBS)
     result = deliver(influence_reminders(day), job="accountability.influence_periods", day=day)
     return {"marked": marked, **result.as_dict()}

@@ -7,7 +7,7 @@ from statistics import median
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 
-from accountability import services
+from accountability.dual import dual_coverage
 from accountability.models import (
     HANDLING_MEASURES,
     LIGHT_MEASURES,
@@ -78,7 +78,7 @@ def coverage(user, year: int | None = None) -> dict:
     qs = DisciplinaryCase.objects.filter(scope_q(user, "accountability.view_disciplinarycase"))
     if year:
         qs = qs.filter(registered_on__year=year)
-    return services.dual_coverage(qs)
+    return dual_coverage(qs)
 
 
 def lead_to_decision(user, year: int | None = None) -> dict:

@@ -2,6 +2,7 @@
 
 import datetime
 
+from liangge_zeren.actors import JOBS
 from notifications.jobs import job
 
 
@@ -11,8 +12,8 @@ from notifications.jobs import job
     reminder=False,
 )
 def rollup_job(day: datetime.date) -> dict:
-    from assessments import services
+    from assessments.services import snapshots
 
-    year, quarter = services.previous_quarter(day)
-    result = services.compute_quarter(year, quarter)
+    year, quarter = snapshots.previous_quarter(day)
+    result = snapshots.compute_quarter(year, quarter, actor=JOBS)
     return {"period": f"{year}Q{quarter}", **result.as_dict()}

@@ -1,39 +1,37 @@
+"""Assessment pages: the quarter's snapshots, a snapshot with its inputs, publishing,
+adjustments, democratic evaluations. What a page offers is what SNAPSHOT_FLOW allows on the
+snapshot and authority.py allows the user."""
+
+from __future__ import annotations
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Window
-from django.db.models.functions import Rank
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import services
+from assessments import authority, selectors
 from assessments.access import get_round_for_user, get_snapshot_for_user
 from assessments.forms import AdjustmentForm, BallotForm, EvaluationInputForm, RoundForm
-from assessments.models import (
-    AssessmentSnapshot,
-    EvaluationInput,
-    EvaluationRound,
-    Indicator,
-    ManualAdjustment,
-    VoterToken,
-)
+from assessments.models import AssessmentSnapshot
+from assessments.services import evaluations, snapshots
+from assessments.workflows import EVALUATION_ROUND_FLOW, SNAPSHOT_FLOW
+from liangge_zeren.pages import attempt, paginate, report_form_errors
 from responsibilities.history import history_rows
 from responsibilities.models import Organization
-from responsibilities.scoping import Capability, scope_paths, scope_q
-
-PAGE_SIZE = 50
+from responsibilities.scoping import Capability, scope_paths
 
 
-def _period(request, qs):
+def _period(request: HttpRequest, qs) -> tuple[int, int]:
     text = request.GET.get("period", "")
     try:
-        return services.parse_period(text)
+        return snapshots.parse_period(text)
     except ValueError:
-        latest = qs.order_by("-year", "-quarter").values_list("year", "quarter").first()
-        return latest or services.previous_quarter(timezone.localdate())
+        latest = selectors.latest_period(qs)
+        return latest or snapshots.previous_quarter(timezone.localdate())
 
 
 def _is_superior(user) -> bool:
@@ -41,69 +39,37 @@ def _is_superior(user) -> bool:
 
 
 @login_required
-def snapshot_list(request):
-    scoped = AssessmentSnapshot.objects.filter(
-        scope_q(request.user, "assessments.view_assessmentsnapshot")
-    )
+def snapshot_list(request: HttpRequest) -> HttpResponse:
+    scoped = selectors.visible_snapshots(request.user)
     year, quarter = _period(request, scoped)
-    qs = scoped.filter(year=year, quarter=quarter).select_related("org")
     light = request.GET.get("light", "")
-    if light in ("red", "yellow", "green"):
-        qs = qs.filter(traffic_light=light)
     # Burden rule (R31): no ranking unless the deployment enables it, and then for superiors only.
-    rankings = services.ranking_allowed(request.user) and _is_superior(request.user)
+    rankings = authority.ranking_allowed(request.user) and _is_superior(request.user)
     ranked = rankings and request.GET.get("order") == "rank"
-    if ranked:
-        qs = qs.annotate(rank=Window(Rank(), order_by=F("total").desc())).order_by(
-            "-total", "org_path"
-        )
-    else:
-        qs = qs.order_by("org_path")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    periods = list(
-        scoped.order_by("-year", "-quarter").values_list("year", "quarter").distinct()[:12]
-    )
-    # Democratic evaluations the user may still vote in (VIEW over the unit; one query).
-    ballots_open = (
-        []
-        if request.user.is_superuser
-        else list(
-            EvaluationRound.objects.filter(
-                scope_q(request.user, "assessments.view_evaluationround"),
-                status=EvaluationRound.Status.OPEN,
-            )
-            .exclude(Exists(VoterToken.objects.filter(round=OuterRef("pk"), voter=request.user)))
-            .order_by("org_path")[:20]
-        )
-    )
+    qs = selectors.quarter_snapshots(scoped, year, quarter, light=light, ranked=ranked)
     return render(
         request,
         "assessments/snapshot_list.html",
         {
-            "page": page,
+            "page": paginate(request, qs),
             "period": f"{year}Q{quarter}",
-            "periods": [f"{y}Q{q}" for y, q in periods],
+            "periods": [f"{y}Q{q}" for y, q in selectors.recent_periods(scoped)],
             "light": light,
             "rankings": rankings,
             "ranked": ranked,
-            "ballots_open": ballots_open,
+            "ballots_open": selectors.ballots_open_for(request.user),
         },
     )
 
 
-def _may_recompute(user, snap) -> bool:
-    return not snap.is_published and (
-        services.may_publish(user, snap)
+def _may_recompute(user, snap: AssessmentSnapshot) -> bool:
+    return SNAPSHOT_FLOW.can(snap, "recompute") and (
+        authority.may_publish(user, snap)
         or user.has_perm("assessments.change_assessmentsnapshot", snap)
     )
 
 
-@login_required
-def snapshot_detail(request, pk):
-    snap = get_snapshot_for_user(request, pk)
-    indicators = {
-        i.code: i for i in Indicator.objects.filter(indicator_set_id=snap.indicator_set_id)
-    }
+def _score_rows(snap: AssessmentSnapshot, indicators: dict) -> list[dict]:
     rows = []
     for code, entry in snap.scores.items():
         if code.startswith("_"):
@@ -120,32 +86,38 @@ def snapshot_detail(request, pk):
                 "detail": entry.get("detail", {}),
             }
         )
-    adjustments = ManualAdjustment.objects.filter(
-        org_id=snap.org_id, year=snap.year, quarter=snap.quarter
-    ).select_related("entered_by")
-    may_publish = not snap.is_published and services.may_publish(request.user, snap)
-    # Evaluation inputs and democratic evaluations of the unit's quarter (the superior's).
-    inputs = EvaluationInput.objects.filter(
-        org_id=snap.org_id, year=snap.year, quarter=snap.quarter
-    ).select_related("entered_by")
-    rounds = EvaluationRound.objects.filter(
-        org_id=snap.org_id, year=snap.year, quarter=snap.quarter
-    ).annotate(turnout=Count("tokens"))
+    return rows
+
+
+@login_required
+def snapshot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    snap = get_snapshot_for_user(request, pk)
+    page = selectors.snapshot_page(snap)
+    superior = authority.may_publish(request.user, snap)
+    allowed = SNAPSHOT_FLOW.allowed_actions(snap) if superior else set()
+    rounds = list(page.rounds)
+    for round_ in rounds:
+        # Closed by the superior while the quarter's result can still take its votes.
+        round_.closable = "open_evaluation" in allowed and EVALUATION_ROUND_FLOW.can(
+            round_, "close"
+        )
     return render(
         request,
         "assessments/snapshot_detail.html",
         {
             "snap": snap,
-            "rows": rows,
+            "rows": _score_rows(snap, page.indicators),
             "general_adjustment": snap.scores.get("_adjustment", {}).get("score"),
-            "adjustments": adjustments,
-            "may_publish": may_publish,
+            "adjustments": page.adjustments,
+            "may_publish": "publish" in allowed,
             "may_recompute": _may_recompute(request.user, snap),
-            "adjust_form": AdjustmentForm(codes=sorted(indicators)) if may_publish else None,
-            "inputs": inputs,
+            "adjust_form": (
+                AdjustmentForm(codes=sorted(page.indicators)) if "adjust" in allowed else None
+            ),
+            "inputs": page.inputs,
             "rounds": rounds,
-            "input_form": EvaluationInputForm() if may_publish else None,
-            "round_form": RoundForm() if may_publish else None,
+            "input_form": EvaluationInputForm() if "record_input" in allowed else None,
+            "round_form": RoundForm() if "open_evaluation" in allowed else None,
             "history": history_rows(snap),
         },
     )
@@ -153,162 +125,148 @@ def snapshot_detail(request, pk):
 
 @login_required
 @require_POST
-def snapshot_publish(request, pk):
+def snapshot_publish(request: HttpRequest, pk: int) -> HttpResponse:
     snap = get_snapshot_for_user(request, pk)
-    if not services.may_publish(request.user, snap):
+    if not authority.may_publish(request.user, snap):
         raise PermissionDenied
-    try:
-        services.publish_snapshot(snap, request.user)
-        messages.success(request, _("考核结果已发布, 此后不可修改。"))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    attempt(
+        request,
+        lambda: snapshots.publish_snapshot(snap, actor=request.user),
+        _("考核结果已发布, 此后不可修改。"),
+    )
     return redirect("assessments:snapshot_detail", pk=snap.pk)
 
 
 @login_required
 @require_POST
-def snapshot_recompute(request, pk):
+def snapshot_recompute(request: HttpRequest, pk: int) -> HttpResponse:
     snap = get_snapshot_for_user(request, pk)
     if not _may_recompute(request.user, snap):
         if snap.is_published:
-            messages.error(request, _("已发布的考核结果不可重新计算。"))
+            messages.error(request, SNAPSHOT_FLOW.refusal(snap, "recompute"))
             return redirect("assessments:snapshot_detail", pk=snap.pk)
         raise PermissionDenied
-    services.recompute_snapshot(snap)
+    snapshots.recompute_snapshot(snap, actor=request.user)
     messages.success(request, _("已按最新数据重新计算。"))
     return redirect("assessments:snapshot_detail", pk=snap.pk)
 
 
 @login_required
 @require_POST
-def snapshot_adjust(request, pk):
+def snapshot_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     snap = get_snapshot_for_user(request, pk)
-    if not services.may_publish(request.user, snap):
+    if not authority.may_publish(request.user, snap):
         raise PermissionDenied
-    codes = list(
-        Indicator.objects.filter(indicator_set_id=snap.indicator_set_id).values_list(
-            "code", flat=True
-        )
-    )
-    form = AdjustmentForm(request.POST, codes=codes)
-    if form.is_valid():
-        try:
-            services.adjust(
-                org=snap.org,
-                year=snap.year,
-                quarter=snap.quarter,
-                user=request.user,
-                points=form.cleaned_data["points"],
-                reason=form.cleaned_data["reason"],
-                indicator_code=form.cleaned_data["indicator_code"],
-            )
-            services.recompute_snapshot(snap)
-            messages.success(request, _("已记录人工调整并重新计算。"))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-    else:
+    form = AdjustmentForm(request.POST, codes=selectors.indicator_codes(snap))
+    if not form.is_valid():
         messages.error(request, _("调整未保存: 请填写分值和理由。"))
+        return redirect("assessments:snapshot_detail", pk=snap.pk)
+
+    def adjust_and_recompute() -> None:
+        quarter = {"org": snap.org, "year": snap.year, "quarter": snap.quarter}
+        snapshots.adjust(actor=request.user, **quarter, **form.cleaned_data)
+        snapshots.recompute_snapshot(snap, actor=request.user)
+
+    attempt(request, adjust_and_recompute, _("已记录人工调整并重新计算。"))
     return redirect("assessments:snapshot_detail", pk=snap.pk)
 
 
-def _evaluable_draft(request, pk) -> AssessmentSnapshot:
-    """The snapshot, if the user assesses its unit (else 403); published → refused later."""
+def _evaluable_draft(request: HttpRequest, pk: int, action: str) -> AssessmentSnapshot | None:
+    """The snapshot, if the user assesses its unit (else 403); None (with the reason as a
+    message) when its state refuses `action`."""
     snap = get_snapshot_for_user(request, pk)
-    if not services.may_evaluate(request.user, snap.org):
+    if not authority.may_evaluate(request.user, snap.org):
         raise PermissionDenied
+    refusal = SNAPSHOT_FLOW.refusal(snap, action)
+    if refusal is not None:
+        messages.error(request, refusal)
+        return None
     return snap
 
 
-def _form_errors(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
 @login_required
 @require_POST
-def snapshot_input(request, pk):
-    snap = _evaluable_draft(request, pk)
-    if snap.is_published:
-        messages.error(request, _("该季度考核结果已发布, 不能再录入评价数据。"))
-        return redirect("assessments:snapshot_detail", pk=snap.pk)
+def snapshot_input(request: HttpRequest, pk: int) -> HttpResponse:
+    snap = _evaluable_draft(request, pk, "record_input")
+    if snap is None:
+        return redirect("assessments:snapshot_detail", pk=pk)
     form = EvaluationInputForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        report_form_errors(request, form)
         return redirect("assessments:snapshot_detail", pk=snap.pk)
-    try:
-        services.record_input(
+
+    def record_and_recompute() -> None:
+        data = form.cleaned_data
+        evaluations.record_input(
+            actor=request.user,
             org=snap.org,
             year=snap.year,
             quarter=snap.quarter,
-            kind=form.cleaned_data["kind"],
-            values=form.cleaned_data["values"],
-            note=form.cleaned_data["note"],
-            user=request.user,
+            kind=data["kind"],
+            values=data["values"],
+            note=data["note"],
         )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        services.recompute_snapshot(snap)
-        messages.success(request, _("评价数据已录入并重新计算。"))
+        snapshots.recompute_snapshot(snap, actor=request.user)
+
+    attempt(request, record_and_recompute, _("评价数据已录入并重新计算。"))
     return redirect("assessments:snapshot_detail", pk=snap.pk)
 
 
 @login_required
 @require_POST
-def snapshot_open_round(request, pk):
-    snap = _evaluable_draft(request, pk)
+def snapshot_open_round(request: HttpRequest, pk: int) -> HttpResponse:
+    snap = _evaluable_draft(request, pk, "open_evaluation")
+    if snap is None:
+        return redirect("assessments:snapshot_detail", pk=pk)
     form = RoundForm(request.POST)
-    if snap.is_published:
-        messages.error(request, _("该季度考核结果已发布, 不能再发起民主测评。"))
-    elif form.is_valid():
-        services.open_round(
+    if form.is_valid():
+        evaluations.open_round(
+            actor=request.user,
             org=snap.org,
             year=snap.year,
             quarter=snap.quarter,
             title=form.cleaned_data["title"],
-            user=request.user,
         )
         messages.success(request, _("民主测评已发起, 本单位及上级人员可在“考核”页面投票。"))
     else:
-        _form_errors(request, form)
+        report_form_errors(request, form)
     return redirect("assessments:snapshot_detail", pk=snap.pk)
 
 
 @login_required
 @require_POST
-def round_close(request, pk):
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for_user(request, pk)
-    if not services.may_evaluate(request.user, round_.org):
+    if not authority.may_evaluate(request.user, round_.org):
         raise PermissionDenied
-    try:
-        services.close_round(round_, request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
+
+    def close_and_count() -> None:
+        evaluations.close_round(round_, actor=request.user)
         # The final votes count at once in a draft (a published quarter stays as it is).
-        services.compute_quarter(
-            round_.year, round_.quarter, Organization.objects.filter(pk=round_.org_id)
+        snapshots.compute_quarter(
+            round_.year,
+            round_.quarter,
+            Organization.objects.filter(pk=round_.org_id),
+            actor=request.user,
         )
-        messages.success(request, _("民主测评已结束。"))
-    snap = AssessmentSnapshot.objects.filter(
-        org_id=round_.org_id, year=round_.year, quarter=round_.quarter
-    ).first()
+
+    attempt(request, close_and_count, _("民主测评已结束。"))
+    snap = selectors.quarter_snapshot(round_.org_id, round_.year, round_.quarter)
     if snap is not None:
         return redirect("assessments:snapshot_detail", pk=snap.pk)
     return redirect("assessments:snapshot_list")
 
 
 @login_required
-def round_vote(request, pk):
+def round_vote(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for_user(request, pk)
-    if not services.may_vote(request.user, round_):
+    if not authority.may_vote(request.user, round_):
         raise PermissionDenied
-    voted = services.has_voted(request.user, round_)
+    voted = authority.has_voted(request.user, round_)
     form = BallotForm(request.POST or None)
     if request.method == "POST" and not voted and form.is_valid():
         try:
-            services.cast_ballot(round_, request.user, form.cleaned_data["grade"])
+            evaluations.cast_ballot(round_, actor=request.user, grade=form.cleaned_data["grade"])
             messages.success(request, _("投票成功。测评为无记名, 票面不记录投票人。"))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

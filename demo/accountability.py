@@ -24,7 +24,7 @@ import datetime
 
 from django.utils import timezone
 
-from accountability import services
+from accountability import bodies
 from accountability.defaults import ensure_defaults
 from accountability.models import (
     AccountabilityCase,
@@ -32,7 +32,10 @@ from accountability.models import (
     DisciplinaryCase,
     DualInvestigation,
 )
+from accountability.services import appeals, cases, disciplinary, measures
+from accountability.services import targets as acc_targets
 from demo.org_tree import DemoContext
+from liangge_zeren.actors import DEMO
 from responsibilities import duties
 from responsibilities.models import ActionType, DutyLog
 
@@ -67,13 +70,13 @@ class _Seeder:
             return None
         self.ctx.created["accountability cases"] += 1
         data = {
-            "user": self.jw,
+            "actor": self.jw,
             "title": title,
             "handling_body": self.tree.body("JH-C01-K01-DC"),
             "deciding_body": self.tree.body("JH-C01-PC"),
         }
         data.update(kw)
-        return services.open_case(**data)
+        return cases.open_case(**data)
 
     def walk(self, case, to: str, *, day: datetime.date | None = None, targets=()):
         """Through the procedure up to `to`, dated `day` (approval, hearing, decision)."""
@@ -82,43 +85,52 @@ class _Seeder:
         order += [S.REPORT_DISCUSSED, S.DECIDED]
         for step in order[: order.index(to) + 1]:
             if step == S.PRELIMINARY_REVIEW:
-                services.start_preliminary_review(case, self.jw)
+                cases.start_preliminary_review(case, actor=self.jw)
             elif step == S.START_APPROVED:
-                approver = services.principal_leaders(case.deciding_body, day).first()
-                services.approve_start(case, self.jw, approver=approver, approved_on=day)
+                approver = bodies.principal_leaders(case.deciding_body, day).first()
+                cases.approve_start(case, actor=self.jw, approver=approver, approved_on=day)
             elif step == S.INVESTIGATING:
-                services.start_investigation(case, self.jw, team=self.team())
+                cases.start_investigation(case, actor=self.jw, team=self.team())
                 for key, kind in targets:
                     if key.startswith("org:"):
-                        services.add_org_target(
-                            case, self.jw, org=self.tree.org(key[4:]), responsibility_kind=kind
+                        acc_targets.add_org_target(
+                            case,
+                            actor=self.jw,
+                            org=self.tree.org(key[4:]),
+                            responsibility_kind=kind,
                         )
                     else:
-                        services.add_person_target(
-                            case, self.jw, tenure=self.tenure(key), responsibility_kind=kind
+                        acc_targets.add_person_target(
+                            case, actor=self.jw, tenure=self.tenure(key), responsibility_kind=kind
                         )
             elif step == S.HEARING:
-                services.record_hearing(
-                    case, self.jw, record="本人对问题事实无异议,就履职情况作了说明。", heard_on=day
+                cases.record_hearing(
+                    case,
+                    actor=self.jw,
+                    record="本人对问题事实无异议,就履职情况作了说明。",
+                    heard_on=day,
                 )
             elif step == S.REPORT_DISCUSSED:
-                services.discuss_report(
+                cases.discuss_report(
                     case,
-                    self.jw,
+                    actor=self.jw,
                     report="事实清楚、证据确凿、依据充分、责任分明、程序合规。(演示数据)",
                     discussion_record="决定机关会议集体讨论,同意调查报告意见。",
                     discussed_on=day,
                 )
             elif step == S.DECIDED:
-                services.decide_case(
-                    case, self.jw, decision_no=f"演示问决〔{day.year}〕{case.pk}号", decided_on=day
+                cases.decide_case(
+                    case,
+                    actor=self.jw,
+                    decision_no=f"演示问决〔{day.year}〕{case.pk}号",
+                    decided_on=day,
                 )
         return case
 
     def measure(self, case, target, kind, subtype="", day=None):
-        return services.add_measure(
+        return measures.add_measure(
             case,
-            self.jw,
+            actor=self.jw,
             target=target,
             kind=kind,
             subtype=subtype,
@@ -135,7 +147,7 @@ class _Seeder:
             return None
         self.ctx.created["disciplinary cases"] += 1
         data = {
-            "user": self.jw,
+            "actor": self.jw,
             "case_no": case_no,
             "org": tenure.org,
             "handling_body": self.tree.body("JH-C01-K01-DC"),
@@ -146,7 +158,7 @@ class _Seeder:
             "registered_on": self.today - datetime.timedelta(days=120),
         }
         data.update(kw)
-        return services.register_disciplinary_case(**data)
+        return disciplinary.register_disciplinary_case(**data)
 
 
 def _headline(s: _Seeder) -> None:
@@ -176,9 +188,9 @@ def _headline(s: _Seeder) -> None:
         return
     s.ctx.created["accountability cases"] += 1
     if finding is not None:
-        case = services.open_case_from_finding(
+        case = cases.open_case_from_finding(
             finding,
-            s.jw,
+            actor=s.jw,
             event_date=HEADLINE_EVENT,
             title=title,
             deciding_body=s.tree.body("JH-C01-PC"),
@@ -186,8 +198,8 @@ def _headline(s: _Seeder) -> None:
             grounds=s.grounds(3, 8),
         )
     else:
-        case = services.open_case(
-            user=s.jw,
+        case = cases.open_case(
+            actor=s.jw,
             title=title,
             org=s.tree.org(COUNTY1),
             event_date=HEADLINE_EVENT,
@@ -205,10 +217,10 @@ def _headline(s: _Seeder) -> None:
     target = case.targets.get()
     s.measure(case, target, "admonition", "written")
     s.measure(case, target, "organizational_handling", "reassignment")
-    services.start_execution(case, s.jw)
-    services.file_appeal(
+    cases.start_execution(case, actor=s.jw)
+    appeals.file_appeal(
         case,
-        s.jw,
+        actor=s.jw,
         target=target,
         grounds="本人已于2024年2月调离,问题主要发生在交接期间,请求重新认定责任。(演示数据)",
         received_on=s.today - datetime.timedelta(days=5),
@@ -223,17 +235,17 @@ def _dual(s: _Seeder) -> None:
         amount_involved=260000,
     )
     if concluded is not None:
-        services.decide_disciplinary_case(
+        disciplinary.decide_disciplinary_case(
             concluded,
-            s.jw,
+            actor=s.jw,
             decided_on=today - datetime.timedelta(days=60),
             four_form=3,
             party_sanction="expulsion",
             public_office_sanction="expulsion",
         )
         principal = concluded.probes.get(kind=DualInvestigation.Kind.PRINCIPAL)
-        case = services.open_case_for_probe(
-            principal, s.jw, deciding_body=s.tree.body("JH-C01-K01-PC")
+        case = disciplinary.open_case_for_probe(
+            principal, actor=s.jw, deciding_body=s.tree.body("JH-C01-K01-PC")
         )
         case.grounds.set(s.grounds(7, 8))
         s.walk(
@@ -249,32 +261,32 @@ def _dual(s: _Seeder) -> None:
         s.measure(case, person, "circulated_criticism")
         s.measure(case, person, "party_sanction", "warning")
         sanction = s.measure(case, person, "public_office_sanction", "demerit")
-        services.start_execution(case, s.jw)
-        appeal = services.file_appeal(
+        cases.start_execution(case, actor=s.jw)
+        appeal = appeals.file_appeal(
             case,
-            s.jw,
+            actor=s.jw,
             target=person,
             measure=sanction,
             grounds="认为处分过重。(演示数据)",
             received_on=today - datetime.timedelta(days=3),
         )
-        services.decide_appeal(
-            appeal, s.city_jw, outcome="upheld", reasoning="事实清楚,处理适当,维持原决定。"
+        appeals.decide_appeal(
+            appeal, actor=s.city_jw, outcome="upheld", reasoning="事实清楚,处理适当,维持原决定。"
         )
         supervisory = concluded.probes.get(kind=DualInvestigation.Kind.SUPERVISORY)
-        services.conclude_probe(
+        disciplinary.conclude_probe(
             supervisory,
-            s.jw,
+            actor=s.jw,
             conclusion=DualInvestigation.Conclusion.NOT_RESPONSIBLE,
             reasoning="镇纪委此前已对相关问题开展提醒谈话并及时报告线索,已履行监督责任。",
         )
-        services.archive_disciplinary_case(concluded, s.jw)
+        disciplinary.archive_disciplinary_case(concluded, actor=s.jw)
 
     pending = s.dcase("东纪审〔2026〕5号", "JH-C01-K01-T02-PC:secretary", amount_involved=180000)
     if pending is not None:
-        services.decide_disciplinary_case(
+        disciplinary.decide_disciplinary_case(
             pending,
-            s.jw,
+            actor=s.jw,
             decided_on=today - datetime.timedelta(days=20),
             four_form=3,
             party_sanction="removal_from_party_posts",
@@ -287,14 +299,14 @@ def _dual(s: _Seeder) -> None:
         summary="违规发放津补贴。(演示数据)",
     )
     if minor is not None:
-        services.decide_disciplinary_case(
+        disciplinary.decide_disciplinary_case(
             minor,
-            s.jw,
+            actor=s.jw,
             decided_on=today - datetime.timedelta(days=40),
             four_form=2,
             party_sanction="warning",
         )
-        services.archive_disciplinary_case(minor, s.jw)
+        disciplinary.archive_disciplinary_case(minor, actor=s.jw)
 
     waived = s.dcase(
         "东纪审〔2026〕9号",
@@ -303,18 +315,17 @@ def _dual(s: _Seeder) -> None:
         summary="在工程项目中收受好处费。(演示数据)",
     )
     if waived is not None:
-        services.decide_disciplinary_case(
+        disciplinary.decide_disciplinary_case(
             waived,
-            s.jw,
+            actor=s.jw,
             decided_on=today - datetime.timedelta(days=30),
             four_form=2,
             party_sanction="serious_warning",
         )
-        services.archive_disciplinary_case(
+        disciplinary.archive_disciplinary_case(
             waived,
-            s.city_jw,
+            actor=s.city_jw,
             waiver_reason="该镇党委和镇纪委责任已在东纪审〔2026〕5号一案双查中一并核查。",
-            may_waive=True,
         )
 
 
@@ -343,7 +354,7 @@ def _reorganisation(s: _Seeder) -> None:
     org_target, person = case.targets.order_by("target_type", "pk")
     s.measure(case, org_target, "reorganization")
     s.measure(case, person, "organizational_handling", "removal")
-    services.start_execution(case, s.jw)
+    cases.start_execution(case, actor=s.jw)
 
 
 def _expired(s: _Seeder) -> None:
@@ -365,9 +376,11 @@ def _expired(s: _Seeder) -> None:
         case, S.DECIDED, day=day, targets=[("JH-C01-K01-T03-PC:secretary", "primary_leadership")]
     )
     s.measure(case, case.targets.get(), "party_sanction", "warning", day=day)
-    services.start_execution(case, s.jw)
-    services.archive_case(case, s.jw)
-    s.ctx.created["influence periods marked expired"] += services.mark_expired_influence_periods()
+    cases.start_execution(case, actor=s.jw)
+    cases.archive_case(case, actor=s.jw)
+    s.ctx.created["influence periods marked expired"] += measures.mark_expired_influence_periods(
+        actor=DEMO
+    )
 
 
 def _not_pursued(s: _Seeder) -> None:
@@ -380,10 +393,10 @@ def _not_pursued(s: _Seeder) -> None:
     )
     if case is None:
         return
-    services.start_preliminary_review(case, s.jw)
-    services.not_pursue(
+    cases.start_preliminary_review(case, actor=s.jw)
+    cases.not_pursue(
         case,
-        s.jw,
+        actor=s.jw,
         reason="three_distinctions",
         note="属于改革探索中因缺乏经验出现的失误,未谋取私利,已及时纠正。",
     )

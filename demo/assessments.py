@@ -14,14 +14,16 @@ import random
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from assessments import services
+from assessments import selectors
 from assessments.models import (
     AssessmentSnapshot,
     EvaluationInput,
     EvaluationRound,
     ManualAdjustment,
 )
+from assessments.services import evaluations, snapshots
 from demo.org_tree import DemoContext
+from liangge_zeren.actors import DEMO
 from responsibilities.models import Organization
 
 
@@ -41,12 +43,12 @@ def _inputs(ctx: DemoContext, year: int, quarter: int, reviewer) -> None:
             voters = rng.randint(25, 45)
             excellent = int(voters * rng.uniform(0.45, 0.95))
             weak = rng.randint(0, max(0, (voters - excellent) // 3))
-            services.record_input(
+            evaluations.record_input(
                 org=org,
                 year=year,
                 quarter=quarter,
                 kind=K.DEMOCRATIC_TALLY,
-                user=reviewer,
+                actor=reviewer,
                 values={
                     "excellent": excellent,
                     "competent": voters - excellent - weak,
@@ -57,12 +59,12 @@ def _inputs(ctx: DemoContext, year: int, quarter: int, reviewer) -> None:
             )
             ctx.created["evaluation inputs"] += 1
         if (org.pk, K.QUESTIONNAIRE) not in have:
-            services.record_input(
+            evaluations.record_input(
                 org=org,
                 year=year,
                 quarter=quarter,
                 kind=K.QUESTIONNAIRE,
-                user=reviewer,
+                actor=reviewer,
                 values={"score": round(rng.uniform(62, 97), 1)},
                 note="群众满意度问卷",
             )
@@ -75,13 +77,13 @@ def _inputs(ctx: DemoContext, year: int, quarter: int, reviewer) -> None:
             org=county2, year=year, quarter=quarter, status="published"
         ).exists()
     ):
-        services.adjust(
+        snapshots.adjust(
             org=county2,
             year=year,
             quarter=quarter,
             points=-3,
             indicator_code="Z1",
-            user=reviewer,
+            actor=reviewer,
             reason="一起问责案件超期未办结(演示)",
         )
         ctx.created["manual adjustments"] += 1
@@ -89,22 +91,25 @@ def _inputs(ctx: DemoContext, year: int, quarter: int, reviewer) -> None:
 
 def step_assessments(ctx: DemoContext) -> None:
     """Last quarter's evaluation inputs, snapshots (published) and an open evaluation round."""
-    year, quarter = services.previous_quarter(timezone.localdate())
+    year, quarter = snapshots.previous_quarter(timezone.localdate())
     admin = get_user_model().objects.filter(username="admin", is_superuser=True).first()
     reviewer = ctx.tree.users.get("city1_secretary") or admin
     if reviewer is None or admin is None:
         ctx.log("  跳过考核演示数据: 缺少演示账号。")
         return
     _inputs(ctx, year, quarter, reviewer)
-    result = services.compute_quarter(
-        year, quarter, services.assessed_orgs().filter(path__startswith=ctx.tree.province.path)
+    result = snapshots.compute_quarter(
+        year,
+        quarter,
+        selectors.assessed_orgs().filter(path__startswith=ctx.tree.province.path),
+        actor=DEMO,
     )
     published = 0
     drafts = AssessmentSnapshot.objects.filter(
         year=year, quarter=quarter, status="draft", org_path__startswith=ctx.tree.province.path
     ).select_related("org__parent")
     for snapshot in drafts:
-        services.publish_snapshot(snapshot, admin)
+        snapshots.publish_snapshot(snapshot, actor=admin)
         published += 1
     if result.created:
         ctx.created["assessment snapshots"] += result.created
@@ -120,11 +125,11 @@ def step_assessments(ctx: DemoContext) -> None:
             org=county1, year=this_year, quarter=this_quarter
         ).exists()
     ):
-        services.open_round(
+        evaluations.open_round(
             org=county1,
             year=this_year,
             quarter=this_quarter,
             title=f"{county1.name}领导班子 {this_year} 年第 {this_quarter} 季度民主测评",
-            user=reviewer,
+            actor=reviewer,
         )
         ctx.created["evaluation rounds"] += 1

@@ -20,8 +20,8 @@ import datetime
 from django.utils import timezone
 
 from demo.org_tree import DemoContext
-from inspections import services
 from inspections.models import Finding, InspectionRound, RiskProfile
+from inspections.services import findings, risk_profiles, rounds, tasks
 from responsibilities.models import ResponsibilityItem
 
 K = InspectionRound.Kind
@@ -52,8 +52,8 @@ class _Seeder:
         if existing.exists():
             return None
         self.ctx.created["inspection rounds"] += 1
-        return services.create_round(
-            user=extra.pop("user"),
+        return rounds.create_round(
+            actor=extra.pop("user"),
             kind=kind,
             title=title,
             issuing_body=issuing,
@@ -72,8 +72,8 @@ class _Seeder:
         }
         data.update(kw)
         self.ctx.created["findings"] += 1
-        return services.record_finding(
-            user=user,
+        return findings.record_finding(
+            actor=user,
             org=self.tree.org(org),
             title=title,
             responsibilities=[(self.tree.tenure(key), kind) for key, kind in responsible],
@@ -95,8 +95,9 @@ class _Seeder:
         org: str | None = None,
     ):
         """A task driven through the services into `state` (actor: target side)."""
-        task = services.create_task(
-            user=user,
+        finding.refresh_from_db()  # delivered since it was recorded (the rules read it)
+        task = tasks.create_task(
+            actor=user,
             finding=finding,
             measure=measure,
             owner_tenure=self.tree.tenure(owner),
@@ -110,20 +111,22 @@ class _Seeder:
         verifier = verifier or user
         if state == "assigned":
             return task
-        services.add_progress(task, actor, text="已制定整改方案,正在推进。")
+        tasks.add_progress(task, actor=actor, text="已制定整改方案,正在推进。")
         if state == "in_progress":
             return task
-        services.submit_for_closure(task, actor, statement="整改措施已落实,申请销号。")
+        tasks.submit_for_closure(task, actor=actor, statement="整改措施已落实,申请销号。")
         if state == "submitted":
             return task
         if state == "returned":
-            services.return_task(task, verifier, reason="佐证材料不足,请补充会议纪要和整改台账。")
+            tasks.return_task(
+                task, actor=verifier, reason="佐证材料不足,请补充会议纪要和整改台账。"
+            )
             return task
         if long_term:
-            services.record_recheck(task, verifier, note="复查:长效机制已建立并运行。")
-        services.verify_and_close(task, verifier, note="经核实,同意销号。")
+            tasks.record_recheck(task, actor=verifier, note="复查:长效机制已建立并运行。")
+        tasks.verify_and_close(task, actor=verifier, note="经核实,同意销号。")
         if state == "reopened":
-            services.reopen_task(task, verifier, reason="回访发现问题反弹,重新整改。")
+            tasks.reopen_task(task, actor=verifier, reason="回访发现问题反弹,重新整改。")
         return task
 
 
@@ -139,8 +142,8 @@ def _xunshi(s: _Seeder) -> None:
     )
     if r is None:
         return
-    services.start_on_site(r, s.prov_jw)
-    services.start_reporting(r, s.prov_jw)
+    rounds.start_on_site(r, actor=s.prov_jw)
+    rounds.start_reporting(r, actor=s.prov_jw)
     above = {"source": SRC.FROM_ABOVE, "sub_source": "above_inspection"}
     f1 = s.finding(
         s.prov_jw,
@@ -157,25 +160,25 @@ def _xunshi(s: _Seeder) -> None:
         s.prov_jw, "JH-C01", "选人用人把关不严", round=r, category=CAT.ORGANISATIONAL, **above
     )
     target = r.round_targets.get()
-    services.give_feedback(r, s.prov_jw, feedback_date=_days(-60))
+    rounds.give_feedback(r, actor=s.prov_jw, feedback_date=_days(-60))
     for audience, content in (
         ("leadership_team", "向市委领导班子反馈巡视发现的 3 个方面问题。"),
         ("principal_leader", "向市委主要负责人单独反馈,压实第一责任人责任。"),
     ):
-        services.record_feedback(
-            r, s.prov_jw, target=target, audience=audience, date=_days(-60), content=content
+        rounds.record_feedback(
+            r, actor=s.prov_jw, target=target, audience=audience, date=_days(-60), content=content
         )
-    review = services.record_face_to_face_review(
+    review = rounds.record_face_to_face_review(
         r,
-        s.prov_jw,
+        actor=s.prov_jw,
         target=target,
         date=_days(-58),
         attendees="市委书记、市委班子成员、市纪委书记",
         points="一是主体责任压得不实;二是减负工作有反弹;三是选人用人把关不严。",
     )
     if s.city_sec:
-        services.acknowledge_review(review, s.city_sec, comment="诚恳接受,坚决整改。")
-    services.start_rectifying(r, s.prov_jw)
+        rounds.acknowledge_review(review, actor=s.city_sec, comment="诚恳接受,坚决整改。")
+    rounds.start_rectifying(r, actor=s.prov_jw)
     city_sec = s.city_sec or s.prov_jw
     s.task(
         s.prov_jw,
@@ -219,8 +222,8 @@ def _xuncha(s: _Seeder) -> None:
     if r is None:
         return
     jw, sec = s.county_jw, s.county_sec or s.county_jw
-    services.start_on_site(r, jw)
-    services.start_reporting(r, jw)
+    rounds.start_on_site(r, actor=jw)
+    rounds.start_reporting(r, actor=jw)
     above = {"source": SRC.FROM_ABOVE, "sub_source": "above_inspection"}
     f1 = s.finding(
         jw,
@@ -249,8 +252,8 @@ def _xuncha(s: _Seeder) -> None:
         severity=SEV.SERIOUS,
         **above,
     )
-    services.give_feedback(r, jw, feedback_date=_days(-50))
-    services.start_rectifying(r, jw)
+    rounds.give_feedback(r, actor=jw, feedback_date=_days(-50))
+    rounds.start_rectifying(r, actor=jw)
     s.task(
         jw,
         f1,
@@ -300,7 +303,7 @@ def _covert(s: _Seeder) -> None:
     )
     if r is None:
         return
-    services.start_on_site(r, s.county_jw)
+    rounds.start_on_site(r, actor=s.county_jw)
     s.finding(
         s.county_jw,
         "JH-C01-K01-T03",
@@ -323,8 +326,8 @@ def _re_supervision(s: _Seeder) -> None:
     )
     if r is None:
         return
-    services.start_on_site(r, s.city_jw)
-    services.start_reporting(r, s.city_jw)
+    rounds.start_on_site(r, actor=s.city_jw)
+    rounds.start_reporting(r, actor=s.city_jw)
     f = s.finding(
         s.city_jw,
         "JH-C01-K01",
@@ -335,7 +338,7 @@ def _re_supervision(s: _Seeder) -> None:
         category=CAT.SUPERVISION,
         responsible=[("JH-C01-K01-DC:secretary", "supervisory")],
     )
-    services.give_feedback(r, s.city_jw, feedback_date=_days(-30))
+    rounds.give_feedback(r, actor=s.city_jw, feedback_date=_days(-30))
     s.task(
         s.city_jw,
         f,
@@ -389,7 +392,7 @@ def _daily(s: _Seeder) -> None:
             severity=SEV.GRAVE,
             responsible=[("JH-C01-K01-PC:member2", "direct")],
         )
-        services.transfer_case_lead(f, jw, to_body=s.tree.body("JH-C01-DC"))
+        findings.transfer_case_lead(f, actor=jw, to_body=s.tree.body("JH-C01-DC"))
 
 
 def _risk_profiles(s: _Seeder) -> None:
@@ -405,8 +408,8 @@ def _risk_profiles(s: _Seeder) -> None:
         org = s.tree.orgs.get(code)
         if org is None or RiskProfile.objects.filter(org=org, year=year).exists():
             continue
-        services.save_risk_profile(
-            user=s.county_jw,
+        risk_profiles.save_risk_profile(
+            actor=s.county_jw,
             org=org,
             year=year,
             power_concentration=power,

@@ -5,13 +5,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from accountability import services
 from accountability.models import (
     AccountabilityCase,
     AccountabilityGround,
     DisciplinaryCase,
     ResponsibilityKind,
 )
+from accountability.services import appeals, cases, disciplinary, measures, targets
 
 EVENT = datetime.date(2024, 1, 15)  # before the handover: 孙立民 was secretary
 TODAY = datetime.date.today()
@@ -20,7 +20,7 @@ SRC = AccountabilityCase.Source
 
 def open_county1_case(cast, *, event=EVENT, title="一号县某项目监管失职", **kw):
     data = dict(
-        user=cast.user("county1_jw"),
+        actor=cast.user("county1_jw"),
         title=title,
         org=cast.county1,
         event_date=event,
@@ -32,7 +32,7 @@ def open_county1_case(cast, *, event=EVENT, title="一号县某项目监管失�
         grounds=[AccountabilityGround.objects.get(number=8)],
     )
     data.update(kw)
-    return services.open_case(**data)
+    return cases.open_case(**data)
 
 
 def advance(cast, case, to=AccountabilityCase.Status.REPORT_DISCUSSED, *, target=True):
@@ -51,39 +51,41 @@ def advance(cast, case, to=AccountabilityCase.Status.REPORT_DISCUSSED, *, target
     start = order.index(case.status) + 1 if case.status in order else 0
     for step in order[start : order.index(to) + 1]:
         if step == S.PRELIMINARY_REVIEW:
-            services.start_preliminary_review(case, jw)
+            cases.start_preliminary_review(case, actor=jw)
         elif step == S.START_APPROVED:
-            services.approve_start(
-                case, jw, approver=cast.tenures["city1_secretary"], approved_on=TODAY
+            cases.approve_start(
+                case, actor=jw, approver=cast.tenures["city1_secretary"], approved_on=TODAY
             )
         elif step == S.INVESTIGATING:
-            services.start_investigation(
-                case, jw, team=[cast.people["county1_jw"], cast.people["city1_jw"]]
+            cases.start_investigation(
+                case, actor=jw, team=[cast.people["county1_jw"], cast.people["city1_jw"]]
             )
             if target and not case.targets.exists():
-                services.add_person_target(
+                targets.add_person_target(
                     case,
-                    jw,
+                    actor=jw,
                     tenure=cast.tenures["county1_former"],
                     responsibility_kind=ResponsibilityKind.PRIMARY,
                 )
         elif step == S.HEARING:
-            services.record_hearing(case, jw, record="本人对事实无异议,作了检讨。", heard_on=TODAY)
+            cases.record_hearing(
+                case, actor=jw, record="本人对事实无异议,作了检讨。", heard_on=TODAY
+            )
         elif step == S.REPORT_DISCUSSED:
-            services.discuss_report(
+            cases.discuss_report(
                 case,
-                jw,
+                actor=jw,
                 report="调查报告:事实清楚,证据确凿。",
                 discussion_record="市委常委会集体讨论同意。",
                 discussed_on=TODAY,
             )
         elif step == S.DECIDED:
-            services.decide_case(case, jw, decision_no="一市委问决〔2026〕1号", decided_on=TODAY)
+            cases.decide_case(case, actor=jw, decision_no="一市委问决〔2026〕1号", decided_on=TODAY)
         elif step == S.EXECUTING:
             target_row = case.targets.first()
-            services.add_measure(
+            measures.add_measure(
                 case,
-                jw,
+                actor=jw,
                 target=target_row,
                 kind="admonition",
                 subtype="talk",
@@ -91,14 +93,14 @@ def advance(cast, case, to=AccountabilityCase.Status.REPORT_DISCUSSED, *, target
                 decision_no="一市委问决〔2026〕1号",
                 deciding_body=case.deciding_body,
             )
-            services.start_execution(case, jw)
+            cases.start_execution(case, actor=jw)
     case.refresh_from_db()
     return case
 
 
 def register_dcase(cast, *, case_no="一县纪立〔2026〕1号", org=None, **kw):
     data = dict(
-        user=cast.user("county1_jw"),
+        actor=cast.user("county1_jw"),
         case_no=case_no,
         org=org or cast.county1,
         handling_body=cast.bodies["T-K1:discipline"],
@@ -109,15 +111,15 @@ def register_dcase(cast, *, case_no="一县纪立〔2026〕1号", org=None, **kw
         registered_on=TODAY - datetime.timedelta(days=60),
     )
     data.update(kw)
-    return services.register_disciplinary_case(**data)
+    return disciplinary.register_disciplinary_case(**data)
 
 
 @pytest.fixture
 def acc(cast):
     """A county-1 case, a township case decided by the county, and a county-2 case."""
     county1_case = open_county1_case(cast)
-    township_case = services.open_case(
-        user=cast.user("county1_jw"),
+    township_case = cases.open_case(
+        actor=cast.user("county1_jw"),
         title="一号镇落实主体责任不力",
         org=cast.township1,
         event_date=TODAY - datetime.timedelta(days=30),
@@ -125,8 +127,8 @@ def acc(cast):
         handling_body=cast.bodies["T-K1:discipline"],
         deciding_body=cast.bodies["T-K1:committee"],
     )
-    county2_case = services.open_case(
-        user=cast.user("prov_jw"),
+    county2_case = cases.open_case(
+        actor=cast.user("prov_jw"),
         title="二号县的问责案件",
         org=cast.county2,
         event_date=TODAY - datetime.timedelta(days=30),
@@ -144,9 +146,9 @@ def acc_world(cast):
     """County 1's objects for the generic sibling-404 test: a case in execution with a
     measure (formalities open) and a pending appeal; a disciplinary case with both probes."""
     case = advance(cast, open_county1_case(cast), AccountabilityCase.Status.DECIDED)
-    measure = services.add_measure(
+    measure = measures.add_measure(
         case,
-        cast.user("county1_jw"),
+        actor=cast.user("county1_jw"),
         target=case.targets.get(),
         kind="organizational_handling",
         subtype="removal",
@@ -154,12 +156,16 @@ def acc_world(cast):
         decision_no="一市委问决〔2026〕1号",
         deciding_body=case.deciding_body,
     )
-    appeal = services.file_appeal(
-        case, None, target=case.targets.get(), grounds="异议", received_on=TODAY
+    appeal = appeals.file_appeal(
+        case,
+        actor=cast.user("county1_jw"),
+        target=case.targets.get(),
+        grounds="异议",
+        received_on=TODAY,
     )
-    dcase = services.decide_disciplinary_case(
+    dcase = disciplinary.decide_disciplinary_case(
         register_dcase(cast),
-        cast.user("county1_jw"),
+        actor=cast.user("county1_jw"),
         decided_on=TODAY,
         four_form=3,
         party_sanction="expulsion",

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accountability import services
 from accountability.models import AccountabilityCase, DisciplinaryCase
 from accountability.rules import case_visible_q, own_decision_q
+from accountability.services import cases
 from responsibilities.scoping import scope_q
 from security.models import AuditEntry
 from tests.accountability.fixtures import advance, register_dcase
@@ -138,4 +138,4 @@ def test_a_reader_in_scope_but_not_handling_gets_403_on_writes(cast, acc, client
     )
     response = client_for(cast.user("city1_secretary")).post(url, {})
     assert response.status_code == 403
-    services.start_preliminary_review(acc.county1_case, cast.user("county1_jw"))
+    cases.start_preliminary_review(acc.county1_case, actor=cast.user("county1_jw"))

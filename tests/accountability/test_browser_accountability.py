@@ -25,10 +25,10 @@ def test_a_case_is_traced_back_to_the_predecessor_and_his_duty_logs(
 ):
     from playwright.sync_api import expect
 
-    from accountability import services
     from accountability.defaults import ensure_defaults
     from accountability.models import AccountabilityCase
-    from inspections import services as insp
+    from accountability.services import cases
+    from inspections.services import findings
     from responsibilities import duties
     from responsibilities.models import ActionType
     from tests.inspections.fixtures import make_finding
@@ -43,7 +43,7 @@ def test_a_case_is_traced_back_to_the_predecessor_and_his_duty_logs(
         title="县委对乡镇“三资”监管失察",
         responsibilities=[(cast.tenures["county1_former"], "principal")],
     )
-    insp.transfer_case_lead(finding, jw, to_body=cast.bodies["T-K1:discipline"])
+    findings.transfer_case_lead(finding, actor=jw, to_body=cast.bodies["T-K1:discipline"])
     duties.create_log(
         tenure=cast.tenures["county1_former"],
         action_type=ActionType.COMMITTEE_MEETING,
@@ -78,23 +78,23 @@ def test_a_case_is_traced_back_to_the_predecessor_and_his_duty_logs(
     # 3. The procedure up to the decision (services; each step is tested on its own).
     case = AccountabilityCase.objects.get()
     assert case.targets.get().is_predecessor
-    services.start_preliminary_review(case, jw)
-    services.approve_start(
-        case, jw, approver=cast.tenures["city1_secretary"], approved_on=datetime.date.today()
+    cases.start_preliminary_review(case, actor=jw)
+    cases.approve_start(
+        case, actor=jw, approver=cast.tenures["city1_secretary"], approved_on=datetime.date.today()
     )
-    services.start_investigation(
-        case, jw, team=[cast.people["county1_jw"], cast.people["city1_jw"]]
+    cases.start_investigation(
+        case, actor=jw, team=[cast.people["county1_jw"], cast.people["city1_jw"]]
     )
-    services.record_hearing(case, jw, record="本人作了说明。", heard_on=datetime.date.today())
-    services.discuss_report(
+    cases.record_hearing(case, actor=jw, record="本人作了说明。", heard_on=datetime.date.today())
+    cases.discuss_report(
         case,
-        jw,
+        actor=jw,
         report="报告",
         discussion_record="集体讨论同意",
         discussed_on=datetime.date.today(),
     )
-    services.decide_case(
-        case, jw, decision_no="一市委问决〔2026〕8号", decided_on=datetime.date.today()
+    cases.decide_case(
+        case, actor=jw, decision_no="一市委问决〔2026〕8号", decided_on=datetime.date.today()
     )
 
     # 4. The officer records a measure.

@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from accountability import services
+from accountability import dual
 from accountability.models import DisciplinaryCase, DualInvestigation
-from accountability.services import TransitionRefused
+from accountability.services import disciplinary
+from liangge_zeren.workflow import TransitionRefused
 from tests.accountability.fixtures import TODAY, register_dcase
 
 K = DualInvestigation.Kind
@@ -17,7 +18,7 @@ C = DualInvestigation.Conclusion
 def _decide(cast, case, **kw):
     data = dict(decided_on=TODAY, four_form=2, party_sanction="warning")
     data.update(kw)
-    return services.decide_disciplinary_case(case, cast.user("county1_jw"), **data)
+    return disciplinary.decide_disciplinary_case(case, actor=cast.user("county1_jw"), **data)
 
 
 def test_it_opens_both_probes_when_the_sanction_reaches_the_trigger_grade(cast):
@@ -56,8 +57,10 @@ def test_it_opens_no_probe_below_the_triggers_but_an_officer_may_with_a_reason(c
     case = _decide(cast, register_dcase(cast))
     assert case.probes.count() == 0 and not case.dual_required
     with pytest.raises(TransitionRefused, match="写明理由"):
-        services.open_dual_investigation(case, cast.user("county1_jw"), reason=" ")
-    services.open_dual_investigation(case, cast.user("county1_jw"), reason="该单位系统性问题突出")
+        disciplinary.open_dual_investigation(case, actor=cast.user("county1_jw"), reason=" ")
+    disciplinary.open_dual_investigation(
+        case, actor=cast.user("county1_jw"), reason="该单位系统性问题突出"
+    )
     assert case.probes.count() == 2 and case.dual_reasons == ["该单位系统性问题突出"]
 
 
@@ -65,31 +68,33 @@ def test_it_blocks_archiving_until_both_probes_are_concluded(cast):
     jw = cast.user("county1_jw")
     case = _decide(cast, register_dcase(cast), party_sanction="probation")
     with pytest.raises(TransitionRefused, match="两项核查均得出结论后才能归档"):
-        services.archive_disciplinary_case(case, jw)
+        disciplinary.archive_disciplinary_case(case, actor=jw)
     principal = case.probes.get(kind=K.PRINCIPAL)
-    accountability_case = services.open_case_for_probe(principal, jw)
+    accountability_case = disciplinary.open_case_for_probe(principal, actor=jw)
     assert accountability_case.source == "dual_investigation"
     assert list(accountability_case.disciplinary_cases.all()) == [case]
     with pytest.raises(TransitionRefused, match="两项核查"):
-        services.archive_disciplinary_case(case, jw)
+        disciplinary.archive_disciplinary_case(case, actor=jw)
     supervisory = case.probes.get(kind=K.SUPERVISORY)
     with pytest.raises(TransitionRefused, match="写明理由"):
-        services.conclude_probe(supervisory, jw, conclusion=C.NOT_RESPONSIBLE, reasoning="无")
-    services.conclude_probe(
+        disciplinary.conclude_probe(
+            supervisory, actor=jw, conclusion=C.NOT_RESPONSIBLE, reasoning="无"
+        )
+    disciplinary.conclude_probe(
         supervisory,
-        jw,
+        actor=jw,
         conclusion=C.NOT_RESPONSIBLE,
         reasoning="县纪委已多次提醒并及时查处,已履职尽责。",
     )
-    services.archive_disciplinary_case(case, jw)
+    disciplinary.archive_disciplinary_case(case, actor=jw)
     assert case.status == DisciplinaryCase.Status.ARCHIVED
 
 
 def test_it_requires_a_linked_case_for_a_responsible_conclusion(cast):
     case = _decide(cast, register_dcase(cast), party_sanction="expulsion")
     with pytest.raises(TransitionRefused, match="须关联问责案件"):
-        services.conclude_probe(
-            case.probes.first(), cast.user("county1_jw"), conclusion=C.RESPONSIBLE
+        disciplinary.conclude_probe(
+            case.probes.first(), actor=cast.user("county1_jw"), conclusion=C.RESPONSIBLE
         )
 
 
@@ -99,7 +104,7 @@ def test_it_blocks_archiving_a_qualifying_case_whose_probes_were_never_opened(ca
     assert case.probes.count() == 0
     settings.ACCOUNTABILITY = {**settings.ACCOUNTABILITY, "DUAL_TRIGGER_AMOUNT": 100_000}
     with pytest.raises(TransitionRefused, match="一案双查"):
-        services.archive_disciplinary_case(case, cast.user("county1_jw"))
+        disciplinary.archive_disciplinary_case(case, actor=cast.user("county1_jw"))
 
 
 def test_only_a_discipline_head_may_waive_and_the_reason_is_kept(cast):
@@ -108,9 +113,9 @@ def test_only_a_discipline_head_may_waive_and_the_reason_is_kept(cast):
     assert not officer.has_perm("accountability.waive_dual_investigation", case)
     assert head.has_perm("accountability.waive_dual_investigation", case)
     with pytest.raises(TransitionRefused, match="纪委书记"):
-        services.archive_disciplinary_case(case, officer, waiver_reason="另案处理", may_waive=False)
-    services.archive_disciplinary_case(
-        case, head, waiver_reason="相关责任已在另案中追究。", may_waive=True
+        disciplinary.archive_disciplinary_case(case, actor=officer, waiver_reason="另案处理")
+    disciplinary.archive_disciplinary_case(
+        case, actor=head, waiver_reason="相关责任已在另案中追究。"
     )
     assert case.dual_waiver_reason == "相关责任已在另案中追究。" and case.dual_waived_by == head
 
@@ -119,12 +124,12 @@ def test_it_computes_coverage_over_qualifying_cases(cast):
     jw = cast.user("county1_jw")
     done = _decide(cast, register_dcase(cast, case_no="A"), party_sanction="expulsion")
     for probe in done.probes.all():
-        services.conclude_probe(
-            probe, jw, conclusion=C.NOT_RESPONSIBLE, reasoning="经核查已履职尽责,不予问责。"
+        disciplinary.conclude_probe(
+            probe, actor=jw, conclusion=C.NOT_RESPONSIBLE, reasoning="经核查已履职尽责,不予问责。"
         )
     _decide(cast, register_dcase(cast, case_no="B"), party_sanction="expulsion")  # open probes
     _decide(cast, register_dcase(cast, case_no="C", org=cast.township1))  # does not qualify
-    row = services.dual_coverage(DisciplinaryCase.objects.all())
+    row = dual.dual_coverage(DisciplinaryCase.objects.all())
     assert row["qualifying"] == 2 and row["covered"] == 1 and row["share"] == 50.0
 
 

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from accountability import services
+from accountability import proposals, selectors
 from accountability.models import (
     AccountabilityCase,
     AccountabilityMeasure,
@@ -12,7 +12,11 @@ from accountability.models import (
     InfluencePeriodRule,
     ResponsibilityKind,
 )
-from accountability.services import TransitionRefused
+from accountability.services import appeals, targets
+from accountability.services import measures as acc_measures
+from inspections import deadlines
+from liangge_zeren.actors import COMMAND, JOBS
+from liangge_zeren.workflow import TransitionRefused
 from responsibilities import services as rs
 from tests.accountability.fixtures import EVENT, TODAY, advance, open_county1_case
 
@@ -25,7 +29,7 @@ def _names(candidates):
 
 
 def test_it_proposes_the_predecessor_secretary_for_an_event_before_the_handover(cast):
-    slots = {s.key: s for s in services.propose_targets(cast.county1, EVENT)}
+    slots = {s.key: s for s in proposals.propose_targets(cast.county1, EVENT)}
     secretary = slots["secretary"]
     assert _names(secretary.at_event) == ["孙立民"]
     assert secretary.at_event[0].is_predecessor
@@ -34,7 +38,7 @@ def test_it_proposes_the_predecessor_secretary_for_an_event_before_the_handover(
 
 
 def test_it_proposes_the_incumbent_when_the_event_is_after_the_handover(cast):
-    slots = {s.key: s for s in services.propose_targets(cast.county1, D(2024, 6, 1))}
+    slots = {s.key: s for s in proposals.propose_targets(cast.county1, D(2024, 6, 1))}
     assert _names(slots["secretary"].at_event) == ["刘海涛"]
     assert not slots["secretary"].at_event[0].is_predecessor
 
@@ -47,7 +51,7 @@ def test_it_proposes_the_member_in_charge_of_the_portfolio_and_the_discipline_se
         role="discipline_secretary",
         start_date=D(2022, 1, 1),
     )
-    slots = {s.key: s for s in services.propose_targets(cast.county1, EVENT, portfolio=education)}
+    slots = {s.key: s for s in proposals.propose_targets(cast.county1, EVENT, portfolio=education)}
     assert _names(slots["portfolio"].at_event) == ["陈晓梅"]
     assert [c.tenure for c in slots["discipline"].at_event] == [head]
     assert slots["discipline"].suggested_kind == ResponsibilityKind.SUPERVISORY
@@ -55,7 +59,7 @@ def test_it_proposes_the_member_in_charge_of_the_portfolio_and_the_discipline_se
 
 def test_it_keeps_a_target_reachable_after_they_moved_or_retired(cast):
     # The former secretary now holds nothing: lifelong accountability still finds him.
-    slots = {s.key: s for s in services.propose_targets(cast.county1, EVENT)}
+    slots = {s.key: s for s in proposals.propose_targets(cast.county1, EVENT)}
     former = slots["secretary"].at_event[0]
     assert former.current_posts == []
     case = advance(cast, open_county1_case(cast), S.INVESTIGATING)
@@ -80,9 +84,9 @@ def test_it_keeps_a_target_reachable_after_they_moved_or_retired(cast):
 def test_it_refuses_a_tenure_that_did_not_cover_the_event_date(cast):
     case = open_county1_case(cast)
     with pytest.raises(TransitionRefused, match="不覆盖问题发生日期"):
-        services.add_person_target(
+        targets.add_person_target(
             case,
-            cast.user("county1_jw"),
+            actor=cast.user("county1_jw"),
             tenure=cast.tenures["county1_secretary"],  # took office after the event
             responsibility_kind=ResponsibilityKind.PRIMARY,
         )
@@ -91,9 +95,9 @@ def test_it_refuses_a_tenure_that_did_not_cover_the_event_date(cast):
 def test_it_refuses_a_tenure_from_an_unrelated_unit(cast):
     case = open_county1_case(cast)
     with pytest.raises(TransitionRefused, match="失职失责单位"):
-        services.add_person_target(
+        targets.add_person_target(
             case,
-            cast.user("county1_jw"),
+            actor=cast.user("county1_jw"),
             tenure=cast.tenures["county2_secretary"],
             responsibility_kind=ResponsibilityKind.PRIMARY,
         )
@@ -104,10 +108,10 @@ def _decided(cast):
     return case, case.targets.get()
 
 
-def _measure(case, target, kind, subtype="", effective=TODAY, user=None):
-    return services.add_measure(
+def _measure(case, target, kind, subtype="", effective=TODAY, actor=COMMAND):
+    return acc_measures.add_measure(
         case,
-        user,
+        actor=actor,
         target=target,
         kind=kind,
         subtype=subtype,
@@ -131,7 +135,7 @@ def test_it_refuses_measures_on_an_organisation_other_than_inspection_criticism_
     cast,
 ):
     case = advance(cast, open_county1_case(cast), S.INVESTIGATING)
-    org = services.add_org_target(case, cast.user("county1_jw"), org=cast.county1)
+    org = targets.add_org_target(case, actor=cast.user("county1_jw"), org=cast.county1)
     advance(cast, case, S.DECIDED)
     with pytest.raises(TransitionRefused, match="对党组织只能采取检查、通报、改组"):
         _measure(case, org, "admonition", "talk")
@@ -172,8 +176,8 @@ def test_it_combines_measures_across_channels_and_lists_them_apart(cast):
     ],
 )
 def test_it_computes_the_influence_period_end(cast, kind, subtype, effective, ends):
-    months = services.influence_months_for(kind, subtype)
-    assert services.influence_end(effective, months) == ends
+    months = acc_measures.influence_months_for(kind, subtype)
+    assert acc_measures.influence_end(effective, months) == ends
 
 
 def test_it_reads_influence_periods_from_the_configurable_table(cast):
@@ -181,16 +185,16 @@ def test_it_reads_influence_periods_from_the_configurable_table(cast):
     case, person = _decided(cast)
     measure = _measure(case, person, "admonition", "talk", effective=TODAY)
     assert measure.influence_months == 9
-    assert measure.influence_ends == services.add_months(TODAY, 9)
+    assert measure.influence_ends == deadlines.add_months(TODAY, 9)
 
 
 def test_it_sets_the_one_month_formalities_deadline_for_organisational_handling(cast):
     case, person = _decided(cast)
     handling = _measure(case, person, "organizational_handling", "reassignment")
     sanction = _measure(case, person, "party_sanction", "warning")
-    assert handling.formalities_due == services.add_months(TODAY, 1)
+    assert handling.formalities_due == deadlines.add_months(TODAY, 1)
     assert sanction.formalities_due is None
-    assert list(services.formalities_due_by(TODAY + datetime.timedelta(days=40))) == [handling]
+    assert list(selectors.formalities_due_by(TODAY + datetime.timedelta(days=40))) == [handling]
 
 
 def test_it_marks_expired_influence_periods_once(cast):
@@ -198,8 +202,8 @@ def test_it_marks_expired_influence_periods_once(cast):
     old = _measure(case, person, "party_sanction", "warning", effective=TODAY)
     AccountabilityMeasure.objects.filter(pk=old.pk).update(influence_ends=TODAY)
     fresh = _measure(case, person, "public_office_sanction", "warning", effective=TODAY)
-    assert services.mark_expired_influence_periods(TODAY) == 1
-    assert services.mark_expired_influence_periods(TODAY) == 0  # idempotent
+    assert acc_measures.mark_expired_influence_periods(TODAY, actor=JOBS) == 1
+    assert acc_measures.mark_expired_influence_periods(TODAY, actor=JOBS) == 0  # idempotent
     old.refresh_from_db()
     fresh.refresh_from_db()
     assert old.expired_at is not None and not old.in_influence_period
@@ -210,33 +214,35 @@ def test_it_accepts_an_appeal_within_the_window_and_keeps_the_decision_in_force(
     case, person = _decided(cast)
     measure = _measure(case, person, "admonition", "written")
     received = TODAY - datetime.timedelta(days=10)
-    appeal = services.file_appeal(
+    appeal = appeals.file_appeal(
         case,
-        cast.user("county1_former"),
+        actor=cast.user("county1_former"),
         target=person,
         measure=measure,
         grounds="对责任认定有异议。",
         received_on=received,
         filed_on=TODAY,
     )
-    assert appeal.deadline == services.add_months(received, 1)
-    assert appeal.decision_due == services.add_months(TODAY, 1)
+    assert appeal.deadline == deadlines.add_months(received, 1)
+    assert appeal.decision_due == deadlines.add_months(TODAY, 1)
     measure.refresh_from_db()
     assert measure.status == AccountabilityMeasure.Status.IN_FORCE
-    services.decide_appeal(appeal, cast.user("city1_jw"), outcome="revoked", reasoning="证据不足。")
+    appeals.decide_appeal(
+        appeal, actor=cast.user("city1_jw"), outcome="revoked", reasoning="证据不足。"
+    )
     measure.refresh_from_db()
     assert measure.status == AccountabilityMeasure.Status.REVOKED
     assert appeal.outcome == Appeal.Outcome.REVOKED
     with pytest.raises(TransitionRefused, match="已作出复查决定"):
-        services.decide_appeal(appeal, cast.user("city1_jw"), outcome="upheld", reasoning="x")
+        appeals.decide_appeal(appeal, actor=cast.user("city1_jw"), outcome="upheld", reasoning="x")
 
 
 def test_it_refuses_a_late_appeal(cast):
     case, person = _decided(cast)
     with pytest.raises(TransitionRefused, match="已超过申诉期限"):
-        services.file_appeal(
+        appeals.file_appeal(
             case,
-            None,
+            actor=cast.user("county1_jw"),
             target=person,
             grounds="异议",
             received_on=TODAY - datetime.timedelta(days=40),
@@ -247,6 +253,10 @@ def test_it_refuses_a_late_appeal(cast):
 def test_it_refuses_an_appeal_before_the_decision(cast):
     case = advance(cast, open_county1_case(cast), S.INVESTIGATING)
     with pytest.raises(TransitionRefused, match="已作出的问责决定"):
-        services.file_appeal(
-            case, None, target=case.targets.get(), grounds="异议", received_on=TODAY
+        appeals.file_appeal(
+            case,
+            actor=cast.user("county1_jw"),
+            target=case.targets.get(),
+            grounds="异议",
+            received_on=TODAY,
         )

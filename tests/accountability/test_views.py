@@ -4,8 +4,9 @@ import datetime
 
 from django.urls import reverse
 
-from accountability import services
 from accountability.models import AccountabilityCase, DualInvestigation
+from accountability.services import appeals, disciplinary, measures, targets
+from inspections import deadlines
 from responsibilities import duties
 from responsibilities.models import ActionType
 from tests.accountability.fixtures import EVENT, TODAY, advance, open_county1_case, register_dcase
@@ -43,8 +44,11 @@ def test_it_opens_a_case_from_a_finding_and_proposes_the_predecessor(
 
 def test_it_walks_the_procedure_through_the_transition_view(cast, client_for):
     case = open_county1_case(cast)
-    services.add_person_target(
-        case, None, tenure=cast.tenures["county1_former"], responsibility_kind="primary_leadership"
+    targets.add_person_target(
+        case,
+        actor=cast.user("county1_jw"),
+        tenure=cast.tenures["county1_former"],
+        responsibility_kind="primary_leadership",
     )
     client = client_for(cast.user("county1_jw"))
     steps = [
@@ -76,7 +80,7 @@ def test_it_walks_the_procedure_through_the_transition_view(cast, client_for):
     )
     assert response.status_code == 302
     measure = case.measures.get()
-    assert measure.influence_ends == services.add_months(TODAY, 18)
+    assert measure.influence_ends == deadlines.add_months(TODAY, 18)
     page = client.get(reverse("accountability:case_detail", args=[case.pk])).content.decode()
     assert "党纪处分" in page and "严重警告" in page
 
@@ -181,17 +185,17 @@ def test_the_statistics_page_shows_shares_without_names(
     cast, client_for, django_assert_max_num_queries
 ):
     case = advance(cast, open_county1_case(cast), S.EXECUTING)
-    dcase = services.decide_disciplinary_case(
+    dcase = disciplinary.decide_disciplinary_case(
         register_dcase(cast),
-        cast.user("county1_jw"),
+        actor=cast.user("county1_jw"),
         decided_on=TODAY,
         four_form=3,
         party_sanction="removal_from_party_posts",
     )
     for probe in dcase.probes.all():
-        services.conclude_probe(
+        disciplinary.conclude_probe(
             probe,
-            None,
+            actor=cast.user("county1_jw"),
             conclusion=DualInvestigation.Conclusion.NOT_RESPONSIBLE,
             reasoning="经核查已履职尽责,不予问责。",
         )
@@ -206,9 +210,9 @@ def test_the_statistics_page_shows_shares_without_names(
 
 
 def test_the_disciplinary_page_blocks_archiving_without_probes(cast, client_for):
-    dcase = services.decide_disciplinary_case(
+    dcase = disciplinary.decide_disciplinary_case(
         register_dcase(cast),
-        cast.user("county1_jw"),
+        actor=cast.user("county1_jw"),
         decided_on=TODAY,
         four_form=3,
         party_sanction="expulsion",
@@ -247,9 +251,9 @@ def test_the_case_page_runs_a_bounded_number_of_queries(
         ("party_sanction", "warning"),
         ("public_office_sanction", "warning"),
     ):
-        services.add_measure(
+        measures.add_measure(
             case,
-            None,
+            actor=cast.user("county1_jw"),
             target=target,
             kind=kind,
             subtype=subtype,
@@ -257,7 +261,9 @@ def test_the_case_page_runs_a_bounded_number_of_queries(
             decision_no="文号",
             deciding_body=case.deciding_body,
         )
-    services.file_appeal(case, None, target=target, grounds="异议", received_on=TODAY)
+    appeals.file_appeal(
+        case, actor=cast.user("county1_jw"), target=target, grounds="异议", received_on=TODAY
+    )
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url)
 

@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from assessments import services
 from assessments.models import AssessmentSnapshot, EvaluationInput
-from inspections import services as inspections
+from assessments.services import evaluations, snapshots
 from inspections.models import Finding
+from inspections.services import findings as insp_findings
+from liangge_zeren.actors import JOBS
 from tests.inspections.fixtures import make_finding
 
 pytestmark = pytest.mark.django_db
@@ -50,16 +51,16 @@ def snap(org, year, quarter):
 def test_a_concealed_finding_is_deducted_double_through_the_rollup(cast, findings, period):
     year, quarter = period
     _own, _found, hidden = findings
-    services.compute_quarter(year, quarter)
+    snapshots.compute_quarter(year, quarter, actor=JOBS)
     before = snap(cast.county1, year, quarter)
     city_before = snap(cast.city1, year, quarter)
     assert before.inputs["findings"] == {"self_found": 1, "found_by_others": 2, "concealed": 0}
     assert before.scores["D3"]["score"] == "8.00"  # 10 − (0 + 1 + 1)
 
-    inspections.mark_concealed(
-        hidden, cast.user("county1_jw"), concealed=True, reason="群众举报前已知情未报"
+    insp_findings.mark_concealed(
+        hidden, actor=cast.user("county1_jw"), concealed=True, reason="群众举报前已知情未报"
     )
-    result = services.compute_quarter(year, quarter)
+    result = snapshots.compute_quarter(year, quarter, actor=JOBS)
     assert result.updated >= 1
     after = snap(cast.county1, year, quarter)
     assert after.inputs["findings"] == {"self_found": 1, "found_by_others": 1, "concealed": 1}
@@ -76,8 +77,10 @@ def test_a_concealed_finding_is_deducted_double_through_the_rollup(cast, finding
     assert abs(drop - Decimal("1.00")) <= Decimal("0.01") * units  # averages are rounded
 
     # Withdrawn → back to a single deduction, identical to the first computation.
-    inspections.mark_concealed(hidden, cast.user("county1_jw"), concealed=False, reason="复核")
-    services.compute_quarter(year, quarter)
+    insp_findings.mark_concealed(
+        hidden, actor=cast.user("county1_jw"), concealed=False, reason="复核"
+    )
+    snapshots.compute_quarter(year, quarter, actor=JOBS)
     again = snap(cast.county1, year, quarter)
     assert again.inputs_sha256 == before.inputs_sha256
     assert again.scores == before.scores and again.total == before.total
@@ -86,18 +89,20 @@ def test_a_concealed_finding_is_deducted_double_through_the_rollup(cast, finding
 def test_imported_concealed_counts_still_add_to_the_flag(cast, findings, period):
     year, quarter = period
     _own, _found, hidden = findings
-    inspections.mark_concealed(hidden, cast.user("county1_jw"), concealed=True, reason="核实")
+    insp_findings.mark_concealed(
+        hidden, actor=cast.user("county1_jw"), concealed=True, reason="核实"
+    )
     # Concealment verified outside the system (no finding here): entered as a number.
-    services.record_input(
+    evaluations.record_input(
         org=cast.county1,
         year=year,
         quarter=quarter,
         kind=EvaluationInput.Kind.CONCEALED_PROBLEMS,
         values={"count": 1},
-        user=cast.user("city1_jw"),
+        actor=cast.user("city1_jw"),
         note="信访核查",
     )
-    services.compute_quarter(year, quarter)
+    snapshots.compute_quarter(year, quarter, actor=JOBS)
     s = snap(cast.county1, year, quarter)
     assert s.inputs["findings"] == {"self_found": 1, "found_by_others": 1, "concealed": 2}
     assert s.scores["D3"]["score"] == "5.00"  # 10 − (0 + 1 + 2 × 2)
@@ -108,12 +113,14 @@ def test_a_published_quarter_keeps_its_numbers_when_a_finding_is_marked_later(
 ):
     year, quarter = period
     _own, _found, hidden = findings
-    services.compute_quarter(year, quarter)
-    published = services.publish_snapshot(
-        snap(cast.county1, year, quarter), cast.user("city1_secretary")
+    snapshots.compute_quarter(year, quarter, actor=JOBS)
+    published = snapshots.publish_snapshot(
+        snap(cast.county1, year, quarter), actor=cast.user("city1_secretary")
     )
-    inspections.mark_concealed(hidden, cast.user("county1_jw"), concealed=True, reason="核实")
-    result = services.compute_quarter(year, quarter)
+    insp_findings.mark_concealed(
+        hidden, actor=cast.user("county1_jw"), concealed=True, reason="核实"
+    )
+    result = snapshots.compute_quarter(year, quarter, actor=JOBS)
     assert result.locked >= 1
     locked = snap(cast.county1, year, quarter)
     assert locked.scores["D3"]["score"] == "8.00"

@@ -6,8 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from assessments import services
+from assessments import authority
 from assessments.models import AssessmentSnapshot, EvaluationInput
+from assessments.services import evaluations, snapshots
+from liangge_zeren.actors import JOBS
+from liangge_zeren.workflow import TransitionRefused
 from tests.assessments.conftest import QUARTER, YEAR
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +22,7 @@ def snap(cast, key):
 
 def test_it_scores_each_unit_from_its_own_records(quarter):
     cast = quarter.cast
-    services.compute_quarter(YEAR, QUARTER)
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     c1 = snap(cast, "county1")
     assert c1.inputs["logs"]["study_session"] == 3
     assert c1.inputs["logs"]["talk"] == 3
@@ -36,7 +39,7 @@ def test_it_scores_each_unit_from_its_own_records(quarter):
 
 
 def test_recomputing_the_same_data_gives_identical_snapshots(quarter):
-    services.compute_quarter(YEAR, QUARTER)
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     before = {
         s.org_id: (
             s.inputs_sha256,
@@ -49,7 +52,7 @@ def test_recomputing_the_same_data_gives_identical_snapshots(quarter):
         for s in AssessmentSnapshot.objects.all()
     }
     history = AssessmentSnapshot.history.count()
-    result = services.compute_quarter(YEAR, QUARTER)
+    result = snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     assert result.created == result.updated == 0 and result.unchanged == len(before)
     after = {
         s.org_id: (
@@ -68,7 +71,7 @@ def test_recomputing_the_same_data_gives_identical_snapshots(quarter):
 
 def test_it_rolls_up_the_subtree_with_path_prefixes(quarter):
     cast = quarter.cast
-    services.compute_quarter(YEAR, QUARTER)
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     snaps = {s.org_id: s for s in AssessmentSnapshot.objects.all()}
     under_city = [s for s in snaps.values() if s.org_path.startswith(cast.city1.path)]
     city = snaps[cast.city1.pk]
@@ -83,7 +86,7 @@ def test_it_rolls_up_the_subtree_with_path_prefixes(quarter):
 
 
 def test_the_rollup_reads_the_quarter_once_and_writes_once(quarter, django_assert_num_queries):
-    services.compute_quarter(YEAR, QUARTER)
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     before = list(
         AssessmentSnapshot.objects.order_by("pk").values_list(
             "subtree_units", "subtree_average", "subtree_lights"
@@ -92,7 +95,7 @@ def test_the_rollup_reads_the_quarter_once_and_writes_once(quarter, django_asser
     AssessmentSnapshot.objects.update(subtree_units=0)
     # one read of the quarter's snapshots, one UPDATE of every changed draft
     with django_assert_num_queries(2) as ctx:
-        assert services.rollup(YEAR, QUARTER) == len(before)
+        assert snapshots.rollup(YEAR, QUARTER) == len(before)
     read, write = (q["sql"].upper() for q in ctx.captured_queries)
     assert read.startswith("SELECT") and "JOIN" not in read
     assert write.startswith("UPDATE") and " FROM (VALUES" in write
@@ -104,16 +107,16 @@ def test_the_rollup_reads_the_quarter_once_and_writes_once(quarter, django_asser
     assert after == before
     # Nothing changed: nothing written.
     with django_assert_num_queries(1):
-        assert services.rollup(YEAR, QUARTER) == 0
+        assert snapshots.rollup(YEAR, QUARTER) == 0
 
 
 def test_compute_queries_do_not_grow_with_units(quarter, django_assert_max_num_queries):
     from responsibilities import services as org_services
     from responsibilities.models import Organization
 
-    services.compute_quarter(YEAR, QUARTER)
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     with django_assert_max_num_queries(20) as few:
-        services.compute_quarter(YEAR, QUARTER)
+        snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     for i in range(8):
         org = org_services.create_organization(
             code=f"T-X{i + 10}",
@@ -125,33 +128,33 @@ def test_compute_queries_do_not_grow_with_units(quarter, django_assert_max_num_q
             code=f"T-X{i + 10}-PC", org=org, kind="party_committee", name=f"镇{i}党委"
         )
     with django_assert_max_num_queries(len(few.captured_queries) + 4):  # + bulk insert/history
-        services.compute_quarter(YEAR, QUARTER)
+        snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
 
 
 def test_a_draft_follows_the_data_until_published_then_never_changes(quarter):
     cast = quarter.cast
-    services.compute_quarter(YEAR, QUARTER)
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     city1_secretary = cast.user("city1_secretary")
-    published = services.publish_snapshot(snap(cast, "county1"), city1_secretary)
+    published = snapshots.publish_snapshot(snap(cast, "county1"), actor=city1_secretary)
     frozen = (published.total, published.scores, published.inputs_sha256)
 
-    services.record_input(
+    evaluations.record_input(
         org=cast.county1,
         year=YEAR,
         quarter=QUARTER,
-        user=city1_secretary,
+        actor=city1_secretary,
         kind=EvaluationInput.Kind.CONCEALED_PROBLEMS,
         values={"count": 2},
     )
-    services.record_input(
+    evaluations.record_input(
         org=cast.county2,
         year=YEAR,
         quarter=QUARTER,
-        user=city1_secretary,
+        actor=city1_secretary,
         kind=EvaluationInput.Kind.CONCEALED_PROBLEMS,
         values={"count": 2},
     )
-    result = services.compute_quarter(YEAR, QUARTER)
+    result = snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     assert result.locked == 1
     c1 = snap(cast, "county1")
     assert (c1.total, c1.scores, c1.inputs_sha256) == frozen
@@ -161,46 +164,51 @@ def test_a_draft_follows_the_data_until_published_then_never_changes(quarter):
     with pytest.raises(ValidationError):
         c1.total = Decimal("1")
         c1.save()
-    with pytest.raises(ValidationError):
-        services.publish_snapshot(snap(cast, "county1"), city1_secretary)
-    with pytest.raises(ValidationError):
-        services.recompute_snapshot(snap(cast, "county1"))
-    with pytest.raises(ValidationError):
-        services.adjust(
-            org=cast.county1, year=YEAR, quarter=QUARTER, points=1, reason="x", user=city1_secretary
+    with pytest.raises(TransitionRefused):
+        snapshots.publish_snapshot(snap(cast, "county1"), actor=city1_secretary)
+    with pytest.raises(TransitionRefused):
+        snapshots.recompute_snapshot(snap(cast, "county1"), actor=JOBS)
+    with pytest.raises(TransitionRefused):
+        snapshots.adjust(
+            org=cast.county1,
+            year=YEAR,
+            quarter=QUARTER,
+            points=1,
+            reason="x",
+            actor=city1_secretary,
         )
 
 
 def test_only_a_superior_may_publish(quarter):
     cast = quarter.cast
-    services.compute_quarter(YEAR, QUARTER)
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     c1 = snap(cast, "county1")
     for name in ("county1_secretary", "county2_secretary", "county1_member", "outsider"):
         with pytest.raises(PermissionDenied):
-            services.publish_snapshot(c1, cast.user(name))
-    assert not services.may_publish(cast.user("city1_secretary"), snap(cast, "province"))
-    services.publish_snapshot(c1, cast.user("prov_secretary"))  # any superior up the line
+            snapshots.publish_snapshot(c1, actor=cast.user(name))
+    assert not authority.may_publish(cast.user("city1_secretary"), snap(cast, "province"))
+    snapshots.publish_snapshot(c1, actor=cast.user("prov_secretary"))  # any superior up the line
 
 
 def test_manual_adjustments_need_a_reason_and_are_applied(quarter):
     cast = quarter.cast
-    services.compute_quarter(YEAR, QUARTER)
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     user = cast.user("city1_secretary")
     before = snap(cast, "county1").total
     with pytest.raises(ValidationError):
-        services.adjust(
-            org=cast.county1, year=YEAR, quarter=QUARTER, points=-2, reason="  ", user=user
+        snapshots.adjust(
+            org=cast.county1, year=YEAR, quarter=QUARTER, points=-2, reason="  ", actor=user
         )
-    services.adjust(
+    snapshots.adjust(
         org=cast.county1,
         year=YEAR,
         quarter=QUARTER,
         points=-2,
         reason="问责案件办理超期",
         indicator_code="Z1",
-        user=user,
+        actor=user,
     )
-    services.recompute_snapshot(snap(cast, "county1"))
+    snapshots.recompute_snapshot(snap(cast, "county1"), actor=JOBS)
     after = snap(cast, "county1")
     assert after.scores["Z1"]["score"] == "8.00"
     assert after.total == before - 2

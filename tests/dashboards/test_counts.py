@@ -22,8 +22,8 @@ from dashboards import counts, rollup, taskscope
 from dashboards.models import DutyLogRollup, TaskScope
 from dashboards.scope import task_view_q
 from dashboards.services import dutylog_rollup_q
-from inspections import services as insp_services
 from inspections.models import InspectionRound, RectificationTask
+from inspections.services import rounds
 from responsibilities.models import ActionType, DutyLog
 from responsibilities.scoping import Capability, paths_q, scope_paths, scope_q
 from tests.dashboards.conftest import add_logs
@@ -168,7 +168,7 @@ def test_the_task_scope_follows_tasks_findings_and_rounds(cast, insp):
     assert TaskScope.objects.filter(secret=True).count() >= 2  # covert and upward rows exist
     assert TaskScope.objects.get(task_id=covert_task.pk).secret
 
-    insp_services.disclose_round(insp.covert, jw)
+    rounds.disclose_round(insp.covert, actor=jw)
     assert not TaskScope.objects.get(task_id=covert_task.pk).secret
     assert _actual_scope() == _expected_scope()
 

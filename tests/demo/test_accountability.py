@@ -13,10 +13,12 @@ from accountability.models import (
     DualInvestigation,
     MeasureKind,
 )
-from accountability.services import TransitionRefused, archive_disciplinary_case
+from accountability.services.disciplinary import archive_disciplinary_case
 from demo import org_tree
 from demo.accountability import step_accountability
 from demo.inspections import step_inspections
+from liangge_zeren.actors import DEMO
+from liangge_zeren.workflow import TransitionRefused
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +67,7 @@ def test_it_seeds_dual_investigations_in_several_states(demo_ctx):
     blocked = DisciplinaryCase.objects.get(case_no="东纪审〔2026〕5号")
     assert blocked.probes.filter(status="open").count() == 2
     with pytest.raises(TransitionRefused):
-        archive_disciplinary_case(blocked, None)
+        archive_disciplinary_case(blocked, actor=DEMO)
     assert DisciplinaryCase.objects.filter(status="archived", dual_required=True).exists()
     assert DualInvestigation.objects.filter(conclusion="responsible").exists()
     assert DualInvestigation.objects.filter(conclusion="not_responsible").exists()

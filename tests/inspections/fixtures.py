@@ -5,8 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from inspections import services
 from inspections.models import Finding, FindingResponsibility, InspectionRound
+from inspections.services import findings, rounds, tasks
 
 K = InspectionRound.Kind
 FR = FindingResponsibility.Kind
@@ -22,8 +22,8 @@ def make_finding(user, org, *, round=None, body=None, title="问题", responsibi
         severity=Finding.Severity.MINOR,
     )
     data.update(kw)
-    return services.record_finding(
-        user=user,
+    return findings.record_finding(
+        actor=user,
         org=org,
         round=round,
         inspecting_body=body,
@@ -34,8 +34,8 @@ def make_finding(user, org, *, round=None, body=None, title="问题", responsibi
 
 
 def make_task(user, finding, owner, *, org=None, due=None, long_term=False):
-    return services.create_task(
-        user=user,
+    return tasks.create_task(
+        actor=user,
         finding=finding,
         measure=f"整改:{finding.title}",
         owner_tenure=owner,
@@ -55,8 +55,8 @@ def insp(cast):
     prov_jw = cast.user("prov_jw")
 
     # County 巡察 of the township, issued by the county committee, still planned.
-    xuncha = services.create_round(
-        user=jw,
+    xuncha = rounds.create_round(
+        actor=jw,
         kind=K.XUNCHA,
         title="县委第一轮巡察",
         issuing_body=b["T-K1:committee"],
@@ -73,28 +73,28 @@ def insp(cast):
     )
 
     # Covert visit by the county commission, on site, not disclosed.
-    covert = services.create_round(
-        user=jw,
+    covert = rounds.create_round(
+        actor=jw,
         kind=K.COVERT_VISIT,
         title="作风暗访",
         issuing_body=b["T-K1:discipline"],
         year=TODAY.year,
         targets=[cast.township1],
     )
-    services.start_on_site(covert, jw)
+    rounds.start_on_site(covert, actor=jw)
     covert_finding = make_finding(jw, cast.township1, round=covert, title="暗访发现公车私用")
 
     # Re-supervision of county 1's discipline commission by the city commission.
-    resup = services.create_round(
-        user=city_jw,
+    resup = rounds.create_round(
+        actor=city_jw,
         kind=K.RE_SUPERVISION,
         title="对一号县纪委监委的监督再监督",
         issuing_body=b["T-C1:discipline"],
         year=TODAY.year,
         targets=[cast.county1],
     )
-    services.start_on_site(resup, city_jw)
-    services.start_reporting(resup, city_jw)
+    rounds.start_on_site(resup, actor=city_jw)
+    rounds.start_reporting(resup, actor=city_jw)
     resup_finding = make_finding(
         city_jw,
         cast.county1,
@@ -103,7 +103,7 @@ def insp(cast):
         category=Finding.Category.SUPERVISION,
         responsibilities=[(t["county1_jw"], FR.SUPERVISORY)],
     )
-    services.give_feedback(resup, city_jw, feedback_date=TODAY)
+    rounds.give_feedback(resup, actor=city_jw, feedback_date=TODAY)
 
     # Same-level daily supervision of county 1's committee (delivered at once) with a task.
     daily = make_finding(
@@ -127,16 +127,16 @@ def insp(cast):
     upward_task = make_task(jw, upward, t["county1_member"])
 
     # Provincial 巡视 of city 1, feedback given.
-    xunshi = services.create_round(
-        user=prov_jw,
+    xunshi = rounds.create_round(
+        actor=prov_jw,
         kind=K.XUNSHI,
         title="省委第一轮巡视",
         issuing_body=b["T-P:committee"],
         year=TODAY.year,
         targets=[cast.city1],
     )
-    services.start_on_site(xunshi, prov_jw)
-    services.start_reporting(xunshi, prov_jw)
+    rounds.start_on_site(xunshi, actor=prov_jw)
+    rounds.start_reporting(xunshi, actor=prov_jw)
     xunshi_finding = make_finding(
         prov_jw,
         cast.city1,
@@ -145,7 +145,7 @@ def insp(cast):
         source=Finding.Source.FROM_ABOVE,
         sub_source="above_inspection",
     )
-    services.give_feedback(xunshi, prov_jw, feedback_date=TODAY)
+    rounds.give_feedback(xunshi, actor=prov_jw, feedback_date=TODAY)
 
     # The sibling county's own finding (nobody in county 1 may see it).
     sibling = make_finding(prov_jw, cast.county2, body=b["T-K2:discipline"], title="二号县的问题")

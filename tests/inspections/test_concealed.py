@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from inspections import services
 from inspections.models import Finding
-from inspections.services import TransitionRefused
+from inspections.services import findings
+from liangge_zeren.workflow import TransitionRefused
 from tests.inspections.fixtures import make_finding
 
 pytestmark = pytest.mark.django_db
@@ -49,12 +49,12 @@ def test_a_discipline_officer_marks_a_finding_concealed_with_who_when_and_why(
 
 def test_withdrawing_needs_a_reason_too_and_is_kept_in_history(cast, daily_finding):
     jw = cast.user("county1_jw")
-    services.mark_concealed(daily_finding, jw, concealed=True, reason="核实瞒报")
+    findings.mark_concealed(daily_finding, actor=jw, concealed=True, reason="核实瞒报")
     with pytest.raises(TransitionRefused):
-        services.mark_concealed(daily_finding, jw, concealed=False, reason="  ")
+        findings.mark_concealed(daily_finding, actor=jw, concealed=False, reason="  ")
     with pytest.raises(TransitionRefused):  # already marked
-        services.mark_concealed(daily_finding, jw, concealed=True, reason="再次认定")
-    services.mark_concealed(daily_finding, jw, concealed=False, reason="复核后系主动报告")
+        findings.mark_concealed(daily_finding, actor=jw, concealed=True, reason="再次认定")
+    findings.mark_concealed(daily_finding, actor=jw, concealed=False, reason="复核后系主动报告")
     daily_finding.refresh_from_db()
     assert daily_finding.concealed is False
     assert daily_finding.concealed_reason == "复核后系主动报告"
@@ -73,7 +73,7 @@ def test_self_identified_problems_cannot_be_marked_concealed(cast):
         sub_source="self_duty_performance",
     )
     with pytest.raises(TransitionRefused, match="自查"):
-        services.mark_concealed(own, jw, concealed=True, reason="x")
+        findings.mark_concealed(own, actor=jw, concealed=True, reason="x")
     own.refresh_from_db()
     assert own.concealed is False
 
@@ -106,9 +106,9 @@ def test_a_missing_reason_is_refused_with_a_message(cast, daily_finding, client_
 def test_an_edit_from_a_form_opened_before_the_mark_keeps_the_mark(cast, daily_finding):
     jw = cast.user("county1_jw")
     opened = Finding.objects.get(pk=daily_finding.pk)  # the editor's copy, before the mark
-    services.mark_concealed(daily_finding, jw, concealed=True, reason="核实瞒报")
+    findings.mark_concealed(daily_finding, actor=jw, concealed=True, reason="核实瞒报")
 
-    services.update_finding(opened, jw, version=opened.version, title="标题更正")
+    findings.update_finding(opened, actor=jw, version=opened.version, title="标题更正")
 
     stored = Finding.objects.get(pk=daily_finding.pk)
     assert stored.title == "标题更正"

@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from inspections import risk, services
+from inspections import risk
+from inspections.services import risk_profiles
 from responsibilities.scoping import user_grants
 
 from .fixtures import TODAY, make_finding, make_task
@@ -26,8 +27,8 @@ WEIGHTS = {
 def crafted(cast):
     jw = cast.user("city1_jw")
     body = cast.bodies["T-C1:discipline"]
-    services.save_risk_profile(
-        user=jw,
+    risk_profiles.save_risk_profile(
+        actor=jw,
         org=cast.county1,
         year=TODAY.year,
         power_concentration=10,
@@ -35,8 +36,8 @@ def crafted(cast):
         petitions=5,
         case_incidence=0,
     )
-    services.save_risk_profile(
-        user=jw,
+    risk_profiles.save_risk_profile(
+        actor=jw,
         org=cast.county2,
         year=TODAY.year,
         power_concentration=5,

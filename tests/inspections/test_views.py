@@ -9,8 +9,9 @@ from django.urls import reverse
 from docx import Document
 from openpyxl import load_workbook
 
-from inspections import services
+from inspections import deadlines
 from inspections.models import Attachment, Finding, RectificationTask
+from inspections.services import rounds
 
 from .fixtures import TODAY, make_finding, make_task
 
@@ -270,8 +271,8 @@ def test_round_list_query_count_is_bounded(cast, insp, client_for, django_assert
     with django_assert_max_num_queries(15) as small:
         client.get(url)
     for n in range(20):
-        services.create_round(
-            user=cast.user("prov_jw"),
+        rounds.create_round(
+            actor=cast.user("prov_jw"),
             kind="special",
             title=f"专项{n}",
             issuing_body=cast.bodies["T-P:discipline"],
@@ -331,7 +332,7 @@ def test_feedback_review_and_reports_through_the_round_page(cast, insp, client_f
     )
     assert "只有被检查单位的领导班子成员" in response.content.decode()
     report = round_.reports.get(kind="team")
-    assert report.due_date == services.report_due_for(round_, TODAY)
+    assert report.due_date == deadlines.report_due_for(round_, TODAY)
     response = client_for(cast.user("prov_jw")).post(
         reverse("inspections:report_submit", args=[round_.pk, report.pk]),
         {f"report{report.pk}-content": "x"},

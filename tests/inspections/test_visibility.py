@@ -8,9 +8,9 @@ sibling county's finding), so "no leak" cannot pass vacuously.
 import pytest
 
 from demo.cast import USERNAMES
-from inspections import services
 from inspections.models import Finding, InspectionRound, RectificationReport, RectificationTask
 from inspections.rules import CLAUSES
+from inspections.services import rounds
 from responsibilities.scoping import scope_q
 
 pytestmark = pytest.mark.django_db
@@ -125,15 +125,15 @@ def test_covert_visit_findings_reach_the_target_only_after_disclosure(cast, insp
     township_head = cast.user("county1_secretary")
     jw = cast.user("county1_jw")
     finding = insp.covert_finding
-    services.start_reporting(insp.covert, jw)
-    services.give_feedback(insp.covert, jw, feedback_date=insp.covert.on_site_from)
+    rounds.start_reporting(insp.covert, actor=jw)
+    rounds.give_feedback(insp.covert, actor=jw, feedback_date=insp.covert.on_site_from)
     finding.refresh_from_db()
     # Feedback alone does not reveal a covert visit.
     assert finding.delivered_at is None
     assert not township_head.has_perm("inspections.view_finding", finding)
     assert not township_head.has_perm("inspections.view_inspectionround", insp.covert)
 
-    services.disclose_round(insp.covert, jw)
+    rounds.disclose_round(insp.covert, actor=jw)
     finding.refresh_from_db()
     insp.covert.refresh_from_db()
     assert finding.delivered_at is not None
@@ -174,13 +174,13 @@ def test_targets_see_a_round_finding_only_after_feedback(cast, insp):
     # county1_member holds VIEW over the township (the target) but is not the inspecting side.
     member = cast.user("county1_member")
     finding = insp.xuncha_finding
-    services.start_on_site(insp.xuncha, jw)
+    rounds.start_on_site(insp.xuncha, actor=jw)
     assert member.has_perm("inspections.view_inspectionround", insp.xuncha)  # announced
-    services.start_reporting(insp.xuncha, jw)
+    rounds.start_reporting(insp.xuncha, actor=jw)
     finding.refresh_from_db()
     assert finding.delivered_at is None
     assert not member.has_perm("inspections.view_finding", finding)
-    services.give_feedback(insp.xuncha, jw, feedback_date=insp.xuncha.on_site_from)
+    rounds.give_feedback(insp.xuncha, actor=jw, feedback_date=insp.xuncha.on_site_from)
     finding.refresh_from_db()
     assert finding.delivered_at is not None
     assert member.has_perm("inspections.view_finding", finding)

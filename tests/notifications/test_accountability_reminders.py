@@ -4,8 +4,9 @@ import datetime
 
 import pytest
 
-from accountability import services
 from accountability.models import AccountabilityCase, AccountabilityMeasure
+from accountability.services import measures
+from inspections import deadlines
 from notifications import jobs
 from notifications.models import Notification
 from tests.accountability.fixtures import TODAY, advance, open_county1_case
@@ -37,7 +38,7 @@ def test_the_person_held_to_account_hears_of_the_appeal_window_once(cast):
     assert jobs.run("accountability.appeals", TODAY)["sent"] == 1
     assert jobs.run("accountability.appeals", TODAY + D(days=5))["sent"] == 0
     msg = _to(former, "accountability_appeal_window").get()
-    assert services.add_months(case.decided_on, 1).isoformat() in msg.title
+    assert deadlines.add_months(case.decided_on, 1).isoformat() in msg.title
     assert jobs.run("accountability.appeals", TODAY + D(days=40))["sent"] == 0
 
 
@@ -54,9 +55,9 @@ def test_influence_periods_are_marked_and_told_once(cast):
 
 def test_formalities_due_go_to_the_deciding_body(cast):
     case = advance(cast, open_county1_case(cast), AccountabilityCase.Status.DECIDED)
-    services.add_measure(
+    measures.add_measure(
         case,
-        cast.user("county1_jw"),
+        actor=cast.user("county1_jw"),
         target=case.targets.first(),
         kind="organizational_handling",
         subtype="reassignment",

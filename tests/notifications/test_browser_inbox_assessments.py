@@ -10,6 +10,7 @@ import datetime
 
 import pytest
 
+from liangge_zeren.actors import JOBS
 from tests.browser import BROWSER_MARKS, log_in, screenshot
 
 pytestmark = BROWSER_MARKS
@@ -19,8 +20,8 @@ pytestmark = BROWSER_MARKS
 def reminded(live_cast):
     from django.utils import timezone
 
-    from assessments import services as assessments
-    from inspections import services as inspections
+    from assessments.services import snapshots
+    from inspections.services import tasks as insp_tasks
     from notifications import jobs
     from notifications.models import Notification
     from tests.inspections.fixtures import make_finding
@@ -32,8 +33,8 @@ def reminded(live_cast):
         jw, cast.county1, body=cast.bodies["T-K1:discipline"], title="公务接待超标准"
     )
     tasks = [
-        inspections.create_task(
-            user=jw,
+        insp_tasks.create_task(
+            actor=jw,
             finding=finding,
             measure=measure,
             owner_tenure=cast.tenures["county1_secretary"],
@@ -49,10 +50,10 @@ def reminded(live_cast):
     assert unread >= 2
 
     # Last quarter, computed and published by the province for every unit below it.
-    year, quarter = assessments.previous_quarter(today)
-    assessments.compute_quarter(year, quarter)
-    published = assessments.publish_quarter(
-        year, quarter, user=cast.user("prov_secretary"), under=cast.province
+    year, quarter = snapshots.previous_quarter(today)
+    snapshots.compute_quarter(year, quarter, actor=JOBS)
+    published = snapshots.publish_quarter(
+        year, quarter, actor=cast.user("prov_secretary"), under=cast.province
     )
     assert published >= 4
     return tasks, unread, f"{year}Q{quarter}"

@@ -20,8 +20,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from inspections import services as inspection_services
 from inspections.models import Finding, InspectionRound
+from inspections.services import findings, rounds
 from responsibilities import letters
 from responsibilities.models import DutyLog, DutyReport, Organization, ResponsibilityItem
 from tests.responsibilities import dutyfix
@@ -173,8 +173,8 @@ def _report(cast):
 
 def _round(cast):
     jw = cast.user("county1_jw")
-    round_ = inspection_services.create_round(
-        user=jw,
+    round_ = rounds.create_round(
+        actor=jw,
         kind=InspectionRound.Kind.XUNCHA,
         title="县委第一轮巡察",
         issuing_body=cast.bodies["T-K1:committee"],
@@ -189,8 +189,8 @@ def _round(cast):
 
 def _finding(cast):
     jw = cast.user("county1_jw")
-    finding = inspection_services.record_finding(
-        user=jw,
+    finding = findings.record_finding(
+        actor=jw,
         org=cast.county1,
         round=None,
         inspecting_body=cast.bodies["T-K1:discipline"],

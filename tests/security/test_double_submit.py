@@ -5,9 +5,9 @@ refused by the state check, because the services lock the row and re-read its st
 import pytest
 from django.core.exceptions import ValidationError
 
-from accountability import services as acc_services
 from accountability.models import AccountabilityCase, CaseTransition
-from accountability.services import TransitionRefused
+from accountability.services import cases
+from liangge_zeren.workflow import TransitionRefused
 from responsibilities import duties, letters
 from responsibilities.models import DutyLog, ResponsibilityLetter
 from tests.accountability.fixtures import open_county1_case
@@ -50,7 +50,7 @@ def test_an_accountability_case_moves_once(cast):
     first = AccountabilityCase.objects.get(pk=case.pk)
     second = AccountabilityCase.objects.get(pk=case.pk)
     jw = cast.user("county1_jw")
-    acc_services.start_preliminary_review(first, jw)
+    cases.start_preliminary_review(first, actor=jw)
     with pytest.raises(TransitionRefused):
-        acc_services.start_preliminary_review(second, jw)
+        cases.start_preliminary_review(second, actor=jw)
     assert CaseTransition.objects.filter(case=case, action="preliminary_review").count() == 1

@@ -103,12 +103,12 @@ class World:
 
     @cached_property
     def review(self):
-        from inspections import services
+        from inspections.services import rounds
 
         round_ = self.insp.resup  # city 1's re-supervision of county 1, feedback given
-        return services.record_face_to_face_review(
+        return rounds.record_face_to_face_review(
             round_,
-            self.cast.user("city1_jw"),
+            actor=self.cast.user("city1_jw"),
             target=round_.round_targets.get(),
             date=TODAY,
             attendees="县纪委监委班子",
@@ -123,18 +123,20 @@ class World:
 
     @cached_property
     def snapshot(self):
-        from assessments import services
         from assessments.models import AssessmentSnapshot
+        from assessments.services import snapshots
+        from liangge_zeren.actors import JOBS
 
-        services.compute_quarter(TODAY.year, 1)
+        snapshots.compute_quarter(TODAY.year, 1, actor=JOBS)
         return AssessmentSnapshot.objects.get(org=self.cast.county1, year=TODAY.year, quarter=1)
 
     @cached_property
     def evaluation_round(self):
-        from assessments import services
+        from assessments.services import evaluations
+        from liangge_zeren.actors import JOBS
 
-        return services.open_round(
-            org=self.cast.county1, year=TODAY.year, quarter=1, title="民主测评", user=None
+        return evaluations.open_round(
+            org=self.cast.county1, year=TODAY.year, quarter=1, title="民主测评", actor=JOBS
         )
 
     @cached_property

@@ -5,7 +5,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments import services
+from assessments.services import snapshots
+from liangge_zeren.actors import COMMAND
 
 
 class Command(BaseCommand):
@@ -19,11 +20,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, period, **options):
         try:
-            year, quarter = services.parse_period(period)
+            year, quarter = snapshots.parse_period(period)
         except ValueError as exc:
             raise CommandError(f"季度格式应为 2026Q3 / bad period: {period}") from exc
         started = time.perf_counter()
-        result = services.compute_quarter(year, quarter)
+        result = snapshots.compute_quarter(year, quarter, actor=COMMAND)
         elapsed = time.perf_counter() - started
         self.stdout.write(json.dumps({"period": f"{year}Q{quarter}", **result.as_dict()}))
         self.stdout.write(f"rollup_quarter {year}Q{quarter}: {elapsed:.2f} s")

@@ -28,6 +28,7 @@ from django.utils import timezone
 from dashboards.services import Period
 from demo.scale import bench_usernames
 from inspections.models import due_soon_days
+from liangge_zeren.actors import COMMAND, acting
 from responsibilities.models import DutyLog, Organization
 from responsibilities.scoping import Capability, scope_paths, user_grants
 
@@ -423,22 +424,25 @@ class Command(BaseCommand):
 
     def _rollup(self, root: Organization, timeout: int) -> float | None:
         try:
-            from assessments.services import compute_quarter
+            from assessments.services.snapshots import compute_quarter
         except ImportError:
-            self.out("roll-up: assessments.services.compute_quarter missing — not measured")
+            self.out("roll-up: assessments compute_quarter missing — not measured")
             return None
         from django.db import OperationalError, transaction
 
         period = Period.of(timezone.localdate())
         started = time.perf_counter()
         try:
-            with transaction.atomic():
+            # The bench's own transaction carries the statement timeout; acting as the command
+            # makes the roll-up join it instead of opening its own (durable) one.
+            with acting(COMMAND), transaction.atomic():
                 with connection.cursor() as cursor:
                     cursor.execute(f"SET LOCAL statement_timeout = '{int(timeout)}s'")
                 result = compute_quarter(
                     period.year,
                     period.quarter,
                     orgs=Organization.objects.filter(path__startswith=root.path),
+                    actor=COMMAND,
                 )
         except OperationalError as error:
             elapsed = time.perf_counter() - started

@@ -1,11 +1,13 @@
-"""Computing, rolling up and publishing quarterly snapshots; ballots and adjustments.
+"""Quarterly snapshots: computing, rolling up, adjusting and publishing them.
 
-compute_quarter(year, quarter)  — every organisation's own score from its own records (one
-    grouped query per source, collect.py), written as draft snapshots; published ones are
-    left alone. Idempotent: the same data gives the same numbers and no new history rows.
-rollup(year, quarter)           — subtree averages and light counts for every snapshot: one read
-    of the quarter, sums per path prefix in Python, batched UPDATEs of the drafts.
-publish_snapshot(snapshot, user) — a superior (MANAGE on the parent unit) locks it for good.
+compute_quarter(year, quarter, actor=…) — every organisation's own score from its own records
+    (one grouped query per source, collect.py), written as draft snapshots; published ones
+    are left alone. Idempotent: the same data gives the same numbers and no new history rows.
+rollup(year, quarter)  — subtree averages and light counts for every snapshot: one read of the
+    quarter, sums per path prefix in Python, batched UPDATEs of the drafts (part of
+    compute_quarter's write).
+publish_snapshot(snapshot, actor=…) — a superior (MANAGE on the parent unit) locks it for good
+    (SNAPSHOT_FLOW, assessments/workflows.py).
 """
 
 from __future__ import annotations
@@ -17,27 +19,24 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db import connection
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from assessments import scoring
+from assessments.authority import may_publish
 from assessments.collect import collect
 from assessments.defaults import ensure_default_set
-from assessments.models import (
-    AssessmentSnapshot,
-    Ballot,
-    EvaluationInput,
-    EvaluationRound,
-    ManualAdjustment,
-    VoterToken,
-)
-from responsibilities.models import PATH_SEGMENT_WIDTH, PATH_SEPARATOR, Body, Organization
-from responsibilities.scoping import Capability, path_in_scope
+from assessments.models import AssessmentSnapshot, Indicator, IndicatorSet, ManualAdjustment
+from assessments.selectors import assessed_orgs, quarter_snapshot
+from assessments.workflows import SNAPSHOT_FLOW
+from liangge_zeren.actors import Actor, actor_user, bulk_history_kwargs, write_service
+from responsibilities.models import PATH_SEGMENT_WIDTH, PATH_SEPARATOR, Organization
 
 S = AssessmentSnapshot.Status
 
@@ -62,19 +61,18 @@ def previous_quarter(day: datetime.date) -> tuple[int, int]:
 # --- Computing --------------------------------------------------------------------------------
 
 
-def canonical(data) -> str:
+def canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def assessed_orgs():
-    """Active units with a Party committee or group of their own."""
-    return Organization.objects.filter(
-        is_active=True, bodies__kind__in=list(Body.COMMITTEE_KINDS), bodies__is_active=True
-    ).distinct()
-
-
-def score_org(indicators, inputs: dict, adjustments: dict[str, Decimal], indicator_set):
-    scores, total, top = {}, Decimal(0), Decimal(0)
+def score_org(
+    indicators: list[Indicator],
+    inputs: dict[str, Any],
+    adjustments: dict[str, Decimal],
+    indicator_set: IndicatorSet,
+) -> tuple[dict[str, Any], Decimal, str, str]:
+    scores: dict[str, Any] = {}
+    total, top = Decimal(0), Decimal(0)
     for ind in indicators:
         value, detail = scoring.score(
             ind.rule_type, ind.max_score, ind.params, inputs, adjustments.get(ind.code, 0)
@@ -104,17 +102,27 @@ class ComputeResult:
     unchanged: int = 0
     locked: int = 0
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, int]:
         return self.__dict__.copy()
 
 
-@transaction.atomic
-def compute_quarter(year: int, quarter: int, orgs=None) -> ComputeResult:
-    indicator_set = ensure_default_set(year)
-    indicators = list(indicator_set.indicators.order_by("order", "code"))
-    orgs = list((orgs if orgs is not None else assessed_orgs()).only("pk", "path"))
-    org_ids = [o.pk for o in orgs]
-    inputs = collect(org_ids, year, quarter)
+COMPUTED_FIELDS = [
+    "indicator_set",
+    "indicator_set_version",
+    "rule_version",
+    "inputs",
+    "inputs_sha256",
+    "scores",
+    "total",
+    "grade",
+    "traffic_light",
+    "org_path",
+    "computed_at",
+]
+
+
+def _adjustments(org_ids: list[int], year: int, quarter: int) -> dict[int, dict[str, Decimal]]:
+    """The manual adjustments of the quarter per unit and indicator ("" = the total)."""
     adjustments: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for row in (
         ManualAdjustment.objects.filter(org_id__in=org_ids, year=year, quarter=quarter)
@@ -123,22 +131,28 @@ def compute_quarter(year: int, quarter: int, orgs=None) -> ComputeResult:
         .order_by()
     ):
         adjustments[row["org_id"]][row["indicator_code"]] = row["points"]
+    return adjustments
 
-    existing = {
-        s.org_id: s
-        for s in AssessmentSnapshot.objects.filter(org_id__in=org_ids, year=year, quarter=quarter)
-    }
-    now = timezone.now()
-    result = ComputeResult()
-    new, changed = [], []
-    for org in orgs:
-        org_inputs = inputs[org.pk]
+
+@dataclass
+class _Quarter:
+    """What computing one quarter reads once: the indicators, the inputs and adjustments."""
+
+    year: int
+    quarter: int
+    indicator_set: IndicatorSet
+    indicators: list[Indicator]
+    inputs: dict[int, dict[str, Any]]
+    adjustments: dict[int, dict[str, Decimal]]
+
+    def values_for(self, org_id: int) -> dict[str, Any]:
+        org_inputs = self.inputs[org_id]
         scores, total, grade, light = score_org(
-            indicators, org_inputs, adjustments.get(org.pk, {}), indicator_set
+            self.indicators, org_inputs, self.adjustments.get(org_id, {}), self.indicator_set
         )
-        values = dict(
-            indicator_set=indicator_set,
-            indicator_set_version=indicator_set.version,
+        return dict(
+            indicator_set=self.indicator_set,
+            indicator_set_version=self.indicator_set.version,
             rule_version=scoring.RULE_VERSION,
             inputs=org_inputs,
             inputs_sha256=hashlib.sha256(canonical(org_inputs).encode()).hexdigest(),
@@ -147,46 +161,74 @@ def compute_quarter(year: int, quarter: int, orgs=None) -> ComputeResult:
             grade=grade,
             traffic_light=light,
         )
+
+
+def _diff(
+    data: _Quarter, orgs: list[Organization], result: ComputeResult
+) -> tuple[list[AssessmentSnapshot], list[AssessmentSnapshot]]:
+    """New snapshots and changed drafts; published ones are counted and left alone."""
+    existing = {
+        s.org_id: s
+        for s in AssessmentSnapshot.objects.filter(
+            org_id__in=[o.pk for o in orgs], year=data.year, quarter=data.quarter
+        )
+    }
+    now = timezone.now()
+    new, changed = [], []
+    for org in orgs:
+        values = data.values_for(org.pk)
         snap = existing.get(org.pk)
         if snap is None:
             new.append(
                 AssessmentSnapshot(
                     org_id=org.pk,
                     org_path=org.path,
-                    year=year,
-                    quarter=quarter,
+                    year=data.year,
+                    quarter=data.quarter,
                     computed_at=now,
                     **values,
                 )
             )
-            continue
-        if snap.is_published:
+        elif snap.is_published:
             result.locked += 1
-            continue
-        if _same(snap, values) and snap.org_path == org.path:
+        elif _same(snap, values) and snap.org_path == org.path:
             result.unchanged += 1
-            continue
-        for name, value in values.items():
-            setattr(snap, name, value)
-        snap.org_path, snap.computed_at = org.path, now
-        changed.append(snap)
+        else:
+            for name, value in values.items():
+                setattr(snap, name, value)
+            snap.org_path, snap.computed_at = org.path, now
+            changed.append(snap)
+    return new, changed
+
+
+@write_service
+def compute_quarter(
+    year: int,
+    quarter: int,
+    orgs: QuerySet[Organization] | None = None,
+    *,
+    actor: Actor,
+) -> ComputeResult:
+    indicator_set = ensure_default_set(year)
+    units = list((orgs if orgs is not None else assessed_orgs()).only("pk", "path"))
+    org_ids = [o.pk for o in units]
+    data = _Quarter(
+        year=year,
+        quarter=quarter,
+        indicator_set=indicator_set,
+        indicators=list(indicator_set.indicators.order_by("order", "code")),
+        inputs=collect(org_ids, year, quarter),
+        adjustments=_adjustments(org_ids, year, quarter),
+    )
+    result = ComputeResult()
+    new, changed = _diff(data, units, result)
+    history = bulk_history_kwargs(actor)
     if new:
-        bulk_create_with_history(new, AssessmentSnapshot, batch_size=500)
+        bulk_create_with_history(new, AssessmentSnapshot, batch_size=500, **history)
     if changed:
-        fields = [
-            "indicator_set",
-            "indicator_set_version",
-            "rule_version",
-            "inputs",
-            "inputs_sha256",
-            "scores",
-            "total",
-            "grade",
-            "traffic_light",
-            "org_path",
-            "computed_at",
-        ]
-        bulk_update_with_history(changed, AssessmentSnapshot, fields, batch_size=500)
+        bulk_update_with_history(
+            changed, AssessmentSnapshot, COMPUTED_FIELDS, batch_size=500, **history
+        )
     result.created, result.updated = len(new), len(changed)
     rollup(year, quarter)
     return result
@@ -281,132 +323,59 @@ def _write_subtrees(rows: list[tuple]) -> None:
         cursor.execute(sql, params)
 
 
-# --- Publishing -------------------------------------------------------------------------------
+# --- Publishing, adjusting, recomputing --------------------------------------------------------
 
 
-def may_publish(user, snapshot: AssessmentSnapshot) -> bool:
-    """A superior publishes: MANAGE over the parent unit (the root: superusers only)."""
-    return may_evaluate(user, snapshot.org)
-
-
-def may_evaluate(user, org: Organization) -> bool:
-    """The superior assesses a unit (MANAGE over its parent): publishes its results, enters
-    its evaluation inputs, opens and closes its democratic evaluations — never the unit itself.
-    """
-    if user.is_superuser:
-        return True
-    parent_path = org.parent.path if org.parent_id else None
-    return bool(parent_path) and path_in_scope(user, Capability.MANAGE, parent_path)
-
-
-@transaction.atomic
-def publish_snapshot(snapshot: AssessmentSnapshot, user) -> AssessmentSnapshot:
-    if not may_publish(user, snapshot):
+def _check_superior(actor: Actor, snapshot: AssessmentSnapshot) -> None:
+    if not may_publish(actor, snapshot):
         raise PermissionDenied
-    locked = (
-        AssessmentSnapshot.objects.select_for_update()
-        .filter(pk=snapshot.pk, status=S.DRAFT)
-        .first()
-    )
-    if locked is None:
-        raise ValidationError(_("该考核结果已发布, 不可重复发布或修改。"))
-    locked.status, locked.published_at, locked.published_by = S.PUBLISHED, timezone.now(), user
-    locked._history_user = user
-    locked.save()
+
+
+@write_service
+def publish_snapshot(snapshot: AssessmentSnapshot, *, actor: Actor) -> AssessmentSnapshot:
+    _check_superior(actor, snapshot)
+    # The stored row, locked: a draft recomputed since the page was loaded is published as
+    # it is now, never with the values the caller holds.
+    locked = AssessmentSnapshot.objects.select_for_update().get(pk=snapshot.pk)
+    SNAPSHOT_FLOW.move(locked, "publish", actor)
+    locked.published_at, locked.published_by = timezone.now(), actor_user(actor)
+    locked.save(update_fields=["status", "published_at", "published_by"])
     return locked
 
 
-@transaction.atomic
-def publish_quarter(year: int, quarter: int, *, user, under: Organization | None = None) -> int:
+@write_service
+def publish_quarter(
+    year: int, quarter: int, *, actor: Actor, under: Organization | None = None
+) -> int:
     """Publish every draft of the quarter below `under` (its subordinate units)."""
     qs = AssessmentSnapshot.objects.filter(year=year, quarter=quarter, status=S.DRAFT)
     if under is not None:
         qs = qs.filter(org_path__startswith=under.path).exclude(org_id=under.pk)
     count = 0
     for snap in qs.select_related("org__parent"):
-        if may_publish(user, snap):
-            publish_snapshot(snap, user)
+        if may_publish(actor, snap):
+            publish_snapshot(snap, actor=actor)
             count += 1
     return count
 
 
-# --- Evaluation inputs ------------------------------------------------------------------------
-
-
-def open_round(*, org: Organization, year: int, quarter: int, title: str, user) -> EvaluationRound:
-    return EvaluationRound.objects.create(
-        org=org, org_path=org.path, year=year, quarter=quarter, title=title, created_by=user
-    )
-
-
-@transaction.atomic
-def close_round(round_: EvaluationRound, user) -> EvaluationRound:
-    """End the voting; the ballots cast count from the next computation of the quarter."""
-    locked = EvaluationRound.objects.select_for_update().get(pk=round_.pk)
-    if locked.status != EvaluationRound.Status.OPEN:
-        raise ValidationError(_("该民主测评已结束。"))
-    locked.status = EvaluationRound.Status.CLOSED
-    locked._history_user = user
-    locked.save(update_fields=["status"])
-    round_.status = locked.status
-    return locked
-
-
-def may_vote(user, round_: EvaluationRound) -> bool:
-    """Tenure holders of the unit and its superiors (VIEW over the unit)."""
-    return (
-        round_.status == EvaluationRound.Status.OPEN
-        and path_in_scope(user, Capability.VIEW, round_.org_path)
-        and not user.is_superuser
-    )
-
-
-def has_voted(user, round_: EvaluationRound) -> bool:
-    return VoterToken.objects.filter(round=round_, voter=user).exists()
-
-
-@transaction.atomic
-def cast_ballot(round_: EvaluationRound, user, grade: str) -> None:
-    """One vote per voter: the token insert fails on a second vote and rolls the ballot back.
-
-    The ballot carries no voter, no time, and a random key; the token only records that the
-    user voted (and the day).
-    """
-    if not may_vote(user, round_):
-        raise PermissionDenied
-    try:
-        with transaction.atomic():
-            VoterToken.objects.create(round=round_, voter=user, voted_on=timezone.localdate())
-    except IntegrityError as exc:
-        raise ValidationError(_("您已参加过本次民主测评。")) from exc
-    ballot = Ballot(round=round_, grade=grade)
-    ballot.full_clean()
-    ballot.save()
-
-
-def record_input(*, org, year, quarter, kind, values: dict, user, note="") -> EvaluationInput:
-    row = EvaluationInput(
-        org=org,
-        org_path=org.path,
-        year=year,
-        quarter=quarter,
-        kind=kind,
-        values=values,
-        note=note,
-        entered_by=user,
-    )
-    row.full_clean()
-    row._history_user = user
-    row.save()
-    return row
-
-
-def adjust(*, org, year, quarter, points, reason: str, user, indicator_code="") -> ManualAdjustment:
+@write_service
+def adjust(
+    *,
+    actor: Actor,
+    org: Organization,
+    year: int,
+    quarter: int,
+    points: Decimal,
+    reason: str,
+    indicator_code: str = "",
+) -> ManualAdjustment:
+    """A reviewer's adjustment, always with a reason; refused once the quarter is published."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("人工调整必须填写理由。")})
-    snap = AssessmentSnapshot.objects.filter(org=org, year=year, quarter=quarter).first()
-    if snap is not None and snap.is_published:
-        raise ValidationError(_("该季度考核结果已发布, 不能再调整。"))
+    snap = quarter_snapshot(org.pk, year, quarter)
+    if snap is not None:
+        SNAPSHOT_FLOW.check(snap, "adjust", actor)
     row = ManualAdjustment(
         org=org,
         org_path=org.path,
@@ -414,24 +383,20 @@ def adjust(*, org, year, quarter, points, reason: str, user, indicator_code="") 
         quarter=quarter,
         points=points,
         reason=reason.strip(),
-        entered_by=user,
+        entered_by=actor_user(actor),
         indicator_code=indicator_code,
     )
     row.full_clean()
-    row._history_user = user
     row.save()
     return row
 
 
-def recompute_snapshot(snapshot: AssessmentSnapshot) -> ComputeResult:
-    if snapshot.is_published:
-        raise ValidationError(_("已发布的考核结果不可重新计算。"))
+@write_service
+def recompute_snapshot(snapshot: AssessmentSnapshot, *, actor: Actor) -> ComputeResult:
+    SNAPSHOT_FLOW.check(snapshot, "recompute", actor)
     return compute_quarter(
-        snapshot.year, snapshot.quarter, Organization.objects.filter(pk=snapshot.org_id)
+        snapshot.year,
+        snapshot.quarter,
+        Organization.objects.filter(pk=snapshot.org_id),
+        actor=actor,
     )
-
-
-def ranking_allowed(user) -> bool:
-    from django.conf import settings
-
-    return bool(getattr(settings, "ASSESSMENT_RANKINGS_FOR_SUPERIORS", False))
