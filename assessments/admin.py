@@ -64,7 +64,7 @@ class IndicatorSetAdmin(admin.ModelAdmin):
     )
     def copy_as_new_version(self, request, queryset):
         for indicator_set in queryset:
-            copy = importer.copy_as_new_version(indicator_set, user=request.user)
+            copy = importer.copy_as_new_version(indicator_set, actor=request.user)
             self.message_user(
                 request,
                 _("已创建 %(name)s v%(version)d,原版本停用;已发布的考核结果不受影响。")
@@ -121,7 +121,7 @@ class IndicatorSetAdmin(admin.ModelAdmin):
                     year=data["year"],
                     subject_type=data["subject_type"],
                     name=data["name"],
-                    user=request.user,
+                    actor=request.user,
                     dry_run=data["dry_run"],
                 )
                 status = 200 if result.ok else 400

@@ -34,6 +34,7 @@ from assessments import scoring
 from assessments.collect import empty_inputs
 from assessments.defaults import DEFAULT_INDICATORS, GRADES, LIGHTS
 from assessments.models import AssessmentSnapshot, Indicator, IndicatorSet, SubjectType
+from liangge_zeren.actors import Actor, actor_user, write_service
 from responsibilities.importer import (
     HELP_SHEET,
     XLSX_CONTENT_TYPE,
@@ -499,9 +500,10 @@ def _create_version(
     return created
 
 
-@transaction.atomic
-def copy_as_new_version(indicator_set: IndicatorSet, *, user) -> IndicatorSet:
+@write_service
+def copy_as_new_version(indicator_set: IndicatorSet, *, actor: Actor) -> IndicatorSet:
     """The admin's way to change a set in use: an editable copy as the next version."""
+    user = actor_user(actor)
     versions = IndicatorSet.objects.select_for_update().filter(
         year=indicator_set.year, subject_type=indicator_set.subject_type
     )
@@ -622,14 +624,15 @@ def _input_keys() -> list[str]:
 # --- Entry points --------------------------------------------------------------------------
 
 
+@write_service
 def import_file(
     data: bytes,
     filename: str = "",
     *,
+    actor: Actor,
     year: int,
     subject_type: str = SubjectType.ORGANISATION,
     name: str = "",
-    user=None,
     dry_run: bool = False,
 ) -> ImportResult:
     """Validate the whole file; write the set (all or nothing) only if there is no problem."""
@@ -661,7 +664,7 @@ def import_file(
             current, target = importer.plan()
             if dry_run:
                 return result
-            importer.apply(current, target, user=user, name=name.strip())
+            importer.apply(current, target, user=actor_user(actor), name=name.strip())
     except DatabaseError as exc:  # e.g. a concurrent import took the version number
         result.errors = [write_failed(exc)]
         result.action = ""

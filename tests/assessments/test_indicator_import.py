@@ -16,7 +16,7 @@ from assessments import importer
 from assessments.defaults import DEFAULT_INDICATORS, ensure_default_set
 from assessments.models import AssessmentSnapshot, Indicator, IndicatorSet, SubjectType
 from assessments.services import snapshots
-from liangge_zeren.actors import JOBS
+from liangge_zeren.actors import COMMAND, JOBS
 from tests.assessments.conftest import QUARTER, YEAR
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def current_set(year=2027, subject=SubjectType.ORGANISATION):
 
 def test_the_template_imports_as_the_default_set_and_a_second_import_changes_nothing():
     data = importer.build_template()
-    result = importer.import_file(data, "模板.xlsx", year=2027)
+    result = importer.import_file(data, "模板.xlsx", year=2027, actor=COMMAND)
     assert result.ok, result.errors
     assert result.applied and result.action == importer.CREATED and result.version == 1
     s = current_set()
@@ -68,7 +68,7 @@ def test_the_template_imports_as_the_default_set_and_a_second_import_changes_not
     assert s.light_thresholds == {"green": 85, "yellow": 70}
 
     history = Indicator.history.count()
-    again = importer.import_file(data, "模板.xlsx", year=2027)
+    again = importer.import_file(data, "模板.xlsx", year=2027, actor=COMMAND)
     assert again.ok and again.action == importer.UNCHANGED and not again.changed
     assert again.counts["unchanged"] == len(DEFAULT_INDICATORS)
     assert Indicator.history.count() == history
@@ -77,7 +77,7 @@ def test_the_template_imports_as_the_default_set_and_a_second_import_changes_not
 
 def test_the_template_matches_the_seeded_default_set_exactly():
     ensure_default_set(2027)
-    result = importer.import_file(importer.build_template(), "t.xlsx", year=2027)
+    result = importer.import_file(importer.build_template(), "t.xlsx", year=2027, actor=COMMAND)
     assert result.ok and result.action == importer.UNCHANGED
 
 
@@ -106,7 +106,11 @@ def test_csv_with_english_values_gbk_and_curly_quotes_is_accepted():
         ],
     ]
     result = importer.import_file(
-        csv_bytes(rows, encoding="gb18030"), "指标.csv", year=2027, subject_type="team_member"
+        csv_bytes(rows, encoding="gb18030"),
+        "指标.csv",
+        year=2027,
+        subject_type="team_member",
+        actor=COMMAND,
     )
     assert result.ok, [str(e) for e in result.errors]
     s = current_set(subject=SubjectType.TEAM_MEMBER)
@@ -132,7 +136,7 @@ def test_every_problem_is_reported_by_row_and_column_and_nothing_is_written():
     rows[8][6] = ""  # row 10: evidence source required
     rows[9][5] = '{"input": "democratic"}'  # row 11: a dict where the rule needs a count?
     rows[9][4] = "次数达标"
-    result = importer.import_file(xlsx_bytes(rows), "bad.xlsx", year=2027)
+    result = importer.import_file(xlsx_bytes(rows), "bad.xlsx", year=2027, actor=COMMAND)
     assert not result.ok and not result.applied
     found = {(e.row, e.column) for e in result.errors}
     assert {
@@ -161,14 +165,16 @@ def test_every_problem_is_reported_by_row_and_column_and_nothing_is_written():
 
 def test_a_missing_column_and_an_empty_file_are_refused():
     headers = [h for h in HEADERS if h != "计分规则"]
-    result = importer.import_file(csv_bytes([], headers=headers), "x.csv", year=2027)
+    result = importer.import_file(csv_bytes([], headers=headers), "x.csv", year=2027, actor=COMMAND)
     assert any("缺少必填列“计分规则”" in e.message for e in result.errors)
-    result = importer.import_file(csv_bytes([]), "x.csv", year=2027)
+    result = importer.import_file(csv_bytes([]), "x.csv", year=2027, actor=COMMAND)
     assert [e.message for e in result.errors] == ["文件中没有可导入的数据行。"]
 
 
 def test_dry_run_reports_the_plan_and_writes_nothing():
-    result = importer.import_file(importer.build_template(), "t.xlsx", year=2027, dry_run=True)
+    result = importer.import_file(
+        importer.build_template(), "t.xlsx", year=2027, dry_run=True, actor=COMMAND
+    )
     assert result.ok and result.action == importer.CREATED and not result.applied
     assert "试运行" in result.summary_lines()[0]
     assert not IndicatorSet.objects.filter(year=2027).exists()
@@ -190,7 +196,7 @@ def changed_rows():
 def test_an_unused_set_is_updated_in_place():
     ensure_default_set(2027)
     before = current_set()
-    result = importer.import_file(xlsx_bytes(changed_rows()), "x.xlsx", year=2027)
+    result = importer.import_file(xlsx_bytes(changed_rows()), "x.xlsx", year=2027, actor=COMMAND)
     assert result.ok and result.action == importer.UPDATED
     assert result.counts == {"created": 0, "updated": 2, "unchanged": 10, "removed": 1}
     after = current_set()
@@ -207,7 +213,7 @@ def test_a_set_used_by_a_published_snapshot_gets_a_new_version(quarter):
     published = (county1.scores, county1.total, county1.inputs_sha256)
     v1 = county1.indicator_set
 
-    result = importer.import_file(xlsx_bytes(changed_rows()), "x.xlsx", year=YEAR)
+    result = importer.import_file(xlsx_bytes(changed_rows()), "x.xlsx", year=YEAR, actor=COMMAND)
     assert result.ok and result.action == importer.NEW_VERSION and result.version == 2
     v1.refresh_from_db()
     assert not v1.is_active and v1.indicators.count() == len(DEFAULT_INDICATORS)  # untouched
@@ -222,7 +228,7 @@ def test_a_set_used_by_a_published_snapshot_gets_a_new_version(quarter):
     assert county2.indicator_set_version == 2 and "P3" not in county2.scores  # a draft
 
     # The same file again: nothing new.
-    again = importer.import_file(xlsx_bytes(changed_rows()), "x.xlsx", year=YEAR)
+    again = importer.import_file(xlsx_bytes(changed_rows()), "x.xlsx", year=YEAR, actor=COMMAND)
     assert (
         again.action == importer.UNCHANGED and IndicatorSet.objects.filter(year=YEAR).count() == 2
     )

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from inspections import deadlines
 from inspections.models import Attachment, Finding, RectificationTask
 from inspections.services import rounds
+from inspections.workflows import TASK_FLOW
 
 from .fixtures import TODAY, make_finding, make_task
 
@@ -451,3 +452,23 @@ def test_the_ledger_answers_htmx_with_just_the_results(cast, insp, client_for):
     assert "<html" not in body and insp.upward.number in body
     assert insp.daily.number not in body
     assert "q=%E7%A4%BC%E9%87%91" in body  # the export link carries the filter
+
+
+@pytest.mark.parametrize("status", [s.value for s in RectificationTask.Status])
+def test_it_offers_on_the_task_page_exactly_what_the_table_allows(cast, insp, client_for, status):
+    task = make_task(
+        cast.user("county1_jw"), insp.daily, cast.tenures["county1_secretary"], long_term=True
+    )
+    RectificationTask.objects.filter(pk=task.pk).update(status=status)
+    task.refresh_from_db()
+    prefix = reverse("inspections:task_detail", args=[task.pk])
+    offered = {}
+    for username in ("county1_secretary", "county1_jw"):
+        user = cast.user(username)
+        page = client_for(user).get(prefix).content.decode()
+        offered[username] = {a for a in TASK_FLOW.actions if f'action="{prefix}{a}/"' in page}
+        assert offered[username] == TASK_FLOW.allowed_actions(task, user), (username, status)
+    # The target side works on an open task, the inspecting side decides on a submitted one.
+    expected = {"assigned": "start", "returned": "submit", "submitted_for_closure": "return"}
+    if status in expected:
+        assert expected[status] in offered["county1_secretary"] | offered["county1_jw"]

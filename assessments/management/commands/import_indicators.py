@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from assessments import importer
 from assessments.models import SubjectType
+from liangge_zeren.actors import COMMAND
 
 
 class Command(BaseCommand):
@@ -34,7 +35,13 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(_("无法读取文件:%(error)s") % {"error": exc}) from exc
         result = importer.import_file(
-            data, path.name, year=year, subject_type=subject_type, name=name, dry_run=dry_run
+            data,
+            path.name,
+            actor=COMMAND,
+            year=year,
+            subject_type=subject_type,
+            name=name,
+            dry_run=dry_run,
         )
         if not result.ok:
             for error in result.errors:
