@@ -56,7 +56,7 @@ def deciding_path_for(body: Body) -> str:
 
 def default_deciding_body(org: Organization) -> Body:
     """The committee with cadre authority: the one above the unit (else the unit's own)."""
-    body = committee_of(org.parent) if org.parent_id else None
+    body = committee_of(org.parent) if org.parent is not None else None
     return body or committee_of(org) or refuse(_("找不到有权作出问责决定的党组织。"))
 
 

@@ -21,8 +21,8 @@ def may_evaluate(user: Any, org: Organization) -> bool:
     command, the demo) acts on the authority of whoever started it."""
     if is_system(user) or user.is_superuser:
         return True
-    parent_path = org.parent.path if org.parent_id else None
-    return bool(parent_path) and path_in_scope(user, Capability.MANAGE, parent_path)
+    parent = org.parent
+    return parent is not None and path_in_scope(user, Capability.MANAGE, parent.path)
 
 
 def may_publish(user: Any, snapshot: AssessmentSnapshot) -> bool:

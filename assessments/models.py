@@ -12,6 +12,7 @@ table that records *that* a user voted, never *what*.
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -207,7 +208,7 @@ class Ballot(models.Model):
     def __str__(self) -> str:
         return self.get_grade_display()
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValidationError(_("测评票不可修改。"))
         super().save(*args, **kwargs)
@@ -356,14 +357,14 @@ class AssessmentSnapshot(Quarter):
     def __str__(self) -> str:
         return f"{self.org} {self.year}Q{self.quarter}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Published snapshots are immutable (services also guard with conditional updates).
         if getattr(self, "_stored_status", None) == self.Status.PUBLISHED:
             raise ValidationError(_("已发布的考核结果不可修改。"))
         super().save(*args, **kwargs)
         self._stored_status = self.status
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if self.status == self.Status.PUBLISHED:
             raise ValidationError(_("已发布的考核结果不可删除。"))
         return super().delete(*args, **kwargs)

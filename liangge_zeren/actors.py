@@ -15,12 +15,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 from django.db import transaction
 
 if TYPE_CHECKING:
-    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 T = TypeVar("T")
 
@@ -58,18 +58,18 @@ COMMAND = system_actor("command", "系统命令")
 DEMO = system_actor("demo", "演示数据")
 
 # What a write service's `actor` may be (for annotations).
-Actor: TypeAlias = "AbstractBaseUser | SystemActor"
+Actor: TypeAlias = "User | SystemActor"
 
 
 def is_system(actor: Any) -> bool:
     return isinstance(actor, SystemActor)
 
 
-def actor_user(actor: Any):
+def actor_user(actor: Any) -> User | None:
     """The User behind an actor, for foreign keys and history (None for a system actor)."""
     if actor is None or is_system(actor) or not getattr(actor, "is_authenticated", False):
         return None
-    return actor
+    return cast("User", actor)
 
 
 def actor_label(actor: Any) -> str:
@@ -77,7 +77,7 @@ def actor_label(actor: Any) -> str:
     if actor is None:
         return "—"
     if is_system(actor):
-        return actor.label
+        return str(actor.label)
     person = getattr(actor, "person", None)
     try:
         name = person.name if person is not None else ""

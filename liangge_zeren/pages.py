@@ -25,7 +25,9 @@ from liangge_zeren.workflow import TransitionRefused
 PAGE_SIZE = 50
 
 
-def paginate(request: HttpRequest, rows: QuerySet[Any] | list[Any], size: int = PAGE_SIZE) -> Page:
+def paginate(
+    request: HttpRequest, rows: QuerySet[Any] | list[Any], size: int = PAGE_SIZE
+) -> Page[Any]:
     return Paginator(rows, size).get_page(request.GET.get("page"))
 
 
@@ -33,7 +35,7 @@ def report_refusal(request: HttpRequest, error: TransitionRefused | ValidationEr
     """A refused change (or invalid input a service found) as error messages."""
     if isinstance(error, ValidationError):
         for message in error.messages:
-            messages.error(request, message)
+            messages.error(request, str(message))
     else:
         messages.error(request, error.message)
 
@@ -41,7 +43,7 @@ def report_refusal(request: HttpRequest, error: TransitionRefused | ValidationEr
 def report_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
     for errors in form.errors.values():
         for error in errors:
-            messages.error(request, error)
+            messages.error(request, str(error))
 
 
 def require_valid(form: forms.BaseForm) -> None:

@@ -129,7 +129,7 @@ class Workflow:
         except ValueError:
             return status
 
-    def status_of(self, obj) -> str:
+    def status_of(self, obj: Any) -> str:
         return str(getattr(obj, self.status_field))
 
     def actions_from(self, status: str) -> list[Transition]:
@@ -138,7 +138,9 @@ class Workflow:
 
     # --- asking about one object -----------------------------------------------------------
 
-    def refusal(self, obj, action: str, user=None, *, status: str | None = None) -> str | None:
+    def refusal(
+        self, obj: Any, action: str, user: Any = None, *, status: str | None = None
+    ) -> str | None:
         """Why `user` may not do `action` on `obj` now, or None when they may.
 
         `user=None` (or a system actor) checks state and guards only: jobs and commands act
@@ -163,24 +165,26 @@ class Workflow:
             return transition.guard(obj)
         return None
 
-    def can(self, obj, action: str, user=None) -> bool:
+    def can(self, obj: Any, action: str, user: Any = None) -> bool:
         return self.refusal(obj, action, user) is None
 
-    def check(self, obj, action: str, user=None, *, status: str | None = None) -> Transition:
+    def check(
+        self, obj: Any, action: str, user: Any = None, *, status: str | None = None
+    ) -> Transition:
         """Raise TransitionRefused unless the move is allowed; return the transition."""
         message = self.refusal(obj, action, user, status=status)
         if message is not None:
             raise TransitionRefused(message)
         return self[action]
 
-    def allowed(self, obj, user=None) -> list[Transition]:
+    def allowed(self, obj: Any, user: Any = None) -> list[Transition]:
         """The transitions `user` may take on `obj` now: the buttons to show."""
         return [t for t in self.transitions if self.refusal(obj, t.action, user) is None]
 
-    def allowed_actions(self, obj, user=None) -> set[str]:
+    def allowed_actions(self, obj: Any, user: Any = None) -> set[str]:
         return {t.action for t in self.allowed(obj, user)}
 
-    def move(self, obj, action: str, user=None) -> str:
+    def move(self, obj: Any, action: str, user: Any = None) -> str:
         """Check, then set the new status on `obj` (not saved); returns the previous status.
 
         Call inside the service's transaction on a row locked with select_for_update, so the

@@ -24,7 +24,10 @@ from liangge_zeren.workflow import refuse
 
 MS = AccountabilityMeasure.Status
 # What an appeal's outcome does to the measures it concerns (upheld: nothing).
-MEASURE_ACTIONS = {Appeal.Outcome.CHANGED: "change", Appeal.Outcome.REVOKED: "revoke"}
+MEASURE_ACTIONS: dict[str, str] = {
+    Appeal.Outcome.CHANGED: "change",
+    Appeal.Outcome.REVOKED: "revoke",
+}
 
 
 def appeal_deadline(channel: str, received_on: datetime.date) -> datetime.date:
@@ -128,7 +131,7 @@ def _apply_to_measures(appeal: Appeal, action: str, actor: Actor) -> None:
     """The appealed measure, or every measure in force on the target, changes or ends."""
     affected = (
         [appeal.measure]
-        if appeal.measure_id
+        if appeal.measure is not None
         else list(appeal.target.measures.filter(status=MS.IN_FORCE))
     )
     for measure in affected:

@@ -140,6 +140,8 @@ def refresh_target_snapshots(case: AccountabilityCase) -> None:
 
     Part of the decision (services/cases.decide_case), not a write of its own."""
     for target in case.targets.filter(target_type="person").select_related("person"):
+        if target.person is None:  # a person target always has one (check constraint)
+            continue
         text = current_posts_text(target.person)
         if text != target.current_posts_snapshot:
             target.current_posts_snapshot = text

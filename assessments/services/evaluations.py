@@ -49,11 +49,12 @@ def cast_ballot(round_: EvaluationRound, *, actor: Actor, grade: str) -> None:
     voter voted (and the day).
     """
     lock_current(round_, "status")
-    if not may_vote(actor, round_):
+    voter = actor_user(actor)
+    if voter is None or not may_vote(voter, round_):
         raise PermissionDenied
     try:
         with transaction.atomic():
-            VoterToken.objects.create(round=round_, voter=actor, voted_on=timezone.localdate())
+            VoterToken.objects.create(round=round_, voter=voter, voted_on=timezone.localdate())
     except IntegrityError as exc:
         raise ValidationError(_("您已参加过本次民主测评。")) from exc
     ballot = Ballot(round=round_, grade=grade)

@@ -234,7 +234,7 @@ def compute_quarter(
     return result
 
 
-def _same(snap: AssessmentSnapshot, values: dict) -> bool:
+def _same(snap: AssessmentSnapshot, values: dict[str, Any]) -> bool:
     return (
         snap.indicator_set_id == values["indicator_set"].pk
         and snap.rule_version == values["rule_version"]
@@ -270,7 +270,7 @@ def rollup(year: int, quarter: int) -> int:
         )
     )
     colours = ("red", "yellow", "green")
-    sums: dict[str, list] = defaultdict(lambda: [0, Decimal(0), 0, 0, 0])
+    sums: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0), 0, 0, 0])
     for _pk, path, total, light, *_rest in rows:
         for depth in range(1, len(path) // width + 1):
             acc = sums[path[: depth * width]]
@@ -291,13 +291,13 @@ def rollup(year: int, quarter: int) -> int:
     return len(changed)
 
 
-def _write_subtrees(rows: list[tuple]) -> None:
+def _write_subtrees(rows: list[tuple[Any, ...]]) -> None:
     """UPDATE … FROM (VALUES …): one statement for many snapshots' subtree fields (the ORM's
     bulk_update builds a CASE per row and field, which took most of a province's roll-up)."""
     meta = AssessmentSnapshot._meta
     average = meta.get_field("subtree_average")
     lights = meta.get_field("subtree_lights")
-    params: list = []
+    params: list[Any] = []
     for pk, units, avg, light_counts in rows:
         params += [
             pk,

@@ -80,7 +80,9 @@ def record_finding(
     responsibilities: Iterable[tuple[Tenure, str]] = (),
     files: Sequence[Any] = (),
 ) -> Finding:
-    valid_subs = {key for key, _label in Finding.SUB_SOURCES.get(source, [])}
+    valid_subs = {
+        key for kind, subs in Finding.SUB_SOURCES.items() if kind == source for key, _label in subs
+    }
     if sub_source not in valid_subs:
         refuse(_("来源细分与问题来源不一致。"))
     body, side = _inspecting_side(round, org, inspecting_body, side, actor)
@@ -203,7 +205,7 @@ def mark_concealed(finding: Finding, *, actor: Actor, concealed: bool, reason: s
     current.concealed_by = actor_user(actor)
     current.concealed_at = timezone.now()
     current.concealed_reason = reason
-    current._change_reason = reason  # shown with the change in the finding's history
+    current._change_reason = reason  # type: ignore[attr-defined]  # shown in its history
     current.save(update_fields=["concealed", "concealed_by", "concealed_at", "concealed_reason"])
     for name in ("concealed", "concealed_by", "concealed_at", "concealed_reason"):
         setattr(finding, name, getattr(current, name))

@@ -197,6 +197,8 @@ def start_reporting(
 
 
 def _open_reports(round_: InspectionRound) -> None:
+    """The team's and the principal leader's report of each target, due as feedback set."""
+    assert round_.report_due is not None and round_.principal_report_due is not None
     for target in round_.round_targets.all():
         for kind, due in (
             (RectificationReport.Kind.TEAM, round_.report_due),
