@@ -17,7 +17,7 @@ from accountability.services.disciplinary import archive_disciplinary_case
 from demo import org_tree
 from demo.accountability import step_accountability
 from demo.inspections import step_inspections
-from liangge_zeren.actors import DEMO
+from liangge_zeren.actors import DEMO, acting
 from liangge_zeren.workflow import TransitionRefused
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +30,7 @@ def demo_ctx(django_db_setup, django_db_blocker):
     with (
         django_db_blocker.unblock(),
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        acting(DEMO),  # as run_demo: the services join the fixture's transaction
     ):
         atomic = transaction.atomic()
         atomic.__enter__()

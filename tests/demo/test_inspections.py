@@ -15,6 +15,7 @@ from inspections.models import (
     RoundTransition,
     TaskTransition,
 )
+from liangge_zeren.actors import DEMO, acting
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,7 @@ def demo_ctx(django_db_setup, django_db_blocker):
     with (
         django_db_blocker.unblock(),
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        acting(DEMO),  # as run_demo: the services join the fixture's transaction
     ):
         atomic = transaction.atomic()
         atomic.__enter__()
