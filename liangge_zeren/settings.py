@@ -366,20 +366,111 @@ INSPECTIONS = {
 }
 
 # --- Reminders, escalation and quarterly assessments (issue 6; notifications/, assessments/).
-# Channels besides the inbox, by dotted path (e-mail uses EMAIL_* above); add a gateway, e.g.
-# "sms": "myorg.gateways.SmsChannel", and users opt in under 提醒设置.
-NOTIFICATION_CHANNELS = {"email": "notifications.channels.EmailChannel"}
-if env_bool("NOTIFY_LOG_GATEWAY", False):
-    NOTIFICATION_CHANNELS["log"] = "notifications.channels.LogGatewayChannel"
-# More gateways by configuration: NOTIFICATION_CHANNELS_EXTRA="sms=myorg.gateways.SmsChannel,…"
-for _entry in env_list("NOTIFICATION_CHANNELS_EXTRA", []):
-    _channel, _sep, _path = _entry.partition("=")
-    if not (_sep and _channel.strip() and _path.strip()):
-        raise ImproperlyConfigured("NOTIFICATION_CHANNELS_EXTRA entries look like name=dotted.path")
-    NOTIFICATION_CHANNELS[_channel.strip()] = _path.strip()
 # Reminders claimed per transaction by notifications.services.deliver (ON CONFLICT batches).
 NOTIFICATION_CLAIM_BATCH = env_int("NOTIFICATION_CLAIM_BATCH", 1000)
-SITE_URL = env_str("SITE_URL", "")  # prefix for links in e-mails
+SITE_URL = env_str("SITE_URL", "")  # prefix for links in e-mails and messenger messages
+
+# --- Channels besides the inbox (issue 16; notifications/outbox.py). Each one is switched on
+# per deployment; one switched on without what it needs stops the process at start. Users
+# choose among the switched-on channels under 提醒设置 (NOTIFY_DEFAULT_CHANNELS: for those who
+# never chose). Messages carry a short title and a link, never the body.
+
+
+def _needed(name: str, switch: str) -> str:
+    value = (env_str(name, "") or "").strip()
+    if not value:
+        raise ImproperlyConfigured(f"{switch}=1 needs {name}.")
+    return value
+
+
+def _pair(name: str, raw: str, sep: str) -> tuple[str, str]:
+    key, found, value = raw.partition(sep)
+    if not (found and key.strip()):
+        raise ImproperlyConfigured(f"{name} must look like 'name{sep}value'.")
+    return key.strip(), value.strip()
+
+
+def _sms_gateway() -> dict:
+    from string import Template
+
+    body = env_str("SMS_GATEWAY_BODY", '{"mobile":"${mobile}","content":"${text}"}')
+    template = Template(body)
+    unknown = set(template.get_identifiers()) - {"mobile", "text", "message_id"}
+    if not template.is_valid() or unknown or "mobile" not in template.get_identifiers():
+        raise ImproperlyConfigured(
+            "SMS_GATEWAY_BODY: use ${mobile} (required), ${text} and ${message_id} only."
+        )
+    method = (env_str("SMS_GATEWAY_METHOD", "POST") or "").upper()
+    if method not in ("GET", "POST"):
+        raise ImproperlyConfigured("SMS_GATEWAY_METHOD must be GET or POST.")
+    auth, success = env_str("SMS_GATEWAY_AUTH_HEADER", ""), env_str("SMS_GATEWAY_SUCCESS", "")
+    return {
+        "URL": _needed("SMS_GATEWAY_URL", "NOTIFY_SMS"),
+        "METHOD": method,
+        "CONTENT_TYPE": env_str("SMS_GATEWAY_CONTENT_TYPE", "application/json; charset=utf-8"),
+        "BODY": body,
+        "AUTH_HEADER": _pair("SMS_GATEWAY_AUTH_HEADER", auth, ":") if auth else None,
+        "SUCCESS": _pair("SMS_GATEWAY_SUCCESS", success, "=") if success else None,
+        "DEDUP_SECONDS": env_int("SMS_GATEWAY_DEDUP_SECONDS", 0),
+        "LABEL": env_str("SMS_LABEL", ""),
+    }
+
+
+NOTIFICATION_CHANNELS = {}
+if env_bool("NOTIFY_EMAIL", True):
+    NOTIFICATION_CHANNELS["email"] = "notifications.channels.EmailChannel"
+if env_bool("NOTIFY_WECOM", False):
+    WECOM = {
+        # 政务微信: the private deployment's address; the same gettoken + message/send API.
+        "API_BASE": env_str("WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
+        "CORP_ID": _needed("WECOM_CORP_ID", "NOTIFY_WECOM"),
+        "AGENT_ID": env_int("WECOM_AGENT_ID", 0),
+        "SECRET": _needed("WECOM_SECRET", "NOTIFY_WECOM"),
+        "LABEL": env_str("WECOM_LABEL", ""),
+        "DUPLICATE_CHECK_SECONDS": env_int("WECOM_DUPLICATE_CHECK_SECONDS", 14400),
+    }
+    if WECOM["AGENT_ID"] <= 0:
+        raise ImproperlyConfigured("NOTIFY_WECOM=1 needs WECOM_AGENT_ID (the application's id).")
+    NOTIFICATION_CHANNELS["wecom"] = "notifications.wecom.WeComChannel"
+if env_bool("NOTIFY_DINGTALK", False):
+    DINGTALK = {
+        "WEBHOOK": _needed("DINGTALK_WEBHOOK", "NOTIFY_DINGTALK"),
+        "SECRET": env_str("DINGTALK_SECRET", ""),
+        "KEYWORD": env_str("DINGTALK_KEYWORD", ""),
+        "LABEL": env_str("DINGTALK_LABEL", ""),
+    }
+    NOTIFICATION_CHANNELS["dingtalk"] = "notifications.dingtalk.DingTalkRobotChannel"
+if env_bool("NOTIFY_SMS", False):
+    SMS_GATEWAY = _sms_gateway()
+    NOTIFICATION_CHANNELS["sms"] = "notifications.sms.SmsGatewayChannel"
+if env_bool("NOTIFY_LOG_GATEWAY", False):
+    NOTIFICATION_CHANNELS["log"] = "notifications.channels.LogGatewayChannel"
+# More channels by configuration: NOTIFICATION_CHANNELS_EXTRA="name=dotted.path.Class,…"
+for _entry in env_list("NOTIFICATION_CHANNELS_EXTRA", []):
+    _channel, _path = _pair("NOTIFICATION_CHANNELS_EXTRA", _entry, "=")
+    NOTIFICATION_CHANNELS[_channel] = _path
+if {"wecom", "dingtalk", "sms"} & set(NOTIFICATION_CHANNELS) and not SITE_URL:
+    raise ImproperlyConfigured("Messenger and SMS channels need SITE_URL for their links.")
+NOTIFY_DEFAULT_CHANNELS = env_list("NOTIFY_DEFAULT_CHANNELS", [])
+if set(NOTIFY_DEFAULT_CHANNELS) - set(NOTIFICATION_CHANNELS):
+    raise ImproperlyConfigured("NOTIFY_DEFAULT_CHANNELS names a channel that is not switched on.")
+NOTIFY_DELIVERY = {
+    "HTTP_TIMEOUT": env_int("NOTIFY_HTTP_TIMEOUT", 10),  # seconds per vendor request
+    "MAX_ATTEMPTS": env_int("NOTIFY_MAX_ATTEMPTS", 6),
+    "RETRY_BASE_SECONDS": env_int("NOTIFY_RETRY_BASE_SECONDS", 30),  # doubles every attempt
+    "RETRY_MAX_SECONDS": env_int("NOTIFY_RETRY_MAX_SECONDS", 3600),
+    # A send not finished after this long belongs to a dead worker (the sweep settles it).
+    "LEASE_SECONDS": env_int("NOTIFY_SEND_LEASE_SECONDS", 120),
+    # A pending message this much past due was lost between commit and enqueue.
+    "SWEEP_GRACE_SECONDS": env_int("NOTIFY_SWEEP_GRACE_SECONDS", 600),
+}
+if NOTIFY_DELIVERY["LEASE_SECONDS"] <= 3 * NOTIFY_DELIVERY["HTTP_TIMEOUT"]:
+    raise ImproperlyConfigured(
+        "NOTIFY_SEND_LEASE_SECONDS must exceed three NOTIFY_HTTP_TIMEOUTs (token + send + retry)."
+    )
+_SWEEP_MINUTES = env_int("NOTIFY_SWEEP_MINUTES", 5)
+if not 1 <= _SWEEP_MINUTES <= 59:
+    raise ImproperlyConfigured("NOTIFY_SWEEP_MINUTES must be between 1 and 59.")
 REMINDERS = {
     # Items without a log turn yellow this many days before their due date (渝北: T-10).
     "ITEM_LEAD_DAYS": env_int("REMINDER_ITEM_LEAD_DAYS", 10),
@@ -418,7 +509,6 @@ _REMINDER_JOBS = [
     ("remind-formalities", "accountability.tasks.remind_formalities", 8, 30),
     ("remind-appeals", "accountability.tasks.remind_appeals", 8, 40),
     ("expire-influence-periods", "accountability.tasks.expire_influence_periods", 1, 30),
-    ("resend-pending-external", "notifications.tasks.resend_pending_external", 8, 20),
     ("daily-digest", "notifications.tasks.send_daily_digest", 18, 0),
 ]
 # REMINDER_BEAT_SECONDS=N runs the reminder jobs every N seconds instead (trials, the worker
@@ -429,6 +519,10 @@ for _name, _task, _hour, _minute in _REMINDER_JOBS:
         "task": _task,
         "schedule": _BEAT_SECONDS or crontab(hour=_hour, minute=_minute),
     }
+CELERY_BEAT_SCHEDULE["sweep-outbox"] = {
+    "task": "notifications.tasks.sweep_outbox",
+    "schedule": _BEAT_SECONDS or crontab(minute=f"*/{_SWEEP_MINUTES}"),
+}
 # Deployments sharing one Redis can give each installation its own queue.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # acks_late on Redis: an unacknowledged task (worker killed) is delivered again after this

@@ -1,25 +1,96 @@
-from django import forms
-from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from __future__ import annotations
 
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from notifications.channels import Channel
 from notifications.models import NotificationPreference
 
-
-def extra_channel_choices() -> list[tuple[str, str]]:
-    names = getattr(settings, "NOTIFICATION_CHANNELS", {})
-    return [(name, name) for name in names if name != "email"]
+ADDRESS_FIELDS = ("mobile", "wecom_userid")
+TIME_FORMAT = "%H:%M"
 
 
 class PreferenceForm(forms.ModelForm):
+    """A person's channels, addresses and quiet hours (only what the deployment switched on)."""
+
     channels = forms.MultipleChoiceField(
-        label=_("其他渠道"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+        label=gettext_lazy("其他渠道"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=(),
     )
 
     class Meta:
         model = NotificationPreference
-        fields = ["email_enabled", "daily_digest", "channels"]
-        help_texts = {"daily_digest": _("开启后每天发送一封汇总邮件, 不再逐条发送邮件。")}
+        fields = [
+            "email_enabled",
+            "daily_digest",
+            "channels",
+            "mobile",
+            "wecom_userid",
+            "quiet_start",
+            "quiet_end",
+        ]
+        help_texts = {
+            "daily_digest": gettext_lazy("开启后每天发送一封汇总邮件, 不再逐条发送邮件。"),
+            "mobile": gettext_lazy("短信和钉钉群机器人 @ 提醒使用。"),
+            "wecom_userid": gettext_lazy(
+                "您在企业微信/政务微信中的账号 (UserID), 可向管理员询问。"
+            ),
+            "quiet_start": gettext_lazy("免打扰时段内外部消息暂存, 时段结束后发送; 站内消息照常。"),
+        }
+        widgets = {
+            "quiet_start": forms.TimeInput(
+                attrs={"type": "time", "class": "form-control"}, format=TIME_FORMAT
+            ),
+            "quiet_end": forms.TimeInput(
+                attrs={"type": "time", "class": "form-control"}, format=TIME_FORMAT
+            ),
+        }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, channels: list[Channel], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channels"].choices = extra_channel_choices()
+        self.available = {c.name: c for c in channels}
+        self.fields["channels"].choices = [(c.name, c.label) for c in channels]
+        self.initial["channels"] = [
+            n for n in (self.instance.channels or []) if n in self.available
+        ]
+        needed = {c.address_field for c in channels}
+        for name in ADDRESS_FIELDS:
+            if name not in needed:
+                del self.fields[name]  # no switched-on channel uses it
+
+    def clean_mobile(self) -> str:
+        # "138 0000 0000" and "138-0000-0000" are how people write it; the model checks the rest.
+        return re.sub(r"[\s-]", "", self.cleaned_data.get("mobile") or "")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("quiet_start"), data.get("quiet_end")
+        if (start is None) != (end is None):
+            self.add_error("quiet_end", _("免打扰时段需要同时填写开始和结束时间。"))
+        elif start is not None and start == end:
+            self.add_error("quiet_end", _("免打扰的开始和结束时间不能相同。"))
+        for name in data.get("channels") or []:
+            channel = self.available[name]
+            if channel.address_field and not data.get(channel.address_field):
+                field = self.fields.get(channel.address_field)
+                label = field.label if field is not None else channel.address_field
+                self.add_error(
+                    "channels",
+                    _("选择“%(channel)s”需要填写%(field)s。")
+                    % {"channel": channel.label, "field": label},
+                )
+        return data
+
+    def values(self) -> dict[str, Any]:
+        """The fields to store. Channels the deployment switched off stay chosen (they come
+        back when it switches them on again)."""
+        data = {name: self.cleaned_data[name] for name in self.fields if name != "channels"}
+        kept = [n for n in (self.instance.channels or []) if n not in self.available]
+        data["channels"] = kept + list(self.cleaned_data.get("channels") or [])
+        return data

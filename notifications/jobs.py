@@ -94,14 +94,17 @@ def run(name: str, day: datetime.date | None = None, *, under: str | None = None
 def digest_job(day: datetime.date) -> dict:
     from notifications import services
 
-    return services.send_digests(day).as_dict()
+    return services.send_digests(day)
 
 
-@job("notifications.pending", description="补发未完成的外部渠道 / resend pending external copies")
+@job(
+    "notifications.pending",
+    description="外部渠道补发: 免打扰结束、丢失的任务、中断的发送 / outbox sweep",
+)
 def pending_job(day: datetime.date) -> dict:
-    from notifications import services
+    from notifications import outbox
 
-    return {"sent": services.send_pending_external()}
+    return outbox.sweep()
 
 
 def run_on(name: str, day: str | None = None) -> dict:

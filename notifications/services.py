@@ -11,13 +11,14 @@
    On PostgreSQL a second worker inserting the same key waits for the first one's commit and
    then skips it; on SQLite writers are serialised. Keys are inserted in sorted order so two
    workers never deadlock.
-2. after the commit, external channels (e-mail, gateways) are claimed one by one with a
-   conditional UPDATE (pending → sending) and sent. A process killed between the commit and
-   the claim leaves deliveries `pending`; the next run of the job (or the pending sweep) sends
-   them. A process killed while sending leaves one `sending` and it is not retried: external
-   channels are at most once, never twice.
+2. the same transaction writes one outbox row (`Dispatch`) per external channel the recipient
+   wants (e-mail, 企业微信, 钉钉, SMS…); after the commit each gets its own Celery task, and
+   `notifications.outbox` sends it once (see there: retries, backoff, quiet hours, worker
+   kills). A process killed between the commit and the enqueue leaves the rows pending; the
+   outbox sweep enqueues them.
 
-`claim_and_store(reminder)` is the same claim for one reminder.
+`claim_and_store(reminder)` is the same claim for one reminder; `notify(...)` stores a one-off
+message (no key) with its outbox rows.
 """
 
 from __future__ import annotations
@@ -28,15 +29,20 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, models, transaction
+from django.db import connection, models, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from notifications.channels import configured_channels
+from liangge_zeren.actors import write_service
+from notifications import gate, outbox
+from notifications.channels import channel_named
 from notifications.models import (
     Delivery,
+    Dispatch,
     Level,
     Notification,
     NotificationPreference,
@@ -68,6 +74,8 @@ class Reminder:
     org_path: str = ""
     level: str = Level.INFO
     notice: Notice | None = None
+    # Reminders of one recipient with the same group are one digest line in the inbox.
+    group: str = ""
 
     def key(self) -> tuple:
         return (
@@ -97,119 +105,21 @@ def _notice_number(delivery: Delivery, day: datetime.date) -> str:
     return f"DB-{day:%Y%m%d}-{delivery.pk:06d}"
 
 
-def claim_and_store(
-    reminder: Reminder, *, job: str = "", day=None, channels_for=None
-) -> Notification | None:
-    """Step 1: key + inbox row in one transaction; None when the key was already claimed."""
-    ct = _content_type(reminder.obj)
-    day = day or timezone.localdate()
-    try:
-        with transaction.atomic():
-            delivery = Delivery.objects.create(
-                recipient=reminder.recipient,
-                content_type=ct,
-                object_id=reminder.obj.pk,
-                kind=reminder.kind,
-                threshold=reminder.threshold,
-                job=job,
-            )
-            notification = Notification.objects.create(
-                recipient=reminder.recipient,
-                delivery=delivery,
-                kind=reminder.kind,
-                level=reminder.level,
-                title=reminder.title[:200],
-                body=reminder.body,
-                link=reminder.link,
-                content_type=ct,
-                object_id=reminder.obj.pk,
-                org_path=reminder.org_path,
-            )
-            if reminder.notice is not None:
-                SupervisionNotice.objects.create(
-                    number=_notice_number(delivery, day),
-                    delivery=delivery,
-                    addressee=reminder.recipient,
-                    content_type=ct,
-                    object_id=reminder.obj.pk,
-                    org_path=reminder.notice.org_path,
-                    superior_path=reminder.notice.superior_path,
-                    title=reminder.title[:200],
-                    body=reminder.notice.body,
-                    overdue_days=reminder.notice.overdue_days,
-                    issued_on=day,
-                )
-            if (channels_for or _external_channels_for)(reminder.recipient):
-                delivery.external_state = Delivery.External.PENDING
-                delivery.save(update_fields=["external_state"])
-    except IntegrityError:
+def claim_and_store(reminder: Reminder, *, job: str = "", day=None) -> Notification | None:
+    """Step 1 for one reminder: key, inbox row and outbox rows in one transaction; None when
+    the key was already claimed."""
+    claimed = claim_batch([reminder], job=job, day=day)
+    if not claimed.notification_ids:
         return None
-    return notification
+    return Notification.objects.get(pk=claimed.notification_ids[0])
 
 
-def _preference(user) -> NotificationPreference | None:
-    return NotificationPreference.objects.filter(user=user).first()
-
-
-def _external_channels_for(user, preference=...) -> list:
-    if preference is ...:
-        preference = _preference(user)
-    return [c for c in configured_channels() if c.wants(user, preference)]
-
-
-def claim_external(delivery_id: int) -> bool:
-    """Conditional UPDATE pending → sending: only one process sends the external copies."""
-    return bool(
-        Delivery.objects.filter(pk=delivery_id, external_state=Delivery.External.PENDING).update(
-            external_state=Delivery.External.SENDING, external_at=timezone.now()
-        )
-    )
-
-
-def send_external(notification: Notification, channels_for=None) -> dict[str, str]:
-    """Step 2: the external channels of one stored notification, if this process claims it."""
-    if notification.delivery_id is None or not claim_external(notification.delivery_id):
-        return {}
-    user = notification.recipient
-    results = {}
-    for channel in (channels_for or _external_channels_for)(user):
-        try:
-            channel.send(notification, user)
-            results[channel.name] = "sent"
-        except Exception as exc:  # a gateway failure must not stop the job
-            log.warning(
-                "channel %s failed for notification %s: %s", channel.name, notification.pk, exc
-            )
-            results[channel.name] = f"failed: {exc}"[:200]
-    failed = any(v != "sent" for v in results.values())
-    Delivery.objects.filter(pk=notification.delivery_id).update(
-        external_state=Delivery.External.FAILED if failed else Delivery.External.SENT,
-        external_channels=results,
-        external_at=timezone.now(),
-    )
-    return results
-
-
-def send_pending_external(limit: int = 1000) -> int:
-    """Deliveries whose process died between the commit and the external claim."""
-    count = 0
-    pending = (
-        Notification.objects.filter(delivery__external_state=Delivery.External.PENDING)
-        .select_related("recipient")
-        .order_by("pk")[:limit]
-    )
-    for notification in pending:
-        if send_external(notification):
-            count += 1
-    return count
-
-
-def _claimed_keys(reminders: list[Reminder], chunk: int = 1000) -> dict[tuple, tuple[int, str]]:
-    """Existing delivery keys among the reminders → (delivery id, external state).
+def _claimed_keys(reminders: list[Reminder], chunk: int = 1000) -> set[tuple]:
+    """Existing delivery keys among the reminders.
 
     One query per 1,000 reminders, led by the recipients so the unique key's index
     (recipient, content type, object, …) answers it."""
-    found: dict[tuple, tuple[int, str]] = {}
+    found: set[tuple] = set()
     keys = sorted({_db_key(r) for r in reminders})
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
@@ -217,21 +127,14 @@ def _claimed_keys(reminders: list[Reminder], chunk: int = 1000) -> dict[tuple, t
         for key in part:
             by_type.setdefault(key[1], set()).add(key[2])
         for ct_id, object_ids in by_type.items():
-            for row in Delivery.objects.filter(
-                recipient_id__in={k[0] for k in part},
-                content_type_id=ct_id,
-                object_id__in=object_ids,
-                kind__in={k[3] for k in part},
-            ).values_list(
-                "recipient_id",
-                "content_type_id",
-                "object_id",
-                "kind",
-                "threshold",
-                "pk",
-                "external_state",
-            ):
-                found[row[:5]] = (row[5], row[6])
+            found.update(
+                Delivery.objects.filter(
+                    recipient_id__in={k[0] for k in part},
+                    content_type_id=ct_id,
+                    object_id__in=object_ids,
+                    kind__in={k[3] for k in part},
+                ).values_list("recipient_id", "content_type_id", "object_id", "kind", "threshold")
+            )
     return found
 
 
@@ -290,150 +193,137 @@ def _insert(model, values: list[dict], *, conflict: str = "", returning: str = "
 
 @dataclass
 class Claimed:
-    """What one batch claimed: how many reminders it stored, and the stored notifications
-    that still have external channels to go (delivery external state `pending`)."""
+    """What one batch claimed: the inbox rows it stored and the outbox rows it queued."""
 
-    stored: int = 0
-    pending: list[Notification] = field(default_factory=list)
+    notification_ids: list[int] = field(default_factory=list)
+    dispatches: list[Dispatch] = field(default_factory=list)
+
+    @property
+    def stored(self) -> int:
+        return len(self.notification_ids)
+
+
+def _insert_keys(keyed: list[tuple[tuple, Reminder]], job: str, stamp: Any) -> dict[tuple, int]:
+    """Claim the keys; returns key → delivery id for exactly the keys this call inserted."""
+    rows = _insert(
+        Delivery,
+        [
+            {
+                "recipient_id": key[0],
+                "content_type_id": key[1],
+                "object_id": key[2],
+                "kind": key[3],
+                "threshold": key[4],
+                "job": job,
+                "claimed_at": stamp,
+            }
+            for key, _r in keyed
+        ],
+        conflict="ON CONFLICT DO NOTHING",
+        returning="id, recipient_id, content_type_id, object_id, kind, threshold",
+    )
+    return {tuple(row[1:]): row[0] for row in rows}
+
+
+def _insert_notifications(mine: list[tuple[int, Reminder]], stamp: Any) -> dict[int, int]:
+    """The inbox rows of the claimed keys; returns delivery id → notification id."""
+    ids = _insert(
+        Notification,
+        [
+            {
+                "recipient_id": r.recipient.pk,
+                "delivery_id": delivery_id,
+                "kind": r.kind,
+                "level": r.level,
+                "title": r.title[:200],
+                "body": r.body,
+                "link": r.link,
+                "content_type_id": _ct_id(r.obj),
+                "object_id": r.obj.pk,
+                "org_path": r.org_path,
+                "group": r.group[:200],
+                "created_at": stamp,
+            }
+            for delivery_id, r in mine
+        ],
+        returning="id, delivery_id",
+    )
+    return {delivery_id: pk for pk, delivery_id in ids}
+
+
+def _insert_notices(mine: list[tuple[int, Reminder]], day: datetime.date) -> None:
+    notices = [
+        SupervisionNotice(
+            number=_notice_number(Delivery(pk=delivery_id), day),
+            delivery_id=delivery_id,
+            addressee=r.recipient,
+            content_type_id=_ct_id(r.obj),
+            object_id=r.obj.pk,
+            org_path=r.notice.org_path,
+            superior_path=r.notice.superior_path,
+            title=r.title[:200],
+            body=r.notice.body,
+            overdue_days=r.notice.overdue_days,
+            issued_on=day,
+        )
+        for delivery_id, r in mine
+        if r.notice is not None
+    ]
+    if notices:
+        SupervisionNotice.objects.bulk_create(notices)
 
 
 def claim_batch(
-    reminders: list[Reminder], *, job: str = "", day=None, channels_for=None
+    reminders: list[Reminder],
+    *,
+    job: str = "",
+    day: datetime.date | None = None,
+    router: outbox.Router | None = None,
 ) -> Claimed:
     """Step 1 for many reminders in ONE transaction: claim the keys, store the inbox rows (and
-    督办单) of the keys this call claimed — not those another run or worker holds."""
+    督办单) and the outbox rows of the keys this call claimed — not those another run or
+    worker holds."""
     result = Claimed()
     if not reminders:
         return result
     day = day or timezone.localdate()
-    channels_for = channels_for or _external_channels_for
+    router = router or outbox.Router()
+    router.load(r.recipient for r in reminders)  # preferences, read before the transaction
     # Sorted keys: two workers lock keys in the same order, so they can wait, never deadlock.
     keyed = sorted(((_db_key(r), r) for r in reminders), key=lambda pair: pair[0])
-    now = timezone.now()
     # As the ORM would store it (SQLite: naive UTC text), once for every row of the batch.
-    stamp = Delivery._meta.get_field("claimed_at").get_db_prep_save(now, connection)
-    pending = Delivery.External.PENDING
-    states = [pending if channels_for(r.recipient) else Delivery.External.NONE for _k, r in keyed]
+    stamp = Delivery._meta.get_field("claimed_at").get_db_prep_save(timezone.now(), connection)
     with transaction.atomic():
-        rows = _insert(
-            Delivery,
-            [
-                {
-                    "recipient_id": key[0],
-                    "content_type_id": key[1],
-                    "object_id": key[2],
-                    "kind": key[3],
-                    "threshold": key[4],
-                    "job": job,
-                    "claimed_at": stamp,
-                    "external_state": state,
-                }
-                for (key, _r), state in zip(keyed, states, strict=True)
-            ],
-            conflict="ON CONFLICT DO NOTHING",
-            returning="id, recipient_id, content_type_id, object_id, kind, threshold",
-        )
-        if not rows:
+        claimed = _insert_keys(keyed, job, stamp)
+        mine = [(claimed[key], r) for key, r in keyed if key in claimed]
+        if not mine:
             return result
-        claimed = {tuple(row[1:]): row[0] for row in rows}
-        mine = [
-            (claimed[key], reminder, state)
-            for (key, reminder), state in zip(keyed, states, strict=True)
-            if key in claimed
-        ]
-        ids = _insert(
-            Notification,
-            [
-                {
-                    "recipient_id": r.recipient.pk,
-                    "delivery_id": delivery_id,
-                    "kind": r.kind,
-                    "level": r.level,
-                    "title": r.title[:200],
-                    "body": r.body,
-                    "link": r.link,
-                    "content_type_id": _ct_id(r.obj),
-                    "object_id": r.obj.pk,
-                    "org_path": r.org_path,
-                    "created_at": stamp,
-                }
-                for delivery_id, r, _state in mine
-            ],
-            returning="id, delivery_id",
-        )
-        notification_ids = {delivery_id: pk for pk, delivery_id in ids}
-        notices = [
-            SupervisionNotice(
-                number=_notice_number(Delivery(pk=delivery_id), day),
-                delivery_id=delivery_id,
-                addressee=r.recipient,
-                content_type_id=_ct_id(r.obj),
-                object_id=r.obj.pk,
-                org_path=r.notice.org_path,
-                superior_path=r.notice.superior_path,
-                title=r.title[:200],
-                body=r.notice.body,
-                overdue_days=r.notice.overdue_days,
-                issued_on=day,
-            )
-            for delivery_id, r, _state in mine
-            if r.notice is not None
-        ]
-        if notices:
-            SupervisionNotice.objects.bulk_create(notices)
-    result.stored = len(mine)
-    for delivery_id, r, state in mine:
-        if state == pending:
-            delivery = Delivery(pk=delivery_id, recipient=r.recipient, external_state=state)
-            result.pending.append(
-                Notification(
-                    pk=notification_ids[delivery_id],
-                    recipient=r.recipient,
-                    delivery=delivery,
-                    kind=r.kind,
-                    level=r.level,
-                    title=r.title[:200],
-                    body=r.body,
-                    link=r.link,
-                    content_type_id=_ct_id(r.obj),
-                    object_id=r.obj.pk,
-                    org_path=r.org_path,
-                    created_at=now,
-                )
-            )
+        notification_ids = _insert_notifications(mine, stamp)
+        _insert_notices(mine, day)
+        result.notification_ids = [notification_ids[d] for d, _r in mine]
+        stored = [(notification_ids[d], r.recipient) for d, r in mine]
+        result.dispatches = outbox.create(outbox.plan(stored, router))
     return result
 
 
-def _send_externals(notifications: Iterable[Notification], result: JobResult, channels_for):
-    for notification in notifications:
-        if notification.delivery.external_state != Delivery.External.PENDING:
-            continue
-        for name, outcome in send_external(notification, channels_for).items():
-            result.external[f"{name}_{'sent' if outcome == 'sent' else 'failed'}"] += 1
+def _admitted(reminders: list[Reminder]) -> tuple[list[Reminder], int]:
+    """The reminders whose recipient may see the object (notifications.gate), and how many
+    were held back: those are not claimed, so a later run sends them if access comes."""
+    if not gate.registered():
+        return reminders, 0
+    subjects: dict[int, set[gate.Subject]] = {}
+    for r in reminders:
+        subjects.setdefault(r.recipient.pk, set()).add((_ct_id(r.obj), r.obj.pk))
+    users = {r.recipient.pk: r.recipient for r in reminders}
+    allowed = {pk: gate.allowed_subjects(users[pk], subs) for pk, subs in subjects.items()}
+    kept = [r for r in reminders if (_ct_id(r.obj), r.obj.pk) in allowed[r.recipient.pk]]
+    return kept, len(reminders) - len(kept)
 
 
 def deliver(reminders: Iterable[Reminder], *, job: str = "", day=None) -> JobResult:
-    """Claim, store and send each reminder once, a batch per transaction; returns counts."""
+    """Claim, store and queue each reminder once, a batch per transaction; returns counts."""
     result = JobResult()
-    channels = configured_channels()
-    cache: dict[int, list] = {}
-
-    def channels_for(user) -> list:
-        if user.pk not in cache:
-            cache[user.pk] = [c for c in channels if c.wants(user, _preference(user))]
-        return cache[user.pk]
-
-    def load_preferences(batch: list[Reminder]) -> None:
-        # One preference query per batch instead of one per recipient.
-        users = {r.recipient.pk: r.recipient for r in batch if r.recipient.pk not in cache}
-        if not users or not channels:
-            for pk in users:
-                cache[pk] = []
-            return
-        prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=users)}
-        for pk, user in users.items():
-            cache[pk] = [c for c in channels if c.wants(user, prefs.get(pk))]
-
+    router = outbox.Router()
     pending, seen = [], set()
     for reminder in reminders:
         if reminder.recipient is None or reminder.key() in seen:
@@ -443,31 +333,18 @@ def deliver(reminders: Iterable[Reminder], *, job: str = "", day=None) -> JobRes
     # Fast path for re-runs: keys already claimed are skipped without an INSERT attempt. The
     # ON CONFLICT claim stays the guard against a concurrent worker claiming in between.
     claimed = _claimed_keys(pending)
-    fresh = []
-    for reminder in pending:
-        if _db_key(reminder) in claimed:
-            result.skipped += 1
-        else:
-            fresh.append(reminder)
+    fresh = [r for r in pending if _db_key(r) not in claimed]
+    result.skipped += len(pending) - len(fresh)
+    fresh, withheld = _admitted(fresh)
+    if withheld:
+        result.external["withheld"] += withheld
     size = claim_batch_size()
     for start in range(0, len(fresh), size):
         batch = fresh[start : start + size]
-        load_preferences(batch)
-        stored = claim_batch(batch, job=job, day=day, channels_for=channels_for)
+        stored = claim_batch(batch, job=job, day=day, router=router)
         result.sent += stored.stored
         result.skipped += len(batch) - stored.stored
-        _send_externals(stored.pending, result, channels_for)
-    # External copies a killed run left pending (claimed, stored, not yet sent): this run sends
-    # them, each still claimed by the conditional UPDATE, so never twice.
-    left = [pk for pk, state in claimed.values() if state == Delivery.External.PENDING]
-    if left:
-        _send_externals(
-            Notification.objects.filter(delivery_id__in=left)
-            .select_related("recipient", "delivery")
-            .order_by("pk"),
-            result,
-            channels_for,
-        )
+        result.external.update(f"{d.channel}_queued" for d in stored.dispatches)
     return result
 
 
@@ -480,17 +357,28 @@ def notify(
     kind: str = "message",
     level: str = Level.INFO,
     org_path: str = "",
+    obj: models.Model | None = None,
+    group: str = "",
 ) -> Notification:
-    """A one-off inbox message (no key: for events that happen once by nature)."""
-    return Notification.objects.create(
-        recipient=recipient,
-        kind=kind,
-        level=level,
-        title=title[:200],
-        body=body,
-        link=link,
-        org_path=org_path,
-    )
+    """A one-off message (no key: for events that happen once by nature) with its outbox
+    rows. `obj` is what the message is about: the outbox asks `notifications.gate` about it
+    at the moment of sending."""
+    ct = _content_type(obj) if obj is not None else None
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            recipient=recipient,
+            kind=kind,
+            level=level,
+            title=title[:200],
+            body=body,
+            link=link,
+            org_path=org_path,
+            content_type=ct,
+            object_id=obj.pk if obj is not None else None,
+            group=group[:200],
+        )
+        outbox.create(outbox.plan([(notification.pk, recipient)], outbox.Router()))
+    return notification
 
 
 # --- Inbox ----------------------------------------------------------------------------
@@ -513,54 +401,59 @@ def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+def mark_group_read(notification: Notification) -> int:
+    """Mark every unread message of the notification's inbox group read (itself if none)."""
+    return Notification.objects.in_group_of(notification).unread().update(read_at=timezone.now())
+
+
+# --- Preferences -------------------------------------------------------------------------
+
+PREFERENCE_FIELDS = (
+    "email_enabled",
+    "daily_digest",
+    "channels",
+    "mobile",
+    "wecom_userid",
+    "quiet_start",
+    "quiet_end",
+)
+
+
+@write_service
+def update_preferences(user: Any, *, actor: Any, **fields: Any) -> NotificationPreference:
+    """Store a person's channels, addresses and quiet hours (their own, or an administrator's
+    change). Messages already held keep their time; the outbox re-checks the channel choice
+    and the quiet hours when it sends."""
+    unknown = set(fields) - set(PREFERENCE_FIELDS)
+    if unknown:
+        raise TypeError(f"update_preferences(): unknown fields {sorted(unknown)}")
+    preference, _created = NotificationPreference.objects.get_or_create(user=user)
+    for name, value in fields.items():
+        setattr(preference, name, value)
+    preference.save()
+    return preference
+
+
 # --- Daily digest -----------------------------------------------------------------------
 
 
-def send_digests(day: datetime.date) -> JobResult:
-    """One e-mail a day to users with the digest on, listing that day's new notifications."""
-    from django.core.mail import send_mail
-    from django.utils.translation import gettext as _
-
-    result = JobResult()
-    start = timezone.make_aware(
-        datetime.datetime.combine(day - datetime.timedelta(days=1), datetime.time.min)
+def send_digests(day: datetime.date) -> dict[str, int]:
+    """Queue one e-mail a day for users with the digest on who got messages the day before
+    (the outbox renders it when it sends, leaving out what they may no longer see)."""
+    if channel_named(outbox.DIGEST_CHANNEL) is None:
+        return {"queued": 0, "skipped": 0}
+    start, end = outbox.digest_window(day)
+    got_messages = Notification.objects.filter(
+        recipient_id=OuterRef("user_id"), created_at__gte=start, created_at__lt=end
     )
-    end = start + datetime.timedelta(days=1)
     prefs = (
         NotificationPreference.objects.filter(daily_digest=True, email_enabled=True)
         .exclude(user__email="")
+        .filter(Exists(got_messages))
         .select_related("user")
+        .order_by("pk")
     )
+    counts = Counter(queued=0, skipped=0)
     for pref in prefs:
-        items = list(
-            Notification.objects.filter(
-                recipient=pref.user, created_at__gte=start, created_at__lt=end
-            ).values_list("title", flat=True)[:100]
-        )
-        if not items:
-            continue
-        try:
-            with transaction.atomic():
-                Delivery.objects.create(
-                    recipient=pref.user,
-                    content_type=_content_type(pref),
-                    object_id=pref.pk,
-                    kind="daily_digest",
-                    threshold=day.isoformat(),
-                    job="notifications.digest",
-                    external_state=Delivery.External.SENDING,
-                )
-        except IntegrityError:
-            result.skipped += 1
-            continue
-        send_mail(
-            _("每日提醒汇总(%(day)s)") % {"day": day.isoformat()},
-            "\n".join(f"· {title}" for title in items),
-            None,
-            [pref.user.email],
-        )
-        Delivery.objects.filter(
-            recipient=pref.user, kind="daily_digest", threshold=day.isoformat()
-        ).update(external_state=Delivery.External.SENT, external_at=timezone.now())
-        result.sent += 1
-    return result
+        counts["queued" if outbox.create_digest(pref.user, pref, day) else "skipped"] += 1
+    return dict(counts)

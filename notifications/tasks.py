@@ -1,9 +1,9 @@
-"""Celery tasks: thin wrappers over notifications.jobs (the same functions `run_job` calls)."""
+"""Celery tasks: thin wrappers over notifications.jobs and notifications.outbox."""
 
 from celery import shared_task
 
 from liangge_zeren.celery import TASK_OPTIONS
-from notifications import jobs
+from notifications import jobs, outbox
 
 
 @shared_task(**TASK_OPTIONS)
@@ -18,5 +18,17 @@ def send_daily_digest(day: str | None = None) -> dict:
 
 
 @shared_task(**TASK_OPTIONS)
-def resend_pending_external(day: str | None = None) -> dict:
-    return jobs.run_on("notifications.pending", day)
+def sweep_outbox() -> dict:
+    """Held messages whose quiet hours ended, lost tasks, abandoned sends (every few minutes)."""
+    return outbox.sweep()
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def send_dispatch(self, dispatch_id: int) -> dict:
+    """One external message. The row records every attempt; a retry is a new Celery message
+    after the backoff the outbox chose (in eager mode it runs at once, finds the row not yet
+    due and leaves it to the retry time's sweep)."""
+    result = outbox.attempt(dispatch_id)
+    if result.retry_in is not None:
+        raise self.retry(countdown=result.retry_in + 1, max_retries=None)
+    return {"dispatch": dispatch_id, "state": result.state}

@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/open/", views.open_link, name="open"),
     path("<int:pk>/read/", views.mark_read, name="mark_read"),
+    path("<int:pk>/group/", views.group, name="group"),
+    path("<int:pk>/group/read/", views.mark_group_read, name="mark_group_read"),
 ]

@@ -1,28 +1,24 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from notifications import services
+from notifications import selectors, services
 from notifications.access import get_notification_for_user
 from notifications.forms import PreferenceForm
-from notifications.models import Notification, NotificationPreference
 
 PAGE_SIZE = 50
 
 
 @login_required
-def inbox(request):
+def inbox(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "all")
-    qs = Notification.objects.filter(recipient=request.user).select_related(
-        "delivery__supervision_notice"
-    )
-    if show == "unread":
-        qs = qs.filter(read_at__isnull=True)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    lines = selectors.inbox_lines(request.user, unread_only=show == "unread")
+    page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "notifications/inbox.html",
@@ -31,7 +27,34 @@ def inbox(request):
 
 
 @login_required
-def detail(request, pk):
+def group(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every message of one inbox group (e.g. one item's 督办 from every unit)."""
+    notification = get_notification_for_user(request, pk)
+    members = selectors.group_members(notification)
+    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/group.html",
+        {
+            "notification": notification,
+            "page": page,
+            "mine": notification.recipient_id == request.user.pk,
+            "unread": members.filter(read_at__isnull=True).count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def mark_group_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = get_notification_for_user(request, pk, write=True)
+    count = services.mark_group_read(notification)
+    messages.success(request, _("已将 %(n)d 条消息标为已读。") % {"n": count})
+    return redirect("notifications:inbox")
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_notification_for_user(request, pk)
     if notification.recipient_id == request.user.pk:
         services.mark_read(notification)
@@ -46,7 +69,7 @@ def detail(request, pk):
 
 
 @login_required
-def open_link(request, pk):
+def open_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark read and follow the message's link (only links inside this site)."""
     notification = get_notification_for_user(request, pk)
     if notification.recipient_id == request.user.pk:
@@ -59,7 +82,7 @@ def open_link(request, pk):
 
 @login_required
 @require_POST
-def mark_read(request, pk):
+def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_notification_for_user(request, pk, write=True)
     services.mark_read(notification)
     if request.htmx:
@@ -74,14 +97,14 @@ def mark_read(request, pk):
 
 @login_required
 @require_POST
-def mark_all_read(request):
+def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = services.mark_all_read(request.user)
     messages.success(request, _("已将 %(n)d 条消息标为已读。") % {"n": count})
     return redirect("notifications:inbox")
 
 
 @login_required
-def badge(request):
+def badge(request: HttpRequest) -> HttpResponse:
     """htmx-polled fragment: the unread count in the header."""
     return render(
         request, "notifications/_badge.html", {"inbox_unread": services.unread_count(request.user)}
@@ -89,11 +112,22 @@ def badge(request):
 
 
 @login_required
-def preferences(request):
-    pref, _created = NotificationPreference.objects.get_or_create(user=request.user)
-    form = PreferenceForm(request.POST or None, instance=pref)
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The person's own channels, addresses and quiet hours, and their recent send record."""
+    channels = selectors.extra_channels()
+    form = PreferenceForm(
+        request.POST or None, instance=selectors.preference_for(request.user), channels=channels
+    )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.update_preferences(request.user, actor=request.user, **form.values())
         messages.success(request, _("提醒设置已保存。"))
         return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form})
+    return render(
+        request,
+        "notifications/preferences.html",
+        {
+            "form": form,
+            "channels": channels,
+            "dispatches": selectors.recent_dispatches(request.user),
+        },
+    )

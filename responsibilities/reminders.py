@@ -123,7 +123,10 @@ def escalations(
                 obj=obj,
                 kind=kind,
                 threshold=f"L{level}:{threshold}d",
-                title=_("【督办】%(title)s") % {"title": title},
+                # The unit in the title tells one unit's escalation from another's; the
+                # group folds them into one inbox line per item (issue 17 item 7).
+                title=_("【督办】%(org)s · %(title)s") % {"org": org.name, "title": title},
+                group=_("【督办】%(title)s") % {"title": title},
                 body=f"{text}\n{body}",
                 link=link,
                 org_path=org.path,

@@ -45,3 +45,78 @@ def item_world(cast):
     item = duties.update_item(duty.items["c1_own"], due_date=DUE, reason="设定完成时限")
     item.refresh_from_db()
     return SimpleNamespace(cast=cast, duty=duty, item=item, due=DUE)
+
+
+# --- External channels against local stub servers (tests/notifications/stubs.py) -------------
+
+SITE = "https://zeren.example.gov.cn"
+
+
+def _channels(settings, **more):
+    settings.SITE_URL = SITE
+    settings.NOTIFICATION_CHANNELS = {**settings.NOTIFICATION_CHANNELS, **more}
+    settings.NOTIFY_DELIVERY = {**settings.NOTIFY_DELIVERY, "HTTP_TIMEOUT": 2}
+
+
+@pytest.fixture
+def wecom(settings):
+    from tests.notifications.stubs import WeComStub
+
+    stub = WeComStub().start()
+    settings.WECOM = {
+        "API_BASE": stub.url,
+        "CORP_ID": stub.config.corp_id,
+        "AGENT_ID": stub.config.agent_id,
+        "SECRET": stub.config.secret,
+        "LABEL": "政务微信",
+        "DUPLICATE_CHECK_SECONDS": 14400,
+    }
+    _channels(settings, wecom="notifications.wecom.WeComChannel")
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def dingtalk(settings):
+    from tests.notifications.stubs import DingTalkStub
+
+    stub = DingTalkStub(keyword="两个责任").start()
+    settings.DINGTALK = {
+        "WEBHOOK": stub.webhook,
+        "SECRET": stub.secret,
+        "KEYWORD": stub.keyword,
+        "LABEL": "",
+    }
+    _channels(settings, dingtalk="notifications.dingtalk.DingTalkRobotChannel")
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def sms(settings):
+    from tests.notifications.stubs import SmsStub
+
+    stub = SmsStub().start()
+    settings.SMS_GATEWAY = {
+        "URL": f"{stub.url}/sms/send",
+        "METHOD": "POST",
+        "CONTENT_TYPE": "application/json; charset=utf-8",
+        "BODY": '{"phone":"${mobile}","content":"${text}","outId":"${message_id}"}',
+        "AUTH_HEADER": ("Authorization", f"Bearer {stub.token}"),
+        "SUCCESS": ("code", "OK"),
+        "DEDUP_SECONDS": 0,
+        "LABEL": "",
+    }
+    _channels(settings, sms="notifications.sms.SmsGatewayChannel")
+    yield stub
+    stub.stop()
+
+
+def prefer(user, *channels, **fields):
+    """Store a person's choice of channels (and addresses / quiet hours)."""
+    from notifications.models import NotificationPreference
+
+    pref, _created = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"channels": list(channels), "email_enabled": False, **fields}
+    )
+    return pref
