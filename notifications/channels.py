@@ -71,6 +71,13 @@ class Uncertain(DeliveryError):
     """The message may have been delivered: repeat only where the vendor de-duplicates."""
 
 
+def chosen_channels(preference: Any) -> list[str]:
+    """The extra channels a person chose, or the deployment's defaults if they never chose."""
+    if preference is None or preference.channels is None:
+        return list(getattr(settings, "NOTIFY_DEFAULT_CHANNELS", []))
+    return list(preference.channels)
+
+
 class Channel:
     """A delivery channel. Subclasses set `name`, `label` and implement `address`/`send`."""
 
@@ -91,12 +98,7 @@ class Channel:
 
     def wants(self, user: Any, preference: Any) -> bool:
         """Whether this user receives this channel (preference may be None: the defaults)."""
-        chosen = (
-            preference.channels
-            if preference is not None
-            else getattr(settings, "NOTIFY_DEFAULT_CHANNELS", [])
-        )
-        return self.name in (chosen or []) and bool(self.address(user, preference))
+        return self.name in chosen_channels(preference) and bool(self.address(user, preference))
 
     def send(self, message: Message, address: str) -> str:  # pragma: no cover - interface
         """Send; return the vendor's message id (or ""); raise a `DeliveryError` subclass."""

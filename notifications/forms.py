@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from notifications.channels import Channel
+from notifications.channels import Channel, chosen_channels
 from notifications.models import NotificationPreference
 
 ADDRESS_FIELDS = ("mobile", "wecom_userid")
@@ -37,7 +37,6 @@ class PreferenceForm(forms.ModelForm):
         ]
         help_texts = {
             "daily_digest": gettext_lazy("开启后每天发送一封汇总邮件, 不再逐条发送邮件。"),
-            "mobile": gettext_lazy("短信和钉钉群机器人 @ 提醒使用。"),
             "wecom_userid": gettext_lazy(
                 "您在企业微信/政务微信中的账号 (UserID), 可向管理员询问。"
             ),
@@ -55,14 +54,17 @@ class PreferenceForm(forms.ModelForm):
     def __init__(self, *args: Any, channels: list[Channel], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.available = {c.name: c for c in channels}
+        self.chosen_before = chosen_channels(self.instance)
         self.fields["channels"].choices = [(c.name, c.label) for c in channels]
-        self.initial["channels"] = [
-            n for n in (self.instance.channels or []) if n in self.available
-        ]
-        needed = {c.address_field for c in channels}
+        self.initial["channels"] = [n for n in self.chosen_before if n in self.available]
         for name in ADDRESS_FIELDS:
-            if name not in needed:
+            users = [str(c.label) for c in channels if c.address_field == name]
+            if not users:
                 del self.fields[name]  # no switched-on channel uses it
+            elif name == "mobile":
+                self.fields[name].help_text = _("用于: %(channels)s。") % {
+                    "channels": "、".join(users)
+                }
 
     def clean_mobile(self) -> str:
         # "138 0000 0000" and "138-0000-0000" are how people write it; the model checks the rest.
@@ -91,6 +93,6 @@ class PreferenceForm(forms.ModelForm):
         """The fields to store. Channels the deployment switched off stay chosen (they come
         back when it switches them on again)."""
         data = {name: self.cleaned_data[name] for name in self.fields if name != "channels"}
-        kept = [n for n in (self.instance.channels or []) if n not in self.available]
+        kept = [n for n in self.chosen_before if n not in self.available]
         data["channels"] = kept + list(self.cleaned_data.get("channels") or [])
         return data

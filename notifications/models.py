@@ -123,8 +123,10 @@ class NotificationPreference(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
     email_enabled = models.BooleanField(_("邮件提醒"), default=True)
-    # Names of extra channels (settings.NOTIFICATION_CHANNELS) the user wants, e.g. ["sms"].
-    channels = models.JSONField(_("其他渠道"), default=list, blank=True)
+    # Names of extra channels (settings.NOTIFICATION_CHANNELS) the user wants, e.g. ["sms"];
+    # None until the person chooses: then the deployment's NOTIFY_DEFAULT_CHANNELS apply (an
+    # administrator may fill in addresses without making the choice for them).
+    channels = models.JSONField(_("其他渠道"), null=True, blank=True, default=None)
     daily_digest = models.BooleanField(_("每日汇总"), default=False)
     mobile = models.CharField(
         _("手机号"),

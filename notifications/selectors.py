@@ -61,15 +61,9 @@ def group_members(notification: Notification) -> QuerySet[Notification]:
 
 
 def preference_for(user: Any) -> NotificationPreference:
-    """The stored preference, or an unsaved one with the deployment's defaults."""
-    from django.conf import settings
-
+    """The stored preference, or an unsaved one (the deployment's defaults)."""
     stored = NotificationPreference.objects.filter(user=user).first()
-    if stored is not None:
-        return stored
-    return NotificationPreference(
-        user=user, channels=list(getattr(settings, "NOTIFY_DEFAULT_CHANNELS", []))
-    )
+    return stored if stored is not None else NotificationPreference(user=user)
 
 
 def extra_channels() -> list[Channel]:

@@ -16,6 +16,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='notificationpreference',
+            name='channels',
+            field=models.JSONField(blank=True, default=None, null=True, verbose_name='其他渠道'),
+        ),
         migrations.CreateModel(
             name='Dispatch',
             fields=[

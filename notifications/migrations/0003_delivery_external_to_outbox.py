@@ -4,7 +4,8 @@ Data moved: each Delivery's external record becomes Dispatch rows — one per ch
 (sent / failed with the error), a digest's as the digest row; a delivery still `pending` gets
 pending rows for the channels its recipient wants now (the outbox sweep sends them); one left
 `sending` by a killed process gets "unknown" rows (it may have gone out: never sent twice).
-Existing 督办 messages are grouped by their title — the repeats of issue 17 item 7.
+Existing 督办 messages are grouped by their title — the repeats of issue 17 item 7. A
+preference with no extra channel becomes "never chose" (the deployment's defaults apply).
 """
 
 import datetime
@@ -77,6 +78,9 @@ def to_outbox(apps, schema_editor):
         Notification.objects.filter(delivery__in=legacy).values_list("delivery_id", "pk")
     )
     prefs = {p.user_id: p for p in Preference.objects.all()}
+    # An empty list was written by merely opening the old page: not a choice (see 0002).
+    never_chose = [p.pk for p in prefs.values() if p.channels == []]
+    Preference.objects.filter(pk__in=never_chose).update(channels=None)
     rows = []
     for delivery in legacy.select_related("recipient").iterator(chunk_size=2000):
         pref = prefs.get(delivery.recipient_id)

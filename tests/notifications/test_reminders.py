@@ -4,9 +4,10 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from notifications import jobs
-from notifications.models import Delivery, Notification, SupervisionNotice
+from notifications.models import Delivery, Dispatch, Notification, SupervisionNotice
 from notifications.services import Reminder, claim_and_store, deliver
 
 D = datetime.timedelta
@@ -70,32 +71,46 @@ def test_it_claims_the_key_before_anything_is_stored(due_world):
 
 
 @pytest.mark.django_db
-def test_it_emails_once_and_keeps_the_inbox_copy(due_world):
+def test_it_emails_once_and_keeps_the_inbox_copy(due_world, django_capture_on_commit_callbacks):
     user = due_world.cast.user("county1_secretary")
     user.email = "sec@example.gov.cn"
     user.save()
-    reminder = Reminder(recipient=user, obj=due_world.task, kind="k", threshold="t", title="标题")
-    assert deliver([reminder, reminder]).sent == 1
-    assert deliver([reminder]).skipped == 1
+    reminder = Reminder(
+        recipient=user, obj=due_world.task, kind="k", threshold="t", title="标题", body="内情"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = deliver([reminder, reminder])
+    assert (result.sent, result.external["email_queued"]) == (1, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver([reminder]).skipped == 1
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["sec@example.gov.cn"]
-    assert Delivery.objects.get(kind="k").external_state == Delivery.External.SENT
+    # A short title and a link, never the body.
+    assert mail.outbox[0].subject == "标题" and "内情" not in mail.outbox[0].body
+    assert "/notifications/" in mail.outbox[0].body
+    dispatch = Dispatch.objects.get(channel="email")
+    assert (dispatch.state, dispatch.attempts) == ("sent", 1)
 
 
 @pytest.mark.django_db
-def test_it_respects_the_daily_digest_preference(due_world):
+def test_it_respects_the_daily_digest_preference(due_world, django_capture_on_commit_callbacks):
     from notifications.models import NotificationPreference
 
     user = due_world.cast.user("county1_secretary")
     user.email = "sec@example.gov.cn"
     user.save()
     NotificationPreference.objects.create(user=user, daily_digest=True)
-    jobs.run("inspections.tasks", due_world.due - D(days=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.run("inspections.tasks", due_world.due - D(days=2))
     assert mail.outbox == []
     # The digest for the next day carries it, once.
     Notification.objects.update(created_at=_aware(due_world.due - D(days=2)))
-    assert jobs.run("notifications.digest", due_world.due - D(days=1))["sent"] == 1
-    assert jobs.run("notifications.digest", due_world.due - D(days=1))["skipped"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.run("notifications.digest", due_world.due - D(days=1))["queued"] == 1
+        assert jobs.run("notifications.digest", due_world.due - D(days=1))["skipped"] == 1
     assert len(mail.outbox) == 1
+    title = Notification.objects.get().title
+    assert f"· {title}" in mail.outbox[0].body
+    assert Dispatch.objects.get().digest_day == due_world.due - D(days=1)
 
 
 def _aware(day):
@@ -105,29 +120,43 @@ def _aware(day):
 
 
 @pytest.mark.django_db
-def test_a_pending_external_copy_is_sent_by_the_next_run(due_world):
-    """A worker killed between the commit and the e-mail leaves it pending; the sweep sends it."""
+def test_a_pending_external_copy_is_sent_by_the_sweep(
+    due_world, django_capture_on_commit_callbacks
+):
+    """A process killed between the commit and the enqueue leaves the row pending; the
+    sweep (every few minutes, and `run_job notifications.pending`) sends it, once."""
     user = due_world.cast.user("county1_secretary")
     user.email = "sec@example.gov.cn"
     user.save()
     reminder = Reminder(recipient=user, obj=due_world.task, kind="k", threshold="t", title="x")
-    claim_and_store(reminder)  # the process "dies" here
+    claim_and_store(reminder)  # committed; the process "dies" before its on-commit enqueue
     assert mail.outbox == []
-    assert jobs.run("notifications.pending", due_world.due)["sent"] == 1
-    assert jobs.run("notifications.pending", due_world.due)["sent"] == 0
+    assert Dispatch.objects.get().state == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.run("notifications.pending", due_world.due)["requeued"] == 0  # not yet lost
+    Dispatch.objects.update(updated_at=timezone.now() - D(minutes=11))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.run("notifications.pending", due_world.due)["requeued"] == 1
+        assert jobs.run("notifications.pending", due_world.due)["requeued"] == 0
     assert len(mail.outbox) == 1
+    assert Dispatch.objects.get().state == "sent"
 
 
 @pytest.mark.django_db
-def test_a_failing_gateway_does_not_stop_the_job(due_world, settings):
+def test_a_failing_gateway_does_not_stop_the_job(
+    due_world, settings, django_capture_on_commit_callbacks
+):
     from notifications.models import NotificationPreference
 
     settings.NOTIFICATION_CHANNELS = {"boom": "tests.notifications.gateways.BoomChannel"}
     user = due_world.cast.user("county1_secretary")
     NotificationPreference.objects.create(user=user, channels=["boom"])
-    result = jobs.run("inspections.tasks", due_world.due - D(days=2))
-    assert result["sent"] == 1 and result["boom_failed"] == 1
-    assert Delivery.objects.get(kind="rectification_task").external_state == "failed"
+    with django_capture_on_commit_callbacks(execute=True):
+        result = jobs.run("inspections.tasks", due_world.due - D(days=2))
+    assert result["sent"] == 1 and result["boom_queued"] == 1
+    dispatch = Dispatch.objects.get(channel="boom")
+    assert (dispatch.state, dispatch.attempts) == ("pending", 1)  # tried again later
+    assert "gateway unreachable" in dispatch.last_error
 
 
 @pytest.mark.django_db

@@ -261,6 +261,8 @@ REGISTRY = {
     "notifications:detail": lambda w: _pk(w.notification),
     "notifications:open": lambda w: _pk(w.notification),
     "notifications:mark_read": lambda w: _pk(w.notification),
+    "notifications:group": lambda w: _pk(w.notification),
+    "notifications:mark_group_read": lambda w: _pk(w.notification),
     # assessments: county 1's quarterly snapshot and democratic evaluation (issue 6)
     "assessments:snapshot_detail": lambda w: _pk(w.snapshot),
     "assessments:snapshot_publish": lambda w: _pk(w.snapshot),
