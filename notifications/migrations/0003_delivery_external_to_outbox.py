@@ -91,12 +91,18 @@ def to_outbox(apps, schema_editor):
 def from_outbox(apps, schema_editor):
     Delivery = apps.get_model("notifications", "Delivery")
     Dispatch = apps.get_model("notifications", "Dispatch")
-    summary = {}
+    summary, waiting = {}, set()
     for row in Dispatch.objects.filter(notification__delivery__isnull=False).values(
         "notification__delivery_id", "channel", "state", "last_error"
     ):
+        delivery_id = row["notification__delivery_id"]
+        if row["state"] in ("pending", "held"):
+            waiting.add(delivery_id)
+            continue
         outcome = "sent" if row["state"] == "sent" else f"failed: {row['last_error']}"[:200]
-        summary.setdefault(row["notification__delivery_id"], {})[row["channel"]] = outcome
+        summary.setdefault(delivery_id, {})[row["channel"]] = outcome
+    for delivery_id in waiting - set(summary):
+        Delivery.objects.filter(pk=delivery_id).update(external_state="pending")
     for delivery_id, results in summary.items():
         failed = any(v != "sent" for v in results.values())
         Delivery.objects.filter(pk=delivery_id).update(
