@@ -20,7 +20,7 @@ class PreferenceForm(forms.ModelForm):
     channels = forms.MultipleChoiceField(
         label=gettext_lazy("其他渠道"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         choices=(),
     )
 
@@ -80,12 +80,14 @@ class PreferenceForm(forms.ModelForm):
         for name in data.get("channels") or []:
             channel = self.available[name]
             if channel.address_field and not data.get(channel.address_field):
-                field = self.fields.get(channel.address_field)
-                label = field.label if field is not None else channel.address_field
+                # Said where the person has to act: under the missing address.
                 self.add_error(
-                    "channels",
+                    channel.address_field,
                     _("选择“%(channel)s”需要填写%(field)s。")
-                    % {"channel": channel.label, "field": label},
+                    % {
+                        "channel": channel.label,
+                        "field": self.fields[channel.address_field].label,
+                    },
                 )
         return data
 

@@ -52,10 +52,10 @@ class Delivery(models.Model):
 
 
 class NotificationQuerySet(models.QuerySet):
-    def unread(self):
+    def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)
 
-    def in_group_of(self, notification: "Notification"):
+    def in_group_of(self, notification: "Notification") -> "NotificationQuerySet":
         """The messages of the notification's inbox group (itself when it has none)."""
         mine = self.filter(recipient_id=notification.recipient_id)
         if notification.group:

@@ -380,7 +380,8 @@ def recover(dispatch: Dispatch, now: datetime.datetime) -> Attempt:
     """A row left `sending`: wait for its lease; then repeat it where the vendor drops repeats,
     else record it as unknown (its worker died mid-send: it may or may not have arrived)."""
     if dispatch.lease_until is not None and dispatch.lease_until > now:
-        return Attempt(State.SENDING)  # its worker may still be at it
+        # Its worker may still be at it: look again when the lease has run out.
+        return Attempt(State.SENDING, retry_in=(dispatch.lease_until - now).total_seconds())
     if may_repeat(dispatch, channel_named(dispatch.channel), now):
         if _update(dispatch, State.SENDING, state=State.PENDING, not_before=None, lease_until=None):
             return attempt(dispatch.pk)

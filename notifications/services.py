@@ -64,7 +64,7 @@ class Notice:
 
 @dataclass(frozen=True)
 class Reminder:
-    recipient: object  # a user
+    recipient: Any  # a user
     obj: models.Model
     kind: str
     threshold: str
@@ -77,7 +77,7 @@ class Reminder:
     # Reminders of one recipient with the same group are one digest line in the inbox.
     group: str = ""
 
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return (
             self.recipient.pk,
             self.obj._meta.label_lower,
@@ -91,13 +91,13 @@ class Reminder:
 class JobResult:
     sent: int = 0
     skipped: int = 0
-    external: Counter = field(default_factory=Counter)
+    external: Counter[str] = field(default_factory=Counter)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int]:
         return {"sent": self.sent, "skipped": self.skipped, **dict(self.external)}
 
 
-def _content_type(obj) -> ContentType:
+def _content_type(obj: models.Model) -> ContentType:
     return ContentType.objects.get_for_model(obj, for_concrete_model=False)
 
 
@@ -105,7 +105,9 @@ def _notice_number(delivery: Delivery, day: datetime.date) -> str:
     return f"DB-{day:%Y%m%d}-{delivery.pk:06d}"
 
 
-def claim_and_store(reminder: Reminder, *, job: str = "", day=None) -> Notification | None:
+def claim_and_store(
+    reminder: Reminder, *, job: str = "", day: datetime.date | None = None
+) -> Notification | None:
     """Step 1 for one reminder: key, inbox row and outbox rows in one transaction; None when
     the key was already claimed."""
     claimed = claim_batch([reminder], job=job, day=day)
@@ -138,13 +140,13 @@ def _claimed_keys(reminders: list[Reminder], chunk: int = 1000) -> set[tuple]:
     return found
 
 
-def _ct_id(obj) -> int:
+def _ct_id(obj: models.Model) -> int:
     # ContentType's own cache, which a database flush clears; a module-level copy of the ids
     # would outlive a flushed and re-created table and point at rows that no longer exist.
     return _content_type(obj).pk
 
 
-def _db_key(reminder: Reminder) -> tuple:
+def _db_key(reminder: Reminder) -> tuple[Any, ...]:
     """The reminder's key as stored: (recipient id, content type id, object id, kind, threshold)."""
     return (
         reminder.recipient.pk,
@@ -161,7 +163,13 @@ def claim_batch_size() -> int:
     return max(1, min(2000, int(getattr(settings, "NOTIFICATION_CLAIM_BATCH", 1000))))
 
 
-def _insert(model, values: list[dict], *, conflict: str = "", returning: str = "") -> list:
+def _insert(
+    model: type[models.Model],
+    values: list[dict[str, Any]],
+    *,
+    conflict: str = "",
+    returning: str = "",
+) -> list[tuple[Any, ...]]:
     """One multi-row INSERT of `values` (attname → value; the other columns get their
     defaults), optionally ON CONFLICT … and RETURNING … (PostgreSQL, SQLite ≥ 3.35). Plain SQL
     instead of `bulk_create`: no model instance per row, and RETURNING gives exactly the rows
@@ -320,7 +328,9 @@ def _admitted(reminders: list[Reminder]) -> tuple[list[Reminder], int]:
     return kept, len(reminders) - len(kept)
 
 
-def deliver(reminders: Iterable[Reminder], *, job: str = "", day=None) -> JobResult:
+def deliver(
+    reminders: Iterable[Reminder], *, job: str = "", day: datetime.date | None = None
+) -> JobResult:
     """Claim, store and queue each reminder once, a batch per transaction; returns counts."""
     result = JobResult()
     router = outbox.Router()
@@ -349,7 +359,7 @@ def deliver(reminders: Iterable[Reminder], *, job: str = "", day=None) -> JobRes
 
 
 def notify(
-    recipient,
+    recipient: Any,
     title: str,
     *,
     body: str = "",
@@ -391,13 +401,13 @@ def mark_read(notification: Notification) -> Notification:
     return notification
 
 
-def mark_all_read(user) -> int:
+def mark_all_read(user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
 
 
-def unread_count(user) -> int:
+def unread_count(user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
