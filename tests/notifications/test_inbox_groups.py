@@ -8,7 +8,7 @@ from django.urls import reverse
 from notifications import jobs
 from notifications.models import Notification, SupervisionNotice
 from notifications.services import notify
-from tests.inspections.conftest import make_finding, make_task
+from tests.inspections.fixtures import make_finding, make_task
 from tests.notifications.conftest import DUE
 
 pytestmark = pytest.mark.django_db
