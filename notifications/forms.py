@@ -26,15 +26,7 @@ class PreferenceForm(forms.ModelForm):
 
     class Meta:
         model = NotificationPreference
-        fields = [
-            "email_enabled",
-            "daily_digest",
-            "channels",
-            "mobile",
-            "wecom_userid",
-            "quiet_start",
-            "quiet_end",
-        ]
+        fields = list(NotificationPreference.PERSONAL_FIELDS)
         help_texts = {
             "daily_digest": gettext_lazy("开启后每天发送一封汇总邮件, 不再逐条发送邮件。"),
             "wecom_userid": gettext_lazy(

@@ -150,6 +150,17 @@ class NotificationPreference(models.Model):
     quiet_end = models.TimeField(_("免打扰结束"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What the person (or an administrator for them) sets: the preference page's fields.
+    PERSONAL_FIELDS = (
+        "email_enabled",
+        "daily_digest",
+        "channels",
+        "mobile",
+        "wecom_userid",
+        "quiet_start",
+        "quiet_end",
+    )
+
     class Meta:
         verbose_name = _("提醒设置")
         verbose_name_plural = _("提醒设置")

@@ -418,23 +418,13 @@ def mark_group_read(notification: Notification) -> int:
 
 # --- Preferences -------------------------------------------------------------------------
 
-PREFERENCE_FIELDS = (
-    "email_enabled",
-    "daily_digest",
-    "channels",
-    "mobile",
-    "wecom_userid",
-    "quiet_start",
-    "quiet_end",
-)
-
 
 @write_service
 def update_preferences(user: Any, *, actor: Any, **fields: Any) -> NotificationPreference:
     """Store a person's channels, addresses and quiet hours (their own, or an administrator's
     change). Messages already held keep their time; the outbox re-checks the channel choice
     and the quiet hours when it sends."""
-    unknown = set(fields) - set(PREFERENCE_FIELDS)
+    unknown = set(fields) - set(NotificationPreference.PERSONAL_FIELDS)
     if unknown:
         raise TypeError(f"update_preferences(): unknown fields {sorted(unknown)}")
     preference, _created = NotificationPreference.objects.get_or_create(user=user)

@@ -152,14 +152,42 @@ def _settled() -> bool:
     return not Dispatch.objects.filter(state__in=Dispatch.OPEN).exists()
 
 
+def _kill_mid_send_and_finish(queue, env, tmp_path, day, started, after_kill):
+    """Run the rectification reminder job on a worker, SIGKILL it as soon as `started()` holds
+    (no warm shutdown, no ack), check `after_kill()`, then let a second worker settle every
+    message. Returns the second worker's log."""
+    from inspections.tasks import remind_rectification_tasks
+    from liangge_zeren.celery import app
+
+    (tmp_path / "var").mkdir()
+    first_log, second_log = tmp_path / "worker1.log", tmp_path / "worker2.log"
+    was_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    first = _spawn(_worker_command(queue), env, first_log)
+    second = None
+    try:
+        remind_rectification_tasks.apply_async(args=[day], queue=queue)
+        _wait(started, [first], [first_log], "the sends to start")
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=15)
+        after_kill()
+        second = _spawn(_worker_command(queue), env, second_log)
+        _wait(_settled, [second], [second_log], "every message to be settled")
+    finally:
+        app.conf.task_always_eager = was_eager
+        if second is not None:
+            _stop(second)
+        _stop(first)
+        _forget_queue(settings.CELERY_BROKER_URL, queue)
+    return second_log
+
+
 @pytest.mark.redis_worker
 def test_a_worker_killed_mid_send_never_sends_twice(transactional_db, cast, tmp_path):
     """16 reminders, one external message each through a slow gateway without an idempotency
     key; the worker is SIGKILLed while sending. A second worker finishes the rest: every
     reminder once in the inbox, no message sent twice, the interrupted one (if the kill hit
     a send) recorded as "unknown" — at most once, never twice."""
-    from inspections.tasks import remind_rectification_tasks
-    from liangge_zeren.celery import app
 
     _require_services()
     world = build_due_world(cast)
@@ -186,32 +214,13 @@ def test_a_worker_killed_mid_send_never_sends_twice(transactional_db, cast, tmp_
         NOTIFY_SEND_LEASE_SECONDS="4",
         CELERY_VISIBILITY_TIMEOUT="6",
     )
-    (tmp_path / "var").mkdir()
-    first_log, second_log = tmp_path / "worker1.log", tmp_path / "worker2.log"
-    was_eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    first = _spawn(_worker_command(queue), env, first_log)
-    second = None
-    try:
-        remind_rectification_tasks.apply_async(args=[day], queue=queue)
-        _wait(
-            lambda: len(sent_log.read_text().split()) >= 3,
-            [first],
-            [first_log],
-            "the sends to start",
-        )
-        first.send_signal(signal.SIGKILL)  # mid-send: no warm shutdown, no ack
-        first.wait(timeout=15)
+
+    def killed_mid_way():
         assert len(sent_log.read_text().split()) < total, "the kill must land mid-way"
 
-        second = _spawn(_worker_command(queue), env, second_log)
-        _wait(_settled, [second], [second_log], "every message to be settled")
-    finally:
-        app.conf.task_always_eager = was_eager
-        if second is not None:
-            _stop(second)
-        _stop(first)
-        _forget_queue(settings.CELERY_BROKER_URL, queue)
+    _kill_mid_send_and_finish(
+        queue, env, tmp_path, day, lambda: len(sent_log.read_text().split()) >= 3, killed_mid_way
+    )
 
     # Every reminder exactly once in the inbox…
     assert _task_reminders() == total
@@ -237,8 +246,6 @@ def test_a_real_worker_delivers_through_wecom_exactly_once_across_a_kill(
     answer (the vendor has the message). The redelivered task finds the send's lease run out
     and repeats the identical request inside the duplicate-check window: the vendor drops the
     repeat, the person has the message once, and the row says sent after two attempts."""
-    from inspections.tasks import remind_rectification_tasks
-    from liangge_zeren.celery import app
     from tests.notifications.stubs import WeComStub
 
     _require_services()
@@ -278,27 +285,15 @@ def test_a_real_worker_delivers_through_wecom_exactly_once_across_a_kill(
         NOTIFY_RETRY_MAX_SECONDS="2",
         CELERY_VISIBILITY_TIMEOUT="12",
     )
-    (tmp_path / "var").mkdir()
-    first_log, second_log = tmp_path / "worker1.log", tmp_path / "worker2.log"
-    was_eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    first = _spawn(_worker_command(queue), env, first_log)
-    second = None
-    try:
-        remind_rectification_tasks.apply_async(args=[day], queue=queue)
-        _wait(arrived.is_set, [first], [first_log], "the message to reach the vendor")
-        first.send_signal(signal.SIGKILL)  # while it waits for the vendor's answer
-        first.wait(timeout=15)
+
+    def claimed_and_in_flight():
         assert Dispatch.objects.get().state == "sending"
 
-        second = _spawn(_worker_command(queue), env, second_log)
-        _wait(_settled, [second], [second_log], "the redelivered send")
+    try:
+        second_log = _kill_mid_send_and_finish(
+            queue, env, tmp_path, day, arrived.is_set, claimed_and_in_flight
+        )
     finally:
-        app.conf.task_always_eager = was_eager
-        if second is not None:
-            _stop(second)
-        _stop(first)
-        _forget_queue(settings.CELERY_BROKER_URL, queue)
         stub.stop()
 
     dispatch = Dispatch.objects.get()
