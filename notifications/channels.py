@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
@@ -82,7 +83,7 @@ class Channel:
     """A delivery channel. Subclasses set `name`, `label` and implement `address`/`send`."""
 
     name: str = "base"
-    label: str = "base"
+    label: str | Promise = "base"
     # Posts where other people read along (a group robot): the text leaves out the title.
     shared: ClassVar[bool] = False
     # The vendor drops a byte-identical request within this many seconds (0: it does not).
@@ -140,7 +141,7 @@ class LogGatewayChannel(Channel):
     label = _("日志(试用)")
 
     def address(self, user: Any, preference: Any) -> str:
-        return user.get_username()
+        return str(user.get_username())
 
     def send(self, message: Message, address: str) -> str:
         log.info("gateway message to %s: %s %s", address, message.title, message.url)
@@ -148,7 +149,7 @@ class LogGatewayChannel(Channel):
 
 
 def _instantiate(name: str, path: str) -> Channel:
-    channel = import_string(path)()
+    channel: Channel = import_string(path)()
     channel.name = name
     return channel
 

@@ -63,7 +63,7 @@ class PreferenceForm(forms.ModelForm):
         return re.sub(r"[\s-]", "", self.cleaned_data.get("mobile") or "")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("quiet_start"), data.get("quiet_end")
         if (start is None) != (end is None):
             self.add_error("quiet_end", _("免打扰时段需要同时填写开始和结束时间。"))

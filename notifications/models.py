@@ -51,7 +51,7 @@ class Delivery(models.Model):
         return f"{self.kind}:{self.threshold}→{self.recipient_id}"
 
 
-class NotificationQuerySet(models.QuerySet):
+class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)
 

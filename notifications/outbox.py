@@ -74,7 +74,7 @@ def lease() -> datetime.timedelta:
 def retry_delay(attempts: int) -> float:
     """Exponential backoff: base · 2^(attempts-1), capped, with up to 20 % jitter."""
     base = option("RETRY_BASE_SECONDS", 30)
-    delay = min(option("RETRY_MAX_SECONDS", 3600), base * 2 ** max(0, attempts - 1))
+    delay: int = min(option("RETRY_MAX_SECONDS", 3600), base * 2 ** max(0, attempts - 1))
     return delay * (1 + random.random() / 5)
 
 
@@ -197,7 +197,9 @@ def digest_window(day: datetime.date) -> tuple[datetime.datetime, datetime.datet
 
 
 def _compose_digest(dispatch: Dispatch) -> tuple[Message, list[Subject]]:
-    start, end = digest_window(dispatch.digest_day)
+    day = dispatch.digest_day
+    assert day is not None  # a dispatch is about a notification or a digest (a DB check)
+    start, end = digest_window(day)
     items = list(
         Notification.objects.filter(
             recipient_id=dispatch.recipient_id, created_at__gte=start, created_at__lt=end
@@ -209,7 +211,7 @@ def _compose_digest(dispatch: Dispatch) -> tuple[Message, list[Subject]]:
     if not kept:
         raise Withheld
     message = Message(
-        title=_("每日提醒汇总(%(day)s)") % {"day": dispatch.digest_day.isoformat()},
+        title=_("每日提醒汇总(%(day)s)") % {"day": day.isoformat()},
         url=absolute(reverse("notifications:inbox")),
         ref=f"lz-{dispatch.pk}",
         lines=tuple(f"· {title}" for title, _ct, _obj in kept),
@@ -222,13 +224,16 @@ def compose(dispatch: Dispatch) -> tuple[Message, list[Subject]]:
     if dispatch.notification_id is None:
         return _compose_digest(dispatch)
     note = dispatch.notification
+    assert note is not None
     message = Message(
         title=note.title,
         url=absolute(reverse("notifications:open", args=[note.pk])),
         ref=f"lz-{dispatch.pk}",
         level_label=str(Level(note.level).label),
     )
-    subjects = [(note.content_type_id, note.object_id)] if note.content_type_id else []
+    subjects: list[Subject] = []
+    if note.content_type_id is not None and note.object_id is not None:
+        subjects.append((note.content_type_id, note.object_id))
     return message, subjects
 
 

@@ -37,7 +37,7 @@ def inbox_lines(user: Any, *, unread_only: bool = False) -> QuerySet[Notificatio
     members = mine.filter(group=OuterRef("group")).order_by().values("group")
     size = members.annotate(n=Count("pk")).values("n")
     unread = members.filter(read_at__isnull=True).annotate(n=Count("pk")).values("n")
-    return (
+    lines: QuerySet[Notification] = (
         mine.filter(Q(group="") | ~Exists(newer))
         .annotate(
             group_size=Case(
@@ -51,6 +51,7 @@ def inbox_lines(user: Any, *, unread_only: bool = False) -> QuerySet[Notificatio
         )
         .select_related("delivery__supervision_notice")
     )
+    return lines
 
 
 def group_members(notification: Notification) -> QuerySet[Notification]:
@@ -81,5 +82,5 @@ def recent_dispatches(user: Any) -> list[Dispatch]:
         .order_by("-created_at", "-pk")[:RECENT_DISPATCHES]
     )
     for row in rows:
-        row.channel_label = labels.get(row.channel, row.channel)
+        row.channel_label = labels.get(row.channel, row.channel)  # type: ignore[attr-defined]
     return rows

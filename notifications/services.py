@@ -116,12 +116,12 @@ def claim_and_store(
     return Notification.objects.get(pk=claimed.notification_ids[0])
 
 
-def _claimed_keys(reminders: list[Reminder], chunk: int = 1000) -> set[tuple]:
+def _claimed_keys(reminders: list[Reminder], chunk: int = 1000) -> set[tuple[Any, ...]]:
     """Existing delivery keys among the reminders.
 
     One query per 1,000 reminders, led by the recipients so the unique key's index
     (recipient, content type, object, …) answers it."""
-    found: set[tuple] = set()
+    found: set[tuple[Any, ...]] = set()
     keys = sorted({_db_key(r) for r in reminders})
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
@@ -190,7 +190,7 @@ def _insert(
     )
     if returning:
         sql += f" RETURNING {returning}"
-    params: list = []
+    params: list[Any] = []
     for row in values:
         params.extend([row[f.attname] for f in given])
         params.extend(defaults)
@@ -211,7 +211,9 @@ class Claimed:
         return len(self.notification_ids)
 
 
-def _insert_keys(keyed: list[tuple[tuple, Reminder]], job: str, stamp: Any) -> dict[tuple, int]:
+def _insert_keys(
+    keyed: list[tuple[tuple[Any, ...], Reminder]], job: str, stamp: Any
+) -> dict[tuple[Any, ...], int]:
     """Claim the keys; returns key → delivery id for exactly the keys this call inserted."""
     rows = _insert(
         Delivery,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Callable
 from string import Template
 from typing import Any, ClassVar
 from xml.sax.saxutils import escape as xml_escape
@@ -32,7 +33,7 @@ PLACEHOLDERS = frozenset({"mobile", "text", "message_id"})
 SMS_TITLE_CHARS = 40
 
 
-def _escaper(method: str, content_type: str):
+def _escaper(method: str, content_type: str) -> Callable[[str], str]:
     if method == "GET" or "x-www-form-urlencoded" in content_type:
         return urllib.parse.quote_plus
     if "json" in content_type:
