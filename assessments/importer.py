@@ -6,10 +6,11 @@ year and subject type (考核对象) are given with the upload (form fields / co
 in the file. The downloadable template (`build_template()`) holds the default set of
 defaults.py as its example rows and a 说明 sheet.
 
-Reading, cell parsing and error reporting are those of the org-tree importer
-(responsibilities/importer.py): the whole file is checked first and every problem is reported
-as (sheet, row as seen in Excel, column, Chinese message); only a file without problems is
-written, in one transaction. The file is the whole set: indicators missing from it are dropped.
+Reading (bounded against zip bombs), cell parsing and error reporting are the shared kit's
+(liangge_zeren/spreadsheets.py), as for the org-tree importer: the whole file is checked
+first and every problem is reported as (sheet, row as seen in Excel, column, Chinese
+message); only a file without problems is written, in one transaction. The file is the
+whole set: indicators missing from it are dropped.
 
 Versions (published results never change): importing the same content again changes nothing.
 If the set in force for the year and subject type has not been used by any snapshot, it is
@@ -20,7 +21,6 @@ computed with; drafts are recomputed with the new version at the next roll-up.
 
 from __future__ import annotations
 
-import io
 import json
 import unicodedata
 from dataclasses import dataclass, field
@@ -35,19 +35,18 @@ from assessments.collect import empty_inputs
 from assessments.defaults import DEFAULT_INDICATORS, GRADES, LIGHTS
 from assessments.models import AssessmentSnapshot, Indicator, IndicatorSet, SubjectType
 from liangge_zeren.actors import Actor, actor_user, write_service
-from responsibilities.importer import (
-    HELP_SHEET,
+from liangge_zeren.spreadsheets import (
     XLSX_CONTENT_TYPE,
     Column,
+    Row,
     RowError,
     Sheet,
-    _Reader,
-    _Row,
-    _source_label,
-    _Table,
-    _text,
-    choice_labels,
+    Table,
+    TableReader,
+    WorkbookWriter,
+    cell_text,
     column_help,
+    source_label,
     write_failed,
 )
 
@@ -184,7 +183,7 @@ class ImportResult:
         lines = []
         if self.dry_run:
             lines.append(_("试运行:文件没有问题,以下为将要进行的变更,未写入任何数据。"))
-        subject = _source_label(SubjectType(self.subject_type).label)
+        subject = source_label(SubjectType(self.subject_type).label)
         where = {"year": self.year, "subject": subject, "version": self.version}
         lines.append(str(ACTION_LINES[self.action]) % where)
         lines.append(
@@ -193,49 +192,6 @@ class ImportResult:
         )
         lines.extend(self.notices)
         return lines
-
-
-# --- Reading -------------------------------------------------------------------------------
-
-
-class _Reader2(_Reader):
-    """The org importer's reader, told which table to expect (there is only one)."""
-
-    def read_xlsx(self, data: bytes) -> list[_Table]:
-        import openpyxl
-
-        try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds of errors for a damaged file
-            self._fail(_("无法读取 Excel 文件,请确认文件是 .xlsx 格式且没有损坏。"))
-            return []
-        try:
-            sheets = [
-                ws
-                for ws in workbook.worksheets
-                if unicodedata.normalize("NFKC", ws.title).strip() != HELP_SHEET
-            ]
-            # The sheet named 指标, else the first one that is not the help sheet.
-            named = [ws for ws in sheets if ws.title.strip() == SHEET_NAME]
-            worksheet = (named or sheets or [None])[0]
-            if worksheet is None:
-                return []
-            if len(sheets) > 1:
-                self.importer.notices.append(
-                    _("只导入工作表“%(title)s”,其他工作表已忽略。") % {"title": worksheet.title}
-                )
-            rows = worksheet.iter_rows(min_row=1, values_only=True)
-            table = self.table(worksheet.title.strip(), rows, SHEET)
-        finally:
-            workbook.close()
-        return [table] if table is not None else []
-
-    def read_csv(self, data: bytes) -> list[_Table]:
-        rows = self.csv_rows(data)
-        if rows is None:
-            return []
-        table = self.table("", iter(rows), SHEET)
-        return [table] if table is not None else []
 
 
 # --- Checking ------------------------------------------------------------------------------
@@ -307,11 +263,11 @@ class _Importer:
 
     # Rows ---------------------------------------------------------------------------------
 
-    def parse(self, tables: list[_Table]) -> None:
+    def parse(self, tables: list[Table]) -> None:
         seen: dict[str, int] = {}
         for table in tables:
             for position, (number, values) in enumerate(table.rows):
-                r = _Row(self, table, number, values)
+                r = Row(self, table, number, values)
                 code = r.text(CODE, required=True)
                 if len(code) > 20:
                     r.error(CODE, _("编码最多 20 个字符。"))
@@ -338,7 +294,7 @@ class _Importer:
                     _Spec(number, code, name, dimension, max_score, rule, params, evidence, order)
                 )
 
-    def _max_score(self, r: _Row) -> Decimal | None:
+    def _max_score(self, r: Row) -> Decimal | None:
         text = r.text(MAX, required=True)
         if not text:
             return None
@@ -354,7 +310,7 @@ class _Importer:
             return None
         return value
 
-    def _order(self, r: _Row, position: int) -> int:
+    def _order(self, r: Row, position: int) -> int:
         text = r.text(ORDER)
         if not text:
             return position
@@ -367,8 +323,8 @@ class _Importer:
             return position
         return value
 
-    def _params(self, r: _Row, rule: str | None, max_score: Decimal | None) -> dict:
-        raw = _text(r.values.get(PARAMS))
+    def _params(self, r: Row, rule: str | None, max_score: Decimal | None) -> dict:
+        raw = cell_text(r.values.get(PARAMS))
         if not raw:
             params = {}
         else:
@@ -538,7 +494,7 @@ def _fold_code(code: str) -> str:
 
 
 def _default_name(result: ImportResult) -> str:
-    subject = _source_label(SubjectType(result.subject_type).label)
+    subject = source_label(SubjectType(result.subject_type).label)
     return f"{result.year} 年度{subject}考核指标(导入)"
 
 
@@ -549,7 +505,7 @@ def _known_input(key: str) -> bool:
 
 def _param_problems(rule: str, params: dict) -> list[str]:
     allowed = RULE_PARAMS[rule]
-    label = _source_label(Indicator.RuleType(rule).label)
+    label = source_label(Indicator.RuleType(rule).label)
     problems = []
     for key in params:
         if key not in allowed:
@@ -642,7 +598,7 @@ def import_file(
         importer.error("", None, "", _("考核对象不正确。"))
     if not 2000 <= year <= 2100:
         importer.error("", None, "", _("年度不正确。"))
-    tables = _Reader2(importer).read(data, filename)
+    tables = TableReader(importer, [SHEET], single=True).read(data, filename)
     if not importer.has_errors and not any(t.rows for t in tables):
         importer.error("", None, "", _("文件中没有可导入的数据行。"))
     importer.parse(tables)
@@ -680,11 +636,11 @@ def _example_rows() -> list[list]:
             [
                 code,
                 name,
-                _source_label(Indicator.Dimension(dim).label),
+                source_label(Indicator.Dimension(dim).label),
                 top,
-                _source_label(Indicator.RuleType(rule).label),
+                source_label(Indicator.RuleType(rule).label),
                 _canonical(params) if params else "",
-                _source_label(Indicator.EvidenceSource(evidence).label),
+                source_label(Indicator.EvidenceSource(evidence).label),
                 order,
             ]
         )
@@ -693,39 +649,10 @@ def _example_rows() -> list[list]:
 
 def build_template() -> bytes:
     """The template: the default set (defaults.py) as rows to edit, and a 说明 sheet."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    workbook = Workbook()
-    ws = workbook.active
-    ws.title = SHEET_NAME
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="F8D7DA")
-    ws.append(list(SHEET.headers))
-    for row in _example_rows():
-        ws.append(row)
-    ws.freeze_panes = "A2"
-    widths = {CODE: 10, NAME: 44, PARAMS: 60}
-    for position, column in enumerate(SHEET.columns, start=1):
-        letter = get_column_letter(position)
-        ws.cell(row=1, column=position).font = bold
-        ws.cell(row=1, column=position).fill = fill
-        ws.column_dimensions[letter].width = widths.get(column.header, 16)
-        if column.choices is not None:
-            validation = DataValidation(
-                type="list",
-                formula1='"' + ",".join(choice_labels(column.choices)) + '"',
-                allow_blank=True,
-                showErrorMessage=False,
-            )
-            validation.add(f"{letter}2:{letter}200")
-            ws.add_data_validation(validation)
-
-    help_ws = workbook.create_sheet(HELP_SHEET)
-    help_ws.append([_("指标体系导入说明")])
-    help_ws["A1"].font = Font(bold=True, size=14)
+    book = WorkbookWriter()
+    special = {CODE: 10, NAME: 44, PARAMS: 60}
+    widths = {n: special.get(c.header, 16) for n, c in enumerate(SHEET.columns, 1)}
+    book.template_sheet(SHEET, _example_rows(), widths=widths)
     notes = [
         _("1. 第一行是表头,请勿修改。模板中的行是系统默认指标体系,可直接修改、增删。"),
         _("2. 文件即完整的指标体系:文件中没有的指标将从该年度指标体系中删除。"),
@@ -738,36 +665,19 @@ def build_template() -> bytes:
         ),
         _("7. 也可以导入另存的 CSV 文件(UTF-8 或 GBK 编码)。"),
     ]
-    for note in notes:
-        help_ws.append([note])
-    help_ws.append([])
-    header_row = help_ws.max_row + 1
-    help_ws.append([_("列"), _("必填"), _("说明")])
-    for cell in help_ws[header_row]:
-        cell.font, cell.fill = bold, fill
+    help_sheet = book.help_sheet(_("指标体系导入说明"), notes)
+    help_sheet.header([_("列"), _("必填"), _("说明")], fill=True)
+    first = help_sheet.row_count + 1
     for column in SHEET.columns:
-        help_ws.append(
-            [
-                column.header,
-                _("是") if column.required else "",
-                column_help(column, blank_keeps=False),
-            ]
-        )
-    help_ws.append([])
-    help_ws.append([_("计分规则"), _("可用参数"), ""])
-    for cell in help_ws[help_ws.max_row]:
-        cell.font = bold
+        required = _("是") if column.required else ""
+        help_sheet.append([column.header, required, column_help(column, blank_keeps=False)])
+    help_sheet.append([])
+    help_sheet.header([_("计分规则"), _("可用参数"), ""])
     for rule, params in RULE_PARAMS.items():
-        help_ws.append(
-            [_source_label(Indicator.RuleType(rule).label), "、".join(params) or "—", ""]
-        )
-    help_ws.append([])
-    help_ws.append([_("input 可用的数据项"), "、".join(_input_keys()), ""])
-    help_ws.column_dimensions["A"].width = 22
-    help_ws.column_dimensions["B"].width = 30
-    help_ws.column_dimensions["C"].width = 90
-    for row in help_ws.iter_rows(min_row=header_row + 1):
-        row[2].alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        label = source_label(Indicator.RuleType(rule).label)
+        help_sheet.append([label, "、".join(params) or "—", ""])
+    help_sheet.append([])
+    help_sheet.append([_("input 可用的数据项"), "、".join(_input_keys()), ""])
+    help_sheet.widths({1: 22, 2: 30, 3: 90})
+    help_sheet.wrap(min_row=first, columns=[3])
+    return book.to_bytes()

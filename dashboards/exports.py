@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import TrafficLight
 from dashboards.services import OWN, Cockpit
+from liangge_zeren.spreadsheets import WorkbookWriter
 
 LIGHT_LABELS = dict(TrafficLight.choices)
 
@@ -269,25 +270,17 @@ def _title(data: Cockpit) -> str:
 
 
 def cockpit_xlsx(data: Cockpit) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)
+    book = WorkbookWriter()
     for table in page_tables(data):
-        sheet = book.create_sheet(table.title[:31])
+        sheet = book.sheet(table.title)
         sheet.append([_title(data)])
-        sheet.append([_("单位"), *table.headers])
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
+        sheet.header([_("单位"), *table.headers])
         for row in table.rows:
             sheet.append([row.label, *row.cells])
         if table.total is not None:
             sheet.append([_("合计"), *table.total])
-        sheet.column_dimensions["A"].width = 24
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        sheet.widths({1: 24})
+    return book.to_bytes()
 
 
 def quarterly_docx(data: Cockpit) -> bytes:

@@ -1,4 +1,5 @@
-"""File exports: the issue ledger as .xlsx (openpyxl), the rectification report draft as .docx."""
+"""File exports: the issue ledger as .xlsx (the shared writer), the rectification report draft
+as .docx."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from docx import Document
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+
+from liangge_zeren.spreadsheets import WorkbookWriter
 
 LEDGER_COLUMNS = [
     gettext_lazy("问题编号"),
@@ -61,29 +62,18 @@ def ledger_rows(findings):
 
 
 def ledger_xlsx(findings) -> bytes:
-    """Exactly the rows of the filtered queryset, one per finding."""
-    book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = _("问题台账")
-    sheet.append([str(c) for c in LEDGER_COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    """Exactly the rows of the filtered queryset, one per finding (user text as text)."""
+    book = WorkbookWriter()
+    sheet = book.sheet(_("问题台账"))
+    sheet.header(LEDGER_COLUMNS)
     for row in ledger_rows(findings):
         sheet.append(row)
-    for column, width in zip(
-        "ABCDEFGHIJKLMNOP",
-        (16, 20, 14, 18, 12, 8, 14, 24, 40, 24, 40, 14, 12, 10, 8, 8),
-        strict=True,
-    ):
-        sheet.column_dimensions[column].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        row[12].number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    widths = (16, 20, 14, 18, 12, 8, 14, 24, 40, 24, 40, 14, 12, 10, 8, 8)
+    sheet.widths(dict(enumerate(widths, start=1)))
+    sheet.wrap(min_row=2)
+    sheet.number_format(13, range(2, sheet.row_count + 1), "yyyy-mm-dd")
+    sheet.freeze()
+    return book.to_bytes()
 
 
 def rectification_report_docx(round_, target, findings) -> bytes:

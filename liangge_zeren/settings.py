@@ -268,6 +268,12 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 ALLOWED_UPLOAD_TYPES = env_list(
     "ALLOWED_UPLOAD_TYPES", ["pdf", "png", "jpeg", "docx", "xlsx", "txt"]
 )
+# Spreadsheet imports (liangge_zeren/spreadsheets.py) are bounded by what a file expands to:
+# total uncompressed size, each part's compression ratio (zip bombs), rows and cells.
+SPREADSHEET_MAX_UNCOMPRESSED_MB = env_int("SPREADSHEET_MAX_UNCOMPRESSED_MB", 100)
+SPREADSHEET_MAX_COMPRESSION_RATIO = env_int("SPREADSHEET_MAX_COMPRESSION_RATIO", 100)
+SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 100_000)
+SPREADSHEET_MAX_CELLS = env_int("SPREADSHEET_MAX_CELLS", 1_000_000)
 
 # --- Security and audit (issue 8; security/). Every number can be set in the environment.
 # Login lockout (django-axes): LOGIN_FAILURE_LIMIT failures from one user name at one address

@@ -15,74 +15,49 @@ The format (the downloadable template from `build_template()` explains it in its
 
 The whole file is validated first; every problem is reported as (sheet, row as seen in
 Excel, column, Chinese message). Only a file without problems is written, in one
-transaction, through `services`. Nothing is written on a dry run.
+transaction, through `services`. Nothing is written on a dry run. Reading (bounded against
+zip bombs), cell parsing and the template's writer are the shared kit's
+(liangge_zeren/spreadsheets.py).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import functools
-import io
 import itertools
-import re
-import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from liangge_zeren.spreadsheets import HELP_SHEET as HELP_SHEET  # re-exported: the format
+from liangge_zeren.spreadsheets import XLSX_CONTENT_TYPE as XLSX_CONTENT_TYPE
+from liangge_zeren.spreadsheets import (
+    Column,
+    Row,
+    RowError,
+    Sheet,
+    Table,
+    TableReader,
+    WorkbookWriter,
+    column_help,
+    source_label,
+    write_failed,
+)
 from responsibilities import services
 from responsibilities.models import Body, Organization, Person, Tenure
 
 ORG, BODY, PERSON, TENURE = "组织", "机构", "人员", "任职"
-HELP_SHEET = "说明"
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 500  # codes per IN (...) query
 
 
 # --- The format --------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    field: str  # the model field it fills; maps model validation messages back to the column
-    kind: str = "text"  # text | code | codes | choice | bool | date | list
-    required: bool = False
-    choices: type[models.TextChoices] | None = None
-    help: object = ""
-
-
-@dataclass(frozen=True)
-class Sheet:
-    name: str
-    columns: tuple[Column, ...]
-    example: tuple
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        return tuple(c.header for c in self.columns)
-
-    @property
-    def required(self) -> frozenset[str]:
-        return frozenset(c.header for c in self.columns if c.required)
-
-    def column_of_field(self, name: str) -> str:
-        return next((c.header for c in self.columns if c.field == name), "")
-
-    def position(self, header: str) -> int:
-        return self.headers.index(header) if header in self.headers else -1
-
-
-_KEEP = gettext_lazy("留空时:新记录用默认值,已有记录保留原值。")
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet(
@@ -233,25 +208,6 @@ SHEET_ORDER = {s.name: i for i, s in enumerate(SHEETS)}
 # --- Results -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowError:
-    sheet: str
-    row: int | None  # the row number the user sees in Excel (the header is row 1)
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        parts = []
-        if self.sheet:
-            parts.append(self.sheet)
-        if self.row is not None:
-            parts.append(_("行 %(row)d") % {"row": self.row})
-        if self.column:
-            parts.append(_("列 %(column)s") % {"column": self.column})
-        where = " · ".join(parts)
-        return f"{where}: {self.message}" if where else self.message
-
-
 @dataclass
 class SheetCounts:
     created: int = 0
@@ -322,308 +278,6 @@ class ImportResult:
         return lines
 
 
-# --- Cell values ---------------------------------------------------------------------------
-
-TRUE_WORDS = {"是", "true", "t", "yes", "y", "1", "√", "✓", "有效"}
-FALSE_WORDS = {"否", "false", "f", "no", "n", "0", "×", "✗", "无效"}
-DATE_RE = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0{1,2}:00(?::00)?)?$"
-)
-COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-SPLIT_RE = re.compile(r"[;；]")
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _fold(text: str) -> str:
-    """Compare loosely: full-width → half-width, no spaces, no case."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
-
-
-def _header(value) -> str:
-    return unicodedata.normalize("NFKC", _text(value)).strip().lstrip("*").strip()
-
-
-def _source_label(label) -> str:
-    """The Chinese msgid of a lazy label, whatever language is active."""
-    with translation.override(None):
-        return str(label)
-
-
-def choice_labels(choices: type[models.TextChoices]) -> list[str]:
-    return [_source_label(label) for label in choices.labels]
-
-
-def _choice_table(choices: type[models.TextChoices]) -> dict[str, str]:
-    return _choice_table_for(choices, translation.get_language())
-
-
-@functools.lru_cache(maxsize=64)
-def _choice_table_for(choices: type[models.TextChoices], language: str | None) -> dict[str, str]:
-    table: dict[str, str] = {}
-    for value, label in choices.choices:
-        for key in (value, _source_label(label), str(label)):
-            table.setdefault(_fold(key), value)
-    # Also the part before a bracket when unambiguous: "书记" for "书记(第一责任人)", "县".
-    shorts: dict[str, list[str]] = {}
-    for value, label in choices.choices:
-        short = _fold(_source_label(label)).split("(")[0]
-        shorts.setdefault(short, []).append(value)
-    for short, values in shorts.items():
-        if short and len(values) == 1:
-            table.setdefault(short, values[0])
-    return table
-
-
-def _parse_date(text: str) -> datetime.date | None:
-    text = unicodedata.normalize("NFKC", text).strip()
-    match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
-    if not match:
-        return None
-    try:
-        return datetime.date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
-
-
-def _split(text: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for part in SPLIT_RE.split(text):
-        part = part.strip()
-        if part:
-            seen.setdefault(part, None)
-    return list(seen)
-
-
-# --- Reading files -------------------------------------------------------------------------
-
-
-@dataclass
-class _Table:
-    sheet: Sheet
-    title: str  # the sheet name the user sees
-    rows: list[tuple[int, dict[str, object]]]
-
-
-def recognise(headers: Iterable[str]) -> Sheet | None:
-    """The sheet whose required columns are all present (best overlap wins)."""
-    present = set(headers)
-    candidates = [s for s in SHEETS if s.required <= present]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda s: len(present & set(s.headers)))
-
-
-class _Reader:
-    def __init__(self, importer: _Importer):
-        self.importer = importer
-
-    def read(self, data: bytes, filename: str) -> list[_Table]:
-        name = filename.lower()
-        if data[:4] == b"\xd0\xcf\x11\xe0":
-            self._fail(_("不支持旧版 .xls 文件,请在 Excel 中另存为 .xlsx 后再导入。"))
-            return []
-        if data[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
-            return self.read_xlsx(data)
-        return self.read_csv(data)
-
-    def _fail(self, message: str, sheet: str = "", row: int | None = None) -> None:
-        self.importer.error(sheet, row, "", message, sheet_kind=sheet)
-
-    def read_xlsx(self, data: bytes) -> list[_Table]:
-        import openpyxl
-
-        try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds of errors for a damaged file
-            self._fail(_("无法读取 Excel 文件,请确认文件是 .xlsx 格式且没有损坏。"))
-            return []
-        tables = []
-        try:
-            for worksheet in workbook.worksheets:
-                title = unicodedata.normalize("NFKC", worksheet.title).strip()
-                if title == HELP_SHEET:
-                    continue
-                rows = worksheet.iter_rows(min_row=1, values_only=True)
-                table = self.table(title, rows, SHEET_BY_NAME.get(title))
-                if table is not None:
-                    tables.append(table)
-        finally:
-            workbook.close()
-        return tables
-
-    def csv_rows(self, data: bytes) -> list[list[str]] | None:
-        """The rows of a UTF-8 or GBK CSV (comma or tab separated); None after an error."""
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            self._fail(_("无法识别文件编码,请保存为 UTF-8 或 GBK 编码的 CSV 文件。"))
-            return None
-        first_line = text.split("\n", 1)[0]
-        delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-    def read_csv(self, data: bytes) -> list[_Table]:
-        rows = self.csv_rows(data)
-        if rows is None:
-            return []
-        table = self.table("", iter(rows), None, must_recognise=True)
-        return [table] if table is not None else []
-
-    def table(
-        self,
-        title: str,
-        rows: Iterator[tuple],
-        sheet: Sheet | None,
-        must_recognise: bool = False,
-    ) -> _Table | None:
-        numbered = enumerate(rows, start=1)
-        for number, cells in numbered:
-            if any(_text(c) for c in cells):
-                header_row, headers = number, [_header(c) for c in cells]
-                break
-        else:
-            return None  # an empty sheet
-        if sheet is None:
-            sheet = recognise(h for h in headers if h)
-            if sheet is None:
-                if must_recognise:
-                    expected = ";".join(f"{s.name}:{'、'.join(s.headers)}" for s in SHEETS)
-                    self.importer.error(
-                        title,
-                        header_row,
-                        "",
-                        _("无法识别表头,应为以下之一 —— %(expected)s。") % {"expected": expected},
-                        sheet_kind="",
-                    )
-                elif title:
-                    self.importer.notices.append(
-                        _("工作表“%(title)s”不是可导入的表,已忽略。") % {"title": title}
-                    )
-                return None
-        title = title or sheet.name
-        index: dict[str, int] = {}
-        for position, header in enumerate(headers):
-            if not header:
-                continue
-            if header not in sheet.headers:
-                self.importer.notices.append(
-                    _("工作表“%(title)s”中的列“%(header)s”不是导入字段,已忽略。")
-                    % {"title": title, "header": header}
-                )
-            elif header in index:
-                self.importer.error(
-                    title, header_row, header, _("表头中这一列出现了两次。"), sheet_kind=sheet.name
-                )
-            else:
-                index[header] = position
-        missing = [h for h in sheet.headers if h in sheet.required and h not in index]
-        for header in missing:
-            self.importer.error(
-                title,
-                header_row,
-                header,
-                _("缺少必填列“%(header)s”。") % {"header": header},
-                sheet_kind=sheet.name,
-            )
-        if missing:
-            return _Table(sheet, title, [])
-        data = []
-        for number, cells in numbered:
-            values = {h: cells[i] if i < len(cells) else None for h, i in index.items()}
-            if any(_text(v) for v in values.values()):
-                data.append((number, values))
-        return _Table(sheet, title, data)
-
-
-class _Row:
-    """One data row: typed access to its cells; a problem marks its column bad."""
-
-    def __init__(self, importer: _Importer, table: _Table, number: int, values: dict):
-        self.importer = importer
-        self.sheet = table.sheet
-        self.title = table.title
-        self.number = number
-        self.values = values
-        self.bad: set[str] = set()
-
-    def error(self, column: str, message: str) -> None:
-        self.bad.add(column)
-        self.importer.error(self.title, self.number, column, message, sheet_kind=self.sheet.name)
-
-    def text(self, column: str, *, required: bool = False) -> str:
-        value = _text(self.values.get(column))
-        if required and not value:
-            self.error(column, _("必须填写。"))
-        return value
-
-    def optional(self, column: str) -> str | None:
-        return self.text(column) or None
-
-    def choice(self, column: str, choices, *, required: bool = False) -> str | None:
-        value = self.text(column, required=required)
-        if not value:
-            return None
-        found = _choice_table(choices).get(_fold(value))
-        if found is None:
-            self.error(
-                column,
-                _("“%(value)s”不是可选的值,可填:%(allowed)s。")
-                % {"value": value, "allowed": "、".join(choice_labels(choices))},
-            )
-        return found
-
-    def boolean(self, column: str) -> bool | None:
-        value = self.values.get(column)
-        if isinstance(value, bool):
-            return value
-        text = _fold(_text(value))
-        if not text:
-            return None
-        if text in TRUE_WORDS:
-            return True
-        if text in FALSE_WORDS:
-            return False
-        self.error(column, _("“%(value)s”应填“是”或“否”。") % {"value": _text(value)})
-        return None
-
-    def date(self, column: str, *, required: bool = False) -> datetime.date | None:
-        value = self.values.get(column)
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        text = self.text(column, required=required)
-        if not text:
-            return None
-        parsed = _parse_date(text)
-        if parsed is None:
-            self.error(
-                column,
-                _("“%(value)s”不是有效日期,请填 YYYY-MM-DD,如 2024-01-01。") % {"value": text},
-            )
-        return parsed
-
-    def codes(self, column: str) -> list[str] | None:
-        return _split(self.text(column)) or None
-
-
 def _keep(new, existing, attr: str, default):
     """A blank cell (None) keeps the stored value; a new row gets the default."""
     if new is not None:
@@ -644,7 +298,7 @@ def _by_codes(queryset, codes: Iterable[str], lookup: str = "code") -> list:
 
 @dataclass
 class _OrgRow:
-    at: _Row
+    at: Row
     code: str
     name: str
     kind: str | None
@@ -669,7 +323,7 @@ class _OrgRow:
 
 @dataclass
 class _BodyRow:
-    at: _Row
+    at: Row
     code: str
     org_code: str
     kind: str | None
@@ -691,7 +345,7 @@ class _BodyRow:
 
 @dataclass
 class _PersonRow:
-    at: _Row
+    at: Row
     code: str
     name: str
     gender: str | None
@@ -703,7 +357,7 @@ class _PersonRow:
 
 @dataclass
 class _TenureRow:
-    at: _Row
+    at: Row
     person_code: str
     body_code: str
     role: str | None
@@ -758,7 +412,7 @@ class _Importer:
     def sorted_errors(self) -> list[RowError]:
         return [e for _key, e in sorted(self._errors, key=lambda pair: pair[0])]
 
-    def _model_check(self, row: _Row, instance: models.Model, exclude: set[str], skip=()) -> None:
+    def _model_check(self, row: Row, instance: models.Model, exclude: set[str], skip=()) -> None:
         """Run the model's own field and clean() rules on an unsaved instance.
 
         Rows reference each other before anything is saved, so in-file objects carry
@@ -780,7 +434,7 @@ class _Importer:
                 for message in messages:
                     row.error(column, message)
 
-    def _duplicate(self, row: _Row, column: str, first: _Row, what: str) -> None:
+    def _duplicate(self, row: Row, column: str, first: Row, what: str) -> None:
         if first.title != row.title:
             message = _("%(what)s在工作表“%(sheet)s”第 %(row)d 行已出现过。") % {
                 "what": what,
@@ -793,15 +447,15 @@ class _Importer:
 
     # 1. Parse every row -------------------------------------------------------------------
 
-    def parse(self, tables: list[_Table]) -> None:
+    def parse(self, tables: list[Table]) -> None:
         for table in tables:
             for number, values in table.rows:
-                row = _Row(self, table, number, values)
+                row = Row(self, table, number, values)
                 {ORG: self._parse_org, BODY: self._parse_body, PERSON: self._parse_person}.get(
                     table.sheet.name, self._parse_tenure
                 )(row)
 
-    def _parse_org(self, r: _Row) -> None:
+    def _parse_org(self, r: Row) -> None:
         rec = _OrgRow(
             at=r,
             code=r.text("编码", required=True),
@@ -816,7 +470,7 @@ class _Importer:
         elif rec.code:
             self.orgs[rec.code] = rec
 
-    def _parse_body(self, r: _Row) -> None:
+    def _parse_body(self, r: Row) -> None:
         rec = _BodyRow(
             at=r,
             code=r.text("编码", required=True),
@@ -832,7 +486,7 @@ class _Importer:
         elif rec.code:
             self.bodies[rec.code] = rec
 
-    def _parse_person(self, r: _Row) -> None:
+    def _parse_person(self, r: Row) -> None:
         rec = _PersonRow(
             at=r,
             code=r.text("人员编码", required=True),
@@ -846,7 +500,7 @@ class _Importer:
         elif rec.code:
             self.persons[rec.code] = rec
 
-    def _parse_tenure(self, r: _Row) -> None:
+    def _parse_tenure(self, r: Row) -> None:
         rec = _TenureRow(
             at=r,
             person_code=r.text("人员编码", required=True),
@@ -928,7 +582,7 @@ class _Importer:
         rec = self.bodies.get(code)
         return rec.inst if rec is not None else self.db_bodies.get(code)
 
-    def _not_found_org(self, row: _Row, column: str, code: str) -> None:
+    def _not_found_org(self, row: Row, column: str, code: str) -> None:
         row.error(
             column, _("找不到编码为“%(code)s”的组织(本文件和系统中都没有)。") % {"code": code}
         )
@@ -1011,7 +665,7 @@ class _Importer:
                 r.error(
                     "机构类型",
                     _("机构“%(code)s”已登记为“%(kind)s”,导入不能更改机构类型。")
-                    % {"code": rec.code, "kind": _source_label(existing.get_kind_display())},
+                    % {"code": rec.code, "kind": source_label(existing.get_kind_display())},
                 )
             if rec.sent_by_code and not self._body_known(rec.sent_by_code):
                 r.error(
@@ -1270,7 +924,7 @@ def import_file(data: bytes, filename: str = "", *, dry_run: bool = False) -> Im
     """Validate the whole file; write it (all or nothing) only if there is no problem."""
     result = ImportResult(dry_run=dry_run)
     importer = _Importer(result)
-    tables = _Reader(importer).read(data, filename)
+    tables = TableReader(importer, SHEETS).read(data, filename)
     if not importer.has_errors and not any(t.rows for t in tables):
         importer.error("", None, "", _("文件中没有可导入的数据行。"), sheet_kind="")
     importer.parse(tables)
@@ -1295,76 +949,12 @@ def import_file(data: bytes, filename: str = "", *, dry_run: bool = False) -> Im
 # --- The template --------------------------------------------------------------------------
 
 
-def write_failed(detail) -> RowError:
-    """The error of an import whose checked rows could not be written (all rolled back)."""
-    return RowError("", None, "", _("写入时出错,已全部撤销,请重试:%(error)s") % {"error": detail})
-
-
-def column_help(column: Column, *, blank_keeps: bool = True) -> str:
-    """A template's help for a column: its own help, the values it accepts and, where an
-    import updates stored rows (`blank_keeps`), that an optional blank keeps the stored value."""
-    parts = [str(column.help)] if column.help else []
-    if column.choices is not None:
-        parts.append(
-            _("可填:%(labels)s(也可填对应的英文值:%(values)s)。")
-            % {
-                "labels": "、".join(choice_labels(column.choices)),
-                "values": "、".join(column.choices.values),
-            }
-        )
-    keeps = not column.required and column.kind != "bool" and "留空:" not in str(column.help)
-    if blank_keeps and keeps:
-        parts.append(str(_KEEP))
-    return "".join(parts)
-
-
 def build_template() -> bytes:
     """The import template: one sheet per kind with an example row, and a 说明 sheet."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="F8D7DA")
-    last_row = 1000
+    book = WorkbookWriter()
     for sheet in SHEETS:
-        ws = workbook.create_sheet(sheet.name)
-        ws.append(list(sheet.headers))
-        ws.append(list(sheet.example))
-        ws.freeze_panes = "A2"
-        for position, column in enumerate(sheet.columns, start=1):
-            letter = get_column_letter(position)
-            header = ws.cell(row=1, column=position)
-            header.font, header.fill = bold, fill
-            ws.column_dimensions[letter].width = 20 if column.kind != "list" else 28
-            if column.kind in ("code", "codes"):
-                # Text format keeps leading zeros of codes such as "0012".
-                for row in range(2, last_row + 1):
-                    ws.cell(row=row, column=position).number_format = "@"
-            elif column.kind == "date":
-                for row in range(2, last_row + 1):
-                    ws.cell(row=row, column=position).number_format = "yyyy-mm-dd"
-            options = None
-            if column.choices is not None:
-                options = choice_labels(column.choices)
-            elif column.kind == "bool":
-                options = ["是", "否"]
-            if options:
-                validation = DataValidation(
-                    type="list",
-                    formula1='"' + ",".join(options) + '"',
-                    allow_blank=True,
-                    showErrorMessage=False,
-                )
-                validation.add(f"{letter}2:{letter}{last_row}")
-                ws.add_data_validation(validation)
-
-    ws = workbook.create_sheet(HELP_SHEET)
-    ws.append([_("导入说明")])
-    ws["A1"].font = Font(bold=True, size=14)
+        widths = {n: 28 if c.kind == "list" else 20 for n, c in enumerate(sheet.columns, 1)}
+        book.template_sheet(sheet, [sheet.example], widths=widths)
     notes = [
         _("1. 组织、机构、人员、任职四个工作表的第一行是表头,请勿修改;可以只保留需要的工作表。"),
         _("2. 整个文件先检查;只要有一处问题,就不会写入任何数据,并列出每个问题所在的行和列。"),
@@ -1378,30 +968,13 @@ def build_template() -> bytes:
         _("7. 也可以导入单个工作表另存的 CSV 文件(UTF-8 或 GBK 编码),系统按表头识别其类型。"),
         _("8. 请先删除各工作表中的示例行再填写。"),
     ]
-    for note in notes:
-        ws.append([note])
-    ws.append([])
-    header_row = ws.max_row + 1
-    ws.append([_("工作表"), _("列"), _("必填"), _("说明")])
-    for cell in ws[header_row]:
-        cell.font, cell.fill = bold, fill
+    help_sheet = book.help_sheet(_("导入说明"), notes)
+    help_sheet.header([_("工作表"), _("列"), _("必填"), _("说明")], fill=True)
+    first = help_sheet.row_count + 1
     for sheet in SHEETS:
         for column in sheet.columns:
-            ws.append(
-                [
-                    sheet.name,
-                    column.header,
-                    _("是") if column.required else "",
-                    column_help(column),
-                ]
-            )
-    ws.column_dimensions["A"].width = 10
-    ws.column_dimensions["B"].width = 14
-    ws.column_dimensions["C"].width = 6
-    ws.column_dimensions["D"].width = 90
-    for row in ws.iter_rows(min_row=header_row + 1):
-        row[3].alignment = Alignment(wrap_text=True, vertical="top")
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+            required = _("是") if column.required else ""
+            help_sheet.append([sheet.name, column.header, required, column_help(column)])
+    help_sheet.widths({1: 10, 2: 14, 3: 6, 4: 90})
+    help_sheet.wrap(min_row=first, columns=[4])
+    return book.to_bytes()
