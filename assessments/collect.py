@@ -7,8 +7,6 @@ records (org == the unit); subtrees are rolled up from snapshots afterwards. Bur
 
 from __future__ import annotations
 
-import calendar
-import datetime
 from collections import defaultdict
 from decimal import Decimal
 
@@ -16,6 +14,7 @@ from django.db.models import Count, F, Q
 
 from assessments.models import Ballot, EvaluationInput, Grade
 from inspections.models import Finding, RectificationTask
+from liangge_zeren.periods import Quarter
 from responsibilities.models import (
     ActionType,
     DutyLog,
@@ -28,14 +27,6 @@ ACTIVE_LIST_STATES = (
     ResponsibilityList.Status.IN_FORCE,
     ResponsibilityList.Status.ARCHIVED,
 )
-
-
-def quarter_window(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
-    first = 3 * (quarter - 1) + 1
-    last = first + 2
-    return datetime.date(year, first, 1), datetime.date(
-        year, last, calendar.monthrange(year, last)[1]
-    )
 
 
 def empty_inputs() -> dict:
@@ -58,7 +49,7 @@ def _avg(values: list) -> str:
 
 def collect(org_ids, year: int, quarter: int) -> dict[int, dict]:
     org_ids = list(org_ids)
-    start, end = quarter_window(year, quarter)
+    start, end = Quarter(year, quarter).window()
     data: dict[int, dict] = {pk: empty_inputs() for pk in org_ids}
 
     # 1. Duty logs per action type.

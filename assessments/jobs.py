@@ -3,6 +3,7 @@
 import datetime
 
 from liangge_zeren.actors import JOBS
+from liangge_zeren.periods import Quarter
 from notifications.jobs import job
 
 
@@ -14,6 +15,6 @@ from notifications.jobs import job
 def rollup_job(day: datetime.date) -> dict:
     from assessments.services import snapshots
 
-    year, quarter = snapshots.previous_quarter(day)
-    result = snapshots.compute_quarter(year, quarter, actor=JOBS)
-    return {"period": f"{year}Q{quarter}", **result.as_dict()}
+    last = Quarter.of(day).previous()
+    result = snapshots.compute_quarter(last.year, last.quarter, actor=JOBS)
+    return {"period": str(last), **result.as_dict()}

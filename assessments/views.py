@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +19,7 @@ from assessments.models import AssessmentSnapshot
 from assessments.services import evaluations, snapshots
 from assessments.workflows import EVALUATION_ROUND_FLOW, SNAPSHOT_FLOW
 from liangge_zeren.pages import attempt, paginate, report_form_errors
+from liangge_zeren.periods import Quarter
 from responsibilities.history import history_rows
 from responsibilities.models import Organization
 from responsibilities.scoping import Capability, scope_paths
@@ -28,10 +28,11 @@ from responsibilities.scoping import Capability, scope_paths
 def _period(request: HttpRequest, qs) -> tuple[int, int]:
     text = request.GET.get("period", "")
     try:
-        return snapshots.parse_period(text)
+        quarter = Quarter.parse(text)
     except ValueError:
         latest = selectors.latest_period(qs)
-        return latest or snapshots.previous_quarter(timezone.localdate())
+        quarter = Quarter(*latest) if latest else Quarter.current().previous()
+    return quarter.year, quarter.quarter
 
 
 def _is_superior(user) -> bool:

@@ -8,8 +8,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accountability.models import DECIDED_STATUSES, AccountabilityCase
-from dashboards.services import Period
 from inspections.models import RectificationTask
+from liangge_zeren.periods import Quarter
 from responsibilities.context_processors import current_posts
 from responsibilities.models import DutyLog, ResponsibilityList, Tenure
 from responsibilities.scoping import Capability, paths_q, scope_paths, scope_q
@@ -32,7 +32,7 @@ def secretary_panel(request) -> dict | None:
         return None
     user, org = request.user, post.org
     today = timezone.localdate()
-    period = Period.of(today)
+    period = Quarter.of(today)
     start, end = period.window()
     lists = (
         ResponsibilityList.objects.filter(

@@ -41,52 +41,16 @@ from accountability.models import (
     MeasureKind,
 )
 from accountability.rules import case_visible_q
-from assessments.collect import quarter_window
 from assessments.models import AssessmentSnapshot, TrafficLight
 from dashboards.models import DutyLogRollup, TaskScope
 from dashboards.scope import task_view_q
 from inspections.models import Finding, RectificationTask, due_soon_days
+from liangge_zeren.periods import Quarter
 from responsibilities.models import ActionType, Organization, ResponsibilityList
 from responsibilities.scoping import Capability, is_unrestricted, paths_q, scope_paths, scope_q
 
 OWN = "own"  # key of the selected unit's own records
 LIGHT_ORDER = {TrafficLight.RED: 0, TrafficLight.YELLOW: 1, TrafficLight.GREEN: 2}
-
-
-# --- Periods --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    year: int
-    quarter: int
-
-    @classmethod
-    def of(cls, day: datetime.date) -> Period:
-        return cls(day.year, (day.month - 1) // 3 + 1)
-
-    @classmethod
-    def parse(cls, text: str | None, default: Period) -> Period:
-        try:
-            year, quarter = str(text).upper().split("Q")
-            period = cls(int(year), int(quarter))
-        except (ValueError, AttributeError):
-            return default
-        return period if 1 <= period.quarter <= 4 and 2000 <= period.year <= 2100 else default
-
-    def __str__(self) -> str:
-        return f"{self.year}Q{self.quarter}"
-
-    def previous(self, count: int = 1) -> Period:
-        index = self.year * 4 + self.quarter - 1 - count
-        return Period(index // 4, index % 4 + 1)
-
-    def window(self) -> tuple[datetime.date, datetime.date]:
-        return quarter_window(self.year, self.quarter)
-
-    def last(self, count: int = 8) -> list[Period]:
-        """The `count` quarters ending with this one, oldest first."""
-        return [self.previous(n) for n in range(count - 1, -1, -1)]
 
 
 # --- Grouping -------------------------------------------------------------------------------
@@ -100,26 +64,25 @@ class Scope:
     org: Organization
     children: Sequence[Organization]
     today: datetime.date
-    period: Period
+    period: Quarter
 
     @cached_property
-    def trend_periods(self) -> list[Period]:
+    def trend_periods(self) -> list[Quarter]:
         """The 8 quarters ending with the selected one, oldest first."""
         return self.period.last(8)
 
-    def in_trend(self, period: Period) -> bool:
+    def in_trend(self, period: Quarter) -> bool:
         return period in self._trend_set
 
     @cached_property
-    def _trend_set(self) -> frozenset[Period]:
+    def _trend_set(self) -> frozenset[Quarter]:
         return frozenset(self.trend_periods)
 
     @cached_property
-    def quarters(self) -> list[Period]:
+    def quarters(self) -> list[Quarter]:
         """Every quarter a yearly widget with a trend counts: the trend's 8 and the selected
         year's four, oldest first."""
-        year = {Period(self.period.year, q) for q in range(1, 5)}
-        return sorted(set(self.trend_periods) | year, key=lambda p: (p.year, p.quarter))
+        return sorted(set(self.trend_periods) | set(Quarter.in_year(self.period.year)))
 
     @property
     def child_len(self) -> int:
@@ -265,7 +228,7 @@ def _count_subquery(qs: QuerySet, **aggregates) -> dict:
     return out
 
 
-def org_annotations(user, period: Period, count: int = 8) -> dict:
+def org_annotations(user, period: Quarter, count: int = 8) -> dict:
     """Annotations of the cockpit's unit+children query (no extra round trip):
 
     - the snapshots of the last `count` quarters (total, light, subtree average) — one
@@ -491,7 +454,7 @@ def dual_coverage(scope: Scope) -> Widget:
 class Scores:
     """Latest quarter's score and light per child, and 8 quarters of history (snapshots)."""
 
-    periods: list[Period]
+    periods: list[Quarter]
     latest: dict  # child id -> snapshot values of the latest period that has one
     trend: dict  # child id -> {period str: total}
     lights: dict  # period str -> {"red": n, "yellow": n, "green": n} over the children
@@ -566,7 +529,7 @@ def cockpit(
     children: Sequence[Organization],
     *,
     today: datetime.date,
-    period: Period,
+    period: Quarter,
     order: str = "name",
 ) -> Cockpit:
     """All figures of the cockpit: one query per widget plus one for the snapshots."""

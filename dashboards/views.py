@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from dashboards import exports, panels, services
 from dashboards.access import get_cockpit_org_for_user, top_org_pk
+from liangge_zeren.periods import Quarter
 from responsibilities.scoping import Capability, path_in_scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -19,7 +20,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def _build(request, pk):
     today = timezone.localdate()
-    period = services.Period.parse(request.GET.get("period"), services.Period.of(today))
+    period = Quarter.parse_or(request.GET.get("period"), Quarter.of(today))
     org, children = get_cockpit_org_for_user(
         request, pk, services.org_annotations(request.user, period)
     )
@@ -52,7 +53,7 @@ def cockpit(request, pk):
         "table": tables,
         "chart_data": exports.chart_data(data, tables),
         "period": data.scope.period,
-        "periods": data.scope.period.of(data.scope.today).last(8),
+        "periods": Quarter.of(data.scope.today).last(8),
         "order": "light" if request.GET.get("order") == "light" else "name",
         "query": request.GET.urlencode(),
         "ledger_url": reverse("inspections:ledger"),

@@ -10,9 +10,9 @@ Idempotent: inputs are created only when missing, published snapshots never chan
 """
 
 import random
+from dataclasses import astuple
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from assessments import selectors
 from assessments.models import (
@@ -24,6 +24,7 @@ from assessments.models import (
 from assessments.services import evaluations, snapshots
 from demo.org_tree import DemoContext
 from liangge_zeren.actors import DEMO
+from liangge_zeren.periods import Quarter
 from responsibilities.models import Organization
 
 
@@ -91,7 +92,7 @@ def _inputs(ctx: DemoContext, year: int, quarter: int, reviewer) -> None:
 
 def step_assessments(ctx: DemoContext) -> None:
     """Last quarter's evaluation inputs, snapshots (published) and an open evaluation round."""
-    year, quarter = snapshots.previous_quarter(timezone.localdate())
+    year, quarter = astuple(Quarter.current().previous())
     admin = get_user_model().objects.filter(username="admin", is_superuser=True).first()
     reviewer = ctx.tree.users.get("city1_secretary") or admin
     if reviewer is None or admin is None:
@@ -118,7 +119,7 @@ def step_assessments(ctx: DemoContext) -> None:
     ctx.log(f"  {year}Q{quarter}: {result.as_dict()}, 发布 {published}")
 
     county1 = ctx.tree.orgs.get("JH-C01-K01")
-    this_year, this_quarter = timezone.localdate().year, (timezone.localdate().month - 1) // 3 + 1
+    this_year, this_quarter = astuple(Quarter.current())
     if (
         county1
         and not EvaluationRound.objects.filter(

@@ -28,7 +28,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -51,6 +51,7 @@ from assessments.models import AssessmentSnapshot
 from dashboards import counts, rollup, taskscope
 from demo.org_tree import SEGMENT, ScaleContext, ScaleOrg
 from inspections.models import Finding, RectificationTask, Side
+from liangge_zeren.periods import Quarter
 from responsibilities.models import ActionType, DutyLog, Organization, Person, Tenure
 
 NULL = "\\N"
@@ -80,27 +81,6 @@ def volumes_for(ctx: ScaleContext) -> Volumes:
 def bench_usernames(label: str) -> tuple[str, str]:
     """The two password logins of a scale tree: root secretary, first county's secretary."""
     return f"scale_{label}_secretary", f"scale_{label}_county"
-
-
-# --- Dates ---------------------------------------------------------------------------------
-
-
-def quarter_of(day: datetime.date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
-
-
-def quarter_start(year: int, quarter: int) -> datetime.date:
-    return datetime.date(year, 3 * (quarter - 1) + 1, 1)
-
-
-def last_quarters(day: datetime.date, count: int = 8) -> list[tuple[int, int]]:
-    """The `count` complete quarters before `day`'s quarter, oldest first."""
-    year, quarter = quarter_of(day)
-    out = []
-    for _ in range(count):
-        year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
-        out.append((year, quarter))
-    return list(reversed(out))
 
 
 # --- Bulk loading ----------------------------------------------------------------------------
@@ -378,7 +358,7 @@ ACTION_TITLES = {a: f"{a.label}纪实" for a in ActionType}
 def scale_duty_logs(ctx: ScaleContext) -> None:
     """Duty logs over the last 8 quarters and this one (COPY; indexes rebuilt after)."""
     t, rng, total = _tree(ctx), ctx.rng, volumes_for(ctx).duty_logs
-    first = quarter_start(*last_quarters(_today())[0])
+    first = Quarter.of(_today()).previous(8).start
     days = [first + datetime.timedelta(days=d) for d in range((_today() - first).days + 1)]
     tenures = [(x.org_id, x.org_path, x.id) for x in t.current]
     actions = list(ACTION_WEIGHTS)
@@ -449,7 +429,7 @@ def scale_findings(ctx: ScaleContext) -> None:
     """Findings, each with one rectification task (half closed, the rest partly overdue)."""
     t, rng, total = _tree(ctx), ctx.rng, volumes_for(ctx).findings
     today = _today()
-    first = quarter_start(*last_quarters(today)[0])
+    first = Quarter.of(today).previous(8).start
     span = (today - first).days
     categories = list(Finding.Category.values)
     severities = list(Finding.Severity.values)
@@ -568,7 +548,7 @@ def scale_cases(ctx: ScaleContext) -> None:
     """Accountability cases (decided ones with a target and a measure); 一案双查 cases."""
     t, rng, vol = _tree(ctx), ctx.rng, volumes_for(ctx)
     today, label = _today(), ctx.tree.label
-    first = quarter_start(*last_quarters(today)[0])
+    first = Quarter.of(today).previous(8).start
     span = (today - first).days
     case_first = reserve_ids(AccountabilityCase, vol.cases)
     cases, decided = [], []
@@ -788,12 +768,12 @@ def scale_cases(ctx: ScaleContext) -> None:
 def scale_snapshots(ctx: ScaleContext) -> None:
     """8 quarters of published snapshots per organisation, with subtree roll-ups."""
     rng, tree = ctx.rng, ctx.tree
-    quarters = last_quarters(_today())
-    sets = {year: ensure_default_set(year) for year, _ in quarters}
+    quarters = Quarter.of(_today()).previous().last(8)  # the 8 complete ones before today
+    sets = {q.year: ensure_default_set(q.year) for q in quarters}
     base = {o.id: rng.gauss(82, 7) for o in tree.orgs}
     now = timezone.now()
     rows = []
-    for year, quarter in quarters:
+    for year, quarter in map(astuple, quarters):
         indicator_set = sets[year]
         totals = {
             o.id: round(max(30.0, min(100.0, base[o.id] + rng.gauss(0, 4))), 2) for o in tree.orgs
@@ -861,7 +841,4 @@ def scale_snapshots(ctx: ScaleContext) -> None:
     ).load(rows)
     analyze(AssessmentSnapshot)
     ctx.created["snapshots"] += made
-    ctx.log(
-        f"    {made:,} 条季度考核结果 ({quarters[0][0]}Q{quarters[0][1]}–"
-        f"{quarters[-1][0]}Q{quarters[-1][1]})"
-    )
+    ctx.log(f"    {made:,} 条季度考核结果 ({quarters[0]}–{quarters[-1]})")

@@ -16,7 +16,7 @@ from functools import total_ordering
 
 from django.utils import timezone
 
-_TEXT = re.compile(r"^\s*(\d{4})\s*[Qq]\s*([1-4])\s*$")
+_TEXT = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]\s*([1-4])\s*$")
 
 
 @total_ordering
@@ -41,7 +41,7 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
-        """ "2026Q3" (case and spaces ignored); ValueError on anything else."""
+        """ "2026Q3" (also "2026-Q3"; case and spaces ignored); ValueError on anything else."""
         match = _TEXT.match(str(text or ""))
         if not match:
             raise ValueError(f"not a quarter (expected e.g. 2026Q3): {text!r}")
@@ -55,6 +55,11 @@ class Quarter:
         except ValueError:
             return default
         return quarter if years[0] <= quarter.year <= years[1] else default
+
+    @classmethod
+    def in_year(cls, year: int) -> list[Quarter]:
+        """The four quarters of `year`, in order."""
+        return [cls(year, quarter) for quarter in range(1, 5)]
 
     @classmethod
     def from_index(cls, index: int) -> Quarter:

@@ -12,10 +12,8 @@ publish_snapshot(snapshot, actor=…) — a superior (MANAGE on the parent unit)
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,23 +37,6 @@ from liangge_zeren.actors import Actor, actor_user, bulk_history_kwargs, write_s
 from responsibilities.models import PATH_SEGMENT_WIDTH, PATH_SEPARATOR, Organization
 
 S = AssessmentSnapshot.Status
-
-
-# --- Periods ----------------------------------------------------------------------------------
-
-PERIOD_RE = re.compile(r"^(\d{4})[-\s]?Q([1-4])$", re.IGNORECASE)
-
-
-def parse_period(text: str) -> tuple[int, int]:
-    match = PERIOD_RE.match(text.strip())
-    if not match:
-        raise ValueError(text)
-    return int(match.group(1)), int(match.group(2))
-
-
-def previous_quarter(day: datetime.date) -> tuple[int, int]:
-    quarter = (day.month - 1) // 3 + 1
-    return (day.year - 1, 4) if quarter == 1 else (day.year, quarter - 1)
 
 
 # --- Computing --------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """The cockpit: counts equal independently computed counts, scope never leaks, queries pinned."""
 
-import datetime
 import io
 
 import pytest
@@ -10,6 +9,7 @@ from django.utils import timezone
 from dashboards import services
 from dashboards.exports import page_tables
 from inspections.models import Finding, RectificationTask
+from liangge_zeren.periods import Quarter
 from responsibilities.models import DutyLog
 from tests.dashboards.conftest import add_logs, add_overdue_task
 
@@ -27,7 +27,7 @@ def _cockpit(user, org):
 
     request = Request()
     request.user = user
-    period = services.Period.of(TODAY)
+    period = Quarter.of(TODAY)
     org, children = get_cockpit_org_for_user(
         request, org.pk, services.org_annotations(user, period)
     )
@@ -65,7 +65,7 @@ def _expected_findings(user, org):
 
 
 def _expected_logs(user, org):
-    start, end = services.Period.of(TODAY).window()
+    start, end = Quarter.of(TODAY).window()
     expected = {}
     children = {c.path: c.pk for c in org.children.all()}
     for log in DutyLog.objects.filter(status__in=DutyLog.COUNTED, occurred_on__range=(start, end)):
@@ -297,15 +297,6 @@ def test_the_discipline_panel_lists_overdue_tasks_in_jurisdiction_only(world, cl
     assert world.overdue[0] in overdue
     assert all(t.org_path.startswith(cast.county1.path) for t in overdue)
     assert not any(t in overdue for t in world.overdue[1:])  # county 2's stay hidden
-
-
-def test_period_arithmetic():
-    p = services.Period(2026, 1)
-    assert str(p.previous()) == "2025Q4"
-    assert [str(x) for x in p.last(3)] == ["2025Q3", "2025Q4", "2026Q1"]
-    assert services.Period.parse("2024q2", p) == services.Period(2024, 2)
-    assert services.Period.parse("nonsense", p) == p
-    assert services.Period.of(datetime.date(2026, 11, 26)) == services.Period(2026, 4)
 
 
 def test_the_home_page_loads_the_panel_of_the_working_post(world, client_for):

@@ -14,8 +14,8 @@ from accountability.models import (
     DisciplinaryCase,
     DualInvestigation,
 )
-from dashboards import services
 from inspections.models import Finding, RectificationTask
+from liangge_zeren.periods import Quarter
 from responsibilities.models import ActionType, DutyLog
 from tests.dashboards.conftest import add_logs, add_overdue_task
 from tests.dashboards.test_cockpit import VIEWERS, _cockpit
@@ -23,7 +23,7 @@ from tests.dashboards.test_cockpit import VIEWERS, _cockpit
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-PERIOD = services.Period.of(TODAY)
+PERIOD = Quarter.of(TODAY)
 LAST = PERIOD.previous()
 EARLIER = PERIOD.previous(3)
 LAST_DAY = LAST.window()[0] + datetime.timedelta(days=10)
@@ -69,7 +69,7 @@ def past(world):
 
 
 def _label(day) -> str | None:
-    label = str(services.Period.of(day))
+    label = str(Quarter.of(day))
     return label if label in LABELS else None
 
 

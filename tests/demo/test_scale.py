@@ -68,17 +68,6 @@ def test_the_scale_steps_fill_every_table_the_cockpit_reads(client_for, settings
     assert steps.build_scale("tiny", TINY) is None
 
 
-def test_last_quarters_are_the_complete_ones_before_today():
-    import datetime
-
-    assert scale.last_quarters(datetime.date(2026, 11, 26), 3) == [
-        (2026, 1),
-        (2026, 2),
-        (2026, 3),
-    ]
-    assert scale.last_quarters(datetime.date(2026, 2, 1), 1) == [(2025, 4)]
-
-
 def test_the_bench_needs_postgresql():
     from django.core.management import call_command
     from django.core.management.base import CommandError

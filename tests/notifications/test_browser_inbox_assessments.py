@@ -22,6 +22,7 @@ def reminded(live_cast):
 
     from assessments.services import snapshots
     from inspections.services import tasks as insp_tasks
+    from liangge_zeren.periods import Quarter
     from notifications import jobs
     from notifications.models import Notification
     from tests.inspections.fixtures import make_finding
@@ -50,7 +51,8 @@ def reminded(live_cast):
     assert unread >= 2
 
     # Last quarter, computed and published by the province for every unit below it.
-    year, quarter = snapshots.previous_quarter(today)
+    last = Quarter.of(today).previous()
+    year, quarter = last.year, last.quarter
     snapshots.compute_quarter(year, quarter, actor=JOBS)
     published = snapshots.publish_quarter(
         year, quarter, actor=cast.user("prov_secretary"), under=cast.province

@@ -2,11 +2,13 @@
 
 import json
 import time
+from dataclasses import astuple
 
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.services import snapshots
 from liangge_zeren.actors import COMMAND
+from liangge_zeren.periods import Quarter
 
 
 class Command(BaseCommand):
@@ -20,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, period, **options):
         try:
-            year, quarter = snapshots.parse_period(period)
+            year, quarter = astuple(Quarter.parse(period))
         except ValueError as exc:
             raise CommandError(f"季度格式应为 2026Q3 / bad period: {period}") from exc
         started = time.perf_counter()

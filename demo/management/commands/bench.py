@@ -25,10 +25,10 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboards.services import Period
 from demo.scale import bench_usernames
 from inspections.models import due_soon_days
 from liangge_zeren.actors import COMMAND, acting
+from liangge_zeren.periods import Quarter
 from responsibilities.models import DutyLog, Organization
 from responsibilities.scoping import Capability, scope_paths, user_grants
 
@@ -283,15 +283,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"raw SQL assumes VIEW + MANAGE over {org.path} only; {user} has {grants}"
             )
-        period = Period.of(today)
+        period = Quarter.of(today)
         start, end = period.window()
         first = period.previous(8)
         last = period.previous()
         oldest = period.previous(7)  # the trend's first quarter
         reach = min(oldest.window()[0], datetime.date(period.year, 1, 1))
         local = timezone.get_current_timezone()
-        year_quarters = {Period(period.year, q) for q in range(1, 5)}
-        quarters = sorted(set(period.last(8)) | year_quarters, key=lambda p: (p.year, p.quarter))
+        quarters = sorted(set(period.last(8)) | set(Quarter.in_year(period.year)))
         quarter_windows = [
             (*p.window(), p.window()[1] + datetime.timedelta(days=1)) for p in quarters
         ]
@@ -359,7 +358,7 @@ class Command(BaseCommand):
 
         request = Request()
         request.user = user
-        period = Period.of(today)
+        period = Quarter.of(today)
         unit, children = get_cockpit_org_for_user(
             request, org.pk, services.org_annotations(user, period)
         )
@@ -430,7 +429,7 @@ class Command(BaseCommand):
             return None
         from django.db import OperationalError, transaction
 
-        period = Period.of(timezone.localdate())
+        period = Quarter.of(timezone.localdate())
         started = time.perf_counter()
         try:
             # The bench's own transaction carries the statement timeout; acting as the command
