@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
+from responsibilities.models import Body, Organization, Person, Portfolio, Tenure, WorkArea
 
 
 def accountability_setting(name: str, default):
@@ -38,17 +38,7 @@ def accountability_setting(name: str, default):
     return getattr(settings, "ACCOUNTABILITY", {}).get(name, default)
 
 
-class FailedArea(models.TextChoices):
-    """The area of work that failed; the same keys as responsibility-item categories."""
-
-    POLITICAL = "political", _("政治建设")
-    IDEOLOGICAL = "ideological", _("思想建设")
-    ORGANISATIONAL = "organisational", _("组织建设")
-    CONDUCT = "conduct", _("作风建设")
-    DISCIPLINE = "discipline", _("纪律建设")
-    ANTI_CORRUPTION = "anti_corruption", _("党风廉政建设和反腐败")
-    SUPERVISION = "supervision", _("监督责任落实")
-    OTHER = "other", _("其他")
+FailedArea = WorkArea  # the area of work that failed: the one work-area classification
 
 
 # --- Configurable tables ----------------------------------------------------------------

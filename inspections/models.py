@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from responsibilities.models import Body, Organization, Person, Tenure
+from responsibilities.models import Body, Organization, Person, Tenure, WorkArea
 
 
 def inspections_setting(name: str, default):
@@ -378,15 +378,7 @@ class Finding(models.Model):
         (Source.SELF_IDENTIFIED.label, SUB_SOURCES[Source.SELF_IDENTIFIED]),
     ]
 
-    class Category(models.TextChoices):
-        POLITICAL = "political", _("政治建设")
-        IDEOLOGICAL = "ideological", _("思想建设")
-        ORGANISATIONAL = "organisational", _("组织建设")
-        CONDUCT = "conduct", _("作风建设")
-        DISCIPLINE = "discipline", _("纪律建设")
-        ANTI_CORRUPTION = "anti_corruption", _("党风廉政建设和反腐败")
-        SUPERVISION = "supervision", _("监督责任落实")
-        OTHER = "other", _("其他")
+    Category = WorkArea  # the area of work the problem lies in
 
     class Severity(models.TextChoices):
         MINOR = "minor", _("一般")

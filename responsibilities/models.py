@@ -369,6 +369,23 @@ class ActionType(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class WorkArea(models.TextChoices):
+    """The area of Party work (全面从严治党) a responsibility item covers, a finding concerns
+    and an accountability case found failing: one classification, so the 倒查 chain can match
+    a case's area to the items of that area. The areas follow the 2019 问责条例 art.7 grounds
+    2-8; "supervision" is the supervision of power in general (监督制约), not the discipline
+    commission's 监督责任 alone."""
+
+    POLITICAL = "political", _("政治建设")
+    IDEOLOGICAL = "ideological", _("思想建设")
+    ORGANISATIONAL = "organisational", _("组织建设")
+    CONDUCT = "conduct", _("作风建设")
+    DISCIPLINE = "discipline", _("纪律建设")
+    ANTI_CORRUPTION = "anti_corruption", _("党风廉政建设和反腐败斗争")
+    SUPERVISION = "supervision", _("监督制约")
+    OTHER = "other", _("其他")
+
+
 # "以会议贯彻会议": the action types that are only meetings or document relays.
 MEETING_ONLY_ACTIONS = frozenset({ActionType.COMMITTEE_MEETING, ActionType.DOCUMENT_RELAY})
 
@@ -456,15 +473,7 @@ class ResponsibilityList(models.Model):
 class ResponsibilityItem(models.Model):
     """One clause of a list: what must be done, how often, by whom."""
 
-    class Category(models.TextChoices):
-        POLITICAL = "political", _("政治建设")
-        IDEOLOGICAL = "ideological", _("思想建设")
-        ORGANISATIONAL = "organisational", _("组织建设")
-        CONDUCT = "conduct", _("作风建设")
-        DISCIPLINE = "discipline", _("纪律建设")
-        ANTI_CORRUPTION = "anti_corruption", _("反腐败斗争")
-        SUPERVISION = "supervision", _("监督制约")
-        OTHER = "other", _("其他")
+    Category = WorkArea  # the item's area of work
 
     class Frequency(models.TextChoices):
         ONCE = "once", _("一次性")
