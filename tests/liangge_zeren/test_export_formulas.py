@@ -13,7 +13,7 @@ from responsibilities import importer as org_importer
 from responsibilities.models import Organization
 from security.models import AdminRole, AdminRoleAssignment
 from security.services import audit
-from tests.inspections.conftest import make_finding, make_task
+from tests.inspections.fixtures import make_finding, make_task
 
 TITLE = '=HYPERLINK("http://x","y")'
 
