@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from assessments import importer as indicator_importer
 from liangge_zeren import spreadsheets
+from liangge_zeren.actors import COMMAND
 from liangge_zeren.spreadsheets import WorkbookWriter, safe_value
 from responsibilities import importer
 from tests.liangge_zeren import bombs
@@ -70,7 +71,7 @@ def test_it_refuses_by_the_total_uncompressed_size_when_the_ratio_is_allowed(
 
 
 def test_the_indicator_import_refuses_the_bomb_too(bomb, never_parsed, db):
-    result = indicator_importer.import_file(bomb, "bomb.xlsx", year=2027)
+    result = indicator_importer.import_file(bomb, "bomb.xlsx", year=2027, actor=COMMAND)
     assert not result.applied
     assert any("压缩炸弹" in m for m in messages(result))
 
