@@ -33,8 +33,10 @@ run: $(STAMP)
 
 # Whole suite; PostgreSQL/Redis-only tests run when DATABASE_URL / CELERY_BROKER_URL point there,
 # `slow` ones (minutes) only with RUN_SLOW_TESTS=1 (.ci/run sets it in its PostgreSQL pass).
+# Two workers by default (pytest-xdist; the machines have 2 cores): PYTEST_WORKERS=0 runs in-process.
+PYTEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
