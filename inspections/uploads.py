@@ -1,6 +1,6 @@
 """Evidence uploads for inspections, reusing the duty-log upload validator.
 
-`responsibilities.duties.validate_upload` identifies the file by its bytes (magic numbers,
+`responsibilities.evidence.validate_upload` identifies the file by its bytes (magic numbers,
 zip structure), never by the browser's Content-Type or the name, and enforces
 settings.UPLOAD_MAX_BYTES / ALLOWED_UPLOAD_TYPES. Files are stored under MEDIA_ROOT with
 random names and served only by `views.attachment_download`, which checks access first.
@@ -12,7 +12,7 @@ import os
 import unicodedata
 
 from inspections.models import Attachment
-from responsibilities.duties import CONTENT_TYPES, validate_upload
+from responsibilities.evidence import CONTENT_TYPES, validate_upload
 
 
 def _clean_name(name: str) -> str:
