@@ -5,13 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liangge_zeren.concurrency import EditConflict
+from liangge_zeren.uploads import serve_evidence
 from responsibilities import duty_logs, evidence, method_mix, progress
 from responsibilities.access import get_attachment_for_user, get_log_for_user, get_org_for_user
 from responsibilities.context_processors import current_posts
@@ -264,18 +264,7 @@ def attachment_upload(request, pk):
 @login_required
 def attachment_download(request, pk):
     attachment = get_attachment_for_user(request, pk)
-    path = evidence.attachment_path(attachment)
-    if not path.exists():
-        raise Http404
-    response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve_evidence(request, attachment, evidence.attachment_path(attachment))
 
 
 @login_required
