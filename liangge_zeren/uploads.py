@@ -236,7 +236,7 @@ def check_upload(upload: UploadedFile) -> str:
     """The detected kind of an acceptable evidence file; otherwise a ValidationError with a
     clear Chinese message (empty, too large, a kind not allowed, or a zip bomb)."""
     _refuse_size(upload)
-    kind = detect_kind(upload)  # type: ignore[arg-type]
+    kind = detect_kind(upload)
     allowed = list(settings.ALLOWED_UPLOAD_TYPES)
     if kind is None or kind not in allowed:
         raise ValidationError(
@@ -244,7 +244,7 @@ def check_upload(upload: UploadedFile) -> str:
             % {"name": upload.name, "allowed": "、".join(a.upper() for a in allowed)}
         )
     if kind in ZIP_KINDS:
-        check_archive_bounds(upload, str(upload.name))  # type: ignore[arg-type]
+        check_archive_bounds(upload, str(upload.name))
     upload.seek(0)
     return kind
 
