@@ -314,7 +314,7 @@ def method_mix(scope: Scope) -> Widget:
     Read from the subtree counts the database keeps (dashboards.DutyLogRollup): one indexed
     row per (child or the unit itself, quarter, action type) instead of the logs. The unit's
     own row ("本级") is its subtree minus its children's. Logs cannot be dated after today
-    (responsibilities.duties), so the quarter's count is also its count to date."""
+    (responsibilities.duty_logs), so the quarter's count is also its count to date."""
     widget = Widget("methods", _("履责方式构成"), [(a.value, a.label) for a in ActionType])
     values = [a.value for a in ActionType]
     children = {c.path: c.pk for c in scope.children}

@@ -36,7 +36,7 @@ from accountability.services import appeals, cases, disciplinary, measures
 from accountability.services import targets as acc_targets
 from demo.org_tree import DemoContext
 from liangge_zeren.actors import DEMO
-from responsibilities import duties
+from responsibilities import duty_logs
 from responsibilities.models import ActionType, DutyLog
 
 S = AccountabilityCase.Status
@@ -171,7 +171,7 @@ def _headline(s: _Seeder) -> None:
             (D(2023, 4, 12), ActionType.COMMITTEE_MEETING, "县委常委会专题研究党风廉政建设工作"),
             (D(2023, 9, 6), ActionType.DOCUMENT_RELAY, "传达学习上级全面从严治党工作会议精神"),
         ):
-            duties.create_log(
+            duty_logs.create_log(
                 tenure=former,
                 action_type=action,
                 occurred_on=day,

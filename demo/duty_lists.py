@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from demo.org_tree import DemoContext
-from responsibilities import duties, letters
+from responsibilities import duty_logs, letters, lists, progress
 from responsibilities.models import (
     ActionType,
     DutyLog,
@@ -197,7 +197,7 @@ def _units(ctx: DemoContext, kinds) -> list[Organization]:
 
 def _add_items(duty_list, specs, *, lead=None, portfolio=None, reason=""):
     return [
-        duties.add_item(
+        lists.add_item(
             duty_list,
             category=cat,
             content=content,
@@ -215,11 +215,11 @@ def _add_items(duty_list, specs, *, lead=None, portfolio=None, reason=""):
 
 def _in_force(duty_list, by=None):
     if duty_list.status == RL.Status.DRAFT:
-        duties.issue_list(duty_list, by=by)
+        lists.issue_list(duty_list, by=by)
     if duty_list.status == RL.Status.ISSUED:
-        duties.acknowledge_list(duty_list)
+        lists.acknowledge_list(duty_list)
     if duty_list.status == RL.Status.ACKNOWLEDGED:
-        duties.put_in_force(duty_list)
+        lists.put_in_force(duty_list)
 
 
 def step_duty_lists(ctx: DemoContext) -> None:
@@ -231,7 +231,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
         return
     rng = random.Random(SEED)
     prov_secretary = _posts(ctx, "JH")["secretary"]
-    template = duties.create_list(
+    template = lists.create_list(
         org=province,
         year=year,
         subject_type=RL.SubjectType.COMMITTEE_COLLECTIVE,
@@ -241,11 +241,11 @@ def step_duty_lists(ctx: DemoContext) -> None:
     )
     _add_items(template, TEMPLATE_ITEMS)
     units = _units(ctx, {Organization.Kind.CITY, Organization.Kind.COUNTY})
-    adopted = duties.issue_template(template, units, by=prov_secretary)
+    adopted = lists.issue_template(template, units, by=prov_secretary)
     ctx.created["duty lists"] += 1 + len(adopted)
     for duty_list in adopted:
         code = duty_list.org.code
-        duties.acknowledge_list(duty_list)
+        lists.acknowledge_list(duty_list)
         items = list(duty_list.items.order_by("number"))
         if code == COUNTY2:
             to_localise = []
@@ -255,9 +255,9 @@ def step_duty_lists(ctx: DemoContext) -> None:
             to_localise = sorted(rng.sample(range(len(items)), rng.randint(4, 7)))
         for index in to_localise:
             text = LOCALISED[index].format(name=duty_list.org.name, focus=rng.choice(FOCI))
-            duties.update_item(items[index], content=text)
+            lists.update_item(items[index], content=text)
         if code != COUNTY2:
-            duties.add_item(
+            lists.add_item(
                 duty_list,
                 category=Cat.OTHER,
                 is_mandatory=False,
@@ -266,9 +266,9 @@ def step_duty_lists(ctx: DemoContext) -> None:
                 frequency=Freq.ANNUAL,
                 min_count=1,
             )
-        duties.put_in_force(duty_list)
+        lists.put_in_force(duty_list)
     # Mid-year ad-hoc item pushed down (临时性重点工作).
-    duties.push_ad_hoc_item(
+    lists.push_ad_hoc_item(
         template,
         content=AD_HOC,
         reason="省委办公厅通知(临时部署)",
@@ -293,12 +293,12 @@ def step_duty_lists(ctx: DemoContext) -> None:
                 leads = []  # the deliberate gap (no lead)
             if unit.code == COUNTY1 and index == 1:
                 leads.append(posts["deputy2"])  # the deliberate overlap (two leads)
-            duties.set_item_owners(item, leads=leads, co_owners=co)
+            lists.set_item_owners(item, leads=leads, co_owners=co)
         for item in items:
             if not item.source_item_id:
-                duties.set_item_owners(item, leads=[secretary], co_owners=[])
+                lists.set_item_owners(item, leads=[secretary], co_owners=[])
 
-        own = duties.create_list(
+        own = lists.create_list(
             org=unit,
             year=year,
             subject_type=RL.SubjectType.FIRST_RESPONSIBLE_PERSON,
@@ -310,7 +310,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
         for slot, tenure in posts.items():
             if not (slot.startswith("member") or slot.startswith("deputy")):
                 continue
-            member_list = duties.create_list(
+            member_list = lists.create_list(
                 org=unit,
                 year=year,
                 subject_type=RL.SubjectType.TEAM_MEMBER,
@@ -320,7 +320,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
             portfolios = list(tenure.portfolios.all())
             for portfolio in portfolios or [None]:
                 area = portfolio.name if portfolio else "联系"
-                duties.add_item(
+                lists.add_item(
                     member_list,
                     category=Cat.SUPERVISION,
                     portfolio=portfolio,
@@ -331,7 +331,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
                 )
             first = portfolios[0] if portfolios else None
             area = first.name if first else "联系"
-            duties.add_item(
+            lists.add_item(
                 member_list,
                 category=Cat.CONDUCT,
                 portfolio=first,
@@ -340,7 +340,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
                 frequency=Freq.QUARTERLY,
                 min_count=1,
             )
-            duties.add_item(
+            lists.add_item(
                 member_list,
                 category=Cat.SUPERVISION,
                 portfolio=first,
@@ -353,7 +353,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
             ctx.created["duty lists"] += 1
         dc = _posts(ctx, unit.code, "DC").get("secretary")
         if dc is not None:
-            dc_list = duties.create_list(
+            dc_list = lists.create_list(
                 org=unit,
                 year=year,
                 subject_type=RL.SubjectType.DISCIPLINE_COMMISSION,
@@ -372,7 +372,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
         secretary = posts.get("secretary")
         if secretary is None:
             continue
-        own = duties.create_list(
+        own = lists.create_list(
             org=unit,
             year=year,
             subject_type=RL.SubjectType.COMMITTEE_COLLECTIVE,
@@ -417,7 +417,7 @@ def _periods(frequency: str, year: int, until: datetime.date):
     """Window starts of every period of `frequency` in `year` up to `until`."""
     day = datetime.date(year, 1, 1)
     while day <= until:
-        start, end = duties.period_window(frequency, day)
+        start, end = progress.period_window(frequency, day)
         yield start, min(end, until)
         if frequency in (Freq.ANNUAL, Freq.ONCE, Freq.AD_HOC):
             return
@@ -452,7 +452,7 @@ def _logs_for_unit(ctx, unit: Organization, rng: random.Random, *, meetings: boo
         people = [t for t in people if t.role == Tenure.Role.SECRETARY]
     made = []
     for tenure in people:
-        items = list(duties.items_for_tenure(tenure).filter(list__year=year))
+        items = list(duty_logs.items_for_tenure(tenure).filter(list__year=year))
         for item in items:
             for start, end in _periods(item.frequency, year, today):
                 if rng.random() > (0.5 if light else 0.85):
@@ -493,7 +493,7 @@ def _logs_for_unit(ctx, unit: Organization, rng: random.Random, *, meetings: boo
                             [DutyLog.TalkType.DAILY, DutyLog.TalkType.REMINDER]
                         )
                         fields["talk_target"] = "分管领域单位主要负责人"
-                    log = duties.create_log(tenure=tenure, items=cited, **fields)
+                    log = duty_logs.create_log(tenure=tenure, items=cited, **fields)
                     made.append((log, reviewer))
     return made
 
@@ -510,14 +510,14 @@ def _settle(log, reviewer, rng, today):
     roll = rng.random()
     if age <= 3 and roll < 0.5:
         return "draft"
-    duties.submit_log(log)
+    duty_logs.submit_log(log)
     if age > 20 and reviewer is not None:
         if roll < 0.06:
-            duties.review_log(
+            duty_logs.review_log(
                 log, reviewer=reviewer, accept=False, comment="请补充会议纪要或谈话记录等佐证材料。"
             )
             return "returned"
-        duties.review_log(log, reviewer=reviewer, accept=True, comment="内容属实,予以确认。")
+        duty_logs.review_log(log, reviewer=reviewer, accept=True, comment="内容属实,予以确认。")
         DutyLog.objects.filter(pk=log.pk).update(
             reviewed_at=entered + datetime.timedelta(days=rng.randint(2, 10)),
             submitted_at=entered,

@@ -1,40 +1,40 @@
-"""Evidence uploads for inspections, reusing the duty-log upload validator.
+"""Evidence uploads for inspections, under the shared evidence policy (liangge_zeren/uploads.py).
 
-`responsibilities.duties.validate_upload` identifies the file by its bytes (magic numbers,
-zip structure), never by the browser's Content-Type or the name, and enforces
-settings.UPLOAD_MAX_BYTES / ALLOWED_UPLOAD_TYPES. Files are stored under MEDIA_ROOT with
-random names and served only by `views.attachment_download`, which checks access first.
+Every file is identified by its bytes, bounded by size and, for .docx/.xlsx, by what it
+expands to; it is stored under MEDIA_ROOT/inspections/YYYY/MM with a random name, its sha256
+recorded, and served only by `evidence_views.attachment_download`, which checks access first.
 """
 
 from __future__ import annotations
 
-import os
-import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 
 from inspections.models import Attachment
-from responsibilities.duties import CONTENT_TYPES, validate_upload
+from liangge_zeren import uploads
 
 
-def _clean_name(name: str) -> str:
-    name = os.path.basename(name.replace("\\", "/"))
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    return (name or "file")[:200]
-
-
-def save_attachments(files, *, user, **owner) -> list[Attachment]:
-    """Validate every file first, then store them all (nothing half-saved on a bad file)."""
-    checked = [(f, validate_upload(f)) for f in files or ()]
+def save_attachments(
+    files: Iterable[UploadedFile] | None, *, user: Any, **owner: Any
+) -> list[Attachment]:
+    """Check every file first, then store them all (nothing half-saved on a bad file)."""
+    checked = uploads.check_uploads(files or ())
+    folder = f"inspections/{timezone.now():%Y/%m}"
     saved = []
     for upload, kind in checked:
-        upload.seek(0)
+        stored = uploads.store(upload, folder, suffix=uploads.KINDS[kind].extensions[0])
         attachment = Attachment(
-            original_name=_clean_name(upload.name),
-            content_type=CONTENT_TYPES[kind],
-            size=upload.size,
+            original_name=uploads.clean_name(str(upload.name)),
+            content_type=uploads.CONTENT_TYPES[kind],
+            size=stored.size,
+            sha256=stored.sha256,
             uploaded_by=user,
             **owner,
         )
-        attachment.file.save(f"x.{kind}", upload, save=False)
+        attachment.file.name = stored.name
         attachment.save()
         saved.append(attachment)
     return saved

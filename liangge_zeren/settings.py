@@ -268,6 +268,13 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 ALLOWED_UPLOAD_TYPES = env_list(
     "ALLOWED_UPLOAD_TYPES", ["pdf", "png", "jpeg", "docx", "xlsx", "txt"]
 )
+# Zip-based evidence (.docx, .xlsx) is bounded by what it expands to (liangge_zeren/uploads.py):
+# total uncompressed size and each part's compression ratio (zip bombs are refused).
+UPLOAD_MAX_UNCOMPRESSED_MB = env_int("UPLOAD_MAX_UNCOMPRESSED_MB", 100)
+UPLOAD_MAX_COMPRESSION_RATIO = env_int("UPLOAD_MAX_COMPRESSION_RATIO", 100)
+# Stored evidence files and their folders: readable by the service's group, nobody else.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 # Spreadsheet imports (liangge_zeren/spreadsheets.py) are bounded by what a file expands to:
 # total uncompressed size, each part's compression ratio (zip bombs), rows and cells.
 SPREADSHEET_MAX_UNCOMPRESSED_MB = env_int("SPREADSHEET_MAX_UNCOMPRESSED_MB", 100)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liangge_zeren.concurrency import VersionedFormMixin
-from responsibilities import duties
+from responsibilities import duty_logs, evidence, gap_matrix, lists
 from responsibilities.models import (
     DutyLog,
     DutyReport,
@@ -134,7 +134,7 @@ class OwnersForm(forms.Form):
 
     def __init__(self, *args, item: ResponsibilityItem, **kwargs):
         super().__init__(*args, **kwargs)
-        members = duties.committee_members(item.org)
+        members = gap_matrix.committee_members(item.org)
         self.fields["leads"].queryset = members
         self.fields["co_owners"].queryset = members
         if not self.is_bound:
@@ -161,7 +161,7 @@ class IssueForm(forms.Form):
             .order_by("path")
         )
         if not self.is_bound:
-            self.initial = {"orgs": list(duties.default_issue_targets(template))}
+            self.initial = {"orgs": list(lists.default_issue_targets(template))}
 
 
 class PushForm(forms.Form):
@@ -221,7 +221,7 @@ class DutyLogForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args, tenure: Tenure, **kwargs):
         super().__init__(*args, **kwargs)
         self.tenure = tenure
-        self.fields["items"].queryset = duties.items_for_tenure(tenure)
+        self.fields["items"].queryset = duty_logs.items_for_tenure(tenure)
         self.fields["occurred_on"].initial = timezone.localdate()
         self.fields["talk_type"].required = False
         _bootstrap(self)
@@ -232,7 +232,7 @@ class DutyLogForm(VersionedFormMixin, forms.ModelForm):
     def clean_evidence(self):
         upload = self.cleaned_data.get("evidence")
         if upload:
-            duties.validate_upload(upload)  # raises with a clear Chinese message
+            evidence.validate_upload(upload)  # raises with a clear Chinese message
         return upload
 
     MORE = ("place", "participants", "outcome", "evidence")
@@ -247,7 +247,7 @@ class DutyLogForm(VersionedFormMixin, forms.ModelForm):
         return any(name in self.errors for name in self.MORE)
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in duties.LOG_FIELDS}
+        return {name: self.cleaned_data[name] for name in duty_logs.LOG_FIELDS}
 
 
 class ReviewForm(forms.Form):
@@ -289,7 +289,7 @@ class LetterForm(forms.Form):
 
     def __init__(self, *args, org: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["signee"].queryset = duties.committee_members(org)
+        self.fields["signee"].queryset = gap_matrix.committee_members(org)
         self.fields["year"].initial = timezone.localdate().year
         _bootstrap(self)
 

@@ -22,7 +22,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from liangge_zeren.concurrency import check_version, lock_current
-from responsibilities.duties import hand_over_items, items_for_tenure, predecessor_of
+from responsibilities.duty_logs import items_for_tenure
+from responsibilities.lists import hand_over_items, predecessor_of
 from responsibilities.models import (
     ActionType,
     DutyLog,
@@ -454,7 +455,7 @@ def report_scope(org: Organization, year: int, tenure: Tenure | None):
 
 
 def prefill_report(org: Organization, year: int, tenure: Tenure | None) -> str:
-    from responsibilities.duties import with_progress
+    from responsibilities.progress import with_progress
 
     items, logs = report_scope(org, year, tenure)
     items = list(with_progress(items.select_related("list"), year).order_by("list_id", "number"))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liangge_zeren.concurrency import EditConflict
-from responsibilities import duties
+from responsibilities import copies, gap_matrix, lists, progress
 from responsibilities.access import get_item_for_user, get_list_for_user, get_org_for_user
 from responsibilities.context_processors import current_posts
 from responsibilities.duty_forms import (
@@ -97,7 +97,7 @@ def list_create(request):
     form = ListForm(request.POST or None, org=org)
     if request.method == "POST" and form.is_valid():
         try:
-            duty_list = duties.create_list(org=org, **form.cleaned_data)
+            duty_list = lists.create_list(org=org, **form.cleaned_data)
         except ValidationError as exc:
             _error(request, exc)
         else:
@@ -111,7 +111,7 @@ def list_detail(request, pk):
     duty_list = get_list_for_user(request, pk)
     year = duty_list.year
     items = list(
-        duties.with_progress(
+        progress.with_progress(
             duty_list.items.filter(is_active=True)
             .select_related("list", "portfolio", "source_item")
             .prefetch_related("assignments__tenure__person"),
@@ -119,7 +119,7 @@ def list_detail(request, pk):
         ).order_by("number", "pk")
     )
     for item in items:
-        item.progress = duties.progress_of(item)
+        item.progress = progress.progress_of(item)
     can_change = request.user.has_perm("responsibilities.change_responsibilitylist", duty_list)
     can_ack = request.user.has_perm("responsibilities.acknowledge_responsibilitylist", duty_list)
     context = {
@@ -130,7 +130,7 @@ def list_detail(request, pk):
         "item_form": ItemForm(duty_list=duty_list)
         if can_change and duty_list.is_editable
         else None,
-        "summary": duties.progress_summary(i.progress for i in items),
+        "summary": progress.progress_summary(i.progress for i in items),
         "adoptions": (
             duty_list.adoptions.select_related("org").order_by("org_path")
             if duty_list.is_template
@@ -143,11 +143,11 @@ def list_detail(request, pk):
 
 
 TRANSITIONS = {
-    "issue": (duties.issue_list, "responsibilities.change_responsibilitylist"),
-    "acknowledge": (duties.acknowledge_list, "responsibilities.acknowledge_responsibilitylist"),
-    "in_force": (duties.put_in_force, "responsibilities.change_responsibilitylist"),
-    "archive": (duties.archive_list, "responsibilities.change_responsibilitylist"),
-    "refresh_copy": (duties.refresh_copy_detection, "responsibilities.change_responsibilitylist"),
+    "issue": (lists.issue_list, "responsibilities.change_responsibilitylist"),
+    "acknowledge": (lists.acknowledge_list, "responsibilities.acknowledge_responsibilitylist"),
+    "in_force": (lists.put_in_force, "responsibilities.change_responsibilitylist"),
+    "archive": (lists.archive_list, "responsibilities.change_responsibilitylist"),
+    "refresh_copy": (copies.refresh_copy_detection, "responsibilities.change_responsibilitylist"),
 }
 
 
@@ -180,7 +180,7 @@ def template_issue(request, pk):
     if request.method == "POST" and form.is_valid():
         by = post_for(request, template.org_path, Capability.MANAGE)
         try:
-            adopted = duties.issue_template(template, form.cleaned_data["orgs"], by=by)
+            adopted = lists.issue_template(template, form.cleaned_data["orgs"], by=by)
         except ValidationError as exc:
             _error(request, exc)
         else:
@@ -198,7 +198,7 @@ def item_create(request, pk):
     form = ItemForm(request.POST, duty_list=duty_list)
     if form.is_valid():
         try:
-            item = duties.add_item(
+            item = lists.add_item(
                 duty_list, reason=form.cleaned_data["reason"], **form.service_fields()
             )
         except ValidationError as exc:
@@ -221,7 +221,7 @@ def template_push(request, pk):
     form = PushForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            pushed = duties.push_ad_hoc_item(template, **form.cleaned_data)
+            pushed = lists.push_ad_hoc_item(template, **form.cleaned_data)
         except ValidationError as exc:
             _error(request, exc)
         else:
@@ -268,7 +268,7 @@ def item_edit(request, pk):
     status = 400
     if form.is_valid():
         try:
-            duties.update_item(
+            lists.update_item(
                 item,
                 reason=form.cleaned_data["reason"],
                 version=form.cleaned_data["version"],
@@ -297,7 +297,7 @@ def item_owners(request, pk):
     item = get_item_for_user(request, pk, write=True)
     form = OwnersForm(request.POST, item=item)
     if form.is_valid():
-        duties.set_item_owners(
+        lists.set_item_owners(
             item, leads=form.cleaned_data["leads"], co_owners=form.cleaned_data["co_owners"]
         )
         messages.success(request, _("分工已保存。"))
@@ -313,7 +313,7 @@ def item_withdraw(request, pk):
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
-            duties.withdraw_item(item, reason=form.cleaned_data["reason"])
+            lists.withdraw_item(item, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             _error(request, exc)
         else:
@@ -329,7 +329,7 @@ def gap_matrix_view(request, pk):
     if not request.user.has_perm("responsibilities.oversee_organization", org):
         raise PermissionDenied
     year = _year(request)
-    matrix = duties.gap_matrix(org, year)
+    matrix = gap_matrix.gap_matrix(org, year)
     context = {
         "org": org,
         "year": year,

@@ -5,14 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liangge_zeren.concurrency import EditConflict
-from responsibilities import duties
+from liangge_zeren.uploads import serve_evidence
+from responsibilities import duty_logs, evidence, method_mix, progress
 from responsibilities.access import get_attachment_for_user, get_log_for_user, get_org_for_user
 from responsibilities.context_processors import current_posts
 from responsibilities.duty_forms import AmendForm, DutyLogForm, ReviewForm, UploadForm
@@ -29,10 +29,10 @@ def my_items_with_progress(tenure, year=None) -> list[ResponsibilityItem]:
     """The tenure's items annotated with progress: one query."""
     year = year or timezone.localdate().year
     items = list(
-        duties.with_progress(duties.items_for_tenure(tenure).filter(list__year=year), year)
+        progress.with_progress(duty_logs.items_for_tenure(tenure).filter(list__year=year), year)
     )
     for item in items:
-        item.progress = duties.progress_of(item)
+        item.progress = progress.progress_of(item)
     return items
 
 
@@ -71,17 +71,17 @@ def log_index(request):
 def my_progress(request):
     _posts, current = current_posts(request)
     items = my_items_with_progress(current) if current else []
-    year, quarter = duties.current_quarter()
+    year, quarter = method_mix.current_quarter()
     mix = []
     if current:
-        mix = duties.method_mix(DutyLog.objects.filter(tenure=current), year, quarter)
+        mix = method_mix.method_mix(DutyLog.objects.filter(tenure=current), year, quarter)
     return render(
         request,
         "responsibilities/duty/my_progress.html",
         {
             "current": current,
             "items": items,
-            "summary": duties.progress_summary(i.progress for i in items),
+            "summary": progress.progress_summary(i.progress for i in items),
             "mix": mix[0] if mix else None,
         },
     )
@@ -107,13 +107,13 @@ def log_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                log = duties.create_log(
+                log = duty_logs.create_log(
                     tenure=tenure, items=form.cleaned_data["items"], **form.service_fields()
                 )
                 if form.cleaned_data.get("evidence"):
-                    duties.add_attachment(log, form.cleaned_data["evidence"], user=request.user)
+                    evidence.add_attachment(log, form.cleaned_data["evidence"], user=request.user)
                 if "save_draft" not in request.POST:
-                    duties.submit_log(log)
+                    duty_logs.submit_log(log)
         except ValidationError as exc:
             _merge_errors(form, exc)
             return _render_form(request, form, tenure, status=400)
@@ -171,14 +171,14 @@ def log_edit(request, pk):
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
-            duties.update_log(
+            duty_logs.update_log(
                 log,
                 items=form.cleaned_data["items"],
                 version=form.cleaned_data["version"],
                 **form.service_fields(),
             )
             if form.cleaned_data.get("evidence"):
-                duties.add_attachment(log, form.cleaned_data["evidence"], user=request.user)
+                evidence.add_attachment(log, form.cleaned_data["evidence"], user=request.user)
         except EditConflict as conflict:
             form.show_conflict(conflict)  # keeps the input, lists the other person's changes
             status = 409
@@ -200,7 +200,7 @@ def log_edit(request, pk):
 def log_submit(request, pk):
     log = get_log_for_user(request, pk, write=True)
     try:
-        duties.submit_log(log)
+        duty_logs.submit_log(log)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -216,7 +216,7 @@ def log_review(request, pk):
     reviewer = post_for(request, log.org_path, Capability.MANAGE, Capability.SUPERVISE)
     if form.is_valid() and reviewer is not None:
         try:
-            duties.review_log(
+            duty_logs.review_log(
                 log,
                 reviewer=reviewer,
                 accept=form.cleaned_data["decision"] == "accept",
@@ -237,7 +237,7 @@ def log_amend(request, pk):
     log = get_log_for_user(request, pk, write=True, perm="responsibilities.amend_dutylog")
     form = AmendForm(request.POST)
     if form.is_valid():
-        duties.amend_log(log, author=request.user, text=form.cleaned_data["text"])
+        duty_logs.amend_log(log, author=request.user, text=form.cleaned_data["text"])
         messages.success(request, _("补正已追加。"))
     else:
         messages.error(request, _("请填写补正说明。"))
@@ -251,7 +251,7 @@ def attachment_upload(request, pk):
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            duties.add_attachment(log, form.cleaned_data["file"], user=request.user)
+            evidence.add_attachment(log, form.cleaned_data["file"], user=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -264,18 +264,7 @@ def attachment_upload(request, pk):
 @login_required
 def attachment_download(request, pk):
     attachment = get_attachment_for_user(request, pk)
-    path = duties.attachment_path(attachment)
-    if not path.exists():
-        raise Http404
-    response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve_evidence(request, attachment, evidence.attachment_path(attachment))
 
 
 @login_required
@@ -284,7 +273,7 @@ def attachment_remove(request, pk):
     attachment = get_attachment_for_user(request, pk)
     log = get_log_for_user(request, attachment.log_id, write=True)
     try:
-        duties.remove_attachment(attachment)
+        evidence.remove_attachment(attachment)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -297,14 +286,14 @@ def method_mix_view(request, pk):
     org = get_org_for_user(request, pk)
     if not request.user.has_perm("responsibilities.oversee_organization", org):
         raise PermissionDenied
-    year, quarter = duties.current_quarter()
+    year, quarter = method_mix.current_quarter()
     try:
         year = int(request.GET.get("year", year))
         quarter = min(4, max(1, int(request.GET.get("quarter", quarter))))
     except ValueError:
         pass
-    people = duties.method_mix(DutyLog.objects.filter(org=org), year, quarter)
-    units = duties.method_mix(
+    people = method_mix.method_mix(DutyLog.objects.filter(org=org), year, quarter)
+    units = method_mix.method_mix(
         DutyLog.objects.filter(org_path__startswith=org.path), year, quarter, by="org"
     )
     context = {
@@ -324,19 +313,19 @@ def duty_home_context(request, current) -> dict:
     if current is None:
         return {}
     user = request.user
-    year, quarter = duties.current_quarter()
+    year, quarter = method_mix.current_quarter()
     items = my_items_with_progress(current, year)
     context = {
         "duty_items": items,
-        "duty_summary": duties.progress_summary(i.progress for i in items),
+        "duty_summary": progress.progress_summary(i.progress for i in items),
         "duty_review_count": DutyLog.objects.filter(dutylog_review_q(user)).count(),
     }
-    mine = duties.method_mix(DutyLog.objects.filter(tenure=current), year, quarter)
+    mine = method_mix.method_mix(DutyLog.objects.filter(tenure=current), year, quarter)
     warnings = [row for row in mine if row.warning]
     if user.has_perm("responsibilities.oversee_organization", current.org):
         unit_items = [
-            duties.progress_of(item)
-            for item in duties.with_progress(
+            progress.progress_of(item)
+            for item in progress.with_progress(
                 ResponsibilityItem.objects.filter(
                     org=current.org, list__year=year, is_active=True, list__is_template=False
                 )
@@ -345,8 +334,8 @@ def duty_home_context(request, current) -> dict:
                 year,
             )
         ]
-        context["duty_unit_summary"] = duties.progress_summary(unit_items)
-        units = duties.method_mix(
+        context["duty_unit_summary"] = progress.progress_summary(unit_items)
+        units = method_mix.method_mix(
             DutyLog.objects.filter(org_path__startswith=current.org.path), year, quarter, by="org"
         )
         warnings += [row for row in units if row.warning]

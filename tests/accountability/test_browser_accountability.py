@@ -29,7 +29,7 @@ def test_a_case_is_traced_back_to_the_predecessor_and_his_duty_logs(
     from accountability.models import AccountabilityCase
     from accountability.services import cases
     from inspections.services import findings
-    from responsibilities import duties
+    from responsibilities import duty_logs
     from responsibilities.models import ActionType
     from tests.inspections.fixtures import make_finding
 
@@ -44,7 +44,7 @@ def test_a_case_is_traced_back_to_the_predecessor_and_his_duty_logs(
         responsibilities=[(cast.tenures["county1_former"], "principal")],
     )
     findings.transfer_case_lead(finding, actor=jw, to_body=cast.bodies["T-K1:discipline"])
-    duties.create_log(
+    duty_logs.create_log(
         tenure=cast.tenures["county1_former"],
         action_type=ActionType.COMMITTEE_MEETING,
         occurred_on=datetime.date(2023, 11, 8),

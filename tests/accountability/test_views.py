@@ -7,7 +7,7 @@ from django.urls import reverse
 from accountability.models import AccountabilityCase, DualInvestigation
 from accountability.services import appeals, disciplinary, measures, targets
 from inspections import deadlines
-from responsibilities import duties
+from responsibilities import duty_logs
 from responsibilities.models import ActionType
 from tests.accountability.fixtures import EVENT, TODAY, advance, open_county1_case, register_dcase
 
@@ -105,7 +105,7 @@ def _chain_world(cast, extra_logs=0):
     """Duty logs by the former secretary before the event, and a finding on county 1."""
     former = cast.tenures["county1_former"]
     for n in range(1 + extra_logs):
-        duties.create_log(
+        duty_logs.create_log(
             tenure=former,
             action_type=ActionType.COMMITTEE_MEETING,
             occurred_on=EVENT - datetime.timedelta(days=30 + n),

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from responsibilities import duties
+from responsibilities import duty_logs
 from responsibilities.models import ActionType
 
 YEAR, QUARTER = 2026, 1
@@ -17,7 +17,7 @@ def log(cast, key, action, day=IN_Q, **extra):
     if action == ActionType.TALK:
         fields.update(talk_type="reminder", talk_target="谈话对象")
     fields.update(extra)
-    return duties.create_log(tenure=cast.tenures[key], submit=True, **fields)
+    return duty_logs.create_log(tenure=cast.tenures[key], submit=True, **fields)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from demo import org_tree, steps
-from responsibilities import duties, letters
+from responsibilities import gap_matrix, letters, method_mix
 from responsibilities.log_views import my_items_with_progress
 from responsibilities.models import (
     DutyLog,
@@ -50,11 +50,11 @@ def test_every_city_and_county_adopts_the_province_template(tree):
 
 
 def test_county1_has_one_gap_and_one_overlap(tree):
-    matrix = duties.gap_matrix(tree.county1, timezone.localdate().year)
+    matrix = gap_matrix.gap_matrix(tree.county1, timezone.localdate().year)
     assert len(matrix.items_without_lead) == 1
     assert len(matrix.items_with_several_leads) == 1
     assert matrix.portfolios_without_item == [] and matrix.members_without_item == []
-    other = duties.gap_matrix(tree.org("JH-C02-K01"), timezone.localdate().year)
+    other = gap_matrix.gap_matrix(tree.org("JH-C02-K01"), timezone.localdate().year)
     assert not other.has_problems
 
 
@@ -67,7 +67,7 @@ def test_letters_are_signed_and_the_chains_verify(tree):
 
 
 def test_a_year_of_logs_with_a_healthy_and_a_meeting_heavy_county(tree):
-    year, quarter = duties.current_quarter()
+    year, quarter = method_mix.current_quarter()
     logs = DutyLog.objects.filter(occurred_on__year=year)
     assert logs.filter(org=tree.county1).count() > 50
     assert set(logs.values_list("status", flat=True)) >= {"accepted", "submitted", "returned"}
@@ -75,7 +75,7 @@ def test_a_year_of_logs_with_a_healthy_and_a_meeting_heavy_county(tree):
     assert logs.filter(items__isnull=False).annotate().exists()
     rows = {
         r.label: r
-        for r in duties.method_mix(
+        for r in method_mix.method_mix(
             DutyLog.objects.filter(org_path__startswith=tree.city1.path), year, quarter, by="org"
         )
     }

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from responsibilities import duties
+from responsibilities import lists
 from tests.inspections.fixtures import make_finding, make_task
 from tests.responsibilities.dutyfix import build_duty
 
@@ -42,7 +42,7 @@ def due_world(cast):
 @pytest.fixture
 def item_world(cast):
     duty = build_duty(cast)
-    item = duties.update_item(duty.items["c1_own"], due_date=DUE, reason="设定完成时限")
+    item = lists.update_item(duty.items["c1_own"], due_date=DUE, reason="设定完成时限")
     item.refresh_from_db()
     return SimpleNamespace(cast=cast, duty=duty, item=item, due=DUE)
 

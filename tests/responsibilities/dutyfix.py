@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from responsibilities import duties, services
+from responsibilities import duty_logs, lists, services
 from responsibilities.models import (
     ActionType,
     ItemAssignment,
@@ -45,7 +45,7 @@ class Duty:
 def build_duty(cast) -> Duty:
     year = timezone.localdate().year
     t = cast.tenures
-    template = duties.create_list(
+    template = lists.create_list(
         org=cast.province,
         year=year,
         subject_type=RL.SubjectType.COMMITTEE_COLLECTIVE,
@@ -53,38 +53,38 @@ def build_duty(cast) -> Duty:
         is_template=True,
     )
     for text in TEMPLATE_TEXTS:
-        duties.add_item(template, content=text, category=Cat.POLITICAL)
-    adopted = duties.issue_template(template, [cast.county1, cast.county2], by=t["prov_secretary"])
+        lists.add_item(template, content=text, category=Cat.POLITICAL)
+    adopted = lists.issue_template(template, [cast.county1, cast.county2], by=t["prov_secretary"])
     county1_list, county2_list = adopted
-    duties.acknowledge_list(county1_list)
+    lists.acknowledge_list(county1_list)
     c1 = list(county1_list.items.order_by("number"))
     # County 1 localises two clauses and adds its own item; the third stays verbatim.
-    duties.update_item(
+    lists.update_item(
         c1[0], content="县委常委会每半年专题研究一次农村集体“三资”监管中的廉政风险,形成会议纪要。"
     )
-    duties.update_item(
+    lists.update_item(
         c1[1],
         content="县委书记每季度约谈乡镇党委书记,听取履行主体责任情况并现场点评。",
         frequency=Freq.QUARTERLY,
     )
-    own = duties.add_item(
+    own = lists.add_item(
         county1_list,
         content="每年对县管国有企业开展一次“一把手”权力运行专项督查。",
         category=Cat.SUPERVISION,
         is_mandatory=False,
         reason="本县自选动作",
     )
-    duties.put_in_force(county1_list)
-    duties.acknowledge_list(county2_list)
-    duties.put_in_force(county2_list)
+    lists.put_in_force(county1_list)
+    lists.acknowledge_list(county2_list)
+    lists.put_in_force(county2_list)
 
     secretary, member = t["county1_secretary"], t["county1_member"]
-    duties.set_item_owners(c1[0], leads=[secretary], co_owners=[member])
+    lists.set_item_owners(c1[0], leads=[secretary], co_owners=[member])
     # Overlap: two leads on the same clause; gap: c1[2] has no lead.
-    duties.set_item_owners(c1[1], leads=[secretary, member], co_owners=[])
-    duties.set_item_owners(own, leads=[secretary], co_owners=[])
+    lists.set_item_owners(c1[1], leads=[secretary, member], co_owners=[])
+    lists.set_item_owners(own, leads=[secretary], co_owners=[])
 
-    member_list = duties.create_list(
+    member_list = lists.create_list(
         org=cast.county1,
         year=year,
         subject_type=RL.SubjectType.TEAM_MEMBER,
@@ -92,7 +92,7 @@ def build_duty(cast) -> Duty:
         title="陈晓梅一岗双责清单",
     )
     education = member.portfolios.get(name="教育")
-    talk = duties.add_item(
+    talk = lists.add_item(
         member_list,
         content="每季度至少与分管教育系统主要负责人开展一次廉政谈话。",
         category=Cat.CONDUCT,
@@ -101,7 +101,7 @@ def build_duty(cast) -> Duty:
         min_count=1,
         portfolio=education,
     )
-    visit = duties.add_item(
+    visit = lists.add_item(
         member_list,
         content="每年到分管领域开展不少于两次党风廉政建设督导检查。",
         category=Cat.SUPERVISION,
@@ -110,9 +110,9 @@ def build_duty(cast) -> Duty:
         min_count=2,
         portfolio=education,
     )
-    duties.issue_list(member_list, by=secretary)
-    duties.acknowledge_list(member_list)
-    duties.put_in_force(member_list)
+    lists.issue_list(member_list, by=secretary)
+    lists.acknowledge_list(member_list)
+    lists.put_in_force(member_list)
     for item in (talk, visit, *c1, own):
         item.refresh_from_db()
     return Duty(
@@ -149,7 +149,7 @@ def make_log(duty, tenure_key="county1_member", items=("talk", "visit"), submit=
         "talk_target": "县教育局党组书记",
     }
     fields.update(extra)
-    return duties.create_log(
+    return duty_logs.create_log(
         tenure=duty.tenure(tenure_key),
         items=[duty.items[k] for k in items],
         submit=submit,

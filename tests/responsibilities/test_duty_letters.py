@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from responsibilities import duties, letters, services
+from responsibilities import gap_matrix, letters, services
 from responsibilities.models import DutyReport, ResponsibilityLetter, Signature
 from tests.responsibilities.dutyfix import end_and_replace, make_log
 
@@ -140,7 +140,7 @@ def test_an_ended_tenure_without_successor_leaves_a_gap(duty):
     services.end_tenure(
         duty.tenure("county1_member"), timezone.localdate() - datetime.timedelta(days=1), "调离"
     )
-    matrix = duties.gap_matrix(duty.cast.county1, duty.year)
+    matrix = gap_matrix.gap_matrix(duty.cast.county1, duty.year)
     assert duty.items["c1_overlap"] not in matrix.items_with_several_leads
     assert duty.items["talk"] in matrix.items_without_lead
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from demo.cast import USERNAMES
-from responsibilities import duties, letters
+from responsibilities import evidence, letters
 from responsibilities.models import (
     Attachment,
     DutyLog,
@@ -35,7 +35,7 @@ VIEW_MODELS = [
 def world(duty, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     own = make_log(duty, submit=False)
-    duties.add_attachment(
+    evidence.add_attachment(
         own, SimpleUploadedFile("a.txt", b"x"), user=duty.cast.user("county1_member")
     )
     submitted = make_log(duty)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from responsibilities import duties
+from responsibilities import copies, duty_logs, evidence, gap_matrix, lists, method_mix, progress
 from responsibilities.models import (
     ActionType,
     Attachment,
@@ -37,22 +37,22 @@ def test_it_copies_the_template_into_each_unit_with_source_links(duty):
 
 
 def test_it_adopts_a_template_only_once_per_unit(duty):
-    again = duties.adopt_template(duty.template, duty.cast.county1)
+    again = lists.adopt_template(duty.template, duty.cast.county1)
     assert again == duty.county1_list
     assert RL.objects.filter(template=duty.template).count() == 2
 
 
 def test_it_refuses_to_issue_a_template_to_a_unit_outside_the_subtree(duty):
-    city_template = duties.create_list(
+    city_template = lists.create_list(
         org=duty.cast.city1,
         year=duty.year,
         subject_type="committee_collective",
         title="市模板",
         is_template=True,
     )
-    duties.add_item(city_template, content="x")
+    lists.add_item(city_template, content="x")
     with pytest.raises(ValidationError):
-        duties.issue_template(city_template, [duty.cast.city2])
+        lists.issue_template(city_template, [duty.cast.city2])
 
 
 def test_it_marks_verbatim_items_and_the_localisation_ratio(duty):
@@ -78,33 +78,33 @@ def test_it_treats_punctuation_width_and_spacing_changes_as_verbatim(duty):
     item = duty.county2_list.items.order_by("number").first()
     fudged = item.content.replace(",", ", ").replace("。", "") + " "
     fudged = fudged.replace("两", "两")  # unchanged character, plus full-width digits below
-    duties.update_item(item, content="  " + fudged.replace("一", "一"), reason="调整标点")
+    lists.update_item(item, content="  " + fudged.replace("一", "一"), reason="调整标点")
     item.refresh_from_db()
     assert item.is_verbatim is True
     assert item.similarity == pytest.approx(1.0)
 
 
 def test_it_catches_a_pasted_template_clause_entered_as_an_own_item(duty):
-    pasted = duties.add_item(duty.county1_list, content=TEMPLATE_TEXTS[0] + "(本县)", reason="新增")
+    pasted = lists.add_item(duty.county1_list, content=TEMPLATE_TEXTS[0] + "(本县)", reason="新增")
     pasted.refresh_from_db()
     assert pasted.source_item is None
     assert pasted.is_verbatim is True
 
 
 def test_it_normalises_full_and_half_width_text():
-    assert duties.normalise_text("ＡＢＣ１２３,党风 廉政。") == duties.normalise_text(
+    assert copies.normalise_text("ＡＢＣ１２３,党风 廉政。") == copies.normalise_text(
         "abc123党风廉政"
     )
-    assert duties.similarity("", "") == 1.0
-    assert duties.similarity("abc", "") == 0.0
+    assert copies.similarity("", "") == 1.0
+    assert copies.similarity("abc", "") == 0.0
 
 
 def test_copy_detection_is_deterministic_and_fast_for_a_large_list(duty):
     texts = [f"第{n}项:{TEMPLATE_TEXTS[n % 3]}结合本地区第{n}个重点领域细化落实" for n in range(60)]
-    big = [duties.normalise_text(t) for t in texts]
+    big = [copies.normalise_text(t) for t in texts]
     start = timezone.now()
-    first = [duties.best_similarity(t, big) for t in big]
-    second = [duties.best_similarity(t, big) for t in big]
+    first = [copies.best_similarity(t, big) for t in big]
+    second = [copies.best_similarity(t, big) for t in big]
     assert first == second
     assert (timezone.now() - start).total_seconds() < 5
 
@@ -115,8 +115,8 @@ def test_copy_detection_is_deterministic_and_fast_for_a_large_list(duty):
 def test_it_requires_a_reason_to_change_an_item_in_force_and_records_a_version(duty):
     item = duty.items["talk"]
     with pytest.raises(ValidationError):
-        duties.update_item(item, min_count=2)
-    duties.update_item(item, min_count=2, reason="市委要求加密谈话频次")
+        lists.update_item(item, min_count=2)
+    lists.update_item(item, min_count=2, reason="市委要求加密谈话频次")
     item.refresh_from_db()
     assert item.version == 2
     latest = item.history.order_by("-history_id").first()
@@ -125,11 +125,11 @@ def test_it_requires_a_reason_to_change_an_item_in_force_and_records_a_version(d
 
 
 def test_it_changes_draft_items_freely(duty):
-    draft = duties.create_list(
+    draft = lists.create_list(
         org=duty.cast.county1, year=duty.year, subject_type="committee_collective", title="草稿"
     )
-    item = duties.add_item(draft, content="原文")
-    duties.update_item(item, content="新文")
+    item = lists.add_item(draft, content="原文")
+    lists.update_item(item, content="新文")
     item.refresh_from_db()
     assert item.content == "新文"
 
@@ -137,26 +137,26 @@ def test_it_changes_draft_items_freely(duty):
 def test_it_withdraws_items_softly_with_a_reason(duty):
     item = duty.items["c1_own"]
     with pytest.raises(ValidationError):
-        duties.withdraw_item(item, reason=" ")
-    duties.withdraw_item(item, reason="合并到第1项")
+        lists.withdraw_item(item, reason=" ")
+    lists.withdraw_item(item, reason="合并到第1项")
     assert ResponsibilityItem.objects.filter(pk=item.pk, is_active=False).exists()
 
 
 def test_it_refuses_transitions_out_of_order(duty):
     with pytest.raises(ValidationError):
-        duties.put_in_force(duty.county2_list)  # already in force
-    draft = duties.create_list(
+        lists.put_in_force(duty.county2_list)  # already in force
+    draft = lists.create_list(
         org=duty.cast.county1, year=duty.year, subject_type="committee_collective", title="空"
     )
     with pytest.raises(ValidationError):
-        duties.issue_list(draft)  # no items yet
-    duties.archive_list(duty.county2_list)
+        lists.issue_list(draft)  # no items yet
+    lists.archive_list(duty.county2_list)
     with pytest.raises(ValidationError):
-        duties.add_item(duty.county2_list, content="x", reason="y")
+        lists.add_item(duty.county2_list, content="x", reason="y")
 
 
 def test_it_pushes_an_ad_hoc_item_down_to_every_adoption(duty):
-    pushed = duties.push_ad_hoc_item(
+    pushed = lists.push_ad_hoc_item(
         duty.template, content="开展违规吃喝专项整治", reason="省委临时部署"
     )
     assert {i.list for i in pushed} == {duty.county1_list, duty.county2_list}
@@ -167,7 +167,7 @@ def test_it_pushes_an_ad_hoc_item_down_to_every_adoption(duty):
 
 
 def test_the_matrix_flags_missing_and_double_leads(duty):
-    matrix = duties.gap_matrix(duty.cast.county1, duty.year)
+    matrix = gap_matrix.gap_matrix(duty.cast.county1, duty.year)
     assert duty.items["c1_gap"] in matrix.items_without_lead
     assert matrix.items_with_several_leads == [duty.items["c1_overlap"]]
     assert [m.person.name for m in matrix.members] == ["刘海涛", "陈晓梅"]
@@ -187,7 +187,7 @@ def test_the_matrix_flags_portfolios_and_members_without_items(duty):
         start_date=datetime.date(2024, 1, 1),
         portfolios=[services.get_or_create_portfolio(duty.cast.county1, "文化旅游")],
     )
-    matrix = duties.gap_matrix(duty.cast.county1, duty.year)
+    matrix = gap_matrix.gap_matrix(duty.cast.county1, duty.year)
     assert idle in matrix.members_without_item
     assert sorted(p.name for p in matrix.portfolios_without_item) == ["卫生健康", "文化旅游"]
     assert matrix.has_problems
@@ -195,7 +195,7 @@ def test_the_matrix_flags_portfolios_and_members_without_items(duty):
 
 def test_assignments_stay_in_the_unit(duty):
     with pytest.raises(ValidationError):
-        duties.assign_owner(
+        lists.assign_owner(
             duty.items["c1_gap"], duty.tenure("county2_secretary"), ItemAssignment.Role.LEAD
         )
 
@@ -238,13 +238,13 @@ def test_late_entries_are_flagged_not_refused(duty, settings):
 def test_an_accepted_log_is_locked_and_only_amended(duty):
     log = make_log(duty)
     with pytest.raises(ValidationError):
-        duties.update_log(log, title="改标题")  # submitted: no edits either
-    duties.review_log(log, reviewer=duty.tenure("county1_jw"), accept=True, comment="属实")
+        duty_logs.update_log(log, title="改标题")  # submitted: no edits either
+    duty_logs.review_log(log, reviewer=duty.tenure("county1_jw"), accept=True, comment="属实")
     log.refresh_from_db()
     assert log.is_locked and log.reviewer == duty.tenure("county1_jw")
     with pytest.raises(ValidationError):
-        duties.update_log(log, title="改标题")
-    amendment = duties.amend_log(
+        duty_logs.update_log(log, title="改标题")
+    amendment = duty_logs.amend_log(
         log, author=duty.cast.user("county1_member"), text="参加人员补充一人"
     )
     with pytest.raises(ValidationError):
@@ -257,19 +257,19 @@ def test_an_accepted_log_is_locked_and_only_amended(duty):
 def test_a_returned_log_can_be_fixed_and_resubmitted(duty):
     log = make_log(duty)
     with pytest.raises(ValidationError):
-        duties.review_log(log, reviewer=duty.tenure("county1_secretary"), accept=False)
-    duties.review_log(
+        duty_logs.review_log(log, reviewer=duty.tenure("county1_secretary"), accept=False)
+    duty_logs.review_log(
         log, reviewer=duty.tenure("county1_secretary"), accept=False, comment="请补充谈话记录"
     )
-    duties.update_log(log, summary="补充:谈话记录已上传。")
-    duties.submit_log(log)
+    duty_logs.update_log(log, summary="补充:谈话记录已上传。")
+    duty_logs.submit_log(log)
     assert log.status == DutyLog.Status.RESUBMITTED
 
 
 def test_nobody_reviews_their_own_log(duty):
     log = make_log(duty)
     with pytest.raises(ValidationError):
-        duties.review_log(log, reviewer=duty.tenure("county1_member"), accept=True)
+        duty_logs.review_log(log, reviewer=duty.tenure("county1_member"), accept=True)
 
 
 # --- Attachments ------------------------------------------------------------------------
@@ -300,7 +300,7 @@ def media(settings, tmp_path):
 )
 def test_it_accepts_allowed_files_by_content(duty, media, name, data, kind):
     log = make_log(duty, submit=False)
-    attachment = duties.add_attachment(
+    attachment = evidence.add_attachment(
         log, SimpleUploadedFile(name, data), user=duty.cast.user("county1_member")
     )
     assert attachment.content_type == kind
@@ -311,7 +311,7 @@ def test_it_accepts_allowed_files_by_content(duty, media, name, data, kind):
 
 def test_it_recognises_docx_by_its_zip_structure(duty, media):
     log = make_log(duty, submit=False)
-    attachment = duties.add_attachment(
+    attachment = evidence.add_attachment(
         log, SimpleUploadedFile("a.bin", _docx_bytes()), user=duty.cast.user("county1_member")
     )
     assert attachment.content_type.endswith("wordprocessingml.document")
@@ -320,7 +320,7 @@ def test_it_recognises_docx_by_its_zip_structure(duty, media):
 def test_it_rejects_a_disguised_executable(duty, media):
     log = make_log(duty, submit=False)
     with pytest.raises(ValidationError) as err:
-        duties.add_attachment(
+        evidence.add_attachment(
             log,
             SimpleUploadedFile("报告.pdf", b"MZ\x90\x00\x03\x00\x00\x00\xff\xfe"),
             user=duty.cast.user("county1_member"),
@@ -335,7 +335,7 @@ def test_it_rejects_a_plain_zip_pretending_to_be_docx(duty, media):
         archive.writestr("evil.sh", "rm -rf /")
     log = make_log(duty, submit=False)
     with pytest.raises(ValidationError):
-        duties.add_attachment(
+        evidence.add_attachment(
             log,
             SimpleUploadedFile("x.docx", buffer.getvalue()),
             user=duty.cast.user("county1_member"),
@@ -346,7 +346,7 @@ def test_it_rejects_files_over_the_size_limit(duty, media, settings):
     settings.UPLOAD_MAX_BYTES = 1024
     log = make_log(duty, submit=False)
     with pytest.raises(ValidationError) as err:
-        duties.add_attachment(
+        evidence.add_attachment(
             log,
             SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 2000),
             user=duty.cast.user("county1_member"),
@@ -357,7 +357,7 @@ def test_it_rejects_files_over_the_size_limit(duty, media, settings):
 def test_it_refuses_uploads_to_a_submitted_log(duty, media):
     log = make_log(duty, submit=True)
     with pytest.raises(ValidationError):
-        duties.add_attachment(
+        evidence.add_attachment(
             log, SimpleUploadedFile("a.txt", b"x"), user=duty.cast.user("county1_member")
         )
 
@@ -366,12 +366,12 @@ def test_it_refuses_uploads_to_a_submitted_log(duty, media):
 
 
 def _progress(duty, key, today=None):
-    item = duties.with_progress(
+    item = progress.with_progress(
         ResponsibilityItem.objects.filter(pk=duty.items[key].pk).select_related("list"),
         duty.year,
         today,
     ).get()
-    return duties.progress_of(item, today)
+    return progress.progress_of(item, today)
 
 
 def test_a_log_moves_the_progress_of_every_item_it_cites(duty):
@@ -386,7 +386,7 @@ def test_a_log_moves_the_progress_of_every_item_it_cites(duty):
 def test_drafts_and_returned_logs_do_not_count(duty):
     make_log(duty, submit=False)
     log = make_log(duty)
-    duties.review_log(log, reviewer=duty.tenure("county1_jw"), accept=False, comment="不实")
+    duty_logs.review_log(log, reviewer=duty.tenure("county1_jw"), accept=False, comment="不实")
     assert _progress(duty, "talk").count == 0
 
 
@@ -395,32 +395,32 @@ def test_progress_states_follow_the_calendar():
     item.list = ResponsibilityList(year=2026)
     item.created_at = timezone.make_aware(datetime.datetime(2026, 1, 1))
     item.period_count, item.previous_count = 0, 1
-    assert duties.progress_of(item, datetime.date(2026, 5, 1)).state == "green"
-    assert duties.progress_of(item, datetime.date(2026, 6, 25)).state == "yellow"
+    assert progress.progress_of(item, datetime.date(2026, 5, 1)).state == "green"
+    assert progress.progress_of(item, datetime.date(2026, 6, 25)).state == "yellow"
     item.previous_count = 0
-    assert duties.progress_of(item, datetime.date(2026, 5, 1)).state == "red"
+    assert progress.progress_of(item, datetime.date(2026, 5, 1)).state == "red"
     annual = ResponsibilityItem(frequency=Freq.ANNUAL, min_count=4)
     annual.list = item.list
     annual.created_at = item.created_at
     annual.period_count, annual.previous_count = 1, 0
-    assert duties.progress_of(annual, datetime.date(2026, 3, 1)).state == "green"
-    assert duties.progress_of(annual, datetime.date(2026, 9, 30)).state == "red"
+    assert progress.progress_of(annual, datetime.date(2026, 3, 1)).state == "green"
+    assert progress.progress_of(annual, datetime.date(2026, 9, 30)).state == "red"
     annual.due_date = datetime.date(2026, 3, 31)
-    assert duties.progress_of(annual, datetime.date(2026, 4, 2)).label == "已逾期"
+    assert progress.progress_of(annual, datetime.date(2026, 4, 2)).label == "已逾期"
     annual.period_count = 4
-    assert duties.progress_of(annual, datetime.date(2026, 4, 2)).state == "green"
+    assert progress.progress_of(annual, datetime.date(2026, 4, 2)).state == "green"
 
 
 def test_period_windows():
     day = datetime.date(2026, 8, 15)
-    assert duties.period_window(Freq.MONTHLY, day) == (
+    assert progress.period_window(Freq.MONTHLY, day) == (
         datetime.date(2026, 8, 1),
         datetime.date(2026, 8, 31),
     )
-    assert duties.period_window(Freq.QUARTERLY, day)[0] == datetime.date(2026, 7, 1)
-    assert duties.period_window(Freq.SEMIANNUAL, day)[1] == datetime.date(2026, 12, 31)
-    assert duties.previous_window(Freq.QUARTERLY, day)[0] == datetime.date(2026, 4, 1)
-    assert duties.previous_window(Freq.QUARTERLY, datetime.date(2026, 2, 1)) is None
+    assert progress.period_window(Freq.QUARTERLY, day)[0] == datetime.date(2026, 7, 1)
+    assert progress.period_window(Freq.SEMIANNUAL, day)[1] == datetime.date(2026, 12, 31)
+    assert progress.previous_window(Freq.QUARTERLY, day)[0] == datetime.date(2026, 4, 1)
+    assert progress.previous_window(Freq.QUARTERLY, datetime.date(2026, 2, 1)) is None
 
 
 # --- Method mix -------------------------------------------------------------------------
@@ -440,11 +440,11 @@ def test_method_mix_warns_when_meetings_dominate(duty, settings):
     make_log(duty, tenure_key="county1_secretary", items=("c1_own",), title="谈话")
     for _n in range(3):
         make_log(duty)  # member: talks only
-    year, quarter = duties.current_quarter(today)
-    rows = {r.label: r for r in duties.method_mix(DutyLog.objects.all(), year, quarter)}
+    year, quarter = method_mix.current_quarter(today)
+    rows = {r.label: r for r in method_mix.method_mix(DutyLog.objects.all(), year, quarter)}
     assert rows["刘海涛"].share == 80 and rows["刘海涛"].warning
     assert rows["陈晓梅"].share == 0 and not rows["陈晓梅"].warning
     assert ("党风廉政建设专题会议", 4) in rows["刘海涛"].breakdown
-    by_org = duties.method_mix(DutyLog.objects.all(), year, quarter, by="org")
+    by_org = method_mix.method_mix(DutyLog.objects.all(), year, quarter, by="org")
     assert [(r.label, r.total, r.meetings) for r in by_org] == [("一号县", 8, 4)]
     assert not by_org[0].warning

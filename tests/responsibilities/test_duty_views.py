@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from responsibilities import duties, letters
+from responsibilities import duty_logs, evidence, letters, lists
 from responsibilities.models import (
     Attachment,
     DutyLog,
@@ -32,12 +32,12 @@ def media(settings, tmp_path):
 @pytest.fixture
 def log(duty, media):
     log = make_log(duty, submit=False)
-    duties.add_attachment(
+    evidence.add_attachment(
         log,
         SimpleUploadedFile("纪要.txt", "谈话纪要".encode()),
         user=duty.cast.user("county1_member"),
     )
-    duties.submit_log(log)
+    duty_logs.submit_log(log)
     return log
 
 
@@ -135,7 +135,7 @@ def test_the_list_index_query_count_does_not_grow(duty, client_for, django_asser
     with django_assert_max_num_queries(12):
         client.get(url)
     for n in range(15):
-        duties.create_list(
+        lists.create_list(
             org=duty.cast.county1,
             year=duty.year,
             subject_type="committee_collective",
@@ -151,8 +151,8 @@ def test_the_list_detail_query_count_does_not_grow(duty, client_for, django_asse
     with django_assert_max_num_queries(24):
         client.get(url)
     for n in range(20):
-        item = duties.add_item(duty.county1_list, content=f"新增条目{n}", reason="补充")
-        duties.assign_owner(item, duty.tenure("county1_member"), "co")
+        item = lists.add_item(duty.county1_list, content=f"新增条目{n}", reason="补充")
+        lists.assign_owner(item, duty.tenure("county1_member"), "co")
         make_log(duty, tenure_key="county1_member", items=("c1_localised",))
     with django_assert_max_num_queries(24):
         assert "新增条目19" in client.get(url).content.decode()
@@ -200,7 +200,7 @@ def test_the_secretary_assigns_owners(duty, client_for):
 
 
 def test_the_unit_acknowledges_and_puts_a_list_in_force(duty, client_for):
-    adopted = duties.adopt_template(duty.template, duty.cast.township1)
+    adopted = lists.adopt_template(duty.template, duty.cast.township1)
     client = client_for(duty.cast.user("county1_secretary"))
     url = reverse("duty_list_transition", args=[adopted.pk])
     assert client.post(url, {"action": "acknowledge"}).status_code == 403  # not its own unit
@@ -209,14 +209,14 @@ def test_the_unit_acknowledges_and_puts_a_list_in_force(duty, client_for):
 
 
 def test_the_template_is_issued_down_the_tree_from_the_browser(duty, client_for):
-    template = duties.create_list(
+    template = lists.create_list(
         org=duty.cast.city1,
         year=duty.year,
         subject_type="committee_collective",
         title="市委模板",
         is_template=True,
     )
-    duties.add_item(template, content="市级条目")
+    lists.add_item(template, content="市级条目")
     client = client_for(duty.cast.user("city1_secretary"))
     url = reverse("duty_template_issue", args=[template.pk])
     assert client.get(url).status_code == 200
@@ -234,8 +234,8 @@ def test_the_matrix_page_flags_gaps_and_overlaps_with_bounded_queries(
         page = client.get(url).content.decode()
     assert "无牵头人" in page and "多头牵头" in page and "卫生健康" in page
     for n in range(20):
-        item = duties.add_item(duty.county1_list, content=f"矩阵条目{n}", reason="补充")
-        duties.assign_owner(item, duty.tenure("county1_member"), "lead")
+        item = lists.add_item(duty.county1_list, content=f"矩阵条目{n}", reason="补充")
+        lists.assign_owner(item, duty.tenure("county1_member"), "lead")
     with django_assert_max_num_queries(22):
         assert "矩阵条目19" in client.get(url).content.decode()
 
@@ -525,7 +525,7 @@ def test_a_committee_report_is_acknowledged_only_by_the_unit_above(duty, client_
 
 def test_history_is_shown_on_item_pages(duty, client_for):
     item = duty.items["talk"]
-    duties.update_item(item, min_count=3, reason="加密频次")
+    lists.update_item(item, min_count=3, reason="加密频次")
     client = client_for(duty.cast.user("county1_member"))
     page = client.get(reverse("duty_item_detail", args=[item.pk])).content.decode()
     assert "加密频次" in page
@@ -541,7 +541,7 @@ def test_the_progress_page_query_count_does_not_grow(
         client.get(url)
     member_list = duty.member_list
     for n in range(15):
-        duties.add_item(member_list, content=f"进度条目{n}", reason="补充")
+        lists.add_item(member_list, content=f"进度条目{n}", reason="补充")
         make_log(duty)
     with django_assert_max_num_queries(16):
         page = client.get(url).content.decode()
@@ -550,7 +550,7 @@ def test_the_progress_page_query_count_does_not_grow(
 
 def test_pagination_keeps_the_filters(duty, client_for):
     for n in range(55):
-        duties.create_list(
+        lists.create_list(
             org=duty.cast.county1,
             year=duty.year,
             subject_type="committee_collective",

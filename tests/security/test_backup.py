@@ -30,13 +30,13 @@ def _tables():
 @pytest.fixture
 def data(cast, settings, tmp_path):
     """The cast plus a duty log with an uploaded file (rows in many tables, one media file)."""
-    from responsibilities import duties
+    from responsibilities import evidence
     from tests.responsibilities.dutyfix import build_duty, make_log
 
     settings.MEDIA_ROOT = tmp_path / "media"
     duty = build_duty(cast)
     log = make_log(duty, submit=False)
-    duties.add_attachment(
+    evidence.add_attachment(
         log,
         SimpleUploadedFile("谈话记录.pdf", PDF, content_type="application/pdf"),
         user=cast.user("county1_member"),

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from accountability.models import AccountabilityCase, CaseTransition
 from accountability.services import cases
 from liangge_zeren.workflow import TransitionRefused
-from responsibilities import duties, letters
+from responsibilities import duty_logs, letters
 from responsibilities.models import DutyLog, ResponsibilityLetter
 from tests.accountability.fixtures import open_county1_case
 from tests.responsibilities import dutyfix
@@ -20,10 +20,10 @@ def test_a_duty_log_is_submitted_once(cast):
     duty = dutyfix.build_duty(cast)
     log = dutyfix.make_log(duty, submit=False)
     first, second = DutyLog.objects.get(pk=log.pk), DutyLog.objects.get(pk=log.pk)
-    duties.submit_log(first)
+    duty_logs.submit_log(first)
     submitted_at = DutyLog.objects.get(pk=log.pk).submitted_at
     with pytest.raises(ValidationError):
-        duties.submit_log(second)
+        duty_logs.submit_log(second)
     assert DutyLog.objects.get(pk=log.pk).submitted_at == submitted_at
 
 

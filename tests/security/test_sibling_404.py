@@ -77,10 +77,10 @@ class World:
 
     @cached_property
     def duty_attachment(self):
-        from responsibilities import duties
+        from responsibilities import evidence
 
         upload = SimpleUploadedFile("记录.pdf", PDF, content_type="application/pdf")
-        return duties.add_attachment(self.log, upload, user=self.cast.user("county1_member"))
+        return evidence.add_attachment(self.log, upload, user=self.cast.user("county1_member"))
 
     @cached_property
     def letter(self):

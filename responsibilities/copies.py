@@ -1,0 +1,75 @@
+"""Copy detection (照搬照抄): how much of an adopted list repeats its template verbatim."""
+
+from __future__ import annotations
+
+import unicodedata
+from difflib import SequenceMatcher
+
+from django.conf import settings
+from django.db import transaction
+
+from responsibilities.models import (
+    ResponsibilityItem,
+    ResponsibilityList,
+)
+
+
+def normalise_text(text: str) -> str:
+    """NFKC (full/half width unified), lower-case, without whitespace, punctuation or symbols."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PZSC")
+
+
+def similarity(a: str, b: str) -> float:
+    """Deterministic 0..1 similarity of two normalised texts."""
+    if not a and not b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def best_similarity(text: str, candidates: list[str]) -> float:
+    """Highest similarity of `text` against candidates, skipping hopeless ones cheaply."""
+    best = 0.0
+    for candidate in candidates:
+        matcher = SequenceMatcher(None, text, candidate, autojunk=False)
+        if matcher.real_quick_ratio() <= best or matcher.quick_ratio() <= best:
+            continue
+        best = max(best, matcher.ratio())
+        if best >= 1.0:
+            break
+    return best
+
+
+@transaction.atomic
+def refresh_copy_detection(duty_list: ResponsibilityList) -> ResponsibilityList:
+    """Compare an adopted list with its template; store per-item and per-list results.
+
+    Each item is compared with every active template item (a pasted template clause counts
+    even if it was entered as the unit's own item). Two queries plus two bulk updates.
+    """
+    if duty_list.template_id is None:
+        return duty_list
+    threshold = settings.COPY_SIMILARITY_THRESHOLD / 100
+    template_texts = [
+        normalise_text(t)
+        for t in duty_list.template.items.filter(is_active=True).values_list("content", flat=True)
+    ]
+    items = list(duty_list.items.filter(is_active=True))
+    for item in items:
+        score = best_similarity(normalise_text(item.content), template_texts)
+        item.similarity = round(score, 4)
+        item.is_verbatim = score >= threshold
+    ResponsibilityItem.objects.bulk_update(items, ["similarity", "is_verbatim"], batch_size=500)
+    verbatim = sum(1 for item in items if item.is_verbatim)
+    total = len(items)
+    duty_list.verbatim_count = verbatim
+    duty_list.localisation_ratio = round(1 - verbatim / total, 4) if total else None
+    duty_list.copy_flagged = bool(total) and verbatim * 100 >= settings.COPY_FLAG_PERCENT * total
+    ResponsibilityList.objects.filter(pk=duty_list.pk).update(
+        verbatim_count=duty_list.verbatim_count,
+        localisation_ratio=duty_list.localisation_ratio,
+        copy_flagged=duty_list.copy_flagged,
+    )
+    return duty_list

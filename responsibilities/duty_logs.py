@@ -1,0 +1,179 @@
+"""Duty logs (履责纪实): record, edit, submit, review and amend."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liangge_zeren.concurrency import check_version, lock_current
+from responsibilities.models import (
+    ActionType,
+    DutyLog,
+    DutyLogAmendment,
+    ResponsibilityItem,
+    ResponsibilityList,
+    Tenure,
+)
+
+RL = ResponsibilityList
+
+
+def items_for_tenure(tenure: Tenure) -> QuerySet:
+    """The active items a tenure may cite: assigned to it, or in a list whose subject it is."""
+    return (
+        ResponsibilityItem.objects.filter(
+            org=tenure.org_id, is_active=True, list__is_template=False
+        )
+        .exclude(list__status__in=[RL.Status.ARCHIVED, RL.Status.DRAFT])
+        .filter(Q(assignments__tenure=tenure) | Q(list__subject_tenure=tenure))
+        .distinct()
+        .select_related("list")
+        .order_by("list__year", "list_id", "number")
+    )
+
+
+def _is_late(occurred_on: datetime.date, entered_at: datetime.datetime) -> bool:
+    return (timezone.localdate(entered_at) - occurred_on).days > settings.LATE_ENTRY_DAYS
+
+
+def _validate_log(log: DutyLog, items: list[ResponsibilityItem]) -> None:
+    errors = {}
+    today = timezone.localdate()
+    if log.occurred_on and log.occurred_on > today:
+        errors["occurred_on"] = _("履责日期不能晚于今天。")
+    if log.action_type == ActionType.TALK:
+        if not log.talk_type:
+            errors["talk_type"] = _("谈话必须选择谈话类型。")
+        if not log.talk_target.strip():
+            errors["talk_target"] = _("谈话必须填写谈话对象。")
+    if items:
+        allowed = set(
+            items_for_tenure(log.tenure)
+            .filter(pk__in=[i.pk for i in items])
+            .values_list("pk", flat=True)
+        )
+        if any(i.pk not in allowed for i in items):
+            errors["items"] = _("只能关联本人负责的责任条目。")
+    if errors:
+        raise ValidationError(errors)
+
+
+LOG_FIELDS = (
+    "action_type",
+    "occurred_on",
+    "place",
+    "participants",
+    "title",
+    "summary",
+    "outcome",
+    "talk_type",
+    "talk_target",
+)
+
+
+@transaction.atomic
+def create_log(
+    *,
+    tenure: Tenure,
+    items: Iterable[ResponsibilityItem] = (),
+    submit: bool = False,
+    **fields,
+) -> DutyLog:
+    """Record a duty. Late entries (补录) are flagged, never refused."""
+    items = list(items)
+    now = timezone.now()
+    if fields.get("action_type") != ActionType.TALK:
+        fields["talk_type"], fields["talk_target"] = "", ""
+    log = DutyLog(tenure=tenure, org=tenure.org, org_path=tenure.org.path, entered_at=now, **fields)
+    log.is_late_entry = _is_late(log.occurred_on, now)
+    log.full_clean()
+    _validate_log(log, items)
+    log.save()
+    log.items.set(items)
+    if submit:
+        submit_log(log)
+    return log
+
+
+@transaction.atomic
+def update_log(
+    log: DutyLog,
+    *,
+    items: Iterable[ResponsibilityItem] | None = None,
+    version: int | None = None,
+    **fields,
+):
+    """Edit a draft or returned log; `version` as in update_item (EditConflict if stale)."""
+    for name in fields:
+        if name not in LOG_FIELDS:
+            raise ValueError(name)
+    stored = check_version(DutyLog, log.pk, version, list(fields))
+    if stored.status not in DutyLog.EDITABLE:
+        raise ValidationError(_("该纪实已提交或已审核锁定,不能修改。"))
+    for name, value in fields.items():
+        setattr(log, name, value)
+    log.status = stored.status
+    log.version = stored.version + 1
+    if log.action_type != ActionType.TALK:
+        log.talk_type, log.talk_target = "", ""
+    log.is_late_entry = _is_late(log.occurred_on, log.entered_at)
+    log.full_clean()
+    item_list = list(items) if items is not None else list(log.items.all())
+    _validate_log(log, item_list)
+    log.save()
+    if items is not None:
+        log.items.set(item_list)
+    return log
+
+
+@transaction.atomic
+def submit_log(log: DutyLog) -> DutyLog:
+    lock_current(log)
+    if log.status == DutyLog.Status.DRAFT:
+        log.status = DutyLog.Status.SUBMITTED
+    elif log.status == DutyLog.Status.RETURNED:
+        log.status = DutyLog.Status.RESUBMITTED
+    else:
+        raise ValidationError(_("该纪实已经提交。"))
+    log.submitted_at = timezone.now()
+    log.save()
+    return log
+
+
+@transaction.atomic
+def review_log(log: DutyLog, *, reviewer: Tenure, accept: bool, comment: str = "") -> DutyLog:
+    """Accept (locks the log) or return it with a comment."""
+    lock_current(log)
+    if log.status not in DutyLog.REVIEWABLE:
+        raise ValidationError(_("只有已提交的纪实才能审核。"))
+    if reviewer.person_id == log.tenure.person_id:
+        raise ValidationError(_("不能审核本人的纪实。"))
+    if not accept and not comment.strip():
+        raise ValidationError(_("退回时必须填写审核意见。"))
+    log.status = DutyLog.Status.ACCEPTED if accept else DutyLog.Status.RETURNED
+    log.reviewer = reviewer
+    log.reviewed_at = timezone.now()
+    log.review_comment = comment.strip()
+    log._change_reason = comment.strip() or None
+    log.save()
+    return log
+
+
+@transaction.atomic
+def amend_log(log: DutyLog, *, author, text: str) -> DutyLogAmendment:
+    """Append-only correction of an accepted log; the log itself never changes."""
+    lock_current(log)
+    if not log.is_locked:
+        raise ValidationError(_("未锁定的纪实请直接修改,无需补正。"))
+    if not text.strip():
+        raise ValidationError(_("请填写补正说明。"))
+    return DutyLogAmendment.objects.create(
+        log=log, org=log.org, org_path=log.org.path, author=author, text=text
+    )

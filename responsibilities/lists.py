@@ -1,0 +1,369 @@
+"""Responsibility lists and their items: create, issue (交责), acknowledge (认领), put in
+force, archive, adopt a template ("1+X"), ad-hoc items, owners and tenure handover.
+
+One function per state change (transactional, history recorded by simple_history); views
+check permission, call one of these and render. Letters and reports live in letters.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liangge_zeren.concurrency import check_version, lock_current
+from responsibilities.copies import refresh_copy_detection
+from responsibilities.models import (
+    Body,
+    ItemAssignment,
+    Organization,
+    ResponsibilityItem,
+    ResponsibilityList,
+    Tenure,
+)
+
+RL = ResponsibilityList
+ITEM_FIELDS = (
+    "category",
+    "content",
+    "required_action_type",
+    "frequency",
+    "min_count",
+    "due_date",
+    "evidence_required",
+    "weight",
+    "is_mandatory",
+    "is_ad_hoc",
+    "portfolio",
+)
+
+
+def _scope(org: Organization) -> dict:
+    return {"org": org, "org_path": org.path}
+
+
+# --- Responsibility lists -----------------------------------------------------------------
+
+
+@transaction.atomic
+def create_list(
+    *,
+    org: Organization,
+    year: int,
+    subject_type: str,
+    title: str,
+    subject_tenure: Tenure | None = None,
+    based_on: str = "",
+    is_template: bool = False,
+    issued_by: Tenure | None = None,
+) -> ResponsibilityList:
+    if subject_type == RL.SubjectType.COMMITTEE_COLLECTIVE:
+        subject_tenure = None
+    elif subject_tenure is not None and subject_tenure.org_id != org.pk:
+        raise ValidationError(_("责任人必须是本单位的在任人员。"))
+    duty_list = ResponsibilityList(
+        **_scope(org),
+        year=year,
+        subject_type=subject_type,
+        subject_tenure=subject_tenure,
+        title=title,
+        based_on=based_on,
+        is_template=is_template,
+        issued_by=issued_by,
+    )
+    duty_list.full_clean()
+    duty_list.save()
+    return duty_list
+
+
+def _check_editable(duty_list: ResponsibilityList) -> None:
+    if not duty_list.is_editable:
+        raise ValidationError(_("清单已归档,不能再修改。"))
+
+
+@transaction.atomic
+def add_item(
+    duty_list: ResponsibilityList,
+    *,
+    content: str,
+    category: str = ResponsibilityItem.Category.OTHER,
+    reason: str = "",
+    lead: Tenure | None = None,
+    source_item: ResponsibilityItem | None = None,
+    **fields,
+) -> ResponsibilityItem:
+    """Add a clause. Once the list is acknowledged or in force an addition needs a reason."""
+    _check_editable(duty_list)
+    if duty_list.needs_change_reason and not reason.strip():
+        raise ValidationError(_("清单已生效,新增条目必须填写变更理由。"))
+    number = (duty_list.items.aggregate(n=Max("number"))["n"] or 0) + 1
+    item = ResponsibilityItem(
+        list=duty_list,
+        **_scope(duty_list.org),
+        number=number,
+        content=content,
+        category=category,
+        source_item=source_item,
+        **fields,
+    )
+    item.full_clean()
+    if reason:
+        item._change_reason = reason
+    item.save()
+    lead = lead or duty_list.subject_tenure
+    if lead is not None:
+        assign_owner(item, lead, ItemAssignment.Role.LEAD)
+    if duty_list.template_id:
+        refresh_copy_detection(duty_list)
+    return item
+
+
+@transaction.atomic
+def update_item(
+    item: ResponsibilityItem, *, reason: str = "", version: int | None = None, **fields
+) -> ResponsibilityItem:
+    """Change a clause. After acknowledgement every change is a new version with a reason.
+
+    `version` is the version the editor loaded: if someone saved since, EditConflict is raised
+    (liangge_zeren/concurrency.py) and nothing changes.
+    """
+    duty_list = item.list
+    _check_editable(duty_list)
+    stored = check_version(ResponsibilityItem, item.pk, version, list(fields))
+    changed = {k: v for k, v in fields.items() if getattr(stored, k) != v}
+    if not changed:
+        return item
+    if duty_list.needs_change_reason and not reason.strip():
+        raise ValidationError(_("清单已生效,修改条目必须填写变更理由。"))
+    for name, value in changed.items():
+        setattr(item, name, value)
+    item.version = stored.version + 1
+    item.full_clean()
+    item._change_reason = reason.strip() or None
+    item.save()
+    if duty_list.template_id and "content" in changed:
+        refresh_copy_detection(duty_list)
+    return item
+
+
+@transaction.atomic
+def withdraw_item(item: ResponsibilityItem, *, reason: str) -> ResponsibilityItem:
+    """Soft-delete: the item stays in history and in logs that already cite it."""
+    lock_current(item)
+    _check_editable(item.list)
+    if not reason.strip():
+        raise ValidationError(_("撤销条目必须填写理由。"))
+    item.is_active = False
+    item.version += 1
+    item._change_reason = reason.strip()
+    item.save()
+    if item.list.template_id:
+        refresh_copy_detection(item.list)
+    return item
+
+
+@transaction.atomic
+def assign_owner(item: ResponsibilityItem, tenure: Tenure, role: str) -> ItemAssignment:
+    if tenure.org_id != item.org_id:
+        raise ValidationError(_("只能分配给本单位的在任人员。"))
+    assignment, created = ItemAssignment.objects.get_or_create(
+        item=item, tenure=tenure, defaults={"role": role, **_scope(item.org)}
+    )
+    if not created and assignment.role != role:
+        assignment.role = role
+        assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def unassign_owner(assignment: ItemAssignment) -> None:
+    # Assignments are plain join rows; history keeps the deletion record.
+    assignment.delete()
+
+
+@transaction.atomic
+def set_item_owners(
+    item: ResponsibilityItem, *, leads: Iterable[Tenure], co_owners: Iterable[Tenure]
+) -> None:
+    """Replace an item's owners (a tenure in both lists counts as lead)."""
+    leads = list(leads)
+    lead_ids = {t.pk for t in leads}
+    wanted = {t.pk: ItemAssignment.Role.LEAD for t in leads}
+    for tenure in co_owners:
+        if tenure.pk not in lead_ids:
+            wanted[tenure.pk] = ItemAssignment.Role.CO
+    for assignment in list(item.assignments.all()):
+        if assignment.tenure_id not in wanted:
+            unassign_owner(assignment)
+    tenures = {t.pk: t for t in [*leads, *co_owners]}
+    for tenure_id, role in wanted.items():
+        assign_owner(item, tenures[tenure_id], role)
+
+
+def _transition(duty_list: ResponsibilityList, expected, new_status, reason: str = ""):
+    expected = expected if isinstance(expected, (tuple, list, set, frozenset)) else (expected,)
+    lock_current(duty_list, "status")  # a double submit sees the state the first one left
+    if duty_list.status not in expected:
+        raise ValidationError(
+            _("当前状态为“%(status)s”,不能执行此操作。")
+            % {"status": duty_list.get_status_display()}
+        )
+    duty_list.status = new_status
+    duty_list._change_reason = reason or None
+    duty_list.save()
+    return duty_list
+
+
+@transaction.atomic
+def issue_list(duty_list: ResponsibilityList, *, by: Tenure | None = None) -> ResponsibilityList:
+    """交责: hand the list to its subject (draft → issued)."""
+    if not duty_list.items.filter(is_active=True).exists():
+        raise ValidationError(_("清单还没有任何条目,不能交责。"))
+    duty_list.issued_by = by
+    return _transition(duty_list, RL.Status.DRAFT, RL.Status.ISSUED)
+
+
+@transaction.atomic
+def acknowledge_list(duty_list: ResponsibilityList) -> ResponsibilityList:
+    """认领: the subject (or the adopting unit) accepts the list (issued → acknowledged)."""
+    return _transition(duty_list, RL.Status.ISSUED, RL.Status.ACKNOWLEDGED)
+
+
+@transaction.atomic
+def put_in_force(duty_list: ResponsibilityList) -> ResponsibilityList:
+    return _transition(duty_list, RL.Status.ACKNOWLEDGED, RL.Status.IN_FORCE)
+
+
+@transaction.atomic
+def archive_list(duty_list: ResponsibilityList) -> ResponsibilityList:
+    return _transition(
+        duty_list,
+        (RL.Status.IN_FORCE, RL.Status.ACKNOWLEDGED, RL.Status.ISSUED),
+        RL.Status.ARCHIVED,
+    )
+
+
+@transaction.atomic
+def adopt_template(
+    template: ResponsibilityList, org: Organization, *, by: Tenure | None = None
+) -> ResponsibilityList:
+    """ "1+X": copy a superior's template into `org` as an issued list (idempotent per org)."""
+    if not template.is_template:
+        raise ValidationError(_("只有模板清单才能下发。"))
+    if not org.is_descendant_of(template.org):
+        raise ValidationError(_("模板只能下发给下级单位。"))
+    existing = ResponsibilityList.objects.filter(template=template, org=org).first()
+    if existing:
+        return existing
+    adopted = create_list(
+        org=org,
+        year=template.year,
+        subject_type=template.subject_type,
+        title=f"{org.name}{template.year}年{template.get_subject_type_display()}清单",
+        based_on=template.title,
+        issued_by=by,
+    )
+    adopted.template = template
+    adopted.status = RL.Status.ISSUED
+    adopted.save()
+    for source in template.items.filter(is_active=True).order_by("number", "pk"):
+        ResponsibilityItem.objects.create(
+            list=adopted,
+            **_scope(org),
+            number=source.number,
+            content=source.content,
+            source_item=source,
+            **{
+                name: getattr(source, name)
+                for name in ITEM_FIELDS
+                if name not in ("content", "portfolio")
+            },
+        )
+    refresh_copy_detection(adopted)
+    return adopted
+
+
+@transaction.atomic
+def issue_template(
+    template: ResponsibilityList,
+    orgs: Iterable[Organization],
+    *,
+    by: Tenure | None = None,
+) -> list[ResponsibilityList]:
+    """Issue a template down the tree: every given unit gets its own issued copy."""
+    if template.status == RL.Status.DRAFT:
+        issue_list(template, by=by)
+    elif template.status == RL.Status.ARCHIVED:
+        raise ValidationError(_("清单已归档,不能再修改。"))
+    return [adopt_template(template, org, by=by) for org in orgs]
+
+
+def default_issue_targets(template: ResponsibilityList) -> QuerySet:
+    """Direct child units that have a Party committee or group."""
+    return Organization.objects.filter(
+        parent=template.org,
+        is_active=True,
+        bodies__kind__in=Body.COMMITTEE_KINDS,
+    ).distinct()
+
+
+@transaction.atomic
+def push_ad_hoc_item(
+    template: ResponsibilityList, *, content: str, reason: str, **fields
+) -> list[ResponsibilityItem]:
+    """Mid-year ad-hoc item (临时性重点工作): added to the template and every adoption."""
+    fields["is_ad_hoc"] = True
+    source = add_item(template, content=content, reason=reason, **fields)
+    pushed = []
+    for adopted in template.adoptions.exclude(status=RL.Status.ARCHIVED):
+        pushed.append(
+            add_item(adopted, content=content, reason=reason, source_item=source, **fields)
+        )
+    return pushed
+
+
+def predecessor_of(tenure: Tenure) -> Tenure | None:
+    """The ended tenure this one succeeds: same body and role (and a shared portfolio for
+    team members), ended before this one started."""
+    candidates = (
+        Tenure.objects.filter(
+            body_id=tenure.body_id,
+            role=tenure.role,
+            end_date__isnull=False,
+            end_date__lt=tenure.start_date,
+        )
+        .exclude(pk=tenure.pk)
+        .order_by("-end_date", "-pk")
+    )
+    if tenure.role == Tenure.Role.TEAM_MEMBER:
+        portfolio_ids = list(tenure.portfolios.values_list("pk", flat=True))
+        if not portfolio_ids:
+            return None
+        candidates = candidates.filter(portfolios__in=portfolio_ids).distinct()
+    return candidates.first()
+
+
+@transaction.atomic
+def hand_over_items(predecessor: Tenure, successor: Tenure) -> int:
+    """The successor takes over the predecessor's assignments on this year's open lists.
+
+    Each assignment row moves (history records it with a reason); logs keep their actor.
+    """
+    year = timezone.localdate().year
+    moved = 0
+    assignments = ItemAssignment.objects.filter(
+        tenure=predecessor, item__is_active=True, item__list__year__gte=year
+    ).exclude(item__list__status=RL.Status.ARCHIVED)
+    taken = set(ItemAssignment.objects.filter(tenure=successor).values_list("item_id", flat=True))
+    for assignment in assignments:
+        if assignment.item_id in taken:
+            continue
+        assignment.tenure = successor
+        assignment._change_reason = _("任职交接")
+        assignment.save()
+        moved += 1
+    return moved
