@@ -18,13 +18,18 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from responsibilities.models import Organization, Tenure
-from responsibilities.scoping import Grant, forget_grants
-from security.models import AdminRole, AdminRoleAssignment, ScopeGrant
+from responsibilities.models import Organization
+from responsibilities.scoping import Capability, Grant, forget_grants
+from security.models import (
+    AdminRole,
+    AdminRoleAssignment,
+    ScopeGrant,
+    active_grants_q,
+    has_business_access,
+)
 from security.services import Action, audit
 
 ASSIGN_PERM = "security.assign_permissions"
@@ -44,22 +49,9 @@ def _not_self(by, user) -> None:
         raise ValidationError(_("不能变更自己账号的角色或权限。"))
 
 
-def active_grants_q(today: datetime.date | None = None) -> Q:
-    today = today or timezone.localdate()
-    return Q(revoked_at__isnull=True) & (Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-
-
-def has_business_access(user) -> bool:
-    """A current post in the tree, or an active business grant."""
-    posts = Tenure.objects.current().filter(person__user=user, person__is_active=True)
-    return posts.exists() or user.scope_grants.filter(active_grants_q()).exists()
-
-
 def grants_of(user) -> list[Grant]:
     """Grant source for responsibilities.scoping.user_grants (one query, or none when the
     request's user row says there are none: security/backends.py)."""
-    from responsibilities.scoping import Capability
-
     if getattr(user, "lz_has_scope_grants", None) is False:
         return []
 

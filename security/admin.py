@@ -11,11 +11,14 @@
   exports).
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from liangge_zeren.concurrency import VersionCheckedAdminFormMixin, save_versioned_admin
 from responsibilities.admin import ScopedAdmin
 from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
 from security.models import AdminRole, AdminRoleAssignment, AuditEntry
@@ -111,8 +114,6 @@ class RoleAwareUserAdmin(UserAdmin):
 
     def user_change_password(self, request, id, form_url=""):
         if not (request.user.is_superuser or request.user.has_perm("security.reset_password")):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
 
@@ -128,10 +129,6 @@ def _system_admin_sees_the_whole_tree(model):
     attrs = {}
     if any(f.name == "version" for f in model._meta.concrete_fields):
         # Conflict-safe like the front-end edit forms (liangge_zeren/concurrency.py).
-        from django import forms
-
-        from liangge_zeren.concurrency import VersionCheckedAdminFormMixin
-
         attrs["form"] = type(
             f"{model.__name__}VersionedAdminForm",
             (VersionCheckedAdminFormMixin, base.form if base.form else forms.ModelForm),
@@ -142,8 +139,6 @@ def _system_admin_sees_the_whole_tree(model):
         def save_model(self, request, obj, form, change):
             if not hasattr(obj, "version"):
                 return super().save_model(request, obj, form, change)
-            from liangge_zeren.concurrency import save_versioned_admin
-
             save_versioned_admin(
                 obj, form, lambda: super(TreeAdmin, self).save_model(request, obj, form, change)
             )

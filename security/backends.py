@@ -12,12 +12,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef
 
+from security.models import ScopeGrant, active_grants_q
+
 
 class AccountBackend(ModelBackend):
     def get_user(self, user_id):
-        from security.access import active_grants_q
-        from security.models import ScopeGrant
-
         model = get_user_model()
         grants = ScopeGrant.objects.filter(active_grants_q(), user=OuterRef("pk"))
         try:

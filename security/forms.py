@@ -1,7 +1,8 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from responsibilities.models import Organization
+from responsibilities.models import Organization, Person
 from security.models import AdminRole, AuditEntry, ScopeGrant
 
 
@@ -47,10 +48,6 @@ class AuditFilterForm(forms.Form):
         return data
 
     def filter(self, qs):
-        from django.db.models import Q
-
-        from responsibilities.models import Person
-
         if not self.is_valid():
             return qs.none()
         data = self.cleaned_data

@@ -12,17 +12,21 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django_otp import devices_for_user
 
 from security import context
-from security.ratelimit import count, hit, too_many_requests
+from security.ratelimit import count, hit, login_failure_key, too_many_requests
+from security.services import Action, Outcome, audit
+from security.views import healthz
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 HEALTH_PATHS = frozenset({"/healthz", "/healthz/"})
@@ -47,8 +51,6 @@ class RequestIdMiddleware:
         # logged the response, so that its log line carries the id too.
         context.bind(request, request_id)
         if request.path_info in HEALTH_PATHS:
-            from security.views import healthz
-
             response = healthz(request)
         else:
             response = self.get_response(request)
@@ -181,8 +183,6 @@ class AccountSecurityMiddleware:
         if getattr(settings, "OTP_ENABLED", False) and session.get(SESSION_OTP_REQUIRED):
             user = request.user
             if not getattr(user, "is_verified", lambda: False)():
-                from django_otp import devices_for_user
-
                 has_device = any(devices_for_user(user, confirmed=True))
                 name = "security:otp_verify" if has_device else "security:otp_setup"
                 return _redirect(
@@ -199,18 +199,8 @@ def _redirect(request, target: str) -> HttpResponseRedirect:
     return response
 
 
-def login_failure_key(request) -> str:
-    return f"login-failures:{_ip(request)}"
-
-
 def _login_path() -> str:
     return reverse("login")
-
-
-def _ip(request) -> str:
-    from security.services import client_ip
-
-    return client_ip(request) or "unknown"
 
 
 class AuditTrailMiddleware:
@@ -240,8 +230,6 @@ class AuditTrailMiddleware:
             return None
         if hit(f"export:{user.pk}", limit, 60):
             return None
-        from security.services import Action, Outcome, audit
-
         audit(
             request,
             Action.EXPORT,
@@ -260,8 +248,6 @@ class AuditTrailMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return response
-        from security.services import Action, audit
-
         match = getattr(request, "resolver_match", None)
         view = match.view_name if match else ""
         kwargs = {k: str(v) for k, v in (match.kwargs if match else {}).items()}
@@ -272,8 +258,6 @@ class AuditTrailMiddleware:
             and disposition.startswith("attachment")
             and not getattr(response, "lz_audited", False)
         ):
-            from django.http import FileResponse
-
             audit(
                 request,
                 Action.DOWNLOAD if isinstance(response, FileResponse) else Action.EXPORT,
@@ -320,6 +304,4 @@ def _filename(disposition: str) -> str:
     match = re.search(r"filename\*=utf-8''([^;]+)|filename=\"?([^\";]+)", disposition, re.I)
     if not match:
         return ""
-    from urllib.parse import unquote
-
     return unquote(match.group(1) or match.group(2))[:200]

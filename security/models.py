@@ -21,6 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from responsibilities.models import Tenure
+from security.context import current_request
+
 GENESIS_HASH = "0" * 64
 
 
@@ -215,20 +218,15 @@ class AdminRoleAssignment(models.Model):
             )
         if self.user.is_superuser:
             raise ValidationError({"user": _("超级管理员账号仅用于应急,不能再担任管理角色。")})
-        if self._state.adding:
-            from security.access import has_business_access
-
-            if has_business_access(self.user):
-                raise ValidationError(
-                    {
-                        "user": _(
-                            "该账号有业务权限(在任职务或业务授权);"
-                            "管理员账号不得处理业务数据,请使用专用账号。"
-                        )
-                    }
-                )
-        from security.context import current_request
-
+        if self._state.adding and has_business_access(self.user):
+            raise ValidationError(
+                {
+                    "user": _(
+                        "该账号有业务权限(在任职务或业务授权);"
+                        "管理员账号不得处理业务数据,请使用专用账号。"
+                    )
+                }
+            )
         request = current_request()
         granter = getattr(request, "user", None) if request is not None else None
         granter_id = self.assigned_by_id or (
@@ -321,6 +319,20 @@ class ScopeGrant(models.Model):
         return self.revoked_at is None and (
             self.expires_on is None or self.expires_on >= timezone.localdate()
         )
+
+
+def active_grants_q(today: datetime.date | None = None) -> models.Q:
+    """Grants neither revoked nor expired on `today`."""
+    today = today or timezone.localdate()
+    return models.Q(revoked_at__isnull=True) & (
+        models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=today)
+    )
+
+
+def has_business_access(user) -> bool:
+    """A current post in the tree, or an active business grant."""
+    posts = Tenure.objects.current().filter(person__user=user, person__is_active=True)
+    return posts.exists() or user.scope_grants.filter(active_grants_q()).exists()
 
 
 class RecoveryCode(models.Model):

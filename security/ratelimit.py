@@ -12,6 +12,8 @@ from functools import wraps
 from django.core.cache import cache
 from django.shortcuts import render
 
+from security.services import client_ip
+
 
 def hit(key: str, limit: int, window_seconds: int) -> bool:
     """Count one request under `key`; False once `limit` is exceeded in the current window."""
@@ -44,8 +46,6 @@ def rate_limited(scope: str, limit: int, window_seconds: int = 60):
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            from security.services import client_ip
-
             who = request.user.pk if request.user.is_authenticated else client_ip(request)
             if not hit(f"{scope}:{who}", limit, window_seconds):
                 return too_many_requests(request, window_seconds)
@@ -54,3 +54,8 @@ def rate_limited(scope: str, limit: int, window_seconds: int = 60):
         return wrapper
 
     return decorator
+
+
+def login_failure_key(request) -> str:
+    """The per-address bucket of failed logins with unknown user names."""
+    return f"login-failures:{client_ip(request) or 'unknown'}"

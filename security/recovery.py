@@ -16,6 +16,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security.models import RecoveryCode
 from security.services import Action, Outcome, audit
@@ -39,8 +40,6 @@ def _new_code() -> str:
 
 
 def has_totp_device(user) -> bool:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 

@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from functools import wraps
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
@@ -39,8 +40,6 @@ def client_ip(request) -> str:
     if request is None:
         return ""
     try:
-        from axes.helpers import get_client_ip_address
-
         return get_client_ip_address(request) or ""
     except Exception:  # pragma: no cover - axes misconfigured: fall back to the socket
         return request.META.get("REMOTE_ADDR", "")

@@ -13,12 +13,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import ValidationError
 from django.core.signals import request_finished
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from responsibilities.models import Person, Tenure
+from security.context import current_request, unbind
 from security.models import AdminRoleAssignment
+from security.ratelimit import hit, login_failure_key
 from security.roles import admin_role_of
 from security.services import Action, Outcome, audit, password_change_due
 
@@ -27,8 +32,6 @@ User = get_user_model()
 
 @receiver(request_finished, dispatch_uid="security_unbind_request")
 def forget_request(sender, **kwargs):
-    from security.context import unbind
-
     unbind()
 
 
@@ -46,8 +49,6 @@ def otp_required_for(user) -> bool:
         return True
     if roles and Tenure.objects.current().filter(person__user=user, role__in=roles).exists():
         return True
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
@@ -82,9 +83,6 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     username = str((credentials or {}).get("username", ""))[:150]
     locked = bool(getattr(request, "axes_locked_out", False))
     if request is not None:
-        from security.middleware import login_failure_key
-        from security.ratelimit import hit
-
         hit(login_failure_key(request), 10**9, 60)  # counted for the per-address limit
     audit(
         request,
@@ -121,9 +119,6 @@ def refuse_posts_for_administrators(sender, instance, raw=False, **kwargs):
     if raw or instance.end_date is not None:
         return  # fixtures, and ending a post, are always allowed
     if AdminRoleAssignment.objects.filter(user__person__pk=instance.person_id).exists():
-        from django.core.exceptions import ValidationError
-        from django.utils.translation import gettext as _
-
         raise ValidationError(
             _("该人员的登录账号担任管理角色(三员分立),不能任职;请为其使用单独的业务账号。")
         )
@@ -134,9 +129,6 @@ def refuse_linking_administrators(sender, instance, raw=False, **kwargs):
     if raw or instance.user_id is None:
         return
     if AdminRoleAssignment.objects.filter(user_id=instance.user_id).exists():
-        from django.core.exceptions import ValidationError
-        from django.utils.translation import gettext as _
-
         raise ValidationError(
             _("该账号担任管理角色(三员分立),不能关联为人员的登录账号;请使用单独的业务账号。")
         )
@@ -290,8 +282,6 @@ def audit_role_deleted(sender, instance, **kwargs):
 @receiver(post_delete, sender=AccessAttempt, dispatch_uid="security_admin_unlock")
 def audit_admin_unlock(sender, instance, **kwargs):
     """Deleting a lockout in the admin site is an unlock (axes' own clean-ups are not)."""
-    from security.context import current_request
-
     request = current_request()
     match = getattr(request, "resolver_match", None)
     if match is None or not match.view_name.startswith("admin:axes_accessattempt"):

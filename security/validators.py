@@ -14,6 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from security.context import current_request
+from security.models import PasswordState
+from security.services import Action, audit
+
 CLASSES = (
     ("lower", lambda c: c in string.ascii_lowercase),
     ("upper", lambda c: c in string.ascii_uppercase),
@@ -66,10 +70,6 @@ class PasswordChangeRecorder:
     def password_changed(self, password, user=None):
         if user is None or user.pk is None:
             return
-        from security.context import current_request
-        from security.models import PasswordState
-        from security.services import Action, audit
-
         request = current_request()
         actor = getattr(request, "user", None) if request is not None else None
         by_other = bool(actor is not None and actor.is_authenticated and actor.pk != user.pk)

@@ -1,25 +1,48 @@
 from __future__ import annotations
 
+import base64
+import json
 import logging
 
+import qrcode
+import qrcode.image.svg
+from axes.models import AccessAttempt
+from axes.utils import reset
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from liangge_zeren.celery import app as celery_app
 from liangge_zeren.spreadsheets import XLSX_CONTENT_TYPE, WorkbookWriter
-from security.forms import AuditFilterForm, OTPTokenForm, UnlockForm
+from responsibilities.models import Tenure
+from security import access, recovery
+from security.forms import (
+    AuditFilterForm,
+    GrantForm,
+    OTPTokenForm,
+    PasswordConfirmForm,
+    ReasonForm,
+    RecoveryCodeForm,
+    RoleAssignForm,
+    UnlockForm,
+)
 from security.models import AuditEntry, ScopeGrant
-from security.ratelimit import rate_limited
+from security.ratelimit import hit, rate_limited, too_many_requests
 from security.services import Action, audit
 
 log = logging.getLogger(__name__)
@@ -47,9 +70,7 @@ def _check_database() -> bool:
 
 def _check_broker() -> bool:
     try:
-        from liangge_zeren.celery import app
-
-        with app.connection_for_write() as conn:
+        with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
         return True
     except Exception:
@@ -94,7 +115,6 @@ def lockout_page(request):
 @login_required
 def lockouts(request):
     _require(request, "security.unlock_account")
-    from axes.models import AccessAttempt
 
     since = timezone.now() - settings.AXES_COOLOFF_TIME
     attempts = AccessAttempt.objects.filter(attempt_time__gte=since).order_by("-attempt_time")
@@ -115,7 +135,6 @@ def lockouts(request):
 @require_POST
 def unlock(request):
     _require(request, "security.unlock_account")
-    from axes.utils import reset
 
     form = UnlockForm(request.POST)
     if not form.is_valid():
@@ -227,7 +246,6 @@ def audit_export(request):
 
 
 def _json(value) -> str:
-    import json
 
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -244,8 +262,6 @@ def _next_url(request) -> str:
 
 @login_required
 def otp_verify(request):
-    from django_otp import devices_for_user
-    from django_otp import login as otp_login
 
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -261,10 +277,6 @@ def otp_verify(request):
 
 @login_required
 def otp_setup(request):
-    import base64
-
-    from django_otp import login as otp_login
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
@@ -278,7 +290,6 @@ def otp_setup(request):
             request.session.pop("lz_otp_required", None)
             audit(request, Action.OTP_DEVICE, device, event="confirmed")
             messages.success(request, _("动态口令已启用。"))
-            from security import recovery
 
             codes = recovery.generate(request.user, request)  # shown once, on this page only
             return render(
@@ -298,12 +309,9 @@ def otp_setup(request):
 
 def _qr_svg(data: str) -> str:
     try:
-        import qrcode
-        import qrcode.image.svg
-
         image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage)
         return image.to_string(encoding="unicode")
-    except Exception:  # qrcode is optional; the secret is shown as text as well
+    except Exception:  # no picture then; the secret is shown as text as well
         return ""
 
 
@@ -314,8 +322,6 @@ def _qr_svg(data: str) -> str:
 @never_cache
 def otp_recovery_codes(request):
     """Status of the account's recovery codes; a new set (password re-entered) is shown once."""
-    from security import recovery
-    from security.forms import PasswordConfirmForm
 
     if not recovery.has_totp_device(request.user):
         messages.info(request, _("请先启用动态口令,再生成恢复码。"))
@@ -339,12 +345,6 @@ RECOVERY_ATTEMPTS = 5  # per user and 5 minutes (the codes have 80 bits; this st
 @never_cache
 def otp_recover(request):
     """Second factor by a one-time recovery code instead of the authenticator's token."""
-    from django_otp import devices_for_user
-    from django_otp import login as otp_login
-
-    from security import recovery
-    from security.forms import RecoveryCodeForm
-    from security.ratelimit import hit, too_many_requests
 
     form = RecoveryCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -374,25 +374,18 @@ def otp_recover(request):
 def _require_assigner(request, *, hide: bool = False) -> None:
     """Only the security administrator. Pages about one account answer 404 to everyone else,
     so that they do not even learn which account ids exist."""
-    from django.http import Http404
 
-    from security.access import may_assign
-
-    if not may_assign(request.user):
+    if not access.may_assign(request.user):
         raise Http404 if hide else PermissionDenied
 
 
 def _account_or_404(pk: int):
-    from django.contrib.auth import get_user_model
-    from django.shortcuts import get_object_or_404
 
     return get_object_or_404(get_user_model().objects.select_related("admin_role"), pk=pk)
 
 
 @login_required
 def access_list(request):
-    from django.contrib.auth import get_user_model
-    from django.db.models import Count, Q
 
     _require_assigner(request)
     query = request.GET.get("q", "").strip()
@@ -416,9 +409,6 @@ def access_list(request):
 
 
 def _access_context(request, account, **extra) -> dict:
-    from responsibilities.models import Tenure
-    from security import access
-    from security.forms import GrantForm, ReasonForm, RoleAssignForm
 
     role = getattr(account, "admin_role", None)  # None when the account holds no role
     posts = (
@@ -452,7 +442,6 @@ def access_detail(request, pk):
 
 
 def _refused(request, account, exc, **forms_with_errors):
-    from django.core.exceptions import ValidationError
 
     if isinstance(exc, ValidationError):
         for message in exc.messages:
@@ -468,7 +457,6 @@ def _refused(request, account, exc, **forms_with_errors):
 def _apply(request, account, form, change, done: str, *, form_key: str, show_form: bool = True):
     """One posted change on the access page: a bad form, or a change the access service
     refuses, shows the page again with the reasons (400); success goes back to it."""
-    from django.core.exceptions import ValidationError
 
     if not form.is_valid():
         return _refused(request, account, None, **{form_key: form})
@@ -483,8 +471,6 @@ def _apply(request, account, form, change, done: str, *, form_key: str, show_for
 @login_required
 @require_POST
 def access_role_assign(request, pk):
-    from security import access
-    from security.forms import RoleAssignForm
 
     _require_assigner(request, hide=True)
     account = _account_or_404(pk)
@@ -501,8 +487,6 @@ def access_role_assign(request, pk):
 @login_required
 @require_POST
 def access_role_revoke(request, pk):
-    from security import access
-    from security.forms import ReasonForm
 
     _require_assigner(request, hide=True)
     account = _account_or_404(pk)
@@ -519,8 +503,6 @@ def access_role_revoke(request, pk):
 @login_required
 @require_POST
 def access_grant(request, pk):
-    from security import access
-    from security.forms import GrantForm
 
     _require_assigner(request, hide=True)
     account = _account_or_404(pk)
@@ -545,10 +527,6 @@ def access_grant(request, pk):
 @login_required
 @require_POST
 def access_grant_revoke(request, pk):
-    from django.shortcuts import get_object_or_404
-
-    from security import access
-    from security.forms import ReasonForm
 
     _require_assigner(request, hide=True)
     row = get_object_or_404(ScopeGrant.objects.select_related("user"), pk=pk)
