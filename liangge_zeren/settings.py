@@ -283,11 +283,13 @@ SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 100_000)
 SPREADSHEET_MAX_CELLS = env_int("SPREADSHEET_MAX_CELLS", 1_000_000)
 
 # --- Security and audit (issue 8; security/). Every number can be set in the environment.
-# Login lockout (django-axes): LOGIN_FAILURE_LIMIT failures from one user name at one address
-# lock that pair for LOGIN_LOCKOUT_MINUTES; a security administrator can unlock earlier.
+# Login lockout (django-axes): LOGIN_FAILURE_LIMIT failures for one account, from whatever
+# addresses, lock that account for LOGIN_LOCKOUT_MINUTES; a security administrator can unlock
+# earlier. Keyed on the account, so that people behind one address (NAT, a proxy) do not lock
+# each other out; accounts that are not locked log in with the right password.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "security.views.lockout"
 AXES_DISABLE_ACCESS_LOG = True  # successful logins and logouts are in the audit log
@@ -297,7 +299,8 @@ AXES_VERBOSE = False
 if env_int("AXES_PROXY_COUNT", 0):
     AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-# Failed logins per address and minute, whatever the user names (0 turns it off).
+# Failed logins with unknown user names per address and minute (0 turns it off); over it,
+# unknown user names from that address are refused, existing accounts are not.
 LOGIN_RATE_LIMIT_PER_MINUTE = env_int("LOGIN_RATE_LIMIT_PER_MINUTE", 30)
 # Generated exports (.xlsx/.docx) per user and minute, all export views together (0 = off);
 # the audit-log export has its own, lower limit. tests/security checks the list is complete.

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from responsibilities.models import Organization
 from responsibilities.scoping import Capability, Grant, forget_grants
+from security.admins import ensure_keeper_remains
 from security.models import (
     AdminRole,
     AdminRoleAssignment,
@@ -102,6 +103,7 @@ def revoke_role(by, user, *, reason: str) -> None:
     assignment = AdminRoleAssignment.objects.select_for_update().filter(user=user).first()
     if assignment is None:
         raise ValidationError(_("该账号没有管理角色(可能已被收回)。"))
+    ensure_keeper_remains(user)
     assignment._change_reason = reason.strip()
     assignment.delete()  # the post_delete receiver audits the revocation, with the reason
 

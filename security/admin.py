@@ -1,12 +1,12 @@
 """Admin for the three administrative roles (三员分立).
 
-- Accounts: the system administrator creates accounts and resets passwords but cannot touch
-  groups, permissions or the staff/superuser flags; the security administrator changes only
-  groups and permissions; nobody but a superuser sets is_superuser; nobody changes their own
-  permissions.
+- Accounts: the system administrator creates business accounts and resets their passwords
+  but cannot touch groups, permissions or the staff/superuser flags (no administrative role
+  can); administrator accounts are not managed here at all (security/admins.py, four-eyes);
+  nobody changes their own account here.
 - The org tree (organisations, bodies, portfolios, people, tenures): the system administrator
   sees the whole tree in the admin (business records stay out of reach).
-- Administrative roles: the security administrator.
+- Administrative roles: listed read-only; given and taken on /security/access/.
 - Audit log: read-only for the audit administrator (the page at /security/audit/ filters and
   exports).
 """
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from liangge_zeren.concurrency import VersionCheckedAdminFormMixin, save_versioned_admin
 from responsibilities.admin import ScopedAdmin
 from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
+from security.admins import administrators_q, is_administrator
 from security.models import AdminRole, AdminRoleAssignment, AuditEntry
 from security.roles import user_is
 
@@ -61,58 +62,76 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 @admin.register(AdminRoleAssignment)
 class AdminRoleAssignmentAdmin(admin.ModelAdmin):
+    """Read-only: roles are given and taken on /security/access/ (with reasons and checks)."""
+
     list_display = ["user", "role", "assigned_by", "assigned_at"]
     list_filter = ["role"]
-    raw_id_fields = ["user"]
-    readonly_fields = ["assigned_by", "assigned_at"]
 
-    def save_model(self, request, obj, form, change):
-        obj.assigned_by = request.user
-        super().save_model(request, obj, form, change)
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class RoleAwareUserAdmin(UserAdmin):
-    """One account form, split by duty."""
+    """Business accounts, for the system administrator (and the break-glass superuser).
 
-    ACCOUNT_FIELDS = ("username", "password", "first_name", "last_name", "email", "is_active")
-    PERMISSION_FIELDS = ("groups", "user_permissions")
-    FLAG_FIELDS = ("is_staff", "is_superuser")
+    Administrator accounts (superusers, the three roles) are not managed here: the list leaves
+    them out for non-superusers, and their change, password and delete pages refuse everyone
+    (403); they change only through the four-eyes flow on /security/admins/. No administrative
+    role sees or edits groups, user permissions or the staff/superuser flags: rights come from
+    posts and from /security/access/.
+    """
 
-    def _may_assign(self, request) -> bool:
-        return request.user.is_superuser or request.user.has_perm("security.assign_permissions")
+    ACCOUNT_FIELDSETS = (
+        (None, {"fields": ("username", "password")}),
+        (_("个人信息"), {"fields": ("first_name", "last_name", "email")}),
+        (_("状态"), {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    RAW_PERMISSION_FIELDS = ("groups", "user_permissions", "is_staff", "is_superuser")
 
-    def _may_manage_accounts(self, request) -> bool:
-        return request.user.is_superuser or request.user.has_perm("auth.change_user")
+    def _protected(self, obj) -> bool:
+        return obj is not None and is_administrator(obj)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.exclude(administrators_q())
 
     def has_module_permission(self, request):
-        return self._may_assign(request) or self._may_manage_accounts(request)
+        return request.user.is_superuser or request.user.has_perm("auth.view_user")
 
     def has_view_permission(self, request, obj=None):
-        return self._may_assign(request) or request.user.has_perm("auth.view_user")
+        return request.user.is_superuser or request.user.has_perm("auth.view_user")
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.pk == request.user.pk and not request.user.is_superuser:
-            return False  # no one edits their own account's powers
-        return self._may_assign(request) or self._may_manage_accounts(request)
+        if self._protected(obj) or (obj is not None and obj.pk == request.user.pk):
+            return False  # administrator accounts: /security/admins/; one's own: not here
+        return request.user.is_superuser or request.user.has_perm("auth.change_user")
 
     def has_add_permission(self, request):
         return request.user.is_superuser or request.user.has_perm("auth.add_user")
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser  # deactivate instead
+        return request.user.is_superuser and not self._protected(obj)  # deactivate instead
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        return self.ACCOUNT_FIELDSETS
 
     def get_readonly_fields(self, request, obj=None):
-        user = request.user
-        if user.is_superuser:
-            return ("last_login", "date_joined")
-        readonly = {"last_login", "date_joined", "is_superuser"}
-        if not user.has_perm("security.assign_permissions"):
-            readonly |= {"groups", "user_permissions", "is_staff"}
-        if not user.has_perm("auth.change_user"):
-            readonly |= {"username", "first_name", "last_name", "email", "is_active"}
-        return tuple(readonly)
+        return ("last_login", "date_joined")
 
     def user_change_password(self, request, id, form_url=""):
+        target = User._default_manager.filter(pk=id).first() if str(id).isdigit() else None
+        if target is None or not self.has_change_permission(request, target):
+            raise PermissionDenied
         if not (request.user.is_superuser or request.user.has_perm("security.reset_password")):
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
@@ -150,6 +169,13 @@ def _system_admin_sees_the_whole_tree(model):
 
         def has_delete_permission(self, request, obj=None):
             return request.user.is_superuser
+
+        def formfield_for_foreignkey(self, db_field, request, **kwargs):
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            if db_field.remote_field.model is User and field is not None:
+                # A person's login is a business account, never an administrator's (三员分立).
+                field.queryset = field.queryset.exclude(administrators_q())
+            return field
 
     for name, value in attrs.items():
         setattr(TreeAdmin, name, value)

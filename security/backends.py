@@ -4,6 +4,9 @@
 (an EXISTS in the same query), so that responsibilities.scoping.user_grants asks for the
 grants only when there are some: the security administrator's grants cost ordinary requests
 no extra query, and a revocation still applies from the next request on.
+
+Permission rows (user_permissions, groups) never give what an administrative role gives (the
+audit log, accounts, unlocking, assignments): those powers come from the role alone.
 """
 
 from __future__ import annotations
@@ -13,9 +16,16 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef
 
 from security.models import ScopeGrant, active_grants_q
+from security.roles import ALL_ROLE_PERMISSIONS
 
 
 class AccountBackend(ModelBackend):
+    def _get_permissions(self, user_obj, obj, from_name):
+        """Raw user/group permissions, less the administrative roles' powers: those come only
+        from a role (security/roles.py), never from a permission row, whoever wrote it."""
+        perms = super()._get_permissions(user_obj, obj, from_name)
+        return perms - ALL_ROLE_PERMISSIONS
+
     def get_user(self, user_id):
         model = get_user_model()
         grants = ScopeGrant.objects.filter(active_grants_q(), user=OuterRef("pk"))

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from responsibilities.models import Organization, Person
-from security.models import AdminRole, AuditEntry, ScopeGrant
+from security.models import AdminAccountRequest, AdminRole, AuditEntry, ScopeGrant
 
 
 class OrgChoiceField(forms.ModelChoiceField):
@@ -199,3 +199,19 @@ class GrantForm(_Bootstrap, forms.Form):
             raise forms.ValidationError(_("没有编码为“%(code)s”的在用单位。") % {"code": code})
         self.org = org
         return code
+
+
+class AdminRequestForm(_Bootstrap, forms.Form):
+    """The security administrator's request about an administrator account (four-eyes)."""
+
+    ID_PREFIX = "adminreq_"
+    target = forms.ModelChoiceField(label=_("管理员账号"), queryset=None)
+    kind = forms.ChoiceField(
+        label=_("操作"), choices=[("", "—"), *AdminAccountRequest.Kind.choices]
+    )
+    reason = forms.CharField(label=_("原因"), max_length=200)
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = accounts
+        self._style()

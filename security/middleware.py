@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 
 from security import context
-from security.ratelimit import count, hit, login_failure_key, too_many_requests
+from security.ratelimit import account_exists, count, hit, login_failure_key, too_many_requests
 from security.services import Action, Outcome, audit
 from security.views import healthz
 
@@ -143,10 +143,15 @@ class AccountSecurityMiddleware:
 
     def __call__(self, request):
         if request.method == "POST" and request.path_info == _login_path():
-            # Failed logins per address and minute, whatever the user names (credential
-            # stuffing); the per-user lockout is django-axes'. Successful logins do not count.
+            # Failed logins with unknown user names per address and minute (guessing names);
+            # existing accounts have django-axes' per-account lockout instead, so a correct
+            # password of an account that is not locked always gets through.
             limit = int(getattr(settings, "LOGIN_RATE_LIMIT_PER_MINUTE", 30))
-            if limit and count(login_failure_key(request), 60) >= limit:
+            if (
+                limit
+                and count(login_failure_key(request), 60) >= limit
+                and not account_exists(request.POST.get("username", ""))
+            ):
                 return too_many_requests(request)
         session = getattr(request, "session", None)
         if session is not None and session.get("_auth_user_id"):

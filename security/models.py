@@ -356,3 +356,67 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} #{self.pk}"
+
+
+class AdminAccountRequest(models.Model):
+    """A change to an administrator's account (the three roles and superusers): four-eyes.
+
+    The security administrator (or, for the security administrator's own account, a
+    superuser) asks; a different administrator confirms; only then does it take effect
+    (security/admins.py). A password reset never sets a value: it issues a one-time link sent
+    to the account's own e-mail address. The affected administrator is told at next login.
+    """
+
+    class Kind(models.TextChoices):
+        RESET_PASSWORD = "reset_password", _("重置密码")
+        DEACTIVATE = "deactivate", _("停用账号")
+        REACTIVATE = "reactivate", _("启用账号")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        DONE = "done", _("已确认生效")
+        CANCELLED = "cancelled", _("已撤销")
+
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("管理员账号"),
+        on_delete=models.CASCADE,
+        related_name="admin_account_requests",
+    )
+    kind = models.CharField(_("操作"), max_length=16, choices=Kind.choices)
+    reason = models.CharField(_("原因"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    # Password resets: a keyed hash of the one-time link's token, its expiry and its use.
+    token_hash = models.CharField(max_length=64, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    token_used_at = models.DateTimeField(null=True, blank=True)
+    # When the affected administrator was shown the change (at the next login).
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("管理员账号变更")
+        verbose_name_plural = _("管理员账号变更")
+        ordering = ["-requested_at", "-pk"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.target} · {self.get_kind_display()} · {self.get_status_display()}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.shortcuts import render
 
@@ -59,3 +60,12 @@ def rate_limited(scope: str, limit: int, window_seconds: int = 60):
 def login_failure_key(request) -> str:
     """The per-address bucket of failed logins with unknown user names."""
     return f"login-failures:{client_ip(request) or 'unknown'}"
+
+
+def account_exists(username: str) -> bool:
+    """Is there an account of this name? (The per-address limit is for the names that are not:
+    the accounts that are have django-axes' per-account lockout.)"""
+    if not username:
+        return False
+    model = get_user_model()
+    return model._default_manager.filter(**{model.USERNAME_FIELD: username}).exists()

@@ -2,8 +2,9 @@
 
 - system administrator: organisations, bodies, people, tenures and accounts — no business
   records, no permission assignments;
-- security administrator: administrative roles, groups and permission assignments, unlocking
-  accounts — no business records, no org tree;
+- security administrator: administrative roles and business grants on /security/access/,
+  the administrator accounts (four-eyes, security/admins.py), unlocking accounts — no
+  business records, no org tree, no raw Django permissions or groups;
 - audit administrator: reads and exports the audit log — nothing else.
 
 The powers are given by `AdminRoleBackend` (listed in AUTHENTICATION_BACKENDS), installation-wide
@@ -29,10 +30,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     AdminRole.SECURITY: frozenset(
         [
-            "auth.view_group",
-            "auth.add_group",
-            "auth.change_group",
-            "auth.view_permission",
             "security.assign_permissions",
             "security.view_adminroleassignment",
             "security.add_adminroleassignment",

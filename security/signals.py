@@ -10,6 +10,7 @@ from __future__ import annotations
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -17,13 +18,15 @@ from django.core.exceptions import ValidationError
 from django.core.signals import request_finished
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from responsibilities.models import Person, Tenure
+from security.admins import notices_for
 from security.context import current_request, unbind
 from security.models import AdminRoleAssignment
-from security.ratelimit import hit, login_failure_key
+from security.ratelimit import account_exists, hit, login_failure_key
 from security.roles import admin_role_of
 from security.services import Action, Outcome, audit, password_change_due
 
@@ -67,6 +70,27 @@ def on_login(sender, request, user, **kwargs):
             request.session.pop(SESSION_PASSWORD_DUE, None)
         if getattr(settings, "OTP_ENABLED", False) and otp_required_for(user):
             request.session[SESSION_OTP_REQUIRED] = True
+        _tell_about_account_changes(request, user)
+
+
+def _tell_about_account_changes(request, user) -> None:
+    """An administrator sees, at the next login, what was done to their account and by whom."""
+    for row in notices_for(user):
+        messages.warning(
+            request,
+            _(
+                "您的账号于 %(at)s 被执行“%(kind)s”:由 %(requester)s 申请,%(confirmer)s 确认,"
+                "原因:%(reason)s。如您不知悉此事,请立即联系安全管理员。"
+            )
+            % {
+                "at": timezone.localtime(row.decided_at).strftime("%Y-%m-%d %H:%M"),
+                "kind": row.get_kind_display(),
+                "requester": row.requested_by.get_username() if row.requested_by else "—",
+                "confirmer": row.decided_by.get_username() if row.decided_by else "—",
+                "reason": row.reason,
+            },
+            fail_silently=True,
+        )
 
 
 @receiver(user_logged_out, dispatch_uid="security_audit_logout")
@@ -82,7 +106,7 @@ def on_logout(sender, request, user, **kwargs):
 def on_login_failed(sender, credentials, request=None, **kwargs):
     username = str((credentials or {}).get("username", ""))[:150]
     locked = bool(getattr(request, "axes_locked_out", False))
-    if request is not None:
+    if request is not None and not account_exists(username):
         hit(login_failure_key(request), 10**9, 60)  # counted for the per-address limit
     audit(
         request,

@@ -20,4 +20,8 @@ urlpatterns = [
     path("access/<int:pk>/role/revoke/", views.access_role_revoke, name="access_role_revoke"),
     path("access/<int:pk>/grants/", views.access_grant, name="access_grant"),
     path("grants/<int:pk>/revoke/", views.access_grant_revoke, name="access_grant_revoke"),
+    path("admins/", views.admin_accounts, name="admin_accounts"),
+    path("admins/<int:pk>/confirm/", views.admin_request_confirm, name="admin_request_confirm"),
+    path("admins/<int:pk>/cancel/", views.admin_request_cancel, name="admin_request_cancel"),
+    path("admins/reset/<str:token>/", views.admin_reset, name="admin_reset"),
 ]

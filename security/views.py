@@ -12,12 +12,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -30,8 +32,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from liangge_zeren.celery import app as celery_app
 from liangge_zeren.spreadsheets import XLSX_CONTENT_TYPE, WorkbookWriter
 from responsibilities.models import Tenure
-from security import access, recovery
+from security import access, admins, recovery
 from security.forms import (
+    AdminRequestForm,
     AuditFilterForm,
     GrantForm,
     OTPTokenForm,
@@ -41,7 +44,7 @@ from security.forms import (
     RoleAssignForm,
     UnlockForm,
 )
-from security.models import AuditEntry, ScopeGrant
+from security.models import AdminAccountRequest, AuditEntry, ScopeGrant
 from security.ratelimit import hit, rate_limited, too_many_requests
 from security.services import Action, audit
 
@@ -539,3 +542,101 @@ def access_grant_revoke(request, pk):
         form_key="revoke_form",
         show_form=False,  # the page's reason form belongs to the role; the grant has none
     )
+
+
+# --- Administrator accounts: the four-eyes flow (security/admins.py) -------------------------
+
+
+def _require_administrator(request) -> None:
+    if not admins.may_confirm(request.user):
+        raise PermissionDenied
+
+
+def _admin_accounts_page(request, form=None, status=200):
+    accounts = (
+        get_user_model()
+        .objects.filter(admins.administrators_q())
+        .select_related("admin_role")
+        .order_by("username")
+    )
+    may_request = admins.may_request(request.user)
+    if form is None and may_request:
+        form = AdminRequestForm(accounts=accounts.exclude(pk=request.user.pk))
+    requests = AdminAccountRequest.objects.select_related("target", "requested_by", "decided_by")
+    context = {
+        "accounts": accounts,
+        "form": form,
+        "may_request": may_request,
+        "pending": requests.filter(status=AdminAccountRequest.Status.PENDING),
+        "recent": requests.exclude(status=AdminAccountRequest.Status.PENDING)[:50],
+    }
+    return render(request, "security/admin_accounts.html", context, status=status)
+
+
+@login_required
+def admin_accounts(request):
+    """Administrator accounts and the pending requests; the security administrator asks here."""
+    _require_administrator(request)
+    if request.method != "POST":
+        return _admin_accounts_page(request)
+    if not admins.may_request(request.user):
+        raise PermissionDenied
+    candidates = get_user_model().objects.filter(admins.administrators_q())
+    form = AdminRequestForm(request.POST, accounts=candidates.exclude(pk=request.user.pk))
+    if not form.is_valid():
+        return _admin_accounts_page(request, form, status=400)
+    data = form.cleaned_data
+    try:
+        admins.request_change(request.user, data["target"], data["kind"], reason=data["reason"])
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error(None, message)
+        return _admin_accounts_page(request, form, status=400)
+    messages.success(request, _("申请已提交,须由另一名管理员确认后生效。"))
+    return redirect("security:admin_accounts")
+
+
+def _decide(request, pk, decide, done: str):
+    _require_administrator(request)
+    row = get_object_or_404(AdminAccountRequest, pk=pk)
+    try:
+        decide(row)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return _admin_accounts_page(request, status=400)
+    messages.success(request, done)
+    return redirect("security:admin_accounts")
+
+
+@login_required
+@require_POST
+def admin_request_confirm(request, pk):
+    def link_for(token: str) -> str:
+        return request.build_absolute_uri(reverse("security:admin_reset", args=[token]))
+
+    return _decide(
+        request,
+        pk,
+        lambda row: admins.confirm(request.user, row, link_for=link_for),
+        _("已确认,变更已生效。"),
+    )
+
+
+@login_required
+@require_POST
+def admin_request_cancel(request, pk):
+    return _decide(request, pk, lambda row: admins.cancel(request.user, row), _("申请已撤销。"))
+
+
+@never_cache
+def admin_reset(request, token):
+    """The one-time link e-mailed to the administrator: they choose the new password."""
+    row = admins.reset_request_for(token)
+    if row is None:
+        return render(request, "security/admin_reset.html", {"invalid": True}, status=404)
+    form = SetPasswordForm(row.target, request.POST or None)
+    if request.method == "POST" and form.is_valid() and admins.redeem(row, form):
+        messages.success(request, _("新密码已设置,请用新密码登录。"))
+        return redirect("login")
+    return render(request, "security/admin_reset.html", {"form": form, "account": row.target})
