@@ -43,9 +43,7 @@ def pending(target, kind):
 
 
 @pytest.mark.parametrize("victim", ["audit", "root", "security"])
-def test_the_system_administrator_cannot_set_an_administrators_password(
-    client_for, team, victim
-):
+def test_the_system_administrator_cannot_set_an_administrators_password(client_for, team, victim):
     c = client_for(team["system"])
     url = reverse("admin:auth_user_password_change", args=[team[victim].pk])
     assert c.get(url).status_code == 403
