@@ -1,6 +1,7 @@
 """三员分立: three administrative roles with disjoint powers, one per account."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -53,7 +54,7 @@ def test_a_superuser_cannot_also_hold_a_role(make_user):
     "role, allowed",
     [
         ("system", {"responsibilities.change_organization", "auth.add_user"}),
-        ("security", {"auth.change_group", "security.unlock_account"}),
+        ("security", {"security.assign_permissions", "security.unlock_account"}),
         ("audit", {"security.view_auditentry", "security.export_auditentry"}),
     ],
 )
@@ -101,26 +102,23 @@ def test_group_permission_and_superuser_changes_are_audited(make_user):
     assert flag.details["changes"] == {"is_superuser": [False, True]}
 
 
-def test_the_security_administrator_assigns_groups_but_not_superuser(client_for, admins):
-    target = admins["system"]
+def test_the_security_administrator_has_no_raw_permission_editing(client_for, admins):
+    """Groups and permission rows are not a way to give rights (#20.3): /security/access/."""
     c = client_for(admins["security"])
-    page = c.get(reverse("admin:auth_user_change", args=[target.pk]))
-    assert page.status_code == 200
-    form = page.context["adminform"].form
-    assert "groups" in form.fields  # editable
-    assert "is_superuser" not in form.fields  # read-only
-    assert "username" not in form.fields
-    # Not their own account.
-    own = c.get(reverse("admin:auth_user_change", args=[admins["security"].pk]))
-    assert "groups" not in own.context["adminform"].form.fields
+    assert c.get(reverse("admin:auth_user_change", args=[admins["system"].pk])).status_code == 403
+    assert c.get(reverse("admin:auth_group_changelist")).status_code == 403
+    assert c.get(reverse("security:access_list")).status_code == 200
 
 
 def test_the_system_administrator_manages_accounts_but_not_permissions(client_for, admins):
     c = client_for(admins["system"])
-    page = c.get(reverse("admin:auth_user_change", args=[admins["audit"].pk]))
+    clerk = get_user_model().objects.create_user("clerk")
+    page = c.get(reverse("admin:auth_user_change", args=[clerk.pk]))
     form = page.context["adminform"].form
     assert "username" in form.fields
     assert "groups" not in form.fields and "is_superuser" not in form.fields
+    # Administrator accounts are not theirs to change.
+    assert c.get(reverse("admin:auth_user_change", args=[admins["audit"].pk])).status_code == 302
     assert c.get(reverse("admin:security_adminroleassignment_changelist")).status_code == 403
 
 
