@@ -26,12 +26,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from liangge_zeren.actors import write_service
 from security.models import AdminAccountRequest, AdminRole, AdminRoleAssignment
 from security.roles import user_is
 from security.services import Action, audit
@@ -94,9 +94,10 @@ def _check_kind(target, kind: str) -> None:
         raise ValidationError(_("该账号在用,无需启用。"))
 
 
-@transaction.atomic
-def request_change(by, target, kind: str, *, reason: str) -> AdminAccountRequest:
+@write_service
+def request_change(target, kind: str, *, actor, reason: str) -> AdminAccountRequest:
     """Step 1: the security administrator (or a superuser) asks."""
+    by = actor
     if not may_request(by):
         raise PermissionDenied
     if kind not in Kind.values:
@@ -174,9 +175,12 @@ def _apply(row: AdminAccountRequest, link_for: Callable[[str], str]) -> None:
         target.save(update_fields=["is_active"])
 
 
-@transaction.atomic
-def confirm(by, row: AdminAccountRequest, *, link_for: Callable[[str], str]) -> AdminAccountRequest:
+@write_service
+def confirm(
+    row: AdminAccountRequest, *, actor, link_for: Callable[[str], str]
+) -> AdminAccountRequest:
     """Step 2: a second administrator confirms; the change takes effect."""
+    by = actor
     if not may_confirm(by):
         raise PermissionDenied
     row = _locked(row)
@@ -198,9 +202,10 @@ def confirm(by, row: AdminAccountRequest, *, link_for: Callable[[str], str]) -> 
     return row
 
 
-@transaction.atomic
-def cancel(by, row: AdminAccountRequest) -> AdminAccountRequest:
+@write_service
+def cancel(row: AdminAccountRequest, *, actor) -> AdminAccountRequest:
     """An administrator other than the target withdraws or turns down a pending request."""
+    by = actor
     if not may_confirm(by):
         raise PermissionDenied
     row = _locked(row)
@@ -237,9 +242,13 @@ def reset_request_for(token: str) -> AdminAccountRequest | None:
     )
 
 
-@transaction.atomic
 def redeem(row: AdminAccountRequest, form) -> bool:
     """The owner sets the new password through the link (a SetPasswordForm); once only."""
+    return _redeem(row, form, actor=row.target)  # the owner, not signed in, acts
+
+
+@write_service
+def _redeem(row: AdminAccountRequest, form, *, actor) -> bool:
     claimed = AdminAccountRequest.objects.filter(pk=row.pk, token_used_at__isnull=True).update(
         token_used_at=timezone.now()
     )

@@ -192,23 +192,7 @@ def audit_export(request):
 
     book = WorkbookWriter(streaming=True)  # up to EXPORT_MAX_ROWS rows: constant memory
     sheet = book.sheet(_("审计日志"))
-    sheet.header(
-        [
-            _("序号"),
-            _("时间"),
-            _("操作人账号"),
-            _("操作人"),
-            _("IP 地址"),
-            _("操作"),
-            _("结果"),
-            _("对象类型"),
-            _("对象编号"),
-            _("对象"),
-            _("详情"),
-            _("请求编号"),
-            _("哈希"),
-        ]
-    )
+    sheet.header(_export_header())
     actions = dict(AuditEntry.Action.choices)
     outcomes = dict(AuditEntry.Outcome.choices)
     count = 0
@@ -246,6 +230,24 @@ def audit_export(request):
     response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.xlsx"'
     response.lz_audited = True  # recorded above, with the row count and filters
     return response
+
+
+def _export_header() -> list[str]:
+    return [
+        _("序号"),
+        _("时间"),
+        _("操作人账号"),
+        _("操作人"),
+        _("IP 地址"),
+        _("操作"),
+        _("结果"),
+        _("对象类型"),
+        _("对象编号"),
+        _("对象"),
+        _("详情"),
+        _("请求编号"),
+        _("哈希"),
+    ]
 
 
 def _json(value) -> str:
@@ -587,7 +589,9 @@ def admin_accounts(request):
         return _admin_accounts_page(request, form, status=400)
     data = form.cleaned_data
     try:
-        admins.request_change(request.user, data["target"], data["kind"], reason=data["reason"])
+        admins.request_change(
+            data["target"], data["kind"], actor=request.user, reason=data["reason"]
+        )
     except ValidationError as exc:
         for message in exc.messages:
             form.add_error(None, message)
@@ -597,7 +601,8 @@ def admin_accounts(request):
 
 
 def _decide(request, pk, decide, done: str):
-    _require_administrator(request)
+    if not admins.may_confirm(request.user):
+        raise Http404  # others do not even learn which requests exist
     row = get_object_or_404(AdminAccountRequest, pk=pk)
     try:
         decide(row)
@@ -618,7 +623,7 @@ def admin_request_confirm(request, pk):
     return _decide(
         request,
         pk,
-        lambda row: admins.confirm(request.user, row, link_for=link_for),
+        lambda row: admins.confirm(row, actor=request.user, link_for=link_for),
         _("已确认,变更已生效。"),
     )
 
@@ -626,7 +631,9 @@ def admin_request_confirm(request, pk):
 @login_required
 @require_POST
 def admin_request_cancel(request, pk):
-    return _decide(request, pk, lambda row: admins.cancel(request.user, row), _("申请已撤销。"))
+    return _decide(
+        request, pk, lambda row: admins.cancel(row, actor=request.user), _("申请已撤销。")
+    )
 
 
 @never_cache

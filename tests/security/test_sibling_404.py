@@ -20,6 +20,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # URL names with arguments that are not object ids, each with the reason.
 NOT_OBJECT_URLS = {
     "password_reset_confirm": "uidb64/token from a reset e-mail, not an object id",
+    "security:admin_reset": "one-time token from an administrator's reset e-mail",
 }
 # Namespaces left out, each with the reason.
 EXCLUDED_NAMESPACES = {
@@ -145,6 +146,22 @@ class World:
         from django.contrib.auth import get_user_model
 
         return get_user_model().objects.create_user("clerk-404", password="Clerk-pass-2026")
+
+    @cached_property
+    def admin_request(self):
+        """A pending four-eyes request about an administrator account."""
+        from django.contrib.auth import get_user_model
+
+        from security.models import AdminAccountRequest, AdminRole, AdminRoleAssignment
+
+        users = get_user_model().objects
+        asker = users.create_user("secadmin-404", password="Sec-pass-2026x")
+        target = users.create_user("auditadmin-404", password="Audit-pass-2026x")
+        AdminRoleAssignment.objects.create(user=asker, role=AdminRole.SECURITY)
+        AdminRoleAssignment.objects.create(user=target, role=AdminRole.AUDIT)
+        return AdminAccountRequest.objects.create(
+            target=target, kind="deactivate", reason="调岗", requested_by=asker
+        )
 
     @cached_property
     def scope_grant(self):
@@ -283,6 +300,9 @@ REGISTRY = {
     "security:access_role_revoke": lambda w: _pk(w.clerk),
     "security:access_grant": lambda w: _pk(w.clerk),
     "security:access_grant_revoke": lambda w: _pk(w.scope_grant),
+    # security: the four-eyes requests about administrator accounts (administrators only)
+    "security:admin_request_confirm": lambda w: _pk(w.admin_request),
+    "security:admin_request_cancel": lambda w: _pk(w.admin_request),
 }
 
 
