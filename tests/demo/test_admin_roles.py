@@ -19,3 +19,13 @@ def test_demo_admin_accounts_are_seeded_once_and_log_in_without_a_forced_change(
     response = client.post(reverse("login"), {"username": "auditadmin", "password": "liangge2026"})
     assert response.status_code == 302
     assert client.get(reverse("security:audit_log")).status_code == 200
+
+
+def test_it_gives_demo_administrators_an_address_for_the_one_time_reset_link(db):
+    seed_admin_roles(DemoContext(password="liangge2026"))
+    from django.contrib.auth import get_user_model
+
+    emails = dict(
+        get_user_model().objects.filter(username__in=DEMO_ADMINS).values_list("username", "email")
+    )
+    assert emails == {name: f"{name}@demo.invalid" for name in DEMO_ADMINS}
