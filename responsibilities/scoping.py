@@ -27,12 +27,13 @@ from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import rules
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from rules.permissions import set_perm
+from rules.predicates import predicate as rules_predicate
 
 if TYPE_CHECKING:
     import datetime
@@ -231,7 +232,11 @@ class Cond:
         return self.rebuild(rename, swaps).named(self.name)
 
 
-ALWAYS = Cond(lambda o: True, Q(), rebuild=lambda rename, swaps: ALWAYS)
+def _always(rename: Rename, swaps: Mapping[str, Cond]) -> Cond:
+    return ALWAYS
+
+
+ALWAYS = Cond(lambda o: True, Q(), rebuild=_always)
 
 
 def field_eq(lookup: str, value: object) -> Cond:
@@ -456,8 +461,7 @@ class HeldByUserClause(Clause):
         if self.current:
             day, lookup = today(), self.lookup
             q &= Q(**{f"{lookup}__start_date__lte": day}) & (
-                Q(**{f"{lookup}__end_date__isnull": True})
-                | Q(**{f"{lookup}__end_date__gte": day})
+                Q(**{f"{lookup}__end_date__isnull": True}) | Q(**{f"{lookup}__end_date__gte": day})
             )
         return q
 
@@ -474,8 +478,9 @@ class RelatedClause(Clause):
     inner: Clause
     when: Cond = ALWAYS
 
-    def _rows(self) -> QuerySet[Any]:
-        return apps.get_model(self.model)._default_manager.all()
+    def _rows(self) -> QuerySet[Model]:
+        model: type[Model] = apps.get_model(self.model)
+        return model._default_manager.all()
 
     def _matches(self, user: User, obj: Any) -> bool:
         related = self._rows().filter(**{self.fk: obj.pk})
@@ -655,7 +660,7 @@ def define(
     perm = RegisteredPerm(name, parts, model_level or could, model)
     _REGISTRY[name] = perm
 
-    @rules.predicate(name=f"registered:{name}")  # type: ignore[untyped-decorator]
+    @rules_predicate(name=f"registered:{name}")  # type: ignore[no-untyped-call, untyped-decorator]
     def predicate(user: User, obj: Any = None) -> bool:
         if is_unrestricted(user):
             return True
@@ -663,7 +668,7 @@ def define(
             return perm.model_level(user)
         return perm.check(user, obj)
 
-    rules.set_perm(name, predicate)
+    set_perm(name, predicate)  # type: ignore[no-untyped-call]
     return perm
 
 
