@@ -14,134 +14,103 @@ Confidentiality (issue 5; design.md §2; domain.md R26):
   `accountability.view_own_decision`) and can appeal;
 - disciplinary cases and their 一案双查 probes: the handling discipline line only.
 
-Each permission is a pair (predicate, Q) built from the same grants, and tests check that
+Every permission is defined once with the scoping kit (responsibilities/scoping.py): its
+rules predicate and its `scope_q` filter come from the same clauses, and tests check that
 they agree on every fixture row.
 """
 
 from __future__ import annotations
 
-import rules
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from accountability.models import DECIDED_STATUSES
 from responsibilities.models import Body, Tenure
 from responsibilities.scoping import (
     Capability,
+    Clause,
+    PathClause,
+    RelatedClause,
+    RootsClause,
+    User,
+    UserClause,
+    clauses_match,
+    clauses_q,
+    define,
+    field_in,
     is_unrestricted,
-    path_in_scope,
-    paths_q,
-    register_permission,
     scope_paths,
     user_grants,
 )
 
 DISCIPLINE_KINDS = sorted(Body.DISCIPLINE_KINDS)
+ACCOUNTABILITY_CASE = "accountability.AccountabilityCase"
 
 
-def _deciding_capability(case) -> Capability:
-    return Capability.SUPERVISE if case.deciding_body.is_discipline else Capability.MANAGE
+def case_view_clauses(prefix: str = "") -> list[Clause]:
+    """The handling discipline line, and the deciding body with its superiors."""
+    discipline = field_in(f"{prefix}deciding_body__kind", DISCIPLINE_KINDS)
+    return [
+        PathClause(Capability.SUPERVISE, f"{prefix}handling_path"),
+        PathClause(Capability.MANAGE, f"{prefix}deciding_path", when=~discipline),
+        PathClause(Capability.SUPERVISE, f"{prefix}deciding_path", when=discipline),
+    ]
 
 
-def case_visible(user, case) -> bool:
-    if is_unrestricted(user):
-        return True
-    return path_in_scope(user, Capability.SUPERVISE, case.handling_path) or path_in_scope(
-        user, _deciding_capability(case), case.deciding_path
+def handling(lookup: str = "handling_path") -> list[Clause]:
+    """The handling discipline line: SUPERVISE over the handling body's unit."""
+    return [PathClause(Capability.SUPERVISE, lookup)]
+
+
+CASE_VIEW = case_view_clauses()
+# A person target of a decided case (their own decision; never the file itself).
+OWN_DECISION: list[Clause] = [
+    RelatedClause(
+        "accountability.AccountabilityTarget",
+        "case",
+        UserClause("person__user_id"),
+        when=field_in("status", DECIDED_STATUSES),
     )
+]
 
 
-def case_visible_q(user, prefix: str = "") -> Q:
-    if is_unrestricted(user):
-        return Q()
-    supervise = scope_paths(user, Capability.SUPERVISE)
-    manage = scope_paths(user, Capability.MANAGE)
-    discipline = Q(**{f"{prefix}deciding_body__kind__in": DISCIPLINE_KINDS})
-    return (
-        paths_q(supervise, f"{prefix}handling_path")
-        | (paths_q(manage, f"{prefix}deciding_path") & ~discipline)
-        | (paths_q(supervise, f"{prefix}deciding_path") & discipline)
-    )
+def case_visible(user: User, case: object) -> bool:
+    return is_unrestricted(user) or clauses_match(user, case, CASE_VIEW)
 
 
-def case_change(user, case) -> bool:
-    return is_unrestricted(user) or path_in_scope(user, Capability.SUPERVISE, case.handling_path)
+def case_visible_q(user: User, prefix: str = "") -> Q:
+    """Cases (or, with a prefix, rows of cases) the user may see."""
+    return Q() if is_unrestricted(user) else clauses_q(user, case_view_clauses(prefix))
 
 
-def case_change_q(user, prefix: str = "") -> Q:
-    if is_unrestricted(user):
-        return Q()
-    return paths_q(scope_paths(user, Capability.SUPERVISE), f"{prefix}handling_path")
+def own_decision_q(user: User) -> Q:
+    """Decided cases naming the user as a target (superusers too: only their own)."""
+    return clauses_q(user, OWN_DECISION)
 
 
-def own_decision(user, case) -> bool:
-    """The user is a person target of a decided case."""
-    if not user.is_authenticated or case.status not in DECIDED_STATUSES:
-        return False
-    return case.targets.filter(person__user=user).exists()
+def _supervises_somewhere(user: User) -> bool:
+    return bool(scope_paths(user, Capability.SUPERVISE))
 
 
-def own_decision_q(user) -> Q:
-    from accountability.models import AccountabilityTarget
-
-    if not user.is_authenticated:
-        return Q(pk__in=[])
-    mine = AccountabilityTarget.objects.filter(case=OuterRef("pk"), person__user=user)
-    return Q(Exists(mine)) & Q(status__in=sorted(DECIDED_STATUSES))
+def _define(name: str, clauses: list[Clause], model: str | None = None) -> None:
+    define(name, clauses, model=model, model_level=_supervises_somewhere)
 
 
-def _register(name: str, test, q_builder, model: str | None = None) -> None:
-    register_permission(
-        name,
-        check=test,
-        q=q_builder,
-        model_level=lambda user: bool(scope_paths(user, Capability.SUPERVISE)),
-        model=model,
-    )
-
-
-_register("accountability.view_accountabilitycase", case_visible, case_visible_q)
-_register("accountability.change_accountabilitycase", case_change, case_change_q)
+_define("accountability.view_accountabilitycase", CASE_VIEW)
+_define("accountability.change_accountabilitycase", handling())
 # Opening a case: discipline jurisdiction somewhere (the form limits the units).
-_register(
-    "accountability.add_accountabilitycase",
-    lambda user, obj: case_change(user, obj),
-    case_change_q,
-)
-
-# A target's own decision (narrower view; never the file itself).
-register_permission(
+_define("accountability.add_accountabilitycase", handling())
+define(
     "accountability.view_own_decision",
-    check=own_decision,
-    q=own_decision_q,
-    model_level=lambda user: user.is_authenticated,
-    model="accountability.AccountabilityCase",
+    OWN_DECISION,
+    model=ACCOUNTABILITY_CASE,
+    model_level=lambda user: bool(user.is_authenticated),
 )
-
 
 # Disciplinary cases and probes: the handling discipline line.
-def _handling(user, obj) -> bool:
-    return is_unrestricted(user) or path_in_scope(user, Capability.SUPERVISE, obj.handling_path)
-
-
-def _handling_q(prefix: str = ""):
-    def build(user) -> Q:
-        if is_unrestricted(user):
-            return Q()
-        return paths_q(scope_paths(user, Capability.SUPERVISE), f"{prefix}handling_path")
-
-    return build
-
-
 for _name in ("view_disciplinarycase", "change_disciplinarycase", "add_disciplinarycase"):
-    _register(f"accountability.{_name}", _handling, _handling_q())
-
-
-def _probe_handling(user, probe) -> bool:
-    return _handling(user, probe.disciplinary_case)
-
-
+    _define(f"accountability.{_name}", handling())
 for _name in ("view_dualinvestigation", "change_dualinvestigation"):
-    _register(f"accountability.{_name}", _probe_handling, _handling_q("disciplinary_case__"))
+    _define(f"accountability.{_name}", handling("disciplinary_case__handling_path"))
 
 
 # The 一案双查 waiver: only the head of a discipline body with jurisdiction (纪委书记,
@@ -149,8 +118,8 @@ for _name in ("view_dualinvestigation", "change_dualinvestigation"):
 HEAD_ROLES = (Tenure.Role.DISCIPLINE_SECRETARY, Tenure.Role.STATIONED_TEAM_LEADER)
 
 
-def head_paths(user) -> list[str]:
-    cached = getattr(user, "_lz_head_paths", None)
+def head_paths(user: User) -> list[str]:
+    cached: list[str] | None = getattr(user, "_lz_head_paths", None)
     if cached is not None:
         return cached
     ids = {g.tenure_id for g in user_grants(user) if g.capability == Capability.SUPERVISE}
@@ -166,11 +135,8 @@ def head_paths(user) -> list[str]:
     return paths
 
 
-@rules.predicate
-def may_waive_dual(user, case) -> bool:
-    if is_unrestricted(user):
-        return True
-    return any(case.handling_path.startswith(path) for path in head_paths(user))
-
-
-rules.add_perm("accountability.waive_dual_investigation", may_waive_dual)
+define(
+    "accountability.waive_dual_investigation",
+    [RootsClause(head_paths, "handling_path")],
+    model="accountability.DisciplinaryCase",
+)

@@ -5,8 +5,8 @@ subtree: a unit sees its own result and its subordinates'). Publishing is decide
 in services.may_publish (MANAGE over the *parent* unit).
 """
 
-from responsibilities.scoping import Capability, register_scoped_perm
+from responsibilities.scoping import Capability, PathClause, define
 
 for _model in ("assessmentsnapshot", "evaluationround", "evaluationinput", "manualadjustment"):
-    register_scoped_perm(f"assessments.view_{_model}", Capability.VIEW)
-    register_scoped_perm(f"assessments.change_{_model}", Capability.MANAGE)
+    define(f"assessments.view_{_model}", [PathClause(Capability.VIEW, "org_path")])
+    define(f"assessments.change_{_model}", [PathClause(Capability.MANAGE, "org_path")])

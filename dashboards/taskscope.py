@@ -10,6 +10,11 @@ for the tasks a change touches:
   or round changes → its tasks;
 - a round whose kind or disclosure (disclosed_at) changes → the tasks of its findings.
 
+The SELECT is compiled by Django from the task queryset, and its two visibility flags from
+the inspections conditions themselves (`inspections.rules.secret` and `delivered`), so the
+table does not restate the task-visibility rule; dashboards/scope.py filters the rows with
+that rule relocated onto these columns.
+
 Same SQL on PostgreSQL (PL/pgSQL functions) and SQLite (trigger bodies), installed by
 migration 0004 (again by 0005, which added `closed_at`) and re-installed after any migration
 that dropped them (SQLite rebuilds altered tables without their triggers; see
@@ -18,13 +23,18 @@ counts.ensure_installed).
 
 from __future__ import annotations
 
-from inspections.models import InspectionRound
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+
+from inspections.models import RectificationTask
+from inspections.rules import delivered, secret
+from responsibilities.scoping import Cond
 
 TABLE = "dashboards_taskscope"
 TASK = "inspections_rectificationtask"
 FINDING = "inspections_finding"
 ROUND = "inspections_inspectionround"
-COVERT = InspectionRound.Kind.COVERT_VISIT.value
 NEEDS = (TABLE, TASK, FINDING, ROUND)  # tables the triggers and the rebuild use
 
 COLUMNS = (
@@ -40,29 +50,65 @@ COLUMNS = (
     "delivered",
     "closed_at",
 )
-SELECT = (
-    "SELECT t.id, t.org_path, t.status, t.due_date, t.owner_tenure_id, f.inspecting_path, "
-    "f.org_path, f.side, "
-    f"(f.upward_channel OR (r.id IS NOT NULL AND r.kind = '{COVERT}' "
-    "AND r.disclosed_at IS NULL)), "
-    "(f.delivered_at IS NOT NULL), t.closed_at "
-    f"FROM {TASK} t JOIN {FINDING} f ON f.id = t.finding_id "
-    f"LEFT JOIN {ROUND} r ON r.id = f.round_id"
-)
 WATCHED = {
     TASK: ("org_path", "status", "due_date", "owner_tenure_id", "finding_id", "closed_at"),
     FINDING: ("inspecting_path", "org_path", "side", "upward_channel", "delivered_at", "round_id"),
     ROUND: ("kind", "disclosed_at"),
 }
 # Which tasks a changed row of each table touches.
-TOUCHED = {TASK: "t.id = NEW.id", FINDING: "t.finding_id = NEW.id", ROUND: "f.round_id = NEW.id"}
+TOUCHED = {
+    TASK: f'"{TASK}"."id" = NEW.id',
+    FINDING: f'"{TASK}"."finding_id" = NEW.id',
+    ROUND: f'"{FINDING}"."round_id" = NEW.id',
+}
 SHORT = {TASK: "task", FINDING: "finding", ROUND: "round"}
 
 
-def refresh_sql(where: str) -> str:
+def _flag(cond: Cond) -> ExpressionWrapper:
+    return ExpressionWrapper(cond.q, output_field=BooleanField())
+
+
+def source() -> QuerySet:
+    """The rows of the table, one per task: the task's fields, its finding's, and the
+    finding's two visibility flags, in the order of COLUMNS."""
+    return (
+        RectificationTask.objects.order_by()
+        .annotate(_secret=_flag(secret("finding__")), _delivered=_flag(delivered("finding__")))
+        .values_list(
+            "id",
+            "org_path",
+            "status",
+            "due_date",
+            "owner_tenure_id",
+            "finding__inspecting_path",
+            "finding__org_path",
+            "finding__side",
+            "_secret",
+            "_delivered",
+            "closed_at",
+        )
+    )
+
+
+def _connection(vendor: str) -> BaseDatabaseWrapper:
+    for connection in connections.all():
+        if connection.vendor == vendor:
+            return connection
+    raise NotImplementedError(f"no {vendor} database to compile the task scope for")
+
+
+def select_sql(vendor: str) -> str:
+    """`source()` as one SELECT with its constants inlined (trigger bodies take no params)."""
+    connection = _connection(vendor)
+    sql, params = source().query.get_compiler(connection=connection).as_sql()
+    quote = connection.schema_editor().quote_value
+    return sql % tuple(quote(param) for param in params)
+
+
+def refresh_sql(vendor: str, where: str) -> str:
     updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
     return (
-        f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) {SELECT} WHERE {where} "
+        f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) {select_sql(vendor)} WHERE {where} "
         f"ON CONFLICT (task_id) DO UPDATE SET {updates}"
     )
 
@@ -87,7 +133,7 @@ def install_sql(vendor: str) -> list[str]:
             function = f"dash_taskscope_{SHORT[table]}"
             statements.append(
                 f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                f"BEGIN {refresh_sql(TOUCHED[table])}; RETURN NULL; END $$"
+                f"BEGIN {refresh_sql(vendor, TOUCHED[table])}; RETURN NULL; END $$"
             )
             statements.append(
                 f"CREATE TRIGGER {function}_upd AFTER UPDATE ON {table} FOR EACH ROW "
@@ -107,11 +153,11 @@ def install_sql(vendor: str) -> list[str]:
             name = f"dash_taskscope_{SHORT[table]}"
             statements.append(
                 f"CREATE TRIGGER {name}_upd AFTER UPDATE ON {table} "
-                f"WHEN {_changed(vendor, table)} BEGIN {refresh_sql(TOUCHED[table])}; END"
+                f"WHEN {_changed(vendor, table)} BEGIN {refresh_sql(vendor, TOUCHED[table])}; END"
             )
         statements += [
             f"CREATE TRIGGER dash_taskscope_task_ins AFTER INSERT ON {TASK} "
-            f"BEGIN {refresh_sql(TOUCHED[TASK])}; END",
+            f"BEGIN {refresh_sql(vendor, TOUCHED[TASK])}; END",
             f"CREATE TRIGGER dash_taskscope_task_del AFTER DELETE ON {TASK} BEGIN {delete}; END",
         ]
         return statements
@@ -130,7 +176,7 @@ def rebuild_sql(vendor: str) -> list[str]:
     statements = []
     if vendor == "postgresql":
         statements.append(f"LOCK TABLE {TASK}, {FINDING}, {ROUND} IN SHARE MODE")
-    statements += [f"DELETE FROM {TABLE}", refresh_sql("1 = 1")]
+    statements += [f"DELETE FROM {TABLE}", refresh_sql(vendor, "1 = 1")]
     if vendor == "postgresql":
         statements.append(f"ANALYZE {TABLE}")
     return statements

@@ -5,9 +5,11 @@ decided on the inspecting body's path, the target side on the target's path, and
 visits and the upward channel hide rows from everyone but the discipline line). So each
 permission is a list of *clauses*; a clause is (capability, path field, strict?, condition),
 and it yields both a Python test and a Q from the same inputs. The rules predicate is "any
-clause matches", the queryset filter the OR of the clauses' Qs. They are registered through
-`register_scoped_perm` (so `scope_q(user, perm)` works as everywhere else) with the
-predicate replaced by the clause predicate.
+clause matches", the queryset filter the OR of the clauses' Qs. The clause classes and the
+field conditions are the kit of responsibilities/scoping.py; what is particular to
+inspections (secrecy, delivery, round targets) is built from it here and defined with
+`define`, so `scope_q(user, perm)` works as everywhere else. The cockpit's `TaskScope`
+relocates `TASK_VIEW` onto its copied columns (dashboards/scope.py).
 
 Who sees a finding:
 1. the inspecting side: SUPERVISE over the inspecting body's org (the body itself and the
@@ -21,203 +23,107 @@ Who sees a finding:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from operator import attrgetter
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
 
 from inspections.models import Finding, InspectionRound, RoundTarget, Side
 from responsibilities.scoping import (
+    NOTHING,
     Capability,
-    register_permission,
-    register_scoped_perm,
+    Clause,
+    Cond,
+    OwnTenureClause,
+    PathClause,
+    User,
+    covers,
+    covers_q,
+    define,
+    field_eq,
+    is_set,
+    is_unset,
+    prefixed,
     scope_paths,
-    user_grants,
 )
 
 COVERT = InspectionRound.Kind.COVERT_VISIT
+_p = prefixed
 
 
-def _get(obj, lookup: str):
-    """Follow a Django lookup ("finding__round") as attributes; None short-circuits."""
-    value = obj
-    for part in lookup.split("__"):
-        if value is None:
-            return None
-        value = attrgetter(part)(value)
-    return value
-
-
-def _p(prefix: str, lookup: str) -> str:
-    return f"{prefix}{lookup}"
-
-
-@dataclass(frozen=True)
-class Cond:
-    """A row condition in both forms: a Python test and a Q."""
-
-    test: Callable[[object], bool]
-    q: Q
-
-    def __and__(self, other: Cond) -> Cond:
-        return Cond(lambda o: self.test(o) and other.test(o), self.q & other.q)
-
-
-ALWAYS = Cond(lambda o: True, Q())
+def undisclosed_covert(prefix: str = "") -> Cond:
+    """A covert visit not yet disclosed (prefix points at the round)."""
+    return field_eq(_p(prefix, "kind"), COVERT) & is_unset(_p(prefix, "disclosed_at"))
 
 
 def covert_hidden(prefix: str = "") -> Cond:
     """The row belongs to a covert visit not yet disclosed (prefix points at the finding)."""
+    return is_set(_p(prefix, "round")) & undisclosed_covert(_p(prefix, "round__"))
 
-    def test(obj) -> bool:
-        rnd = _get(obj, _p(prefix, "round"))
-        return rnd is not None and rnd.kind == COVERT and rnd.disclosed_at is None
 
-    return Cond(
-        test,
-        Q(
-            **{
-                _p(prefix, "round__isnull"): False,
-                _p(prefix, "round__kind"): COVERT,
-                _p(prefix, "round__disclosed_at__isnull"): True,
-            }
-        ),
-    )
+def secret(prefix: str = "") -> Cond:
+    """Upward channel, or an undisclosed covert visit (prefix points at a finding)."""
+    return (field_eq(_p(prefix, "upward_channel"), True) | covert_hidden(prefix)).named("secret")
 
 
 def not_secret(prefix: str = "") -> Cond:
     """Neither upward channel nor an undisclosed covert visit (prefix points at a finding)."""
-    hidden = covert_hidden(prefix)
-    return Cond(
-        lambda o: not _get(o, _p(prefix, "upward_channel")) and not hidden.test(o),
-        Q(**{_p(prefix, "upward_channel"): False})
-        & (
-            Q(**{_p(prefix, "round__isnull"): True})
-            | ~Q(**{_p(prefix, "round__kind"): COVERT})
-            | Q(**{_p(prefix, "round__disclosed_at__isnull"): False})
-        ),
-    )
+    return (~secret(prefix)).named("not_secret")
 
 
 def delivered(prefix: str = "") -> Cond:
-    return Cond(
-        lambda o: _get(o, _p(prefix, "delivered_at")) is not None,
-        Q(**{_p(prefix, "delivered_at__isnull"): False}),
-    )
+    """Feedback given (or the covert visit disclosed): the target may see the finding."""
+    return is_set(_p(prefix, "delivered_at")).named("delivered")
 
 
 def side_is(side: str, prefix: str = "") -> Cond:
-    return Cond(lambda o: _get(o, _p(prefix, "side")) == side, Q(**{_p(prefix, "side"): side}))
+    return field_eq(_p(prefix, "side"), side)
 
 
 def round_announced() -> Cond:
     """Targets see a round once the team arrives; a covert visit only once disclosed."""
-    planned = InspectionRound.Status.PLANNED
-    return Cond(
-        lambda r: (r.disclosed_at is not None) if r.kind == COVERT else r.status != planned,
-        (~Q(kind=COVERT) & ~Q(status=planned)) | Q(kind=COVERT, disclosed_at__isnull=False),
-    )
+    covert = field_eq("kind", COVERT)
+    arrived = ~field_eq("status", InspectionRound.Status.PLANNED)
+    return (~covert & arrived) | (covert & is_set("disclosed_at"))
 
 
 def round_not_hidden() -> Cond:
-    return Cond(
-        lambda r: not (r.kind == COVERT and r.disclosed_at is None),
-        ~Q(kind=COVERT) | Q(disclosed_at__isnull=False),
-    )
+    return ~undisclosed_covert()
 
 
 # --- Clauses -------------------------------------------------------------------------
 
 
-def _covers(roots: list[str], path: str | None, strict: bool) -> bool:
-    if not path:
-        return False
-    return any(path.startswith(root) and not (strict and path == root) for root in roots)
-
-
-def _covers_q(roots: list[str], lookup: str, strict: bool) -> Q:
-    q = Q(pk__in=[])
-    for root in roots:
-        part = Q(**{f"{lookup}__startswith": root})
-        if strict:
-            part &= ~Q(**{lookup: root})
-        q |= part
-    return q
-
-
 @dataclass(frozen=True)
-class PathClause:
-    """Grant `capability` over the row's path (strict: only from strictly above it)."""
-
-    capability: Capability
-    lookup: str
-    strict: bool = False
-    when: Cond = field(default=ALWAYS)
-
-    def matches(self, user, obj) -> bool:
-        return self.when.test(obj) and _covers(
-            scope_paths(user, self.capability), _get(obj, self.lookup), self.strict
-        )
-
-    def q(self, user) -> Q:
-        roots = scope_paths(user, self.capability)
-        if not roots:
-            return Q(pk__in=[])
-        return _covers_q(roots, self.lookup, self.strict) & self.when.q
-
-
-@dataclass(frozen=True)
-class OwnTenureClause:
-    """The row names one of the user's own current tenures (e.g. the task owner)."""
-
-    lookup: str
-    when: Cond = field(default=ALWAYS)
-
-    @staticmethod
-    def _ids(user) -> set[int]:
-        return {g.tenure_id for g in user_grants(user)}
-
-    def matches(self, user, obj) -> bool:
-        return self.when.test(obj) and _get(obj, self.lookup) in self._ids(user)
-
-    def q(self, user) -> Q:
-        ids = sorted(self._ids(user))
-        if not ids:
-            return Q(pk__in=[])
-        return Q(**{f"{self.lookup}__in": ids}) & self.when.q
-
-
-@dataclass(frozen=True)
-class RoundTargetClause:
+class RoundTargetClause(Clause):
     """A target of the round (VIEW, or SUPERVISE for supervisory targets) once announced."""
 
-    when: Cond = field(default_factory=round_announced)
+    when: Cond = round_announced()
 
     @staticmethod
-    def _roots(user) -> dict[str, list[str]]:
+    def _roots(user: User) -> dict[str, list[str]]:
         return {
             Side.PRINCIPAL: scope_paths(user, Capability.VIEW),
             Side.SUPERVISORY: scope_paths(user, Capability.SUPERVISE),
         }
 
-    def matches(self, user, obj) -> bool:
-        if not self.when.test(obj):
-            return False
+    def _matches(self, user: User, obj: InspectionRound) -> bool:
         roots = self._roots(user)
-        return any(_covers(roots[t.side], t.org_path, False) for t in obj.round_targets.all())
+        return any(covers(roots[t.side], t.org_path) for t in obj.round_targets.all())
 
-    def q(self, user) -> Q:
-        roots = self._roots(user)
-        inner = Q(pk__in=[])
-        for side, paths in roots.items():
+    def _q(self, user: User) -> Q:
+        inner = NOTHING
+        for side, paths in self._roots(user).items():
             if paths:
-                inner |= Q(side=side) & _covers_q(paths, "org_path", False)
-        targets = RoundTarget.objects.filter(inner, round=OuterRef("pk"))
-        return Q(Exists(targets)) & self.when.q
+                inner |= Q(side=side) & covers_q(paths, "org_path")
+        if inner is NOTHING:
+            return NOTHING
+        return Q(Exists(RoundTarget.objects.filter(inner, round=OuterRef("pk"))))
+
+    def could(self, user: User) -> bool:
+        return any(self._roots(user).values())
 
 
-def finding_view_clauses(prefix: str = "") -> list:
+def finding_view_clauses(prefix: str = "") -> list[Clause]:
     open_ = not_secret(prefix)
     target = open_ & delivered(prefix)
     return [
@@ -237,7 +143,7 @@ def finding_view_clauses(prefix: str = "") -> list:
     ]
 
 
-def task_rectify_clauses() -> list:
+def task_rectify_clauses() -> list[Clause]:
     """The target side, who reports progress and asks for closure or extension."""
     target = not_secret("finding__") & delivered("finding__")
     return [
@@ -258,7 +164,7 @@ def task_rectify_clauses() -> list:
     ]
 
 
-def task_view_clauses() -> list:
+def task_view_clauses() -> list[Clause]:
     target = not_secret("finding__") & delivered("finding__")
     return [
         *finding_view_clauses("finding__"),
@@ -267,7 +173,7 @@ def task_view_clauses() -> list:
     ]
 
 
-ROUND_VIEW = [
+ROUND_VIEW: list[Clause] = [
     PathClause(Capability.SUPERVISE, "org_path"),
     PathClause(Capability.MANAGE, "org_path", when=round_not_hidden()),
     PathClause(Capability.VIEW, "org_path", strict=True, when=round_not_hidden()),
@@ -284,7 +190,7 @@ REPORT_SUBMIT = [
     PathClause(Capability.SUPERVISE, "org_path", when=side_is(Side.SUPERVISORY, "target__")),
 ]
 
-CLAUSES: dict[str, list] = {
+CLAUSES: dict[str, list[Clause]] = {
     "inspections.view_inspectionround": ROUND_VIEW,
     "inspections.change_inspectionround": ROUND_CHANGE,
     "inspections.view_finding": FINDING_VIEW,
@@ -300,51 +206,17 @@ CLAUSES: dict[str, list] = {
 
 CLAUSE_MODELS = {"inspections.mark_concealed_finding": "inspections.Finding"}
 
-
-def clauses_q(user, clauses: list) -> Q:
-    q = Q(pk__in=[])
-    for clause in clauses:
-        q |= clause.q(user)
-    return q
-
-
-def clauses_match(user, obj, clauses: list) -> bool:
-    return any(clause.matches(user, obj) for clause in clauses)
-
-
-def _capabilities(clauses: list) -> set[Capability]:
-    caps = set()
-    for clause in clauses:
-        if isinstance(clause, PathClause):
-            caps.add(clause.capability)
-        else:
-            caps.update(Capability)
-    return caps
-
-
-def _register(name: str, clauses: list) -> None:
-    capabilities = _capabilities(clauses)
-    register_permission(
-        name,
-        # Codenames end in the model name ("verify_rectificationtask"), except where they don't.
-        model=CLAUSE_MODELS.get(name),
-        check=lambda user, obj: clauses_match(user, obj, clauses),
-        q=lambda user: clauses_q(user, clauses),
-        # Model-level: "could this user ever …?"
-        model_level=lambda user: any(scope_paths(user, cap) for cap in capabilities),
-    )
-
-
 for _name, _clauses in CLAUSES.items():
-    _register(_name, _clauses)
+    # Codenames end in the model name ("verify_rectificationtask"), except where they don't.
+    define(_name, _clauses, model=CLAUSE_MODELS.get(_name))
 
 # Creating rounds and findings, and the risk profiles used to plan them: discipline
 # jurisdiction over the organisation concerned.
-register_scoped_perm("inspections.add_inspectionround", Capability.SUPERVISE)
-register_scoped_perm("inspections.add_finding", Capability.SUPERVISE)
-register_scoped_perm("inspections.view_riskprofile", Capability.SUPERVISE)
-register_scoped_perm("inspections.change_riskprofile", Capability.SUPERVISE)
+define("inspections.add_inspectionround", [PathClause(Capability.SUPERVISE, "org_path")])
+define("inspections.add_finding", [PathClause(Capability.SUPERVISE, "org_path")])
+define("inspections.view_riskprofile", [PathClause(Capability.SUPERVISE, "org_path")])
+define("inspections.change_riskprofile", [PathClause(Capability.SUPERVISE, "org_path")])
 
 
 def finding_is_secret(finding: Finding) -> bool:
-    return not not_secret().test(finding)
+    return secret().test(finding)

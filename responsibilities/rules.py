@@ -1,21 +1,40 @@
-"""Permissions of the responsibilities app (predicates and queryset filters side by side)."""
+"""Permissions of the responsibilities app, each defined once with the scoping kit.
 
-import rules
-from django.db.models import Exists, OuterRef, Q
+Read access is the plain subtree rule (every tenure holder sees its unit and below); the
+org structure is maintained by the committee's managers over their subtree. Writes on
+lists, letters, logs and reports are narrower. Every permission is a list of clauses
+(responsibilities/scoping.py), so its rules predicate and its `scope_q` filter come from
+the same definition; tests check that both agree on every fixture row.
+"""
 
-from responsibilities.scoping import Capability, paths_q, register_scoped_perm
+from __future__ import annotations
 
+from django.db.models import Q
 
-def _person_tenure_paths(person) -> list[str]:
-    return list(person.tenures.values_list("org_path", flat=True))
+from responsibilities.models import DutyLog, DutyReport, ResponsibilityLetter
+from responsibilities.scoping import (
+    ALWAYS,
+    AllOf,
+    AnyOf,
+    Capability,
+    Clause,
+    Cond,
+    HeldByUserClause,
+    Nobody,
+    Not,
+    PathClause,
+    RelatedClause,
+    UnitClause,
+    User,
+    define,
+    field_eq,
+    field_in,
+    is_set,
+    is_unset,
+    scope_q,
+)
 
-
-def _person_q(user, paths) -> Q:
-    """A person is in scope when any of their tenures (current or past) is."""
-    from responsibilities.models import Tenure
-
-    return Q(Exists(Tenure.objects.filter(paths_q(paths), person=OuterRef("pk"))))
-
+# --- The org tree ------------------------------------------------------------------------
 
 for _model, _field in (
     ("organization", "path"),
@@ -23,34 +42,24 @@ for _model, _field in (
     ("portfolio", "org_path"),
     ("tenure", "org_path"),
 ):
-    register_scoped_perm(f"responsibilities.view_{_model}", Capability.VIEW, field=_field)
-    register_scoped_perm(f"responsibilities.change_{_model}", Capability.MANAGE, field=_field)
-    register_scoped_perm(f"responsibilities.add_{_model}", Capability.MANAGE, field=_field)
+    define(f"responsibilities.view_{_model}", [PathClause(Capability.VIEW, _field)])
+    define(f"responsibilities.change_{_model}", [PathClause(Capability.MANAGE, _field)])
+    define(f"responsibilities.add_{_model}", [PathClause(Capability.MANAGE, _field)])
 
-register_scoped_perm(
-    "responsibilities.view_person",
-    Capability.VIEW,
-    paths_of=_person_tenure_paths,
-    q_for_paths=_person_q,
-)
-register_scoped_perm(
-    "responsibilities.change_person",
-    Capability.MANAGE,
-    paths_of=_person_tenure_paths,
-    q_for_paths=_person_q,
-)
+
+def _any_tenure_of_person(capability: Capability) -> Clause:
+    """A person is in scope when any of their tenures (current or past) is."""
+    return RelatedClause("responsibilities.Tenure", "person", PathClause(capability, "org_path"))
+
+
+define("responsibilities.view_person", [_any_tenure_of_person(Capability.VIEW)])
+define("responsibilities.change_person", [_any_tenure_of_person(Capability.MANAGE)])
+
+# Importing can create and move any unit of the tree: an administrator's job, not a post's.
+define("responsibilities.import_org", [Nobody()], model="responsibilities.Organization")
 
 
 # --- Lists, items, letters, duty logs, attachments and reports (issue 3) -----------------
-#
-# Read access is the plain subtree rule (every tenure holder sees its unit and below).
-# Writes are narrower; each composite rule has its queryset twin (`*_q(user)`) built from
-# the same grants, and tests check that both agree on every fixture row.
-
-import rules as _rules  # noqa: E402
-
-from responsibilities.models import Organization  # noqa: E402
-from responsibilities.scoping import is_unrestricted, scope_q, user_grants  # noqa: E402
 
 for _model in (
     "responsibilitylist",
@@ -61,136 +70,84 @@ for _model in (
     "attachment",
     "dutyreport",
 ):
-    register_scoped_perm(f"responsibilities.view_{_model}", Capability.VIEW)
+    define(f"responsibilities.view_{_model}", [PathClause(Capability.VIEW, "org_path")])
 
 
-def _paths(user, *capabilities) -> list[str]:
-    return [g.path for g in user_grants(user) if g.capability in capabilities]
-
-
-def _covers(user, path: str, *capabilities, strict: bool = False) -> bool:
-    return any(
-        path.startswith(p) and not (strict and p == path) for p in _paths(user, *capabilities)
+def oversees(lookup: str = "org_path", *, strict: bool = False, when: Cond = ALWAYS) -> Clause:
+    """Committee managers and discipline bodies over the row's unit (own unit or above;
+    strict: only from above)."""
+    return AnyOf(
+        (
+            PathClause(Capability.MANAGE, lookup, strict),
+            PathClause(Capability.SUPERVISE, lookup, strict),
+        ),
+        when=when,
     )
 
 
-def _user_id_of_tenure(tenure) -> int | None:
-    return tenure.person.user_id if tenure is not None else None
+# Secretary, deputy or clerk of exactly this unit (superiors only read and comment).
+OWN_UNIT = UnitClause(Capability.MANAGE)
 
+for _model in ("responsibilityletter", "responsibilitylist", "responsibilityitem"):
+    define(f"responsibilities.change_{_model}", [OWN_UNIT])
 
-@_rules.predicate
-def manages_own_unit(user, obj) -> bool:
-    """Secretary, deputy or clerk of exactly this unit (superiors only read and comment)."""
-    return is_unrestricted(user) or obj.org_path in _paths(user, Capability.MANAGE)
-
-
-def manages_own_unit_q(user) -> Q:
-    return Q() if is_unrestricted(user) else Q(org_path__in=_paths(user, Capability.MANAGE))
-
-
-@_rules.predicate
-def is_list_subject(user, duty_list) -> bool:
-    return (
-        duty_list.subject_tenure_id is not None
-        and _user_id_of_tenure(duty_list.subject_tenure) == user.pk
-        and duty_list.subject_tenure.is_current
-    )
-
-
-@_rules.predicate
-def oversees(user, obj) -> bool:
-    """Committee managers and discipline bodies over the object's unit (own unit or above)."""
-    path = obj.path if isinstance(obj, Organization) else obj.org_path
-    return is_unrestricted(user) or _covers(user, path, Capability.MANAGE, Capability.SUPERVISE)
-
-
-def oversees_q(user, field: str = "org_path") -> Q:
-    if is_unrestricted(user):
-        return Q()
-    return paths_q(_paths(user, Capability.MANAGE, Capability.SUPERVISE), field)
-
-
-@_rules.predicate
-def is_log_actor(user, log) -> bool:
-    return _user_id_of_tenure(log.tenure) == user.pk
-
-
-@_rules.predicate
-def log_is_editable(user, log) -> bool:
-    return log.status in log.EDITABLE
-
-
-@_rules.predicate
-def log_is_locked(user, log) -> bool:
-    return log.is_locked
-
-
-def dutylog_change_q(user) -> Q:
-    from responsibilities.models import DutyLog
-
-    return (
-        scope_q(user, "responsibilities.view_dutylog")
-        & Q(tenure__person__user=user)
-        & Q(status__in=DutyLog.EDITABLE)
-    )
-
-
-def dutylog_review_q(user) -> Q:
-    """Logs waiting for this user's review: in oversight scope, not the user's own."""
-    from responsibilities.models import DutyLog
-
-    return oversees_q(user) & Q(status__in=DutyLog.REVIEWABLE) & ~Q(tenure__person__user=user)
-
-
-@_rules.predicate
-def log_is_reviewable(user, log) -> bool:
-    return log.status in log.REVIEWABLE
-
-
-@_rules.predicate
-def is_report_subject(user, report) -> bool:
-    if report.tenure_id is None:
-        return manages_own_unit.test(user, report)
-    return _user_id_of_tenure(report.tenure) == user.pk
-
-
-@_rules.predicate
-def report_is_draft(user, report) -> bool:
-    return report.status == report.Status.DRAFT
-
-
-@_rules.predicate
-def superior_of_report(user, report) -> bool:
-    """A committee report goes to the unit above; a personal one to the unit's own leaders."""
-    if is_unrestricted(user):
-        return True
-    if report.tenure_id is not None:
-        return _user_id_of_tenure(report.tenure) != user.pk and _covers(
-            user, report.org_path, Capability.MANAGE, Capability.SUPERVISE
-        )
-    return _covers(user, report.org_path, Capability.MANAGE, Capability.SUPERVISE, strict=True)
-
-
-@_rules.predicate
-def is_due_signer(user, letter) -> bool:
-    from responsibilities.letters import may_sign
-
-    return may_sign(user, letter)
-
-
-_rules.set_perm("responsibilities.sign_responsibilityletter", is_due_signer)
-_rules.set_perm("responsibilities.change_responsibilityletter", manages_own_unit)
-_rules.set_perm("responsibilities.change_responsibilitylist", manages_own_unit)
-_rules.set_perm(
-    "responsibilities.acknowledge_responsibilitylist", manages_own_unit | is_list_subject
+define(
+    "responsibilities.acknowledge_responsibilitylist",
+    [OWN_UNIT, HeldByUserClause("subject_tenure", current=True)],
 )
-_rules.set_perm("responsibilities.change_responsibilityitem", manages_own_unit)
-_rules.set_perm("responsibilities.oversee_organization", oversees)
-_rules.set_perm("responsibilities.change_dutylog", is_log_actor & log_is_editable)
-_rules.set_perm("responsibilities.amend_dutylog", is_log_actor & log_is_locked)
-_rules.set_perm("responsibilities.review_dutylog", oversees & ~is_log_actor & log_is_reviewable)
-_rules.set_perm("responsibilities.change_dutyreport", is_report_subject & report_is_draft)
-_rules.set_perm("responsibilities.acknowledge_dutyreport", superior_of_report)
 
-# Importing can create and move any unit of the tree: an administrator's job, not a post's.
-rules.add_perm("responsibilities.import_org", rules.is_superuser)
+_LS = ResponsibilityLetter.Status
+# The due signer: the issuer of a drafted letter, then the signee of the sent one, each
+# while the post is still held.
+define(
+    "responsibilities.sign_responsibilityletter",
+    [
+        HeldByUserClause("issuer_tenure", current=True, when=field_eq("status", _LS.DRAFTED)),
+        HeldByUserClause("signee_tenure", current=True, when=field_eq("status", _LS.SENT)),
+    ],
+)
+
+define("responsibilities.oversee_organization", [oversees("path")])
+
+# Duty logs: the author edits while editable and amends once locked; overseers other than
+# the author review the submitted ones.
+LOG_AUTHOR = HeldByUserClause("tenure")
+REVIEW_WORK = AllOf((Not(LOG_AUTHOR),), when=field_in("status", DutyLog.REVIEWABLE))
+REVIEW_DUTYLOG = "responsibilities.review_dutylog"
+
+define(
+    "responsibilities.change_dutylog",
+    [HeldByUserClause("tenure", when=field_in("status", DutyLog.EDITABLE))],
+)
+define(
+    "responsibilities.amend_dutylog",
+    [HeldByUserClause("tenure", when=field_eq("status", DutyLog.Status.ACCEPTED))],
+)
+define(REVIEW_DUTYLOG, [AllOf((oversees(), REVIEW_WORK))])
+
+
+def dutylog_review_q(user: User) -> Q:
+    """Logs waiting for this user's review (for a superuser too: reviewable, not own)."""
+    return scope_q(user, REVIEW_DUTYLOG) & REVIEW_WORK.q(user)
+
+
+# Duty reports: a committee report is the unit managers' (and goes to the unit above), a
+# personal one its holder's (and goes to the unit's own leaders).
+_COMMITTEE = is_unset("tenure_id")
+_PERSONAL = is_set("tenure_id")
+_DRAFT = field_eq("status", DutyReport.Status.DRAFT)
+
+define(
+    "responsibilities.change_dutyreport",
+    [
+        UnitClause(Capability.MANAGE, when=_COMMITTEE & _DRAFT),
+        HeldByUserClause("tenure", when=_PERSONAL & _DRAFT),
+    ],
+)
+define(
+    "responsibilities.acknowledge_dutyreport",
+    [
+        AllOf((oversees(), Not(HeldByUserClause("tenure"))), when=_PERSONAL),
+        oversees(strict=True, when=_COMMITTEE),
+    ],
+)

@@ -1,26 +1,50 @@
 """Who may see and change what: the one source of truth for hierarchy scoping.
 
-A user's active tenures give *grants*: (capability, subtree path). Each permission is
-registered once with `register_scoped_perm`, which defines both forms side by side:
+A user's active tenures give *grants*: (capability, subtree path). Every permission is
+defined once, with `define(name, clauses)`, from the clause kit below. A clause is both a
+Python test ("does this row match for this user?") and a `Q` (the rows that match), built
+from the same inputs, so one definition gives
 
-- a `rules` predicate ("may this user do X to this object?"), and
-- a queryset filter `scope_q(user, perm)` (rules cannot filter querysets).
+- the `rules` predicate ("may this user do X to this object?": any clause matches), and
+- the queryset filter `scope_q(user, perm)` (the OR of the clauses' Qs; `rules` cannot
+  filter querysets).
 
-Both are built from the same grants, so they agree by construction; tests check that
-they agree on every fixture row anyway.
+Generic clauses live here; app-specific ones (covert rounds, round targets, …) live in the
+app's `rules.py`, built from these classes. Tests check on every fixture row that the two
+forms agree, for every registered permission.
+
+Row conditions (`Cond`) are user-independent filters such as "delivered" or "side is
+principal"; clauses take them as `when=`. Conditions built from the field helpers can be
+*relocated* onto another table whose columns copy the original fields (the cockpit's
+`TaskScope`), so a derived table filters with the same rule instead of a restatement.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import rules
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
-from django.http import Http404
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest
 from django.utils import timezone
+from rules.permissions import set_perm
+from rules.predicates import predicate as rules_predicate
+
+if TYPE_CHECKING:
+    import datetime
+
+    from django.contrib.auth.models import AbstractUser, AnonymousUser
+
+    from responsibilities.models import Tenure
+
+    User: TypeAlias = AbstractUser | AnonymousUser
+else:
+    User: TypeAlias = Any
 
 
 class Capability(enum.StrEnum):
@@ -36,7 +60,7 @@ class Grant:
     tenure_id: int
 
 
-def grants_for_tenure(tenure) -> list[Grant]:
+def grants_for_tenure(tenure: Tenure) -> list[Grant]:
     """Capabilities one tenure gives. Ended or future tenures are filtered out before this."""
     from responsibilities.models import Body, Tenure
 
@@ -55,22 +79,24 @@ def grants_for_tenure(tenure) -> list[Grant]:
     return [Grant(cap, path, tenure.pk) for cap in capabilities for path in paths]
 
 
+GrantSource: TypeAlias = Callable[[Any], Iterable[Grant]]
+
 # Grants that do not come from a tenure (security: those the security administrator assigns).
 # A source takes the user and returns Grants; registered at app start (AppConfig.ready), so
 # this module imports no later app.
-_GRANT_SOURCES: list[Callable[[object], Iterable[Grant]]] = []
+_GRANT_SOURCES: list[GrantSource] = []
 
 
-def register_grant_source(source: Callable[[object], Iterable[Grant]]) -> None:
+def register_grant_source(source: GrantSource) -> None:
     if source not in _GRANT_SOURCES:
         _GRANT_SOURCES.append(source)
 
 
-def user_grants(user) -> tuple[Grant, ...]:
+def user_grants(user: User) -> tuple[Grant, ...]:
     """All grants of the user's tenures in force today (and of the registered sources).
 
     Cached on the user object."""
-    cached = getattr(user, "_lz_grants", None)
+    cached: tuple[Grant, ...] | None = getattr(user, "_lz_grants", None)
     if cached is not None:
         return cached
     grants: list[Grant] = []
@@ -87,23 +113,29 @@ def user_grants(user) -> tuple[Grant, ...]:
             grants.extend(grants_for_tenure(tenure))
         for source in _GRANT_SOURCES:
             grants.extend(source(user))
-    user._lz_grants = tuple(grants)
-    return user._lz_grants
+    result = tuple(grants)
+    setattr(user, "_lz_grants", result)  # noqa: B010 - not a declared attribute of User
+    return result
 
 
-def forget_grants(user) -> None:
+def forget_grants(user: User) -> None:
     """Drop the cached grants (after the user's tenures change)."""
     if hasattr(user, "_lz_grants"):
-        del user._lz_grants
+        delattr(user, "_lz_grants")
 
 
-def is_unrestricted(user) -> bool:
+def is_unrestricted(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
-def scope_paths(user, capability: Capability) -> list[str]:
+def grant_paths(user: User, *capabilities: Capability) -> list[str]:
+    """The paths of the user's own grants for any of `capabilities` (not collapsed)."""
+    return [g.path for g in user_grants(user) if g.capability in capabilities]
+
+
+def scope_paths(user: User, capability: Capability) -> list[str]:
     """Minimal set of subtree paths for a capability (nested paths collapse into their root)."""
-    paths = sorted({g.path for g in user_grants(user) if g.capability == capability})
+    paths = sorted(set(grant_paths(user, capability)))
     roots: list[str] = []
     for path in paths:
         if not any(path.startswith(root) for root in roots):
@@ -111,7 +143,7 @@ def scope_paths(user, capability: Capability) -> list[str]:
     return roots
 
 
-def path_in_scope(user, capability: Capability, path: str) -> bool:
+def path_in_scope(user: User, capability: Capability, path: str) -> bool:
     if is_unrestricted(user):
         return True
     return any(path.startswith(root) for root in scope_paths(user, capability))
@@ -125,10 +157,463 @@ def paths_q(paths: Iterable[str], field: str = "org_path") -> Q:
     return q
 
 
-# --- Registered permissions -------------------------------------------------------------
+def today() -> datetime.date:
+    return timezone.localdate()
 
-QBuilder = Callable[[object, list[str]], Q]
-PathsOf = Callable[[Model], Iterable[str]]
+
+# --- Row conditions ----------------------------------------------------------------------
+
+NOTHING = Q(pk__in=[])  # a Q that matches no row
+Rename: TypeAlias = Callable[[str], str]
+
+
+def follow(obj: object, lookup: str) -> Any:
+    """Follow a Django lookup ("finding__round") as attributes; None short-circuits."""
+    value: Any = obj
+    for part in lookup.split("__"):
+        if value is None:
+            return None
+        value = attrgetter(part)(value)
+    return value
+
+
+def prefixed(prefix: str, lookup: str) -> str:
+    return f"{prefix}{lookup}"
+
+
+@dataclass(frozen=True)
+class Cond:
+    """A row condition in both forms: a Python test and a Q.
+
+    `name` lets a relocation swap the whole condition for another (see `relocate`);
+    `rebuild` rebuilds it with renamed lookups (the field helpers below set it)."""
+
+    test: Callable[[Any], bool]
+    q: Q
+    name: str = ""
+    rebuild: Callable[[Rename, Mapping[str, Cond]], Cond] | None = field(
+        default=None, compare=False
+    )
+
+    def __and__(self, other: Cond) -> Cond:
+        return Cond(
+            lambda o: self.test(o) and other.test(o),
+            self.q & other.q,
+            rebuild=lambda rename, swaps: (
+                self.relocate(rename, swaps) & other.relocate(rename, swaps)
+            ),
+        )
+
+    def __or__(self, other: Cond) -> Cond:
+        return Cond(
+            lambda o: self.test(o) or other.test(o),
+            self.q | other.q,
+            rebuild=lambda rename, swaps: (
+                self.relocate(rename, swaps) | other.relocate(rename, swaps)
+            ),
+        )
+
+    def __invert__(self) -> Cond:
+        return Cond(
+            lambda o: not self.test(o),
+            ~self.q,
+            rebuild=lambda rename, swaps: ~self.relocate(rename, swaps),
+        )
+
+    def named(self, name: str) -> Cond:
+        return replace(self, name=name)
+
+    def relocate(self, rename: Rename, swaps: Mapping[str, Cond]) -> Cond:
+        """The same condition on a table whose columns copy these fields."""
+        if self.name and self.name in swaps:
+            return swaps[self.name]
+        if self.rebuild is None:
+            raise ValueError(f"condition {self.name or self.q!r} cannot be relocated")
+        return self.rebuild(rename, swaps).named(self.name)
+
+
+def _always(rename: Rename, swaps: Mapping[str, Cond]) -> Cond:
+    return ALWAYS
+
+
+ALWAYS = Cond(lambda o: True, Q(), rebuild=_always)
+
+
+def field_eq(lookup: str, value: object) -> Cond:
+    return Cond(
+        lambda o: bool(follow(o, lookup) == value),
+        Q(**{lookup: value}),
+        rebuild=lambda rename, swaps: field_eq(rename(lookup), value),
+    )
+
+
+def field_in(lookup: str, values: Iterable[object]) -> Cond:
+    options = tuple(values)
+    return Cond(
+        lambda o: follow(o, lookup) in options,
+        Q(**{f"{lookup}__in": list(options)}),
+        rebuild=lambda rename, swaps: field_in(rename(lookup), options),
+    )
+
+
+def is_set(lookup: str) -> Cond:
+    """The field (or relation) is not null."""
+    return Cond(
+        lambda o: follow(o, lookup) is not None,
+        Q(**{f"{lookup}__isnull": False}),
+        rebuild=lambda rename, swaps: is_set(rename(lookup)),
+    )
+
+
+def is_unset(lookup: str) -> Cond:
+    """The field (or relation) is null."""
+    return Cond(
+        lambda o: follow(o, lookup) is None,
+        Q(**{f"{lookup}__isnull": True}),
+        rebuild=lambda rename, swaps: is_unset(rename(lookup)),
+    )
+
+
+# --- Clauses -----------------------------------------------------------------------------
+
+
+def covers(roots: Sequence[str], path: str | None, strict: bool = False) -> bool:
+    """The path lies in one of the subtrees (strict: strictly below the root)."""
+    if not path:
+        return False
+    return any(path.startswith(root) and not (strict and path == root) for root in roots)
+
+
+def covers_q(roots: Sequence[str], lookup: str, strict: bool = False) -> Q:
+    q = NOTHING
+    for root in roots:
+        part = Q(**{f"{lookup}__startswith": root})
+        if strict:
+            part &= ~Q(**{lookup: root})
+        q |= part
+    return q
+
+
+class Clause:
+    """One way a user may reach a row: a Python test and a Q from the same inputs.
+
+    Subclasses implement `_matches` and `_q`; `when` (a row condition) narrows both.
+    `could(user)` answers the model-level question "could this clause ever match?"."""
+
+    when: Cond
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        raise NotImplementedError
+
+    def _q(self, user: User) -> Q:
+        raise NotImplementedError
+
+    def could(self, user: User) -> bool:
+        raise NotImplementedError
+
+    def matches(self, user: User, obj: Any) -> bool:
+        return self.when.test(obj) and self._matches(user, obj)
+
+    def q(self, user: User) -> Q:
+        inner = self._q(user)
+        if inner is NOTHING or not self.when.q:
+            return inner
+        return inner & self.when.q
+
+    def relocate(self, rename: Rename, swaps: Mapping[str, Cond]) -> Clause:
+        raise ValueError(f"{type(self).__name__} cannot be relocated")
+
+    def __and__(self, other: Clause) -> AllOf:
+        return AllOf((self, other))
+
+    def __or__(self, other: Clause) -> AnyOf:
+        return AnyOf((self, other))
+
+    def __invert__(self) -> Not:
+        return Not(self)
+
+
+@dataclass(frozen=True)
+class RootsClause(Clause):
+    """The row's path lies in one of the subtrees `roots(user)` returns."""
+
+    roots: Callable[[User], Sequence[str]]
+    lookup: str
+    strict: bool = False
+    when: Cond = ALWAYS
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        return covers(self.roots(user), follow(obj, self.lookup), self.strict)
+
+    def _q(self, user: User) -> Q:
+        roots = self.roots(user)
+        return covers_q(roots, self.lookup, self.strict) if roots else NOTHING
+
+    def could(self, user: User) -> bool:
+        return bool(self.roots(user))
+
+
+@dataclass(frozen=True)
+class PathClause(Clause):
+    """Grant `capability` over the row's path (strict: only from strictly above it)."""
+
+    capability: Capability
+    lookup: str
+    strict: bool = False
+    when: Cond = ALWAYS
+
+    def _roots(self, user: User) -> list[str]:
+        return scope_paths(user, self.capability)
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        return covers(self._roots(user), follow(obj, self.lookup), self.strict)
+
+    def _q(self, user: User) -> Q:
+        roots = self._roots(user)
+        return covers_q(roots, self.lookup, self.strict) if roots else NOTHING
+
+    def could(self, user: User) -> bool:
+        return bool(self._roots(user))
+
+    def relocate(self, rename: Rename, swaps: Mapping[str, Cond]) -> PathClause:
+        return replace(self, lookup=rename(self.lookup), when=self.when.relocate(rename, swaps))
+
+
+@dataclass(frozen=True)
+class UnitClause(Clause):
+    """`capability` held in exactly the row's unit (superiors do not count)."""
+
+    capability: Capability
+    lookup: str = "org_path"
+    when: Cond = ALWAYS
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        return follow(obj, self.lookup) in grant_paths(user, self.capability)
+
+    def _q(self, user: User) -> Q:
+        paths = sorted(set(grant_paths(user, self.capability)))
+        return Q(**{f"{self.lookup}__in": paths}) if paths else NOTHING
+
+    def could(self, user: User) -> bool:
+        return bool(grant_paths(user, self.capability))
+
+
+@dataclass(frozen=True)
+class OwnTenureClause(Clause):
+    """The row names one of the user's own current tenures (e.g. the task owner)."""
+
+    lookup: str
+    when: Cond = ALWAYS
+
+    @staticmethod
+    def _ids(user: User) -> set[int]:
+        return {g.tenure_id for g in user_grants(user)}
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        return follow(obj, self.lookup) in self._ids(user)
+
+    def _q(self, user: User) -> Q:
+        ids = sorted(self._ids(user))
+        return Q(**{f"{self.lookup}__in": ids}) if ids else NOTHING
+
+    def could(self, user: User) -> bool:
+        return bool(user_grants(user))
+
+    def relocate(self, rename: Rename, swaps: Mapping[str, Cond]) -> OwnTenureClause:
+        return replace(self, lookup=rename(self.lookup), when=self.when.relocate(rename, swaps))
+
+
+@dataclass(frozen=True)
+class UserClause(Clause):
+    """The row's user field (a lookup ending in a user id) is the user."""
+
+    lookup: str
+    when: Cond = ALWAYS
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        return bool(user.is_authenticated) and follow(obj, self.lookup) == user.pk
+
+    def _q(self, user: User) -> Q:
+        return Q(**{self.lookup: user.pk}) if user.is_authenticated else NOTHING
+
+    def could(self, user: User) -> bool:
+        return bool(user.is_authenticated)
+
+
+@dataclass(frozen=True)
+class HeldByUserClause(Clause):
+    """The tenure at `lookup` is held by the user (current: and is in force today)."""
+
+    lookup: str
+    current: bool = False
+    when: Cond = ALWAYS
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        tenure = follow(obj, self.lookup)
+        if tenure is None or not user.is_authenticated or tenure.person.user_id != user.pk:
+            return False
+        return not self.current or bool(tenure.is_current)
+
+    def _q(self, user: User) -> Q:
+        if not user.is_authenticated:
+            return NOTHING
+        q = Q(**{f"{self.lookup}__person__user": user.pk})
+        if self.current:
+            day, lookup = today(), self.lookup
+            q &= Q(**{f"{lookup}__start_date__lte": day}) & (
+                Q(**{f"{lookup}__end_date__isnull": True}) | Q(**{f"{lookup}__end_date__gte": day})
+            )
+        return q
+
+    def could(self, user: User) -> bool:
+        return bool(user.is_authenticated)
+
+
+@dataclass(frozen=True)
+class RelatedClause(Clause):
+    """Some row of `model` whose foreign key `fk` points at this row matches `inner`."""
+
+    model: str  # "app_label.ModelName"
+    fk: str
+    inner: Clause
+    when: Cond = ALWAYS
+
+    def _rows(self) -> QuerySet[Model]:
+        model: type[Model] = apps.get_model(self.model)
+        return model._default_manager.all()
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        related = self._rows().filter(**{self.fk: obj.pk})
+        return any(self.inner.matches(user, row) for row in related)
+
+    def _q(self, user: User) -> Q:
+        inner = self.inner.q(user)
+        if inner is NOTHING:
+            return NOTHING
+        return Q(Exists(self._rows().filter(inner, **{self.fk: OuterRef("pk")})))
+
+    def could(self, user: User) -> bool:
+        return self.inner.could(user)
+
+
+@dataclass(frozen=True)
+class AllOf(Clause):
+    """Every part matches."""
+
+    parts: tuple[Clause, ...]
+    when: Cond = ALWAYS
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        return all(part.matches(user, obj) for part in self.parts)
+
+    def _q(self, user: User) -> Q:
+        q = Q()
+        for part in self.parts:
+            part_q = part.q(user)
+            if part_q is NOTHING:
+                return NOTHING
+            q &= part_q
+        return q
+
+    def could(self, user: User) -> bool:
+        return all(part.could(user) for part in self.parts)
+
+
+@dataclass(frozen=True)
+class AnyOf(Clause):
+    """At least one part matches."""
+
+    parts: tuple[Clause, ...]
+    when: Cond = ALWAYS
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        return clauses_match(user, obj, self.parts)
+
+    def _q(self, user: User) -> Q:
+        return clauses_q(user, self.parts)
+
+    def could(self, user: User) -> bool:
+        return any(part.could(user) for part in self.parts)
+
+
+@dataclass(frozen=True)
+class Not(Clause):
+    """The part does not match (e.g. "not the user's own log")."""
+
+    part: Clause
+    when: Cond = ALWAYS
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        return not self.part.matches(user, obj)
+
+    def _q(self, user: User) -> Q:
+        q = self.part.q(user)
+        if q is NOTHING:
+            return Q()
+        return ~q if q else NOTHING
+
+    def could(self, user: User) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class Nobody(Clause):
+    """Matches no row: only unrestricted users (superusers) hold the permission."""
+
+    when: Cond = ALWAYS
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        return False
+
+    def _q(self, user: User) -> Q:
+        return NOTHING
+
+    def could(self, user: User) -> bool:
+        return False
+
+
+def any_q(qs: Iterable[Q]) -> Q:
+    """OR of Qs, where NOTHING matches no row and an empty Q() every row.
+
+    (Django's `Q(pk__in=[]) | Q()` drops the empty side, so it cannot be OR-ed plainly.)"""
+    result = NOTHING
+    for q in qs:
+        if q is NOTHING:
+            continue
+        if not q:
+            return Q()
+        result = q if result is NOTHING else result | q
+    return result
+
+
+def clauses_q(user: User, clauses: Iterable[Clause]) -> Q:
+    """OR of the clauses' Qs (no clause matching gives a Q that matches nothing)."""
+    return any_q(clause.q(user) for clause in clauses)
+
+
+def clauses_match(user: User, obj: Any, clauses: Iterable[Clause]) -> bool:
+    return any(clause.matches(user, obj) for clause in clauses)
+
+
+def relocate(
+    clauses: Iterable[Clause], lookups: Mapping[str, str], swaps: Mapping[str, Cond]
+) -> list[Clause]:
+    """The clauses on a table whose columns copy the original fields.
+
+    `lookups` renames the original lookups (those not named are kept as they are when they
+    follow no relation); `swaps` replaces named conditions by conditions on the copies."""
+
+    def rename(lookup: str) -> str:
+        if lookup in lookups:
+            return lookups[lookup]
+        if "__" in lookup:
+            raise ValueError(f"lookup {lookup!r} has no copy on the relocated table")
+        return lookup
+
+    return [clause.relocate(rename, swaps) for clause in clauses]
+
+
+# --- Registered permissions -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -136,14 +621,17 @@ class RegisteredPerm:
     """One permission in both forms: an object check and a queryset filter."""
 
     name: str
-    check: Callable[[object, Model], bool]  # (user, obj) -> may the user?
-    queryset_q: Callable[[object], Q]  # user -> rows the user may
-    model_level: Callable[[object], bool]  # user -> could the user ever?
+    clauses: tuple[Clause, ...]
+    model_level: Callable[[User], bool]  # user -> could the user ever?
     model: str | None = None  # "app_label.ModelName" when not implied by the codename
 
-    def model_class(self):
-        from django.apps import apps
+    def check(self, user: User, obj: Any) -> bool:
+        return clauses_match(user, obj, self.clauses)
 
+    def queryset_q(self, user: User) -> Q:
+        return clauses_q(user, self.clauses)
+
+    def model_class(self) -> type[Model]:
         if self.model:
             return apps.get_model(self.model)
         app_label, codename = self.name.split(".")
@@ -153,68 +641,49 @@ class RegisteredPerm:
 _REGISTRY: dict[str, RegisteredPerm] = {}
 
 
-def register_permission(
+def define(
     name: str,
+    clauses: Sequence[Clause],
     *,
-    check: Callable[[object, Model], bool],
-    q: Callable[[object], Q],
-    model_level: Callable[[object], bool],
     model: str | None = None,
+    model_level: Callable[[User], bool] | None = None,
 ) -> RegisteredPerm:
-    """Define a permission once, predicate and queryset filter side by side.
+    """Define a permission once: the rules predicate and `scope_q` both come from `clauses`.
 
-    For visibility that is not a plain path prefix (covert visits, upward channel, a
-    target's own decision). `check` and `q` must describe the same rows; the test suite
-    checks that on every fixture row.
-    """
-    perm = RegisteredPerm(name, check, q, model_level, model)
+    `model_level` answers has_perm(name) without an object; by default "could any clause
+    ever match for this user?"."""
+    parts = tuple(clauses)
+
+    def could(user: User) -> bool:
+        return any(clause.could(user) for clause in parts)
+
+    perm = RegisteredPerm(name, parts, model_level or could, model)
     _REGISTRY[name] = perm
 
-    @rules.predicate(name=f"registered:{name}")
-    def predicate(user, obj=None) -> bool:
+    @rules_predicate(name=f"registered:{name}")  # type: ignore[no-untyped-call, untyped-decorator]
+    def predicate(user: User, obj: Any = None) -> bool:
         if is_unrestricted(user):
             return True
         if obj is None:
             return perm.model_level(user)
         return perm.check(user, obj)
 
-    rules.set_perm(name, predicate)
+    set_perm(name, predicate)  # type: ignore[no-untyped-call]
     return perm
 
 
-def _default_paths_of(obj) -> list[str]:
-    return [obj.org_path]
-
-
 def register_scoped_perm(
-    name: str,
-    capability: Capability,
-    *,
-    field: str = "org_path",
-    paths_of: PathsOf | None = None,
-    q_for_paths: QBuilder | None = None,
-    model: str | None = None,
+    name: str, capability: Capability, *, field: str = "org_path", model: str | None = None
 ) -> RegisteredPerm:
-    """The common case: the object's path(s) lie in the user's subtrees for `capability`."""
-    paths_of = paths_of or _default_paths_of
-
-    def q_builder(user, paths):
-        return q_for_paths(user, paths) if q_for_paths else paths_q(paths, field)
-
-    return register_permission(
-        name,
-        check=lambda user, obj: any(path_in_scope(user, capability, p) for p in paths_of(obj)),
-        q=lambda user: q_builder(user, scope_paths(user, capability)),
-        model_level=lambda user: bool(scope_paths(user, capability)),
-        model=model,
-    )
+    """Shorthand for the common case: the row's path lies in the user's subtrees."""
+    return define(name, [PathClause(capability, field)], model=model)
 
 
 def registered_perms() -> dict[str, RegisteredPerm]:
     return dict(_REGISTRY)
 
 
-def scope_q(user, perm_name: str) -> Q:
+def scope_q(user: User, perm_name: str) -> Q:
     """Queryset filter for a registered permission; agrees with the rules predicate."""
     perm = _REGISTRY[perm_name]
     if is_unrestricted(user):
@@ -222,13 +691,19 @@ def scope_q(user, perm_name: str) -> Q:
     return perm.queryset_q(user)
 
 
-def scoped(queryset: QuerySet, user, perm_name: str) -> QuerySet:
+def scoped(queryset: QuerySet[Any], user: User, perm_name: str) -> QuerySet[Any]:
     return queryset.filter(scope_q(user, perm_name))
 
 
 def get_scoped_object_or_404(
-    request, queryset: QuerySet, pk, *, view_perm: str, change_perm: str, write: bool = False
-):
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    pk: object,
+    *,
+    view_perm: str,
+    change_perm: str,
+    write: bool = False,
+) -> Any:
     """The access helper every view goes through.
 
     Out of scope → 404 (never confirm existence); in scope but read-only → 403.
@@ -239,7 +714,3 @@ def get_scoped_object_or_404(
     if write and not request.user.has_perm(change_perm, obj):
         raise PermissionDenied
     return obj
-
-
-def today():
-    return timezone.localdate()

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.urls import reverse
 
 from responsibilities.models import Body, Organization, Person, Tenure
@@ -102,6 +104,18 @@ def test_predicate_and_queryset_filter_agree_on_every_row(cast, username):
             assert user.has_perm(name, row) == (row.pk in in_q), (name, row)
             checked += 1
     assert checked > 100
+
+
+def test_every_rules_permission_is_in_the_scoping_registry():
+    """No permission is defined beside the kit: each has its queryset twin, so `scope_q`
+    answers for every name `rules` knows (and the agreement test above covers it)."""
+    from rules.permissions import permissions
+
+    registry = registered_perms()
+    assert len(permissions) > 60
+    assert set(permissions) - set(registry) == set()
+    for name in permissions:
+        assert isinstance(scope_q(AnonymousUser(), name), Q), name
 
 
 def test_who_held_role_on_a_date_is_one_query(cast, django_assert_num_queries):
