@@ -21,9 +21,9 @@ from responsibilities.duty_forms import (
     SignForm,
 )
 from responsibilities.history import history_rows
-from responsibilities.list_views import post_for
 from responsibilities.models import DutyReport, Organization, ResponsibilityLetter
 from responsibilities.scoping import Capability, scope_q
+from responsibilities.selectors import post_for
 
 PAGE_SIZE = 50
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

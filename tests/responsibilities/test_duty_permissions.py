@@ -36,7 +36,7 @@ def world(duty, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     own = make_log(duty, submit=False)
     evidence.add_attachment(
-        own, SimpleUploadedFile("a.txt", b"x"), user=duty.cast.user("county1_member")
+        own, SimpleUploadedFile("a.txt", b"x"), actor=duty.cast.user("county1_member")
     )
     submitted = make_log(duty)
     secretary_log = make_log(duty, tenure_key="county1_secretary", items=("c1_own",))

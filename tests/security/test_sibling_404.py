@@ -81,7 +81,7 @@ class World:
         from responsibilities import evidence
 
         upload = SimpleUploadedFile("记录.pdf", PDF, content_type="application/pdf")
-        return evidence.add_attachment(self.log, upload, user=self.cast.user("county1_member"))
+        return evidence.add_attachment(self.log, upload, actor=self.cast.user("county1_member"))
 
     @cached_property
     def letter(self):
