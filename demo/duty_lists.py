@@ -589,10 +589,10 @@ def step_duty_reports(ctx: DemoContext) -> None:
     county1 = ctx.tree.county1
     if DutyReport.objects.filter(org=county1, year=year).exists():
         return
-    letters.draft_report(org=county1, year=year)
+    letters.draft_report(org=county1, year=year, actor=DEMO)
     member = ctx.tree.tenure(f"{COUNTY1}-PC:member5")
-    report = letters.draft_report(org=county1, year=year, tenure=member)
-    letters.submit_report(report)
+    report = letters.draft_report(org=county1, year=year, tenure=member, actor=DEMO)
+    letters.submit_report(report, actor=DEMO)
     ctx.created["duty reports"] += 2
 
 

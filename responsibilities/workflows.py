@@ -1,4 +1,4 @@
-"""The transition tables of responsibilities: responsibility lists and duty logs.
+"""The transition tables of responsibilities: responsibility lists, duty logs, annual reports.
 
 Each table is the one place that says which action is allowed from which status, by whom
 (the rules permission on the object) and on what condition (guards). Services call
@@ -6,7 +6,8 @@ Each table is the one place that says which action is allowed from which status,
 show. Actions with target None are recorded in place (the status stays): they are in the
 table because their availability depends on the status all the same.
 
-Letters and annual reports (responsibilities/letters.py) keep their own checks for now.
+Letters (responsibilities/letters.py: signing, revision, supersession) keep their own checks
+for now.
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liangge_zeren.workflow import Transition, Workflow
-from responsibilities.models import DutyLog, ResponsibilityList
+from responsibilities.models import DutyLog, DutyReport, ResponsibilityList
 
 LS = ResponsibilityList.Status
 DS = DutyLog.Status
+RS = DutyReport.Status
 
 CHANGE_LIST = "responsibilities.change_responsibilitylist"
 ACKNOWLEDGE_LIST = "responsibilities.acknowledge_responsibilitylist"
 CHANGE_LOG = "responsibilities.change_dutylog"
 REVIEW_LOG = "responsibilities.review_dutylog"
 AMEND_LOG = "responsibilities.amend_dutylog"
+CHANGE_REPORT = "responsibilities.change_dutyreport"
+ACKNOWLEDGE_REPORT = "responsibilities.acknowledge_dutyreport"
 
 OPEN_LIST_STATUSES = frozenset(LS.values) - {LS.ARCHIVED}
 ARCHIVED_REFUSAL = gettext_lazy("清单已归档,不能再修改。")
@@ -162,6 +166,39 @@ LOG_FLOW = Workflow(
             gettext_lazy("追加补正"),
             permission=AMEND_LOG,
             refused=gettext_lazy("未锁定的纪实请直接修改,无需补正。"),
+        ),
+    ],
+)
+
+
+REPORT_FLOW = Workflow(
+    "responsibilities.dutyreport",
+    RS,
+    [
+        Transition(
+            "submit",
+            {RS.DRAFT},
+            RS.SUBMITTED,
+            gettext_lazy("报送上级"),
+            permission=CHANGE_REPORT,
+            refused=gettext_lazy("报告已经报送。"),
+        ),
+        Transition(
+            "acknowledge",
+            {RS.SUBMITTED},
+            RS.ACKNOWLEDGED,
+            gettext_lazy("审阅"),
+            permission=ACKNOWLEDGE_REPORT,
+            refused=gettext_lazy("只有已报送的报告才能审阅。"),
+        ),
+        # Recorded in place.
+        Transition(
+            "edit",
+            {RS.DRAFT},
+            None,
+            gettext_lazy("修改报告"),
+            permission=CHANGE_REPORT,
+            refused=gettext_lazy("报告已报送,不能再修改。"),
         ),
     ],
 )

@@ -37,6 +37,7 @@ EXPECTED_TABLES = {
     assessments.workflows.EVALUATION_ROUND_FLOW.name,
     responsibilities.workflows.LIST_FLOW.name,
     responsibilities.workflows.LOG_FLOW.name,
+    responsibilities.workflows.REPORT_FLOW.name,
 }
 
 PAIRS = [

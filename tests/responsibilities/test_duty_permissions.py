@@ -45,8 +45,12 @@ def world(duty, settings, tmp_path):
         issuer=duty.tenure("county1_secretary"),
         year=duty.year,
     )
-    letters.draft_report(org=duty.cast.county1, year=duty.year)
-    letters.draft_report(org=duty.cast.county2, year=duty.year)
+    letters.draft_report(
+        org=duty.cast.county1, year=duty.year, actor=duty.cast.user("county1_secretary")
+    )
+    letters.draft_report(
+        org=duty.cast.county2, year=duty.year, actor=duty.cast.user("county2_secretary")
+    )
     return {"draft": own, "submitted": submitted, "secretary_log": secretary_log}
 
 

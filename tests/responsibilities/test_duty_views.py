@@ -53,7 +53,10 @@ def letter(duty):
 @pytest.fixture
 def report(duty):
     return letters.draft_report(
-        org=duty.cast.county1, year=duty.year, tenure=duty.tenure("county1_member")
+        org=duty.cast.county1,
+        year=duty.year,
+        tenure=duty.tenure("county1_member"),
+        actor=duty.cast.user("county1_member"),
     )
 
 
@@ -532,8 +535,10 @@ def test_reports_flow_from_draft_to_acknowledged(duty, client_for):
 
 
 def test_a_committee_report_is_acknowledged_only_by_the_unit_above(duty, client_for):
-    report = letters.draft_report(org=duty.cast.county1, year=duty.year)
-    letters.submit_report(report)
+    report = letters.draft_report(
+        org=duty.cast.county1, year=duty.year, actor=duty.cast.user("county1_secretary")
+    )
+    letters.submit_report(report, actor=duty.cast.user("county1_secretary"))
     url = reverse("duty_report_acknowledge", args=[report.pk])
     own = client_for(duty.cast.user("county1_secretary"))
     assert own.post(url, {"comment": ""}).status_code == 403

@@ -99,7 +99,10 @@ class World:
 
         self.log  # noqa: B018  (a report needs a log to count)
         return letters.draft_report(
-            org=self.cast.county1, year=self.duty.year, tenure=self.duty.tenure("county1_member")
+            org=self.cast.county1,
+            year=self.duty.year,
+            tenure=self.duty.tenure("county1_member"),
+            actor=self.cast.user("county1_member"),
         )
 
     @cached_property
