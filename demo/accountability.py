@@ -178,6 +178,7 @@ def _headline(s: _Seeder) -> None:
                 title=title,
                 summary="会议传达学习并部署相关工作。(演示数据)",
                 submit=True,
+                actor=DEMO,
             )
             s.ctx.created["duty logs (2023)"] += 1
     from inspections.models import Finding

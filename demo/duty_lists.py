@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from demo.org_tree import DemoContext
+from liangge_zeren.actors import DEMO
 from responsibilities import duty_logs, letters, lists, progress
 from responsibilities.models import (
     ActionType,
@@ -208,6 +209,7 @@ def _add_items(duty_list, specs, *, lead=None, portfolio=None, reason=""):
             lead=lead,
             portfolio=portfolio,
             reason=reason,
+            actor=DEMO,
         )
         for cat, content, action, freq, count in specs
     ]
@@ -215,11 +217,11 @@ def _add_items(duty_list, specs, *, lead=None, portfolio=None, reason=""):
 
 def _in_force(duty_list, by=None):
     if duty_list.status == RL.Status.DRAFT:
-        lists.issue_list(duty_list, by=by)
+        lists.issue_list(duty_list, by=by, actor=DEMO)
     if duty_list.status == RL.Status.ISSUED:
-        lists.acknowledge_list(duty_list)
+        lists.acknowledge_list(duty_list, actor=DEMO)
     if duty_list.status == RL.Status.ACKNOWLEDGED:
-        lists.put_in_force(duty_list)
+        lists.put_in_force(duty_list, actor=DEMO)
 
 
 def step_duty_lists(ctx: DemoContext) -> None:
@@ -238,14 +240,15 @@ def step_duty_lists(ctx: DemoContext) -> None:
         title=title,
         is_template=True,
         based_on="《党委(党组)落实全面从严治党主体责任规定》",
+        actor=DEMO,
     )
     _add_items(template, TEMPLATE_ITEMS)
     units = _units(ctx, {Organization.Kind.CITY, Organization.Kind.COUNTY})
-    adopted = lists.issue_template(template, units, by=prov_secretary)
+    adopted = lists.issue_template(template, units, by=prov_secretary, actor=DEMO)
     ctx.created["duty lists"] += 1 + len(adopted)
     for duty_list in adopted:
         code = duty_list.org.code
-        lists.acknowledge_list(duty_list)
+        lists.acknowledge_list(duty_list, actor=DEMO)
         items = list(duty_list.items.order_by("number"))
         if code == COUNTY2:
             to_localise = []
@@ -255,7 +258,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
             to_localise = sorted(rng.sample(range(len(items)), rng.randint(4, 7)))
         for index in to_localise:
             text = LOCALISED[index].format(name=duty_list.org.name, focus=rng.choice(FOCI))
-            lists.update_item(items[index], content=text)
+            lists.update_item(items[index], content=text, actor=DEMO)
         if code != COUNTY2:
             lists.add_item(
                 duty_list,
@@ -265,8 +268,9 @@ def step_duty_lists(ctx: DemoContext) -> None:
                 required_action_type=A.MAJOR_DECISION,
                 frequency=Freq.ANNUAL,
                 min_count=1,
+                actor=DEMO,
             )
-        lists.put_in_force(duty_list)
+        lists.put_in_force(duty_list, actor=DEMO)
     # Mid-year ad-hoc item pushed down (临时性重点工作).
     lists.push_ad_hoc_item(
         template,
@@ -277,6 +281,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
         frequency=Freq.ONCE,
         min_count=1,
         due_date=datetime.date(year, 9, 30),
+        actor=DEMO,
     )
 
     for unit in units:
@@ -293,10 +298,10 @@ def step_duty_lists(ctx: DemoContext) -> None:
                 leads = []  # the deliberate gap (no lead)
             if unit.code == COUNTY1 and index == 1:
                 leads.append(posts["deputy2"])  # the deliberate overlap (two leads)
-            lists.set_item_owners(item, leads=leads, co_owners=co)
+            lists.set_item_owners(item, leads=leads, co_owners=co, actor=DEMO)
         for item in items:
             if not item.source_item_id:
-                lists.set_item_owners(item, leads=[secretary], co_owners=[])
+                lists.set_item_owners(item, leads=[secretary], co_owners=[], actor=DEMO)
 
         own = lists.create_list(
             org=unit,
@@ -304,6 +309,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
             subject_type=RL.SubjectType.FIRST_RESPONSIBLE_PERSON,
             subject_tenure=secretary,
             title=f"{secretary.person.name}第一责任人责任清单",
+            actor=DEMO,
         )
         _add_items(own, SECRETARY_ITEMS)
         _in_force(own)
@@ -316,6 +322,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
                 subject_type=RL.SubjectType.TEAM_MEMBER,
                 subject_tenure=tenure,
                 title=f"{tenure.person.name}“一岗双责”清单",
+                actor=DEMO,
             )
             portfolios = list(tenure.portfolios.all())
             for portfolio in portfolios or [None]:
@@ -328,6 +335,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
                     required_action_type=A.REPORT_REVIEW,
                     frequency=Freq.QUARTERLY,
                     min_count=1,
+                    actor=DEMO,
                 )
             first = portfolios[0] if portfolios else None
             area = first.name if first else "联系"
@@ -339,6 +347,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
                 required_action_type=A.TALK,
                 frequency=Freq.QUARTERLY,
                 min_count=1,
+                actor=DEMO,
             )
             lists.add_item(
                 member_list,
@@ -348,6 +357,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
                 required_action_type=A.SUPERVISION_VISIT,
                 frequency=Freq.ANNUAL,
                 min_count=2,
+                actor=DEMO,
             )
             _in_force(member_list, by=secretary)
             ctx.created["duty lists"] += 1
@@ -359,6 +369,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
                 subject_type=RL.SubjectType.DISCIPLINE_COMMISSION,
                 subject_tenure=dc,
                 title=f"{unit.name}纪委监委监督责任清单",
+                actor=DEMO,
             )
             _add_items(dc_list, DISCIPLINE_ITEMS)
             _in_force(dc_list)
@@ -377,6 +388,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
             year=year,
             subject_type=RL.SubjectType.COMMITTEE_COLLECTIVE,
             title=f"{unit.name}{year}年度主体责任清单",
+            actor=DEMO,
         )
         _add_items(own, [TEMPLATE_ITEMS[i] for i in (0, 1, 4)], lead=secretary)
         _in_force(own)
@@ -493,7 +505,7 @@ def _logs_for_unit(ctx, unit: Organization, rng: random.Random, *, meetings: boo
                             [DutyLog.TalkType.DAILY, DutyLog.TalkType.REMINDER]
                         )
                         fields["talk_target"] = "分管领域单位主要负责人"
-                    log = duty_logs.create_log(tenure=tenure, items=cited, **fields)
+                    log = duty_logs.create_log(tenure=tenure, items=cited, **fields, actor=DEMO)
                     made.append((log, reviewer))
     return made
 
@@ -510,14 +522,20 @@ def _settle(log, reviewer, rng, today):
     roll = rng.random()
     if age <= 3 and roll < 0.5:
         return "draft"
-    duty_logs.submit_log(log)
+    duty_logs.submit_log(log, actor=DEMO)
     if age > 20 and reviewer is not None:
         if roll < 0.06:
             duty_logs.review_log(
-                log, reviewer=reviewer, accept=False, comment="请补充会议纪要或谈话记录等佐证材料。"
+                log,
+                reviewer=reviewer,
+                accept=False,
+                comment="请补充会议纪要或谈话记录等佐证材料。",
+                actor=DEMO,
             )
             return "returned"
-        duty_logs.review_log(log, reviewer=reviewer, accept=True, comment="内容属实,予以确认。")
+        duty_logs.review_log(
+            log, reviewer=reviewer, accept=True, comment="内容属实,予以确认。", actor=DEMO
+        )
         DutyLog.objects.filter(pk=log.pk).update(
             reviewed_at=entered + datetime.timedelta(days=rng.randint(2, 10)),
             submitted_at=entered,
@@ -571,10 +589,10 @@ def step_duty_reports(ctx: DemoContext) -> None:
     county1 = ctx.tree.county1
     if DutyReport.objects.filter(org=county1, year=year).exists():
         return
-    letters.draft_report(org=county1, year=year)
+    letters.draft_report(org=county1, year=year, actor=DEMO)
     member = ctx.tree.tenure(f"{COUNTY1}-PC:member5")
-    report = letters.draft_report(org=county1, year=year, tenure=member)
-    letters.submit_report(report)
+    report = letters.draft_report(org=county1, year=year, tenure=member, actor=DEMO)
+    letters.submit_report(report, actor=DEMO)
     ctx.created["duty reports"] += 2
 
 

@@ -6,8 +6,8 @@ import unicodedata
 from difflib import SequenceMatcher
 
 from django.conf import settings
-from django.db import transaction
 
+from liangge_zeren.actors import Actor, write_service
 from responsibilities.models import (
     ResponsibilityItem,
     ResponsibilityList,
@@ -42,8 +42,8 @@ def best_similarity(text: str, candidates: list[str]) -> float:
     return best
 
 
-@transaction.atomic
-def refresh_copy_detection(duty_list: ResponsibilityList) -> ResponsibilityList:
+@write_service
+def refresh_copy_detection(duty_list: ResponsibilityList, *, actor: Actor) -> ResponsibilityList:
     """Compare an adopted list with its template; store per-item and per-list results.
 
     Each item is compared with every active template item (a pasted template clause counts

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liangge_zeren.actors import Actor, actor_user, write_service
 from liangge_zeren.concurrency import check_version, lock_current
+from liangge_zeren.workflow import refuse
+from responsibilities.evidence import add_attachment
 from responsibilities.models import (
     ActionType,
     DutyLog,
@@ -21,11 +25,12 @@ from responsibilities.models import (
     ResponsibilityList,
     Tenure,
 )
+from responsibilities.workflows import LOG_FLOW, submit_action
 
 RL = ResponsibilityList
 
 
-def items_for_tenure(tenure: Tenure) -> QuerySet:
+def items_for_tenure(tenure: Tenure) -> QuerySet[ResponsibilityItem]:
     """The active items a tenure may cite: assigned to it, or in a list whose subject it is."""
     return (
         ResponsibilityItem.objects.filter(
@@ -44,7 +49,7 @@ def _is_late(occurred_on: datetime.date, entered_at: datetime.datetime) -> bool:
 
 
 def _validate_log(log: DutyLog, items: list[ResponsibilityItem]) -> None:
-    errors = {}
+    errors: dict[str, str] = {}
     today = timezone.localdate()
     if log.occurred_on and log.occurred_on > today:
         errors["occurred_on"] = _("履责日期不能晚于今天。")
@@ -78,15 +83,19 @@ LOG_FIELDS = (
 )
 
 
-@transaction.atomic
+@write_service
 def create_log(
     *,
+    actor: Actor,
     tenure: Tenure,
     items: Iterable[ResponsibilityItem] = (),
     submit: bool = False,
-    **fields,
+    upload: UploadedFile | None = None,
+    **fields: Any,
 ) -> DutyLog:
-    """Record a duty. Late entries (补录) are flagged, never refused."""
+    """Record a duty (with its first piece of evidence, if given, and submitted if asked).
+
+    Late entries (补录) are flagged, never refused."""
     items = list(items)
     now = timezone.now()
     if fields.get("action_type") != ActionType.TALK:
@@ -97,26 +106,30 @@ def create_log(
     _validate_log(log, items)
     log.save()
     log.items.set(items)
+    if upload is not None:
+        add_attachment(log, upload, actor=actor)
     if submit:
-        submit_log(log)
+        submit_log(log, actor=actor)
     return log
 
 
-@transaction.atomic
+@write_service
 def update_log(
     log: DutyLog,
     *,
+    actor: Actor,
     items: Iterable[ResponsibilityItem] | None = None,
     version: int | None = None,
-    **fields,
-):
-    """Edit a draft or returned log; `version` as in update_item (EditConflict if stale)."""
+    upload: UploadedFile | None = None,
+    **fields: Any,
+) -> DutyLog:
+    """Edit a draft or returned log (and add a piece of evidence, if given); `version` as in
+    update_item (EditConflict if stale)."""
     for name in fields:
         if name not in LOG_FIELDS:
             raise ValueError(name)
     stored = check_version(DutyLog, log.pk, version, list(fields))
-    if stored.status not in DutyLog.EDITABLE:
-        raise ValidationError(_("该纪实已提交或已审核锁定,不能修改。"))
+    LOG_FLOW.check(log, "edit", actor, status=stored.status)
     for name, value in fields.items():
         setattr(log, name, value)
     log.status = stored.status
@@ -130,34 +143,34 @@ def update_log(
     log.save()
     if items is not None:
         log.items.set(item_list)
+    if upload is not None:
+        add_attachment(log, upload, actor=actor)
     return log
 
 
-@transaction.atomic
-def submit_log(log: DutyLog) -> DutyLog:
+@write_service
+def submit_log(log: DutyLog, *, actor: Actor) -> DutyLog:
+    """Draft → submitted, returned → resubmitted."""
     lock_current(log)
-    if log.status == DutyLog.Status.DRAFT:
-        log.status = DutyLog.Status.SUBMITTED
-    elif log.status == DutyLog.Status.RETURNED:
-        log.status = DutyLog.Status.RESUBMITTED
-    else:
-        raise ValidationError(_("该纪实已经提交。"))
+    LOG_FLOW.move(log, submit_action(log), actor)
     log.submitted_at = timezone.now()
     log.save()
     return log
 
 
-@transaction.atomic
-def review_log(log: DutyLog, *, reviewer: Tenure, accept: bool, comment: str = "") -> DutyLog:
-    """Accept (locks the log) or return it with a comment."""
+@write_service
+def review_log(
+    log: DutyLog, *, actor: Actor, reviewer: Tenure, accept: bool, comment: str = ""
+) -> DutyLog:
+    """Accept (locks the log) or return it with a comment; `reviewer` is the actor's post."""
     lock_current(log)
-    if log.status not in DutyLog.REVIEWABLE:
-        raise ValidationError(_("只有已提交的纪实才能审核。"))
+    action = "accept" if accept else "return"
+    LOG_FLOW.check(log, action, actor)
     if reviewer.person_id == log.tenure.person_id:
         raise ValidationError(_("不能审核本人的纪实。"))
     if not accept and not comment.strip():
         raise ValidationError(_("退回时必须填写审核意见。"))
-    log.status = DutyLog.Status.ACCEPTED if accept else DutyLog.Status.RETURNED
+    LOG_FLOW.move(log, action, actor)
     log.reviewer = reviewer
     log.reviewed_at = timezone.now()
     log.review_comment = comment.strip()
@@ -166,14 +179,16 @@ def review_log(log: DutyLog, *, reviewer: Tenure, accept: bool, comment: str = "
     return log
 
 
-@transaction.atomic
-def amend_log(log: DutyLog, *, author, text: str) -> DutyLogAmendment:
-    """Append-only correction of an accepted log; the log itself never changes."""
+@write_service
+def amend_log(log: DutyLog, *, actor: Actor, text: str) -> DutyLogAmendment:
+    """Append-only correction of an accepted log by its author; the log never changes."""
     lock_current(log)
-    if not log.is_locked:
-        raise ValidationError(_("未锁定的纪实请直接修改,无需补正。"))
+    LOG_FLOW.check(log, "amend", actor)
     if not text.strip():
         raise ValidationError(_("请填写补正说明。"))
+    author = actor_user(actor)
+    if author is None:
+        refuse(_("补正须由纪实本人填写。"))
     return DutyLogAmendment.objects.create(
         log=log, org=log.org, org_path=log.org.path, author=author, text=text
     )

@@ -8,16 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.utils.translation import gettext as _
 
 from liangge_zeren import uploads
+from liangge_zeren.actors import Actor, actor_user, write_service
 from responsibilities.models import (
     Attachment,
     DutyLog,
 )
+from responsibilities.workflows import LOG_FLOW
 
 EVIDENCE_FOLDER = "evidence"
 CONTENT_TYPES = uploads.CONTENT_TYPES
@@ -39,10 +38,9 @@ def attachment_path(attachment: Attachment) -> Path:
     return evidence_dir() / attachment.stored_name
 
 
-@transaction.atomic
-def add_attachment(log: DutyLog, upload: UploadedFile, *, user) -> Attachment:
-    if log.status not in DutyLog.EDITABLE:
-        raise ValidationError(_("该纪实已提交或已审核锁定,不能再上传材料。"))
+@write_service
+def add_attachment(log: DutyLog, upload: UploadedFile, *, actor: Actor) -> Attachment:
+    LOG_FLOW.check(log, "upload", actor)
     kind = uploads.check_upload(upload)
     stored = uploads.store(upload, EVIDENCE_FOLDER)
     return Attachment.objects.create(
@@ -54,14 +52,13 @@ def add_attachment(log: DutyLog, upload: UploadedFile, *, user) -> Attachment:
         content_type=CONTENT_TYPES[kind],
         size=stored.size,
         sha256=stored.sha256,
-        uploaded_by=user,
+        uploaded_by=actor_user(actor),
     )
 
 
-@transaction.atomic
-def remove_attachment(attachment: Attachment) -> Attachment:
-    if attachment.log.status not in DutyLog.EDITABLE:
-        raise ValidationError(_("该纪实已提交或已审核锁定,不能移除材料。"))
+@write_service
+def remove_attachment(attachment: Attachment, *, actor: Actor) -> Attachment:
+    LOG_FLOW.check(attachment.log, "remove_attachment", actor)
     attachment.is_removed = True
     attachment.save()
     return attachment

@@ -48,7 +48,7 @@ class GapMatrix:
         )
 
 
-def committee_members(org: Organization, day: datetime.date | None = None) -> QuerySet:
+def committee_members(org: Organization, day: datetime.date | None = None) -> QuerySet[Tenure]:
     day = day or timezone.localdate()
     return (
         Tenure.objects.held_on(day)
@@ -79,7 +79,9 @@ def gap_matrix(org: Organization, year: int, day: datetime.date | None = None) -
     member_index = {m.pk: i for i, m in enumerate(members)}
     covered_members: set[int] = set()
     covered_portfolios: set[int] = set()
-    rows, no_lead, several = [], [], []
+    rows: list[MatrixRow] = []
+    no_lead: list[ResponsibilityItem] = []
+    several: list[ResponsibilityItem] = []
     for item in items:
         cells = [""] * len(members)
         leads = 0

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liangge_zeren.concurrency import EditConflict
+from liangge_zeren.pages import attempt
+from liangge_zeren.workflow import TransitionRefused
 from responsibilities import letters
 from responsibilities.access import get_letter_for_user, get_report_for_user
 from responsibilities.context_processors import current_posts
@@ -21,9 +23,10 @@ from responsibilities.duty_forms import (
     SignForm,
 )
 from responsibilities.history import history_rows
-from responsibilities.list_views import post_for
 from responsibilities.models import DutyReport, Organization, ResponsibilityLetter
 from responsibilities.scoping import Capability, scope_q
+from responsibilities.selectors import post_for
+from responsibilities.workflows import REPORT_FLOW
 
 PAGE_SIZE = 50
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -192,7 +195,10 @@ def report_create(request):
     ):
         raise PermissionDenied
     report = letters.draft_report(
-        org=current.org, year=form.cleaned_data["year"], tenure=None if committee else current
+        actor=request.user,
+        org=current.org,
+        year=form.cleaned_data["year"],
+        tenure=None if committee else current,
     )
     return redirect("duty_report_detail", pk=report.pk)
 
@@ -210,6 +216,7 @@ def report_detail(request, pk):
             try:
                 letters.update_report(
                     report,
+                    actor=request.user,
                     title=form.cleaned_data["title"],
                     content=form.cleaned_data["content"],
                     version=form.cleaned_data["version"],
@@ -220,12 +227,12 @@ def report_detail(request, pk):
                 status = 409
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
+            except TransitionRefused as refused:
+                form.add_error(None, refused.message)
             else:
                 messages.success(request, _("报告已保存。"))
                 return redirect("duty_report_detail", pk=report.pk)
-    can_ack = report.status == DutyReport.Status.SUBMITTED and request.user.has_perm(
-        "responsibilities.acknowledge_dutyreport", report
-    )
+    can_ack = "acknowledge" in REPORT_FLOW.allowed_actions(report, request.user)
     context = {
         "report": report,
         "form": form,
@@ -242,12 +249,11 @@ def report_detail(request, pk):
 @require_POST
 def report_submit(request, pk):
     report = get_report_for_user(request, pk, write=True)
-    try:
-        letters.submit_report(report)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("报告已报送上级。"))
+    attempt(
+        request,
+        lambda: letters.submit_report(report, actor=request.user),
+        _("报告已报送上级。"),
+    )
     return redirect("duty_report_detail", pk=report.pk)
 
 
@@ -261,12 +267,13 @@ def report_acknowledge(request, pk):
     form = AcknowledgeForm(request.POST)
     if by is None or not form.is_valid():
         raise PermissionDenied
-    try:
-        letters.acknowledge_report(report, by=by, comment=form.cleaned_data["comment"])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("已审阅。"))
+    attempt(
+        request,
+        lambda: letters.acknowledge_report(
+            report, actor=request.user, by=by, comment=form.cleaned_data["comment"]
+        ),
+        _("已审阅。"),
+    )
     return redirect("duty_report_detail", pk=report.pk)
 
 

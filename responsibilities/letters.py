@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from liangge_zeren.actors import Actor, write_service
 from liangge_zeren.concurrency import check_version, lock_current
 from responsibilities.duty_logs import items_for_tenure
 from responsibilities.lists import hand_over_items, predecessor_of
@@ -35,6 +36,7 @@ from responsibilities.models import (
     Signature,
     Tenure,
 )
+from responsibilities.workflows import REPORT_FLOW
 
 LS = ResponsibilityLetter.Status
 OPEN_LETTER_STATES = (LS.DRAFTED, LS.SENT, LS.SIGNED)
@@ -494,8 +496,10 @@ def prefill_report(org: Organization, year: int, tenure: Tenure | None) -> str:
     return "\n".join(lines)
 
 
-@transaction.atomic
-def draft_report(*, org: Organization, year: int, tenure: Tenure | None = None) -> DutyReport:
+@write_service
+def draft_report(
+    *, actor: Actor, org: Organization, year: int, tenure: Tenure | None = None
+) -> DutyReport:
     """Get or create the year's report of a committee (tenure None) or a person."""
     existing = DutyReport.objects.filter(org=org, year=year, tenure=tenure).first()
     if existing:
@@ -521,14 +525,13 @@ def draft_report(*, org: Organization, year: int, tenure: Tenure | None = None) 
     return report
 
 
-@transaction.atomic
+@write_service
 def update_report(
-    report: DutyReport, *, title: str, content: str, version: int | None = None
+    report: DutyReport, *, actor: Actor, title: str, content: str, version: int | None = None
 ) -> DutyReport:
     """`version` is the version the editor loaded (EditConflict if someone saved since)."""
     stored = check_version(DutyReport, report.pk, version, ["title", "content"])
-    if stored.status != DutyReport.Status.DRAFT:
-        raise ValidationError(_("报告已报送,不能再修改。"))
+    REPORT_FLOW.check(report, "edit", actor, status=stored.status)
     report.title, report.content = title, content
     report.version = stored.version + 1
     report.full_clean()
@@ -536,23 +539,22 @@ def update_report(
     return report
 
 
-@transaction.atomic
-def submit_report(report: DutyReport) -> DutyReport:
+@write_service
+def submit_report(report: DutyReport, *, actor: Actor) -> DutyReport:
     lock_current(report)
-    if report.status != DutyReport.Status.DRAFT:
-        raise ValidationError(_("报告已经报送。"))
-    report.status = DutyReport.Status.SUBMITTED
+    REPORT_FLOW.move(report, "submit", actor)
     report.submitted_at = timezone.now()
     report.save()
     return report
 
 
-@transaction.atomic
-def acknowledge_report(report: DutyReport, *, by: Tenure, comment: str = "") -> DutyReport:
+@write_service
+def acknowledge_report(
+    report: DutyReport, *, actor: Actor, by: Tenure, comment: str = ""
+) -> DutyReport:
+    """The superior reads the report; `by` is the actor's post."""
     lock_current(report)
-    if report.status != DutyReport.Status.SUBMITTED:
-        raise ValidationError(_("只有已报送的报告才能审阅。"))
-    report.status = DutyReport.Status.ACKNOWLEDGED
+    REPORT_FLOW.move(report, "acknowledge", actor)
     report.acknowledged_by = by
     report.acknowledged_at = timezone.now()
     report.comment = comment

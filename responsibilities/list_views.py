@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liangge_zeren.concurrency import EditConflict
-from responsibilities import copies, gap_matrix, lists, progress
+from liangge_zeren.pages import report_refusal
+from liangge_zeren.workflow import TransitionRefused
+from responsibilities import copies, gap_matrix, lists, progress, selectors
 from responsibilities.access import get_item_for_user, get_list_for_user, get_org_for_user
 from responsibilities.context_processors import current_posts
 from responsibilities.duty_forms import (
@@ -23,25 +25,12 @@ from responsibilities.duty_forms import (
     ReasonForm,
 )
 from responsibilities.history import history_rows
-from responsibilities.models import Organization, ResponsibilityItem, ResponsibilityList, Tenure
-from responsibilities.scoping import Capability, is_unrestricted, scope_q, user_grants
+from responsibilities.models import Organization, ResponsibilityItem, ResponsibilityList
+from responsibilities.scoping import Capability, is_unrestricted, scope_q
+from responsibilities.workflows import LIST_FLOW
 
 PAGE_SIZE = 50
 RL = ResponsibilityList
-
-
-def post_for(request, path: str, *capabilities: Capability) -> Tenure | None:
-    """The user's current post whose grant covers `path` most closely (for 'issued by' etc.)."""
-    grants = [
-        g
-        for g in user_grants(request.user)
-        if g.capability in capabilities and path.startswith(g.path)
-    ]
-    if not grants:
-        return None
-    best = max(grants, key=lambda g: len(g.path))
-    posts, _current = current_posts(request)
-    return next((t for t in posts if t.pk == best.tenure_id), None)
 
 
 def _year(request) -> int:
@@ -51,9 +40,8 @@ def _year(request) -> int:
         return timezone.localdate().year
 
 
-def _error(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
+def _error(request, exc: ValidationError | TransitionRefused) -> None:
+    report_refusal(request, exc)
 
 
 @login_required
@@ -97,8 +85,8 @@ def list_create(request):
     form = ListForm(request.POST or None, org=org)
     if request.method == "POST" and form.is_valid():
         try:
-            duty_list = lists.create_list(org=org, **form.cleaned_data)
-        except ValidationError as exc:
+            duty_list = lists.create_list(org=org, actor=request.user, **form.cleaned_data)
+        except (ValidationError, TransitionRefused) as exc:
             _error(request, exc)
         else:
             messages.success(request, _("清单已创建,请添加条目。"))
@@ -109,24 +97,13 @@ def list_create(request):
 @login_required
 def list_detail(request, pk):
     duty_list = get_list_for_user(request, pk)
-    year = duty_list.year
-    items = list(
-        progress.with_progress(
-            duty_list.items.filter(is_active=True)
-            .select_related("list", "portfolio", "source_item")
-            .prefetch_related("assignments__tenure__person"),
-            year,
-        ).order_by("number", "pk")
-    )
-    for item in items:
-        item.progress = progress.progress_of(item)
+    items = selectors.list_items_with_progress(duty_list)
     can_change = request.user.has_perm("responsibilities.change_responsibilitylist", duty_list)
-    can_ack = request.user.has_perm("responsibilities.acknowledge_responsibilitylist", duty_list)
     context = {
         "list": duty_list,
         "items": items,
         "can_change": can_change and duty_list.is_editable,
-        "can_ack": can_ack,
+        "list_actions": LIST_FLOW.allowed_actions(duty_list, request.user),
         "item_form": ItemForm(duty_list=duty_list)
         if can_change and duty_list.is_editable
         else None,
@@ -161,10 +138,11 @@ def list_transition(request, pk):
     duty_list = get_list_for_user(request, pk, write=True, perm=perm)
     try:
         if action == "issue":
-            service(duty_list, by=post_for(request, duty_list.org_path, Capability.MANAGE))
+            by = selectors.post_for(request, duty_list.org_path, Capability.MANAGE)
+            service(duty_list, actor=request.user, by=by)
         else:
-            service(duty_list)
-    except ValidationError as exc:
+            service(duty_list, actor=request.user)
+    except (ValidationError, TransitionRefused) as exc:
         _error(request, exc)
     else:
         messages.success(request, _("清单状态已更新。"))
@@ -178,10 +156,12 @@ def template_issue(request, pk):
         raise PermissionDenied
     form = IssueForm(request.POST or None, template=template)
     if request.method == "POST" and form.is_valid():
-        by = post_for(request, template.org_path, Capability.MANAGE)
+        by = selectors.post_for(request, template.org_path, Capability.MANAGE)
         try:
-            adopted = lists.issue_template(template, form.cleaned_data["orgs"], by=by)
-        except ValidationError as exc:
+            adopted = lists.issue_template(
+                template, form.cleaned_data["orgs"], actor=request.user, by=by
+            )
+        except (ValidationError, TransitionRefused) as exc:
             _error(request, exc)
         else:
             messages.success(request, _("已向 %(n)s 个单位下发模板。") % {"n": len(adopted)})
@@ -199,9 +179,12 @@ def item_create(request, pk):
     if form.is_valid():
         try:
             item = lists.add_item(
-                duty_list, reason=form.cleaned_data["reason"], **form.service_fields()
+                duty_list,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                **form.service_fields(),
             )
-        except ValidationError as exc:
+        except (ValidationError, TransitionRefused) as exc:
             _error(request, exc)
         else:
             messages.success(request, _("条目已添加。"))
@@ -221,8 +204,8 @@ def template_push(request, pk):
     form = PushForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            pushed = lists.push_ad_hoc_item(template, **form.cleaned_data)
-        except ValidationError as exc:
+            pushed = lists.push_ad_hoc_item(template, actor=request.user, **form.cleaned_data)
+        except (ValidationError, TransitionRefused) as exc:
             _error(request, exc)
         else:
             messages.success(request, _("已推送到 %(n)s 个单位的清单。") % {"n": len(pushed)})
@@ -270,6 +253,7 @@ def item_edit(request, pk):
         try:
             lists.update_item(
                 item,
+                actor=request.user,
                 reason=form.cleaned_data["reason"],
                 version=form.cleaned_data["version"],
                 **form.service_fields(),
@@ -278,7 +262,7 @@ def item_edit(request, pk):
             form.show_conflict(conflict)  # keeps the input, lists the other person's changes
             item.refresh_from_db()
             status = 409
-        except ValidationError as exc:
+        except (ValidationError, TransitionRefused) as exc:
             _error(request, exc)
         else:
             messages.success(request, _("条目已保存。"))
@@ -298,7 +282,10 @@ def item_owners(request, pk):
     form = OwnersForm(request.POST, item=item)
     if form.is_valid():
         lists.set_item_owners(
-            item, leads=form.cleaned_data["leads"], co_owners=form.cleaned_data["co_owners"]
+            item,
+            actor=request.user,
+            leads=form.cleaned_data["leads"],
+            co_owners=form.cleaned_data["co_owners"],
         )
         messages.success(request, _("分工已保存。"))
     else:
@@ -313,8 +300,8 @@ def item_withdraw(request, pk):
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
-            lists.withdraw_item(item, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
+            lists.withdraw_item(item, actor=request.user, reason=form.cleaned_data["reason"])
+        except (ValidationError, TransitionRefused) as exc:
             _error(request, exc)
         else:
             messages.success(request, _("条目已撤销,记录保留在历史中。"))

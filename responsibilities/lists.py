@@ -1,13 +1,16 @@
 """Responsibility lists and their items: create, issue (交责), acknowledge (认领), put in
 force, archive, adopt a template ("1+X"), ad-hoc items, owners and tenure handover.
 
-One function per state change (transactional, history recorded by simple_history); views
-check permission, call one of these and render. Letters and reports live in letters.py.
+Write services: each takes a keyword-only `actor` (liangge_zeren.actors.write_service: the
+outermost call runs in `transaction.atomic(durable=True)`, history rows name the actor). State
+changes ask LIST_FLOW (responsibilities/workflows.py) on the locked row and raise
+TransitionRefused; invalid input raises ValidationError. Letters and reports: letters.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +18,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liangge_zeren.actors import Actor, write_service
 from liangge_zeren.concurrency import check_version, lock_current
 from responsibilities.copies import refresh_copy_detection
 from responsibilities.models import (
@@ -25,6 +29,7 @@ from responsibilities.models import (
     ResponsibilityList,
     Tenure,
 )
+from responsibilities.workflows import LIST_FLOW
 
 RL = ResponsibilityList
 ITEM_FIELDS = (
@@ -42,16 +47,17 @@ ITEM_FIELDS = (
 )
 
 
-def _scope(org: Organization) -> dict:
+def _scope(org: Organization) -> dict[str, Any]:
     return {"org": org, "org_path": org.path}
 
 
 # --- Responsibility lists -----------------------------------------------------------------
 
 
-@transaction.atomic
+@write_service
 def create_list(
     *,
+    actor: Actor,
     org: Organization,
     year: int,
     subject_type: str,
@@ -81,20 +87,20 @@ def create_list(
 
 
 def _check_editable(duty_list: ResponsibilityList) -> None:
-    if not duty_list.is_editable:
-        raise ValidationError(_("清单已归档,不能再修改。"))
+    LIST_FLOW.check(duty_list, "edit")
 
 
-@transaction.atomic
+@write_service
 def add_item(
     duty_list: ResponsibilityList,
     *,
+    actor: Actor,
     content: str,
     category: str = ResponsibilityItem.Category.OTHER,
     reason: str = "",
     lead: Tenure | None = None,
     source_item: ResponsibilityItem | None = None,
-    **fields,
+    **fields: Any,
 ) -> ResponsibilityItem:
     """Add a clause. Once the list is acknowledged or in force an addition needs a reason."""
     _check_editable(duty_list)
@@ -116,15 +122,20 @@ def add_item(
     item.save()
     lead = lead or duty_list.subject_tenure
     if lead is not None:
-        assign_owner(item, lead, ItemAssignment.Role.LEAD)
+        assign_owner(item, lead, ItemAssignment.Role.LEAD, actor=actor)
     if duty_list.template_id:
-        refresh_copy_detection(duty_list)
+        refresh_copy_detection(duty_list, actor=actor)
     return item
 
 
-@transaction.atomic
+@write_service
 def update_item(
-    item: ResponsibilityItem, *, reason: str = "", version: int | None = None, **fields
+    item: ResponsibilityItem,
+    *,
+    actor: Actor,
+    reason: str = "",
+    version: int | None = None,
+    **fields: Any,
 ) -> ResponsibilityItem:
     """Change a clause. After acknowledgement every change is a new version with a reason.
 
@@ -146,12 +157,12 @@ def update_item(
     item._change_reason = reason.strip() or None
     item.save()
     if duty_list.template_id and "content" in changed:
-        refresh_copy_detection(duty_list)
+        refresh_copy_detection(duty_list, actor=actor)
     return item
 
 
-@transaction.atomic
-def withdraw_item(item: ResponsibilityItem, *, reason: str) -> ResponsibilityItem:
+@write_service
+def withdraw_item(item: ResponsibilityItem, *, actor: Actor, reason: str) -> ResponsibilityItem:
     """Soft-delete: the item stays in history and in logs that already cite it."""
     lock_current(item)
     _check_editable(item.list)
@@ -162,12 +173,14 @@ def withdraw_item(item: ResponsibilityItem, *, reason: str) -> ResponsibilityIte
     item._change_reason = reason.strip()
     item.save()
     if item.list.template_id:
-        refresh_copy_detection(item.list)
+        refresh_copy_detection(item.list, actor=actor)
     return item
 
 
-@transaction.atomic
-def assign_owner(item: ResponsibilityItem, tenure: Tenure, role: str) -> ItemAssignment:
+@write_service
+def assign_owner(
+    item: ResponsibilityItem, tenure: Tenure, role: str, *, actor: Actor
+) -> ItemAssignment:
     if tenure.org_id != item.org_id:
         raise ValidationError(_("只能分配给本单位的在任人员。"))
     assignment, created = ItemAssignment.objects.get_or_create(
@@ -179,77 +192,78 @@ def assign_owner(item: ResponsibilityItem, tenure: Tenure, role: str) -> ItemAss
     return assignment
 
 
-@transaction.atomic
-def unassign_owner(assignment: ItemAssignment) -> None:
+@write_service
+def unassign_owner(assignment: ItemAssignment, *, actor: Actor) -> None:
     # Assignments are plain join rows; history keeps the deletion record.
     assignment.delete()
 
 
-@transaction.atomic
+@write_service
 def set_item_owners(
-    item: ResponsibilityItem, *, leads: Iterable[Tenure], co_owners: Iterable[Tenure]
+    item: ResponsibilityItem,
+    *,
+    actor: Actor,
+    leads: Iterable[Tenure],
+    co_owners: Iterable[Tenure],
 ) -> None:
     """Replace an item's owners (a tenure in both lists counts as lead)."""
     leads = list(leads)
+    co_owners = list(co_owners)
     lead_ids = {t.pk for t in leads}
-    wanted = {t.pk: ItemAssignment.Role.LEAD for t in leads}
+    wanted = {t.pk: str(ItemAssignment.Role.LEAD) for t in leads}
     for tenure in co_owners:
         if tenure.pk not in lead_ids:
-            wanted[tenure.pk] = ItemAssignment.Role.CO
+            wanted[tenure.pk] = str(ItemAssignment.Role.CO)
     for assignment in list(item.assignments.all()):
         if assignment.tenure_id not in wanted:
-            unassign_owner(assignment)
+            unassign_owner(assignment, actor=actor)
     tenures = {t.pk: t for t in [*leads, *co_owners]}
     for tenure_id, role in wanted.items():
-        assign_owner(item, tenures[tenure_id], role)
+        assign_owner(item, tenures[tenure_id], role, actor=actor)
 
 
-def _transition(duty_list: ResponsibilityList, expected, new_status, reason: str = ""):
-    expected = expected if isinstance(expected, (tuple, list, set, frozenset)) else (expected,)
+def _move(
+    duty_list: ResponsibilityList, action: str, actor: Actor, reason: str = ""
+) -> ResponsibilityList:
     lock_current(duty_list, "status")  # a double submit sees the state the first one left
-    if duty_list.status not in expected:
-        raise ValidationError(
-            _("当前状态为“%(status)s”,不能执行此操作。")
-            % {"status": duty_list.get_status_display()}
-        )
-    duty_list.status = new_status
+    LIST_FLOW.move(duty_list, action, actor)
     duty_list._change_reason = reason or None
     duty_list.save()
     return duty_list
 
 
-@transaction.atomic
-def issue_list(duty_list: ResponsibilityList, *, by: Tenure | None = None) -> ResponsibilityList:
+@write_service
+def issue_list(
+    duty_list: ResponsibilityList, *, actor: Actor, by: Tenure | None = None
+) -> ResponsibilityList:
     """交责: hand the list to its subject (draft → issued)."""
-    if not duty_list.items.filter(is_active=True).exists():
-        raise ValidationError(_("清单还没有任何条目,不能交责。"))
     duty_list.issued_by = by
-    return _transition(duty_list, RL.Status.DRAFT, RL.Status.ISSUED)
+    return _move(duty_list, "issue", actor)
 
 
-@transaction.atomic
-def acknowledge_list(duty_list: ResponsibilityList) -> ResponsibilityList:
+@write_service
+def acknowledge_list(duty_list: ResponsibilityList, *, actor: Actor) -> ResponsibilityList:
     """认领: the subject (or the adopting unit) accepts the list (issued → acknowledged)."""
-    return _transition(duty_list, RL.Status.ISSUED, RL.Status.ACKNOWLEDGED)
+    return _move(duty_list, "acknowledge", actor)
 
 
-@transaction.atomic
-def put_in_force(duty_list: ResponsibilityList) -> ResponsibilityList:
-    return _transition(duty_list, RL.Status.ACKNOWLEDGED, RL.Status.IN_FORCE)
+@write_service
+def put_in_force(duty_list: ResponsibilityList, *, actor: Actor) -> ResponsibilityList:
+    return _move(duty_list, "in_force", actor)
 
 
-@transaction.atomic
-def archive_list(duty_list: ResponsibilityList) -> ResponsibilityList:
-    return _transition(
-        duty_list,
-        (RL.Status.IN_FORCE, RL.Status.ACKNOWLEDGED, RL.Status.ISSUED),
-        RL.Status.ARCHIVED,
-    )
+@write_service
+def archive_list(duty_list: ResponsibilityList, *, actor: Actor) -> ResponsibilityList:
+    return _move(duty_list, "archive", actor)
 
 
-@transaction.atomic
+@write_service
 def adopt_template(
-    template: ResponsibilityList, org: Organization, *, by: Tenure | None = None
+    template: ResponsibilityList,
+    org: Organization,
+    *,
+    actor: Actor,
+    by: Tenure | None = None,
 ) -> ResponsibilityList:
     """ "1+X": copy a superior's template into `org` as an issued list (idempotent per org)."""
     if not template.is_template:
@@ -266,6 +280,7 @@ def adopt_template(
         title=f"{org.name}{template.year}年{template.get_subject_type_display()}清单",
         based_on=template.title,
         issued_by=by,
+        actor=actor,
     )
     adopted.template = template
     adopted.status = RL.Status.ISSUED
@@ -283,26 +298,27 @@ def adopt_template(
                 if name not in ("content", "portfolio")
             },
         )
-    refresh_copy_detection(adopted)
+    refresh_copy_detection(adopted, actor=actor)
     return adopted
 
 
-@transaction.atomic
+@write_service
 def issue_template(
     template: ResponsibilityList,
     orgs: Iterable[Organization],
     *,
+    actor: Actor,
     by: Tenure | None = None,
 ) -> list[ResponsibilityList]:
     """Issue a template down the tree: every given unit gets its own issued copy."""
+    lock_current(template, "status")
+    LIST_FLOW.check(template, "issue_template", actor)
     if template.status == RL.Status.DRAFT:
-        issue_list(template, by=by)
-    elif template.status == RL.Status.ARCHIVED:
-        raise ValidationError(_("清单已归档,不能再修改。"))
-    return [adopt_template(template, org, by=by) for org in orgs]
+        issue_list(template, actor=actor, by=by)
+    return [adopt_template(template, org, actor=actor, by=by) for org in orgs]
 
 
-def default_issue_targets(template: ResponsibilityList) -> QuerySet:
+def default_issue_targets(template: ResponsibilityList) -> QuerySet[Organization]:
     """Direct child units that have a Party committee or group."""
     return Organization.objects.filter(
         parent=template.org,
@@ -311,17 +327,24 @@ def default_issue_targets(template: ResponsibilityList) -> QuerySet:
     ).distinct()
 
 
-@transaction.atomic
+@write_service
 def push_ad_hoc_item(
-    template: ResponsibilityList, *, content: str, reason: str, **fields
+    template: ResponsibilityList, *, actor: Actor, content: str, reason: str, **fields: Any
 ) -> list[ResponsibilityItem]:
     """Mid-year ad-hoc item (临时性重点工作): added to the template and every adoption."""
     fields["is_ad_hoc"] = True
-    source = add_item(template, content=content, reason=reason, **fields)
-    pushed = []
+    source = add_item(template, actor=actor, content=content, reason=reason, **fields)
+    pushed: list[ResponsibilityItem] = []
     for adopted in template.adoptions.exclude(status=RL.Status.ARCHIVED):
         pushed.append(
-            add_item(adopted, content=content, reason=reason, source_item=source, **fields)
+            add_item(
+                adopted,
+                actor=actor,
+                content=content,
+                reason=reason,
+                source_item=source,
+                **fields,
+            )
         )
     return pushed
 
@@ -352,6 +375,8 @@ def hand_over_items(predecessor: Tenure, successor: Tenure) -> int:
     """The successor takes over the predecessor's assignments on this year's open lists.
 
     Each assignment row moves (history records it with a reason); logs keep their actor.
+    A step of letters.on_tenure_started (called from services.appoint), part of that write:
+    it records the actor of the service in progress, if any.
     """
     year = timezone.localdate().year
     moved = 0

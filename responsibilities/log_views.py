@@ -4,36 +4,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liangge_zeren.concurrency import EditConflict
+from liangge_zeren.pages import attempt, report_refusal
 from liangge_zeren.uploads import serve_evidence
-from responsibilities import duty_logs, evidence, method_mix, progress
+from liangge_zeren.workflow import TransitionRefused
+from responsibilities import duty_logs, evidence, method_mix, selectors
 from responsibilities.access import get_attachment_for_user, get_log_for_user, get_org_for_user
 from responsibilities.context_processors import current_posts
 from responsibilities.duty_forms import AmendForm, DutyLogForm, ReviewForm, UploadForm
 from responsibilities.history import history_rows
-from responsibilities.list_views import post_for
-from responsibilities.models import DutyLog, Organization, ResponsibilityItem, ResponsibilityList
+from responsibilities.models import DutyLog, Organization
 from responsibilities.rules import dutylog_review_q
 from responsibilities.scoping import Capability, scope_q
+from responsibilities.workflows import LOG_FLOW
 
 PAGE_SIZE = 50
-
-
-def my_items_with_progress(tenure, year=None) -> list[ResponsibilityItem]:
-    """The tenure's items annotated with progress: one query."""
-    year = year or timezone.localdate().year
-    items = list(
-        progress.with_progress(duty_logs.items_for_tenure(tenure).filter(list__year=year), year)
-    )
-    for item in items:
-        item.progress = progress.progress_of(item)
-    return items
 
 
 @login_required
@@ -70,20 +59,10 @@ def log_index(request):
 @login_required
 def my_progress(request):
     _posts, current = current_posts(request)
-    items = my_items_with_progress(current) if current else []
-    year, quarter = method_mix.current_quarter()
-    mix = []
-    if current:
-        mix = method_mix.method_mix(DutyLog.objects.filter(tenure=current), year, quarter)
     return render(
         request,
         "responsibilities/duty/my_progress.html",
-        {
-            "current": current,
-            "items": items,
-            "summary": progress.progress_summary(i.progress for i in items),
-            "mix": mix[0] if mix else None,
-        },
+        selectors.my_progress_context(current),
     )
 
 
@@ -106,22 +85,20 @@ def log_create(request):
     form = DutyLogForm(request.POST or None, request.FILES or None, tenure=tenure)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                log = duty_logs.create_log(
-                    tenure=tenure, items=form.cleaned_data["items"], **form.service_fields()
-                )
-                if form.cleaned_data.get("evidence"):
-                    evidence.add_attachment(log, form.cleaned_data["evidence"], user=request.user)
-                if "save_draft" not in request.POST:
-                    duty_logs.submit_log(log)
-        except ValidationError as exc:
+            log = duty_logs.create_log(
+                actor=request.user,
+                tenure=tenure,
+                items=form.cleaned_data["items"],
+                upload=form.cleaned_data.get("evidence") or None,
+                submit="save_draft" not in request.POST,
+                **form.service_fields(),
+            )
+        except (ValidationError, TransitionRefused) as exc:
             _merge_errors(form, exc)
             return _render_form(request, form, tenure, status=400)
-        cited = my_items_with_progress(tenure)
-        cited_ids = {i.pk for i in form.cleaned_data["items"]}
         context = {
             "log": log,
-            "cited": [i for i in cited if i.pk in cited_ids],
+            "cited": selectors.cited_items(tenure, {i.pk for i in form.cleaned_data["items"]}),
             "form": DutyLogForm(tenure=tenure),
             "tenure": tenure,
         }
@@ -133,8 +110,10 @@ def log_create(request):
     return _render_form(request, form, tenure, status=status)
 
 
-def _merge_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
+def _merge_errors(form, exc: ValidationError | TransitionRefused) -> None:
+    if isinstance(exc, TransitionRefused):
+        form.add_error(None, exc.message)
+    elif hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
@@ -144,15 +123,15 @@ def _merge_errors(form, exc: ValidationError) -> None:
 @login_required
 def log_detail(request, pk):
     log = get_log_for_user(request, pk)
-    user = request.user
+    actions = LOG_FLOW.allowed_actions(log, request.user)
     context = {
         "log": log,
         "items": log.items.select_related("list"),
         "attachments": log.attachments.filter(is_removed=False),
         "amendments": log.amendments.select_related("author"),
-        "can_change": user.has_perm("responsibilities.change_dutylog", log),
-        "can_review": user.has_perm("responsibilities.review_dutylog", log),
-        "can_amend": user.has_perm("responsibilities.amend_dutylog", log),
+        "can_change": "edit" in actions,
+        "can_review": "accept" in actions,
+        "can_amend": "amend" in actions,
         "review_form": ReviewForm(),
         "amend_form": AmendForm(),
         "upload_form": UploadForm(),
@@ -173,16 +152,16 @@ def log_edit(request, pk):
         try:
             duty_logs.update_log(
                 log,
+                actor=request.user,
                 items=form.cleaned_data["items"],
                 version=form.cleaned_data["version"],
+                upload=form.cleaned_data.get("evidence") or None,
                 **form.service_fields(),
             )
-            if form.cleaned_data.get("evidence"):
-                evidence.add_attachment(log, form.cleaned_data["evidence"], user=request.user)
         except EditConflict as conflict:
             form.show_conflict(conflict)  # keeps the input, lists the other person's changes
             status = 409
-        except ValidationError as exc:
+        except (ValidationError, TransitionRefused) as exc:
             _merge_errors(form, exc)
         else:
             messages.success(request, _("履责纪实已保存。"))
@@ -200,9 +179,9 @@ def log_edit(request, pk):
 def log_submit(request, pk):
     log = get_log_for_user(request, pk, write=True)
     try:
-        duty_logs.submit_log(log)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        duty_logs.submit_log(log, actor=request.user)
+    except (ValidationError, TransitionRefused) as exc:
+        report_refusal(request, exc)
     else:
         messages.success(request, _("已提交审核。"))
     return redirect("duty_log_detail", pk=log.pk)
@@ -213,17 +192,18 @@ def log_submit(request, pk):
 def log_review(request, pk):
     log = get_log_for_user(request, pk, write=True, perm="responsibilities.review_dutylog")
     form = ReviewForm(request.POST)
-    reviewer = post_for(request, log.org_path, Capability.MANAGE, Capability.SUPERVISE)
+    reviewer = selectors.post_for(request, log.org_path, Capability.MANAGE, Capability.SUPERVISE)
     if form.is_valid() and reviewer is not None:
         try:
             duty_logs.review_log(
                 log,
+                actor=request.user,
                 reviewer=reviewer,
                 accept=form.cleaned_data["decision"] == "accept",
                 comment=form.cleaned_data["comment"],
             )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+        except (ValidationError, TransitionRefused) as exc:
+            report_refusal(request, exc)
         else:
             messages.success(request, _("审核结果已保存。"))
     else:
@@ -237,8 +217,11 @@ def log_amend(request, pk):
     log = get_log_for_user(request, pk, write=True, perm="responsibilities.amend_dutylog")
     form = AmendForm(request.POST)
     if form.is_valid():
-        duty_logs.amend_log(log, author=request.user, text=form.cleaned_data["text"])
-        messages.success(request, _("补正已追加。"))
+        attempt(
+            request,
+            lambda: duty_logs.amend_log(log, actor=request.user, text=form.cleaned_data["text"]),
+            _("补正已追加。"),
+        )
     else:
         messages.error(request, _("请填写补正说明。"))
     return redirect("duty_log_detail", pk=log.pk)
@@ -250,12 +233,11 @@ def attachment_upload(request, pk):
     log = get_log_for_user(request, pk, write=True)
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            evidence.add_attachment(log, form.cleaned_data["file"], user=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("材料已上传。"))
+        attempt(
+            request,
+            lambda: evidence.add_attachment(log, form.cleaned_data["file"], actor=request.user),
+            _("材料已上传。"),
+        )
     else:
         messages.error(request, _("请选择要上传的文件。"))
     return redirect("duty_log_detail", pk=log.pk)
@@ -272,12 +254,11 @@ def attachment_download(request, pk):
 def attachment_remove(request, pk):
     attachment = get_attachment_for_user(request, pk)
     log = get_log_for_user(request, attachment.log_id, write=True)
-    try:
-        evidence.remove_attachment(attachment)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("材料已移除。"))
+    attempt(
+        request,
+        lambda: evidence.remove_attachment(attachment, actor=request.user),
+        _("材料已移除。"),
+    )
     return redirect("duty_log_detail", pk=log.pk)
 
 
@@ -306,43 +287,3 @@ def method_mix_view(request, pk):
         "crumbs": [*Organization.objects.ancestors_of(org), org],
     }
     return render(request, "responsibilities/duty/method_mix.html", context)
-
-
-def duty_home_context(request, current) -> dict:
-    """Home-page block: my items' progress, the unit's summary and warnings (≤ 6 queries)."""
-    if current is None:
-        return {}
-    user = request.user
-    year, quarter = method_mix.current_quarter()
-    items = my_items_with_progress(current, year)
-    context = {
-        "duty_items": items,
-        "duty_summary": progress.progress_summary(i.progress for i in items),
-        "duty_review_count": DutyLog.objects.filter(dutylog_review_q(user)).count(),
-    }
-    mine = method_mix.method_mix(DutyLog.objects.filter(tenure=current), year, quarter)
-    warnings = [row for row in mine if row.warning]
-    if user.has_perm("responsibilities.oversee_organization", current.org):
-        unit_items = [
-            progress.progress_of(item)
-            for item in progress.with_progress(
-                ResponsibilityItem.objects.filter(
-                    org=current.org, list__year=year, is_active=True, list__is_template=False
-                )
-                .exclude(list__status__in=["draft", "archived"])
-                .select_related("list"),
-                year,
-            )
-        ]
-        context["duty_unit_summary"] = progress.progress_summary(unit_items)
-        units = method_mix.method_mix(
-            DutyLog.objects.filter(org_path__startswith=current.org.path), year, quarter, by="org"
-        )
-        warnings += [row for row in units if row.warning]
-        context["duty_flagged_lists"] = list(
-            ResponsibilityList.objects.filter(
-                org_path__startswith=current.org.path, year=year, copy_flagged=True
-            ).select_related("org")[:20]
-        )
-    context["duty_mix_warnings"] = warnings
-    return context

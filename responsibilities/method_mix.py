@@ -47,7 +47,9 @@ class MixRow:
         )
 
 
-def method_mix(logs: QuerySet, year: int, quarter: int, *, by: str = "tenure") -> list[MixRow]:
+def method_mix(
+    logs: QuerySet[DutyLog], year: int, quarter: int, *, by: str = "tenure"
+) -> list[MixRow]:
     """Share of meeting-only logs per person (`by="tenure"`) or per unit (`by="org"`).
 
     One grouped query with a conditional count per action type.
@@ -68,7 +70,7 @@ def method_mix(logs: QuerySet, year: int, quarter: int, *, by: str = "tenure") -
         .order_by(label_field)
     )
     labels = dict(ActionType.choices)
-    result = []
+    result: list[MixRow] = []
     for row in rows:
         breakdown = [
             (labels[value], row[f"n_{value}"]) for value in ActionType.values if row[f"n_{value}"]

@@ -38,7 +38,9 @@ def period_window(frequency: str, day: datetime.date) -> tuple[datetime.date, da
     return datetime.date(y, 1, 1), datetime.date(y, 12, 31)
 
 
-def previous_window(frequency: str, day: datetime.date):
+def previous_window(
+    frequency: str, day: datetime.date
+) -> tuple[datetime.date, datetime.date] | None:
     """The period before the one containing `day`, if it lies in the same year."""
     if frequency not in (F_.MONTHLY, F_.QUARTERLY, F_.SEMIANNUAL):
         return None
@@ -67,7 +69,9 @@ def _window_q(year: int, ref: datetime.date, previous: bool) -> Q:
     return Q(list__year=year) & q & Q(duty_logs__status__in=DutyLog.COUNTED)
 
 
-def with_progress(items: QuerySet, year: int, today: datetime.date | None = None) -> QuerySet:
+def with_progress(
+    items: QuerySet[ResponsibilityItem], year: int, today: datetime.date | None = None
+) -> QuerySet[ResponsibilityItem]:
     """Annotate items with logged actions in their current and previous period (one query)."""
     ref = reference_day(year, today)
     return items.annotate(

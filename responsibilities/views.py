@@ -18,9 +18,9 @@ from responsibilities.access import get_org_for_user, get_person_for_user, get_t
 from responsibilities.context_processors import SESSION_KEY, current_posts
 from responsibilities.forms import EndTenureForm, OrganizationForm
 from responsibilities.history import history_rows
-from responsibilities.log_views import duty_home_context
 from responsibilities.models import Organization, Person, Tenure
 from responsibilities.scoping import Capability, scope_paths, scope_q
+from responsibilities.selectors import duty_home_context
 
 PAGE_SIZE = 50
 
@@ -33,7 +33,7 @@ def home(request):
         roots = Organization.objects.filter(parent__isnull=True)
     roots = roots.annotate(child_count=Count("children")).select_related("supervising_body")
     context = {"posts": posts, "roots": roots}
-    context.update(duty_home_context(request, current))  # issue 3: item progress, warnings
+    context.update(duty_home_context(request.user, current))  # issue 3: item progress, warnings
     return render(request, "responsibilities/home.html", context)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("inspections", "accountability", "assessments")
+APPS = ("responsibilities", "inspections", "accountability", "assessments")
 
 
 def _view_modules() -> list[Path]:

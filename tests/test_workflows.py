@@ -19,6 +19,7 @@ from django.utils.module_loading import autodiscover_modules
 import accountability.workflows
 import assessments.workflows
 import inspections.workflows
+import responsibilities.workflows
 from liangge_zeren.workflow import TransitionRefused, Workflow, registered_workflows
 
 autodiscover_modules("workflows")
@@ -34,6 +35,9 @@ EXPECTED_TABLES = {
     accountability.workflows.APPEAL_FLOW.name,
     assessments.workflows.SNAPSHOT_FLOW.name,
     assessments.workflows.EVALUATION_ROUND_FLOW.name,
+    responsibilities.workflows.LIST_FLOW.name,
+    responsibilities.workflows.LOG_FLOW.name,
+    responsibilities.workflows.REPORT_FLOW.name,
 }
 
 PAIRS = [

@@ -51,6 +51,7 @@ def test_a_case_is_traced_back_to_the_predecessor_and_his_duty_logs(
         title="县委常委会专题研究三资监管",
         summary="研究部署农村集体三资监管工作。",
         submit=True,
+        actor=cast.user("county1_former"),
     )
 
     page = new_page(viewport={"width": 1280, "height": 900})

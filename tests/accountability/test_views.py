@@ -112,6 +112,7 @@ def _chain_world(cast, extra_logs=0):
             title=f"专题研究党风廉政建设{n}",
             summary="研究部署",
             submit=True,
+            actor=cast.user("county1_former"),
         )
     return open_county1_case(cast)
 

@@ -17,7 +17,9 @@ def log(cast, key, action, day=IN_Q, **extra):
     if action == ActionType.TALK:
         fields.update(talk_type="reminder", talk_target="谈话对象")
     fields.update(extra)
-    return duty_logs.create_log(tenure=cast.tenures[key], submit=True, **fields)
+    return duty_logs.create_log(
+        tenure=cast.tenures[key], submit=True, **fields, actor=cast.user(key)
+    )
 
 
 @pytest.fixture

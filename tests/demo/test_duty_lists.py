@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from demo import org_tree, steps
 from responsibilities import gap_matrix, letters, method_mix
-from responsibilities.log_views import my_items_with_progress
 from responsibilities.models import (
     DutyLog,
     DutyReport,
@@ -16,6 +15,7 @@ from responsibilities.models import (
     ResponsibilityList,
     Tenure,
 )
+from responsibilities.selectors import my_items_with_progress
 
 pytestmark = pytest.mark.django_db
 

@@ -42,7 +42,12 @@ def due_world(cast):
 @pytest.fixture
 def item_world(cast):
     duty = build_duty(cast)
-    item = lists.update_item(duty.items["c1_own"], due_date=DUE, reason="设定完成时限")
+    item = lists.update_item(
+        duty.items["c1_own"],
+        due_date=DUE,
+        reason="设定完成时限",
+        actor=duty.cast.user("county1_secretary"),
+    )
     item.refresh_from_db()
     return SimpleNamespace(cast=cast, duty=duty, item=item, due=DUE)
 

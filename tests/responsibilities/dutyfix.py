@@ -45,44 +45,55 @@ class Duty:
 def build_duty(cast) -> Duty:
     year = timezone.localdate().year
     t = cast.tenures
+    prov, sec1, sec2 = (
+        cast.user(k) for k in ("prov_secretary", "county1_secretary", "county2_secretary")
+    )
+    member_user = cast.user("county1_member")
     template = lists.create_list(
         org=cast.province,
         year=year,
         subject_type=RL.SubjectType.COMMITTEE_COLLECTIVE,
         title="测试省党委主体责任清单模板",
         is_template=True,
+        actor=prov,
     )
     for text in TEMPLATE_TEXTS:
-        lists.add_item(template, content=text, category=Cat.POLITICAL)
-    adopted = lists.issue_template(template, [cast.county1, cast.county2], by=t["prov_secretary"])
+        lists.add_item(template, actor=prov, content=text, category=Cat.POLITICAL)
+    adopted = lists.issue_template(
+        template, [cast.county1, cast.county2], actor=prov, by=t["prov_secretary"]
+    )
     county1_list, county2_list = adopted
-    lists.acknowledge_list(county1_list)
+    lists.acknowledge_list(county1_list, actor=sec1)
     c1 = list(county1_list.items.order_by("number"))
     # County 1 localises two clauses and adds its own item; the third stays verbatim.
     lists.update_item(
-        c1[0], content="县委常委会每半年专题研究一次农村集体“三资”监管中的廉政风险,形成会议纪要。"
+        c1[0],
+        actor=sec1,
+        content="县委常委会每半年专题研究一次农村集体“三资”监管中的廉政风险,形成会议纪要。",
     )
     lists.update_item(
         c1[1],
+        actor=sec1,
         content="县委书记每季度约谈乡镇党委书记,听取履行主体责任情况并现场点评。",
         frequency=Freq.QUARTERLY,
     )
     own = lists.add_item(
         county1_list,
+        actor=sec1,
         content="每年对县管国有企业开展一次“一把手”权力运行专项督查。",
         category=Cat.SUPERVISION,
         is_mandatory=False,
         reason="本县自选动作",
     )
-    lists.put_in_force(county1_list)
-    lists.acknowledge_list(county2_list)
-    lists.put_in_force(county2_list)
+    lists.put_in_force(county1_list, actor=sec1)
+    lists.acknowledge_list(county2_list, actor=sec2)
+    lists.put_in_force(county2_list, actor=sec2)
 
     secretary, member = t["county1_secretary"], t["county1_member"]
-    lists.set_item_owners(c1[0], leads=[secretary], co_owners=[member])
+    lists.set_item_owners(c1[0], actor=sec1, leads=[secretary], co_owners=[member])
     # Overlap: two leads on the same clause; gap: c1[2] has no lead.
-    lists.set_item_owners(c1[1], leads=[secretary, member], co_owners=[])
-    lists.set_item_owners(own, leads=[secretary], co_owners=[])
+    lists.set_item_owners(c1[1], actor=sec1, leads=[secretary, member], co_owners=[])
+    lists.set_item_owners(own, actor=sec1, leads=[secretary], co_owners=[])
 
     member_list = lists.create_list(
         org=cast.county1,
@@ -90,10 +101,12 @@ def build_duty(cast) -> Duty:
         subject_type=RL.SubjectType.TEAM_MEMBER,
         subject_tenure=member,
         title="陈晓梅一岗双责清单",
+        actor=sec1,
     )
     education = member.portfolios.get(name="教育")
     talk = lists.add_item(
         member_list,
+        actor=sec1,
         content="每季度至少与分管教育系统主要负责人开展一次廉政谈话。",
         category=Cat.CONDUCT,
         required_action_type=ActionType.TALK,
@@ -103,6 +116,7 @@ def build_duty(cast) -> Duty:
     )
     visit = lists.add_item(
         member_list,
+        actor=sec1,
         content="每年到分管领域开展不少于两次党风廉政建设督导检查。",
         category=Cat.SUPERVISION,
         required_action_type=ActionType.SUPERVISION_VISIT,
@@ -110,9 +124,9 @@ def build_duty(cast) -> Duty:
         min_count=2,
         portfolio=education,
     )
-    lists.issue_list(member_list, by=secretary)
-    lists.acknowledge_list(member_list)
-    lists.put_in_force(member_list)
+    lists.issue_list(member_list, actor=sec1, by=secretary)
+    lists.acknowledge_list(member_list, actor=member_user)
+    lists.put_in_force(member_list, actor=sec1)
     for item in (talk, visit, *c1, own):
         item.refresh_from_db()
     return Duty(
@@ -150,6 +164,7 @@ def make_log(duty, tenure_key="county1_member", items=("talk", "visit"), submit=
     }
     fields.update(extra)
     return duty_logs.create_log(
+        actor=duty.cast.user(tenure_key),
         tenure=duty.tenure(tenure_key),
         items=[duty.items[k] for k in items],
         submit=submit,

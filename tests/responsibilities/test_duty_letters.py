@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from liangge_zeren.workflow import TransitionRefused
 from responsibilities import gap_matrix, letters, services
 from responsibilities.models import DutyReport, ResponsibilityLetter, Signature
 from tests.responsibilities.dutyfix import end_and_replace, make_log
@@ -170,21 +171,39 @@ def test_the_letter_docx_is_an_official_layout(duty, letter):
 def test_reports_are_prefilled_submitted_and_acknowledged(duty):
     make_log(duty)
     report = letters.draft_report(
-        org=duty.cast.county1, year=duty.year, tenure=duty.tenure("county1_member")
+        org=duty.cast.county1,
+        year=duty.year,
+        tenure=duty.tenure("county1_member"),
+        actor=duty.cast.user("county1_member"),
     )
     assert "谈心谈话 1 次" in report.content
     assert duty.items["visit"].content in report.content
     assert (
         letters.draft_report(
-            org=duty.cast.county1, year=duty.year, tenure=duty.tenure("county1_member")
+            org=duty.cast.county1,
+            year=duty.year,
+            tenure=duty.tenure("county1_member"),
+            actor=duty.cast.user("county1_member"),
         )
         == report
     )
-    letters.update_report(report, title=report.title, content=report.content + "\n补充")
-    letters.submit_report(report)
-    with pytest.raises(ValidationError):
-        letters.update_report(report, title="x", content="y")
-    letters.acknowledge_report(report, by=duty.tenure("county1_secretary"), comment="已阅")
+    letters.update_report(
+        report,
+        title=report.title,
+        content=report.content + "\n补充",
+        actor=duty.cast.user("county1_member"),
+    )
+    letters.submit_report(report, actor=duty.cast.user("county1_member"))
+    with pytest.raises(TransitionRefused):
+        letters.update_report(
+            report, title="x", content="y", actor=duty.cast.user("county1_member")
+        )
+    letters.acknowledge_report(
+        report,
+        by=duty.tenure("county1_secretary"),
+        comment="已阅",
+        actor=duty.cast.user("county1_secretary"),
+    )
     assert report.status == DutyReport.Status.ACKNOWLEDGED
     document = docx.Document(io.BytesIO(letters.report_docx(report)))
     assert document.paragraphs[0].text == report.title
@@ -192,6 +211,8 @@ def test_reports_are_prefilled_submitted_and_acknowledged(duty):
 
 def test_the_committee_report_counts_the_whole_unit(duty):
     make_log(duty)
-    report = letters.draft_report(org=duty.cast.county1, year=duty.year)
+    report = letters.draft_report(
+        org=duty.cast.county1, year=duty.year, actor=duty.cast.user("county1_secretary")
+    )
     assert report.tenure is None
     assert "一号县" in report.title and "共承担责任条目 6 项" in report.content

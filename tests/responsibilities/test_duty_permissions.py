@@ -37,7 +37,7 @@ def world(duty, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     own = make_log(duty, submit=False)
     evidence.add_attachment(
-        own, SimpleUploadedFile("a.txt", b"x"), user=duty.cast.user("county1_member")
+        own, SimpleUploadedFile("a.txt", b"x"), actor=duty.cast.user("county1_member")
     )
     submitted = make_log(duty)
     secretary_log = make_log(duty, tenure_key="county1_secretary", items=("c1_own",))
@@ -46,8 +46,12 @@ def world(duty, settings, tmp_path):
         issuer=duty.tenure("county1_secretary"),
         year=duty.year,
     )
-    letters.draft_report(org=duty.cast.county1, year=duty.year)
-    letters.draft_report(org=duty.cast.county2, year=duty.year)
+    letters.draft_report(
+        org=duty.cast.county1, year=duty.year, actor=duty.cast.user("county1_secretary")
+    )
+    letters.draft_report(
+        org=duty.cast.county2, year=duty.year, actor=duty.cast.user("county2_secretary")
+    )
     return {"draft": own, "submitted": submitted, "secretary_log": secretary_log}
 
 

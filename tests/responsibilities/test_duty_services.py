@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from liangge_zeren.workflow import TransitionRefused
 from responsibilities import copies, duty_logs, evidence, gap_matrix, lists, method_mix, progress
 from responsibilities.models import (
     ActionType,
@@ -37,7 +38,9 @@ def test_it_copies_the_template_into_each_unit_with_source_links(duty):
 
 
 def test_it_adopts_a_template_only_once_per_unit(duty):
-    again = lists.adopt_template(duty.template, duty.cast.county1)
+    again = lists.adopt_template(
+        duty.template, duty.cast.county1, actor=duty.cast.user("prov_secretary")
+    )
     assert again == duty.county1_list
     assert RL.objects.filter(template=duty.template).count() == 2
 
@@ -49,10 +52,13 @@ def test_it_refuses_to_issue_a_template_to_a_unit_outside_the_subtree(duty):
         subject_type="committee_collective",
         title="市模板",
         is_template=True,
+        actor=duty.cast.user("city1_secretary"),
     )
-    lists.add_item(city_template, content="x")
+    lists.add_item(city_template, content="x", actor=duty.cast.user("city1_secretary"))
     with pytest.raises(ValidationError):
-        lists.issue_template(city_template, [duty.cast.city2])
+        lists.issue_template(
+            city_template, [duty.cast.city2], actor=duty.cast.user("city1_secretary")
+        )
 
 
 def test_it_marks_verbatim_items_and_the_localisation_ratio(duty):
@@ -78,14 +84,24 @@ def test_it_treats_punctuation_width_and_spacing_changes_as_verbatim(duty):
     item = duty.county2_list.items.order_by("number").first()
     fudged = item.content.replace(",", ", ").replace("。", "") + " "
     fudged = fudged.replace("两", "两")  # unchanged character, plus full-width digits below
-    lists.update_item(item, content="  " + fudged.replace("一", "一"), reason="调整标点")
+    lists.update_item(
+        item,
+        content="  " + fudged.replace("一", "一"),
+        reason="调整标点",
+        actor=duty.cast.user("county1_secretary"),
+    )
     item.refresh_from_db()
     assert item.is_verbatim is True
     assert item.similarity == pytest.approx(1.0)
 
 
 def test_it_catches_a_pasted_template_clause_entered_as_an_own_item(duty):
-    pasted = lists.add_item(duty.county1_list, content=TEMPLATE_TEXTS[0] + "(本县)", reason="新增")
+    pasted = lists.add_item(
+        duty.county1_list,
+        content=TEMPLATE_TEXTS[0] + "(本县)",
+        reason="新增",
+        actor=duty.cast.user("county1_secretary"),
+    )
     pasted.refresh_from_db()
     assert pasted.source_item is None
     assert pasted.is_verbatim is True
@@ -115,8 +131,10 @@ def test_copy_detection_is_deterministic_and_fast_for_a_large_list(duty):
 def test_it_requires_a_reason_to_change_an_item_in_force_and_records_a_version(duty):
     item = duty.items["talk"]
     with pytest.raises(ValidationError):
-        lists.update_item(item, min_count=2)
-    lists.update_item(item, min_count=2, reason="市委要求加密谈话频次")
+        lists.update_item(item, min_count=2, actor=duty.cast.user("county1_secretary"))
+    lists.update_item(
+        item, min_count=2, reason="市委要求加密谈话频次", actor=duty.cast.user("county1_secretary")
+    )
     item.refresh_from_db()
     assert item.version == 2
     latest = item.history.order_by("-history_id").first()
@@ -126,10 +144,14 @@ def test_it_requires_a_reason_to_change_an_item_in_force_and_records_a_version(d
 
 def test_it_changes_draft_items_freely(duty):
     draft = lists.create_list(
-        org=duty.cast.county1, year=duty.year, subject_type="committee_collective", title="草稿"
+        org=duty.cast.county1,
+        year=duty.year,
+        subject_type="committee_collective",
+        title="草稿",
+        actor=duty.cast.user("county1_secretary"),
     )
-    item = lists.add_item(draft, content="原文")
-    lists.update_item(item, content="新文")
+    item = lists.add_item(draft, content="原文", actor=duty.cast.user("county1_secretary"))
+    lists.update_item(item, content="新文", actor=duty.cast.user("county1_secretary"))
     item.refresh_from_db()
     assert item.content == "新文"
 
@@ -137,27 +159,38 @@ def test_it_changes_draft_items_freely(duty):
 def test_it_withdraws_items_softly_with_a_reason(duty):
     item = duty.items["c1_own"]
     with pytest.raises(ValidationError):
-        lists.withdraw_item(item, reason=" ")
-    lists.withdraw_item(item, reason="合并到第1项")
+        lists.withdraw_item(item, reason=" ", actor=duty.cast.user("county1_secretary"))
+    lists.withdraw_item(item, reason="合并到第1项", actor=duty.cast.user("county1_secretary"))
     assert ResponsibilityItem.objects.filter(pk=item.pk, is_active=False).exists()
 
 
 def test_it_refuses_transitions_out_of_order(duty):
-    with pytest.raises(ValidationError):
-        lists.put_in_force(duty.county2_list)  # already in force
+    with pytest.raises(TransitionRefused):
+        lists.put_in_force(
+            duty.county2_list, actor=duty.cast.user("county2_secretary")
+        )  # already in force
     draft = lists.create_list(
-        org=duty.cast.county1, year=duty.year, subject_type="committee_collective", title="空"
+        org=duty.cast.county1,
+        year=duty.year,
+        subject_type="committee_collective",
+        title="空",
+        actor=duty.cast.user("county1_secretary"),
     )
-    with pytest.raises(ValidationError):
-        lists.issue_list(draft)  # no items yet
-    lists.archive_list(duty.county2_list)
-    with pytest.raises(ValidationError):
-        lists.add_item(duty.county2_list, content="x", reason="y")
+    with pytest.raises(TransitionRefused):
+        lists.issue_list(draft, actor=duty.cast.user("county1_secretary"))  # no items yet
+    lists.archive_list(duty.county2_list, actor=duty.cast.user("county2_secretary"))
+    with pytest.raises(TransitionRefused):
+        lists.add_item(
+            duty.county2_list, content="x", reason="y", actor=duty.cast.user("county2_secretary")
+        )
 
 
 def test_it_pushes_an_ad_hoc_item_down_to_every_adoption(duty):
     pushed = lists.push_ad_hoc_item(
-        duty.template, content="开展违规吃喝专项整治", reason="省委临时部署"
+        duty.template,
+        content="开展违规吃喝专项整治",
+        reason="省委临时部署",
+        actor=duty.cast.user("prov_secretary"),
     )
     assert {i.list for i in pushed} == {duty.county1_list, duty.county2_list}
     assert all(i.is_ad_hoc and i.source_item.list == duty.template for i in pushed)
@@ -196,7 +229,10 @@ def test_the_matrix_flags_portfolios_and_members_without_items(duty):
 def test_assignments_stay_in_the_unit(duty):
     with pytest.raises(ValidationError):
         lists.assign_owner(
-            duty.items["c1_gap"], duty.tenure("county2_secretary"), ItemAssignment.Role.LEAD
+            duty.items["c1_gap"],
+            duty.tenure("county2_secretary"),
+            ItemAssignment.Role.LEAD,
+            actor=duty.cast.user("county1_secretary"),
         )
 
 
@@ -237,15 +273,23 @@ def test_late_entries_are_flagged_not_refused(duty, settings):
 
 def test_an_accepted_log_is_locked_and_only_amended(duty):
     log = make_log(duty)
-    with pytest.raises(ValidationError):
-        duty_logs.update_log(log, title="改标题")  # submitted: no edits either
-    duty_logs.review_log(log, reviewer=duty.tenure("county1_jw"), accept=True, comment="属实")
+    with pytest.raises(TransitionRefused):
+        duty_logs.update_log(
+            log, title="改标题", actor=duty.cast.user("county1_member")
+        )  # submitted: no edits either
+    duty_logs.review_log(
+        log,
+        reviewer=duty.tenure("county1_jw"),
+        accept=True,
+        comment="属实",
+        actor=duty.cast.user("county1_jw"),
+    )
     log.refresh_from_db()
     assert log.is_locked and log.reviewer == duty.tenure("county1_jw")
-    with pytest.raises(ValidationError):
-        duty_logs.update_log(log, title="改标题")
+    with pytest.raises(TransitionRefused):
+        duty_logs.update_log(log, title="改标题", actor=duty.cast.user("county1_member"))
     amendment = duty_logs.amend_log(
-        log, author=duty.cast.user("county1_member"), text="参加人员补充一人"
+        log, actor=duty.cast.user("county1_member"), text="参加人员补充一人"
     )
     with pytest.raises(ValidationError):
         amendment.text = "偷偷改"
@@ -257,19 +301,35 @@ def test_an_accepted_log_is_locked_and_only_amended(duty):
 def test_a_returned_log_can_be_fixed_and_resubmitted(duty):
     log = make_log(duty)
     with pytest.raises(ValidationError):
-        duty_logs.review_log(log, reviewer=duty.tenure("county1_secretary"), accept=False)
+        duty_logs.review_log(
+            log,
+            reviewer=duty.tenure("county1_secretary"),
+            accept=False,
+            actor=duty.cast.user("county1_secretary"),
+        )
     duty_logs.review_log(
-        log, reviewer=duty.tenure("county1_secretary"), accept=False, comment="请补充谈话记录"
+        log,
+        reviewer=duty.tenure("county1_secretary"),
+        accept=False,
+        comment="请补充谈话记录",
+        actor=duty.cast.user("county1_secretary"),
     )
-    duty_logs.update_log(log, summary="补充:谈话记录已上传。")
-    duty_logs.submit_log(log)
+    duty_logs.update_log(
+        log, summary="补充:谈话记录已上传。", actor=duty.cast.user("county1_member")
+    )
+    duty_logs.submit_log(log, actor=duty.cast.user("county1_member"))
     assert log.status == DutyLog.Status.RESUBMITTED
 
 
 def test_nobody_reviews_their_own_log(duty):
     log = make_log(duty)
-    with pytest.raises(ValidationError):
-        duty_logs.review_log(log, reviewer=duty.tenure("county1_member"), accept=True)
+    with pytest.raises(TransitionRefused):
+        duty_logs.review_log(
+            log,
+            reviewer=duty.tenure("county1_member"),
+            accept=True,
+            actor=duty.cast.user("county1_member"),
+        )
 
 
 # --- Attachments ------------------------------------------------------------------------
@@ -301,7 +361,7 @@ def media(settings, tmp_path):
 def test_it_accepts_allowed_files_by_content(duty, media, name, data, kind):
     log = make_log(duty, submit=False)
     attachment = evidence.add_attachment(
-        log, SimpleUploadedFile(name, data), user=duty.cast.user("county1_member")
+        log, SimpleUploadedFile(name, data), actor=duty.cast.user("county1_member")
     )
     assert attachment.content_type == kind
     stored = media / "evidence" / attachment.stored_name
@@ -312,7 +372,7 @@ def test_it_accepts_allowed_files_by_content(duty, media, name, data, kind):
 def test_it_recognises_docx_by_its_zip_structure(duty, media):
     log = make_log(duty, submit=False)
     attachment = evidence.add_attachment(
-        log, SimpleUploadedFile("a.bin", _docx_bytes()), user=duty.cast.user("county1_member")
+        log, SimpleUploadedFile("a.bin", _docx_bytes()), actor=duty.cast.user("county1_member")
     )
     assert attachment.content_type.endswith("wordprocessingml.document")
 
@@ -323,7 +383,7 @@ def test_it_rejects_a_disguised_executable(duty, media):
         evidence.add_attachment(
             log,
             SimpleUploadedFile("报告.pdf", b"MZ\x90\x00\x03\x00\x00\x00\xff\xfe"),
-            user=duty.cast.user("county1_member"),
+            actor=duty.cast.user("county1_member"),
         )
     assert "类型不允许" in err.value.messages[0]
     assert not Attachment.objects.exists()
@@ -338,7 +398,7 @@ def test_it_rejects_a_plain_zip_pretending_to_be_docx(duty, media):
         evidence.add_attachment(
             log,
             SimpleUploadedFile("x.docx", buffer.getvalue()),
-            user=duty.cast.user("county1_member"),
+            actor=duty.cast.user("county1_member"),
         )
 
 
@@ -349,16 +409,16 @@ def test_it_rejects_files_over_the_size_limit(duty, media, settings):
         evidence.add_attachment(
             log,
             SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 2000),
-            user=duty.cast.user("county1_member"),
+            actor=duty.cast.user("county1_member"),
         )
     assert "过大" in err.value.messages[0]
 
 
 def test_it_refuses_uploads_to_a_submitted_log(duty, media):
     log = make_log(duty, submit=True)
-    with pytest.raises(ValidationError):
+    with pytest.raises(TransitionRefused):
         evidence.add_attachment(
-            log, SimpleUploadedFile("a.txt", b"x"), user=duty.cast.user("county1_member")
+            log, SimpleUploadedFile("a.txt", b"x"), actor=duty.cast.user("county1_member")
         )
 
 
@@ -386,7 +446,13 @@ def test_a_log_moves_the_progress_of_every_item_it_cites(duty):
 def test_drafts_and_returned_logs_do_not_count(duty):
     make_log(duty, submit=False)
     log = make_log(duty)
-    duty_logs.review_log(log, reviewer=duty.tenure("county1_jw"), accept=False, comment="不实")
+    duty_logs.review_log(
+        log,
+        reviewer=duty.tenure("county1_jw"),
+        accept=False,
+        comment="不实",
+        actor=duty.cast.user("county1_jw"),
+    )
     assert _progress(duty, "talk").count == 0
 
 

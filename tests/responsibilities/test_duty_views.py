@@ -35,9 +35,9 @@ def log(duty, media):
     evidence.add_attachment(
         log,
         SimpleUploadedFile("纪要.txt", "谈话纪要".encode()),
-        user=duty.cast.user("county1_member"),
+        actor=duty.cast.user("county1_member"),
     )
-    duty_logs.submit_log(log)
+    duty_logs.submit_log(log, actor=duty.cast.user("county1_member"))
     return log
 
 
@@ -53,7 +53,10 @@ def letter(duty):
 @pytest.fixture
 def report(duty):
     return letters.draft_report(
-        org=duty.cast.county1, year=duty.year, tenure=duty.tenure("county1_member")
+        org=duty.cast.county1,
+        year=duty.year,
+        tenure=duty.tenure("county1_member"),
+        actor=duty.cast.user("county1_member"),
     )
 
 
@@ -140,6 +143,7 @@ def test_the_list_index_query_count_does_not_grow(duty, client_for, django_asser
             year=duty.year,
             subject_type="committee_collective",
             title=f"附加清单{n}",
+            actor=duty.cast.user("county1_secretary"),
         )
     with django_assert_max_num_queries(12):
         assert "附加清单14" in client.get(url).content.decode()
@@ -151,8 +155,15 @@ def test_the_list_detail_query_count_does_not_grow(duty, client_for, django_asse
     with django_assert_max_num_queries(24):
         client.get(url)
     for n in range(20):
-        item = lists.add_item(duty.county1_list, content=f"新增条目{n}", reason="补充")
-        lists.assign_owner(item, duty.tenure("county1_member"), "co")
+        item = lists.add_item(
+            duty.county1_list,
+            content=f"新增条目{n}",
+            reason="补充",
+            actor=duty.cast.user("county1_secretary"),
+        )
+        lists.assign_owner(
+            item, duty.tenure("county1_member"), "co", actor=duty.cast.user("county1_secretary")
+        )
         make_log(duty, tenure_key="county1_member", items=("c1_localised",))
     with django_assert_max_num_queries(24):
         assert "新增条目19" in client.get(url).content.decode()
@@ -200,7 +211,9 @@ def test_the_secretary_assigns_owners(duty, client_for):
 
 
 def test_the_unit_acknowledges_and_puts_a_list_in_force(duty, client_for):
-    adopted = lists.adopt_template(duty.template, duty.cast.township1)
+    adopted = lists.adopt_template(
+        duty.template, duty.cast.township1, actor=duty.cast.user("prov_secretary")
+    )
     client = client_for(duty.cast.user("county1_secretary"))
     url = reverse("duty_list_transition", args=[adopted.pk])
     assert client.post(url, {"action": "acknowledge"}).status_code == 403  # not its own unit
@@ -215,8 +228,9 @@ def test_the_template_is_issued_down_the_tree_from_the_browser(duty, client_for)
         subject_type="committee_collective",
         title="市委模板",
         is_template=True,
+        actor=duty.cast.user("city1_secretary"),
     )
-    lists.add_item(template, content="市级条目")
+    lists.add_item(template, content="市级条目", actor=duty.cast.user("city1_secretary"))
     client = client_for(duty.cast.user("city1_secretary"))
     url = reverse("duty_template_issue", args=[template.pk])
     assert client.get(url).status_code == 200
@@ -234,8 +248,15 @@ def test_the_matrix_page_flags_gaps_and_overlaps_with_bounded_queries(
         page = client.get(url).content.decode()
     assert "无牵头人" in page and "多头牵头" in page and "卫生健康" in page
     for n in range(20):
-        item = lists.add_item(duty.county1_list, content=f"矩阵条目{n}", reason="补充")
-        lists.assign_owner(item, duty.tenure("county1_member"), "lead")
+        item = lists.add_item(
+            duty.county1_list,
+            content=f"矩阵条目{n}",
+            reason="补充",
+            actor=duty.cast.user("county1_secretary"),
+        )
+        lists.assign_owner(
+            item, duty.tenure("county1_member"), "lead", actor=duty.cast.user("county1_secretary")
+        )
     with django_assert_max_num_queries(22):
         assert "矩阵条目19" in client.get(url).content.decode()
 
@@ -514,8 +535,10 @@ def test_reports_flow_from_draft_to_acknowledged(duty, client_for):
 
 
 def test_a_committee_report_is_acknowledged_only_by_the_unit_above(duty, client_for):
-    report = letters.draft_report(org=duty.cast.county1, year=duty.year)
-    letters.submit_report(report)
+    report = letters.draft_report(
+        org=duty.cast.county1, year=duty.year, actor=duty.cast.user("county1_secretary")
+    )
+    letters.submit_report(report, actor=duty.cast.user("county1_secretary"))
     url = reverse("duty_report_acknowledge", args=[report.pk])
     own = client_for(duty.cast.user("county1_secretary"))
     assert own.post(url, {"comment": ""}).status_code == 403
@@ -525,7 +548,9 @@ def test_a_committee_report_is_acknowledged_only_by_the_unit_above(duty, client_
 
 def test_history_is_shown_on_item_pages(duty, client_for):
     item = duty.items["talk"]
-    lists.update_item(item, min_count=3, reason="加密频次")
+    lists.update_item(
+        item, min_count=3, reason="加密频次", actor=duty.cast.user("county1_secretary")
+    )
     client = client_for(duty.cast.user("county1_member"))
     page = client.get(reverse("duty_item_detail", args=[item.pk])).content.decode()
     assert "加密频次" in page
@@ -541,7 +566,12 @@ def test_the_progress_page_query_count_does_not_grow(
         client.get(url)
     member_list = duty.member_list
     for n in range(15):
-        lists.add_item(member_list, content=f"进度条目{n}", reason="补充")
+        lists.add_item(
+            member_list,
+            content=f"进度条目{n}",
+            reason="补充",
+            actor=duty.cast.user("county1_secretary"),
+        )
         make_log(duty)
     with django_assert_max_num_queries(16):
         page = client.get(url).content.decode()
@@ -555,6 +585,7 @@ def test_pagination_keeps_the_filters(duty, client_for):
             year=duty.year,
             subject_type="committee_collective",
             title=f"分页清单{n}",
+            actor=duty.cast.user("county1_secretary"),
         )
     client = client_for(duty.cast.user("county1_secretary"))
     page = client.get(reverse("duty_list_index") + f"?year={duty.year}").content.decode()

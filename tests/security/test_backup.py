@@ -39,7 +39,7 @@ def data(cast, settings, tmp_path):
     evidence.add_attachment(
         log,
         SimpleUploadedFile("谈话记录.pdf", PDF, content_type="application/pdf"),
-        user=cast.user("county1_member"),
+        actor=cast.user("county1_member"),
     )
     return cast
 

@@ -156,7 +156,10 @@ def _log(cast):
 def _report(cast):
     duty = dutyfix.build_duty(cast)
     report = letters.draft_report(
-        org=cast.county1, year=duty.year, tenure=duty.tenure("county1_member")
+        org=cast.county1,
+        year=duty.year,
+        tenure=duty.tenure("county1_member"),
+        actor=cast.user("county1_member"),
     )
     url = reverse("duty_report_detail", args=[report.pk])
     member = cast.user("county1_member")

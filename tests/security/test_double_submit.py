@@ -20,10 +20,10 @@ def test_a_duty_log_is_submitted_once(cast):
     duty = dutyfix.build_duty(cast)
     log = dutyfix.make_log(duty, submit=False)
     first, second = DutyLog.objects.get(pk=log.pk), DutyLog.objects.get(pk=log.pk)
-    duty_logs.submit_log(first)
+    duty_logs.submit_log(first, actor=cast.user("county1_member"))
     submitted_at = DutyLog.objects.get(pk=log.pk).submitted_at
-    with pytest.raises(ValidationError):
-        duty_logs.submit_log(second)
+    with pytest.raises(TransitionRefused):
+        duty_logs.submit_log(second, actor=cast.user("county1_member"))
     assert DutyLog.objects.get(pk=log.pk).submitted_at == submitted_at
 
 

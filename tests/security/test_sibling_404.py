@@ -81,7 +81,7 @@ class World:
         from responsibilities import evidence
 
         upload = SimpleUploadedFile("记录.pdf", PDF, content_type="application/pdf")
-        return evidence.add_attachment(self.log, upload, user=self.cast.user("county1_member"))
+        return evidence.add_attachment(self.log, upload, actor=self.cast.user("county1_member"))
 
     @cached_property
     def letter(self):
@@ -99,7 +99,10 @@ class World:
 
         self.log  # noqa: B018  (a report needs a log to count)
         return letters.draft_report(
-            org=self.cast.county1, year=self.duty.year, tenure=self.duty.tenure("county1_member")
+            org=self.cast.county1,
+            year=self.duty.year,
+            tenure=self.duty.tenure("county1_member"),
+            actor=self.cast.user("county1_member"),
         )
 
     @cached_property

@@ -1,0 +1,131 @@
+"""Reads of responsibility lists and duty logs for pages: what views render, built here.
+
+Views check, call a selector or a service, render; they import no other view module. The
+progress arithmetic itself is in progress.py, the method mix in method_mix.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from responsibilities.context_processors import current_posts
+from responsibilities.duty_logs import items_for_tenure
+from responsibilities.method_mix import MixRow, current_quarter, method_mix
+from responsibilities.models import DutyLog, ResponsibilityItem, ResponsibilityList, Tenure
+from responsibilities.progress import Progress, progress_of, progress_summary, with_progress
+from responsibilities.rules import dutylog_review_q
+from responsibilities.scoping import Capability, user_grants
+
+RL = ResponsibilityList
+
+
+def post_for(request: HttpRequest, path: str, *capabilities: Capability) -> Tenure | None:
+    """The user's current post whose grant covers `path` most closely (for 'issued by' etc.)."""
+    grants = [
+        g
+        for g in user_grants(request.user)
+        if g.capability in capabilities and path.startswith(g.path)
+    ]
+    if not grants:
+        return None
+    best = max(grants, key=lambda g: len(g.path))
+    posts, _current = current_posts(request)
+    return next((t for t in posts if t.pk == best.tenure_id), None)
+
+
+def _with_progress_list(items: QuerySet[ResponsibilityItem], year: int) -> list[Any]:
+    """The items annotated with their progress (`item.progress`): one query."""
+    annotated = list(with_progress(items, year))
+    for item in annotated:
+        item.progress = progress_of(item)
+    return annotated
+
+
+def my_items_with_progress(tenure: Tenure, year: int | None = None) -> list[Any]:
+    """The tenure's items of `year` (default: this year) with their progress: one query."""
+    year = year or timezone.localdate().year
+    return _with_progress_list(items_for_tenure(tenure).filter(list__year=year), year)
+
+
+def list_items_with_progress(duty_list: ResponsibilityList) -> list[Any]:
+    """A list's active items with owners and progress, in clause order: two queries."""
+    items = (
+        duty_list.items.filter(is_active=True)
+        .select_related("list", "portfolio", "source_item")
+        .prefetch_related("assignments__tenure__person")
+        .order_by("number", "pk")
+    )
+    return _with_progress_list(items, duty_list.year)
+
+
+def unit_progress(org_id: int, year: int) -> list[Progress]:
+    """Progress of every active item of the unit's issued lists of `year` (one query)."""
+    items = (
+        ResponsibilityItem.objects.filter(
+            org=org_id, list__year=year, is_active=True, list__is_template=False
+        )
+        .exclude(list__status__in=[RL.Status.DRAFT, RL.Status.ARCHIVED])
+        .select_related("list")
+    )
+    return [progress_of(item) for item in with_progress(items, year)]
+
+
+def _unit_block(current: Tenure, year: int, quarter: int) -> tuple[dict[str, Any], list[MixRow]]:
+    """The overseer's part of the home block: the unit's summary, copy flags, mix warnings."""
+    units = method_mix(
+        DutyLog.objects.filter(org_path__startswith=current.org.path), year, quarter, by="org"
+    )
+    context: dict[str, Any] = {
+        "duty_unit_summary": progress_summary(unit_progress(current.org_id, year)),
+        "duty_flagged_lists": list(
+            ResponsibilityList.objects.filter(
+                org_path__startswith=current.org.path, year=year, copy_flagged=True
+            ).select_related("org")[:20]
+        ),
+    }
+    return context, [row for row in units if row.warning]
+
+
+def duty_home_context(user: Any, current: Tenure | None) -> dict[str, Any]:
+    """Home-page block: my items' progress, the unit's summary and warnings (≤ 6 queries)."""
+    if current is None:
+        return {}
+    year, quarter = current_quarter()
+    items = my_items_with_progress(current, year)
+    context: dict[str, Any] = {
+        "duty_items": items,
+        "duty_summary": progress_summary(i.progress for i in items),
+        "duty_review_count": DutyLog.objects.filter(dutylog_review_q(user)).count(),
+    }
+    mine = method_mix(DutyLog.objects.filter(tenure=current), year, quarter)
+    warnings = [row for row in mine if row.warning]
+    if user.has_perm("responsibilities.oversee_organization", current.org):
+        unit, unit_warnings = _unit_block(current, year, quarter)
+        context.update(unit)
+        warnings += unit_warnings
+    context["duty_mix_warnings"] = warnings
+    return context
+
+
+def my_progress_context(current: Tenure | None) -> dict[str, Any]:
+    """The 'my progress' page: my items, their summary and my method mix this quarter."""
+    items = my_items_with_progress(current) if current else []
+    mix: list[MixRow] = []
+    if current:
+        year, quarter = current_quarter()
+        mix = method_mix(DutyLog.objects.filter(tenure=current), year, quarter)
+    return {
+        "current": current,
+        "items": items,
+        "summary": progress_summary(i.progress for i in items),
+        "mix": mix[0] if mix else None,
+    }
+
+
+def cited_items(tenure: Tenure, cited_ids: set[int]) -> list[Any]:
+    """The tenure's items a just-saved log cites, with their progress after the save."""
+    return [i for i in my_items_with_progress(tenure) if i.pk in cited_ids]
