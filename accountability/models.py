@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from responsibilities.models import Body, Organization, Person, Portfolio, Tenure, WorkArea
+from responsibilities.scoped import ScopedModel
 
 
 def accountability_setting(name: str, default):
@@ -230,7 +231,7 @@ PUBLIC_GRADE_RANK = {
 }
 
 
-class DisciplinaryCase(models.Model):
+class DisciplinaryCase(ScopedModel):
     """The direct wrongdoing (纪律审查); possibly only a pointer into the 纪委's own system."""
 
     class ViolationType(models.TextChoices):
@@ -251,7 +252,6 @@ class DisciplinaryCase(models.Model):
     org = models.ForeignKey(
         Organization, verbose_name=_("发案单位"), on_delete=models.PROTECT, related_name="+"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     handling_body = models.ForeignKey(
         Body, verbose_name=_("审查机关"), on_delete=models.PROTECT, related_name="+"
     )
@@ -326,7 +326,7 @@ class DisciplinaryCase(models.Model):
         return f"{self.case_no} {self.subject_person}"
 
 
-class DualInvestigation(models.Model):
+class DualInvestigation(ScopedModel):
     """One of the two probes of 一案双查 (R29)."""
 
     class Kind(models.TextChoices):
@@ -346,7 +346,6 @@ class DualInvestigation(models.Model):
     )
     kind = models.CharField(_("核查类型"), max_length=16, choices=Kind.choices)
     org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     target_body = models.ForeignKey(
         Body,
         verbose_name=_("核查对象机构"),
@@ -397,7 +396,7 @@ class DualInvestigation(models.Model):
 # --- Accountability cases ----------------------------------------------------------------
 
 
-class AccountabilityCase(models.Model):
+class AccountabilityCase(ScopedModel):
     class Source(models.TextChoices):
         INSPECTION_FINDING = "inspection_finding", _("监督检查发现的问题")
         CASE_LEAD = "case_lead", _("巡视巡察移交的问题线索")
@@ -442,7 +441,6 @@ class AccountabilityCase(models.Model):
     org = models.ForeignKey(
         Organization, verbose_name=_("失职失责单位"), on_delete=models.PROTECT, related_name="+"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     event_date = models.DateField(_("问题发生日期"))
     area = models.CharField(
         _("失责领域"), max_length=20, choices=FailedArea.choices, default=FailedArea.OTHER
@@ -597,7 +595,7 @@ LEADERSHIP_KINDS = frozenset(
 )
 
 
-class AccountabilityTarget(models.Model):
+class AccountabilityTarget(ScopedModel):
     """Who is held to account, in which capacity, as of which tenure (at the failure)."""
 
     class TargetType(models.TextChoices):
@@ -606,7 +604,6 @@ class AccountabilityTarget(models.Model):
 
     case = models.ForeignKey(AccountabilityCase, on_delete=models.PROTECT, related_name="targets")
     org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     target_type = models.CharField(_("对象类型"), max_length=8, choices=TargetType.choices)
     target_body = models.ForeignKey(
         Body,
@@ -664,7 +661,7 @@ class AccountabilityTarget(models.Model):
         return f"{self.name_snapshot}({self.get_responsibility_kind_display()})"
 
 
-class AccountabilityMeasure(models.Model):
+class AccountabilityMeasure(ScopedModel):
     """A measure on a target; measures combine (R10). Influence period from the rule table."""
 
     class Status(models.TextChoices):
@@ -677,7 +674,6 @@ class AccountabilityMeasure(models.Model):
         AccountabilityTarget, on_delete=models.PROTECT, related_name="measures"
     )
     org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     kind = models.CharField(_("问责方式"), max_length=32, choices=MeasureKind.choices)
     subtype = models.CharField(_("具体方式"), max_length=32, choices=SUBTYPE_CHOICES, blank=True)
     channel = models.CharField(_("渠道"), max_length=24, choices=Channel.choices, editable=False)
@@ -761,7 +757,7 @@ class CaseCorrection(models.Model):
         return f"{self.case_id}: {self.get_reason_display()}"
 
 
-class Appeal(models.Model):
+class Appeal(ScopedModel):
     """申诉 against a decision; the decision stays in force meanwhile (R14, R20)."""
 
     class Outcome(models.TextChoices):
@@ -783,7 +779,6 @@ class Appeal(models.Model):
         related_name="appeals",
     )
     org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     channel = models.CharField(_("申诉渠道"), max_length=24, choices=Channel.choices)
     received_on = models.DateField(_("收到决定日期"))
     filed_on = models.DateField(_("提出申诉日期"))

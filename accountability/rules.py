@@ -24,6 +24,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from accountability.models import DECIDED_STATUSES
+from liangge_zeren import request_cache
 from responsibilities.models import Body, Tenure
 from responsibilities.scoping import (
     Capability,
@@ -119,9 +120,10 @@ HEAD_ROLES = (Tenure.Role.DISCIPLINE_SECRETARY, Tenure.Role.STATIONED_TEAM_LEADE
 
 
 def head_paths(user: User) -> list[str]:
-    cached: list[str] | None = getattr(user, "_lz_head_paths", None)
-    if cached is not None:
-        return cached
+    return request_cache.cached_for_user("head_paths", user, lambda: _head_paths(user))
+
+
+def _head_paths(user: User) -> list[str]:
     ids = {g.tenure_id for g in user_grants(user) if g.capability == Capability.SUPERVISE}
     heads = set(Tenure.objects.filter(pk__in=ids, role__in=HEAD_ROLES).values_list("pk", flat=True))
     paths = sorted(
@@ -131,7 +133,6 @@ def head_paths(user: User) -> list[str]:
             if g.capability == Capability.SUPERVISE and g.tenure_id in heads
         }
     )
-    user._lz_head_paths = paths
     return paths
 
 

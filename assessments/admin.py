@@ -20,6 +20,7 @@ from assessments.models import (
     IndicatorSet,
     ManualAdjustment,
 )
+from liangge_zeren import request_cache
 
 
 class IndicatorInline(admin.TabularInline):
@@ -40,9 +41,9 @@ class IndicatorInline(admin.TabularInline):
 def _in_use(obj) -> bool:
     if obj is None or obj.pk is None:
         return False
-    if not hasattr(obj, "_lz_in_use"):  # asked several times per admin page
-        obj._lz_in_use = importer.in_use(obj)
-    return obj._lz_in_use
+    # Asked several times per admin page: once per request.
+    key = ("indicator_set_in_use", obj._meta.label, obj.pk)
+    return request_cache.cached(key, lambda: importer.in_use(obj))
 
 
 @admin.register(IndicatorSet)

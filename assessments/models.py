@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from responsibilities.models import Organization, ResponsibilityList
+from responsibilities.scoped import ScopedModel
 
 
 class SubjectType(models.TextChoices):
@@ -126,13 +127,12 @@ class Indicator(models.Model):
         return f"{self.code} {self.name}"
 
 
-class Quarter(models.Model):
+class Quarter(ScopedModel):
     """Abstract: rows that belong to one organisation and one quarter."""
 
     org = models.ForeignKey(
         Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="+"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     quarter = models.PositiveSmallIntegerField(
         _("季度"), choices=[(q, f"Q{q}") for q in range(1, 5)]

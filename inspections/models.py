@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from responsibilities.models import Body, Organization, Person, Tenure, WorkArea
+from responsibilities.scoped import ScopedModel, ScopedQuerySet
 
 
 def inspections_setting(name: str, default):
@@ -38,7 +39,7 @@ class Side(models.TextChoices):
     SUPERVISORY = "supervisory", _("监督责任")
 
 
-class InspectionRound(models.Model):
+class InspectionRound(ScopedModel):
     class Kind(models.TextChoices):
         XUNSHI = "xunshi", _("巡视")
         XUNCHA = "xuncha", _("巡察")
@@ -66,7 +67,6 @@ class InspectionRound(models.Model):
     org = models.ForeignKey(
         Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="+"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     round_no = models.PositiveSmallIntegerField(_("轮次"), default=1)
     targets = models.ManyToManyField(
@@ -156,7 +156,7 @@ PRE_FEEDBACK_STATUSES = frozenset(
 )
 
 
-class RoundTarget(models.Model):
+class RoundTarget(ScopedModel):
     """A target of a round; carries the target's path so targets find what reached them."""
 
     round = models.ForeignKey(
@@ -165,7 +165,6 @@ class RoundTarget(models.Model):
     org = models.ForeignKey(
         Organization, verbose_name=_("检查对象"), on_delete=models.PROTECT, related_name="+"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     # For re-supervision the target is the lower discipline body itself.
     target_body = models.ForeignKey(
         Body,
@@ -292,7 +291,7 @@ class ReviewAcknowledgement(models.Model):
         return f"{self.tenure} · {self.at:%Y-%m-%d}"
 
 
-class RectificationReport(models.Model):
+class RectificationReport(ScopedModel):
     """整改报告: the team's report and the principal leader's own report, each with a due date."""
 
     class Kind(models.TextChoices):
@@ -302,7 +301,6 @@ class RectificationReport(models.Model):
     round = models.ForeignKey(InspectionRound, on_delete=models.CASCADE, related_name="reports")
     target = models.ForeignKey(RoundTarget, on_delete=models.CASCADE, related_name="reports")
     org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     kind = models.CharField(_("报告类型"), max_length=16, choices=Kind.choices)
     due_date = models.DateField(_("报送时限"))
     content = models.TextField(_("报告内容"), blank=True)
@@ -334,7 +332,7 @@ class RectificationReport(models.Model):
 # --- Findings -------------------------------------------------------------------------
 
 
-class Finding(models.Model):
+class Finding(ScopedModel):
     class Source(models.TextChoices):
         FROM_ABOVE = "from_above", _("上级反馈、移交、交办")
         THIS_LEVEL = "this_level", _("本级发现")
@@ -422,7 +420,6 @@ class Finding(models.Model):
         on_delete=models.PROTECT,
         related_name="findings",
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     side = models.CharField(
         _("责任类型"), max_length=16, choices=Side.choices, default=Side.PRINCIPAL
     )
@@ -513,7 +510,7 @@ class FindingResponsibility(models.Model):
 # --- Rectification --------------------------------------------------------------------
 
 
-class RectificationTaskQuerySet(models.QuerySet):
+class RectificationTaskQuerySet(ScopedQuerySet):
     def open(self):
         return self.exclude(status=RectificationTask.Status.CLOSED)
 
@@ -532,7 +529,7 @@ class RectificationTaskQuerySet(models.QuerySet):
         return self.filter(Q(status=RectificationTask.Status.CLOSED) | Q(due_date__gt=soon))
 
 
-class RectificationTask(models.Model):
+class RectificationTask(ScopedModel):
     class Status(models.TextChoices):
         ASSIGNED = "assigned", _("已交办")
         IN_PROGRESS = "in_progress", _("整改中")
@@ -555,7 +552,6 @@ class RectificationTask(models.Model):
     org = models.ForeignKey(
         Organization, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="+"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     start_date = models.DateField(_("开始日期"))
     due_date = models.DateField(_("整改时限"), db_index=True)
     original_due_date = models.DateField(_("原定时限"))
@@ -782,13 +778,12 @@ class Attachment(models.Model):
 # --- Risk-based targeting -------------------------------------------------------------
 
 
-class RiskProfile(models.Model):
+class RiskProfile(ScopedModel):
     """Yearly risk inputs for a unit (entered); the system adds its own finding history."""
 
     org = models.ForeignKey(
         Organization, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     power_concentration = models.PositiveSmallIntegerField(
         _("权力集中度"), default=0, help_text=_("0–10 分")

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: one request-scoped cache (grants, posts) shared by every layer below.
+    "liangge_zeren.request_cache.RequestCacheMiddleware",
     # First: request id for logs/audit; answers /healthz before host checks and HTTPS redirect.
     "security.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -15,6 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from responsibilities.scoped import (
+    Capability,
+    ScopedModel,
+    ScopedQuerySet,
+    scope_roots,
+    sees_everything,
+)
+from responsibilities.scoping import paths_q
+
 PATH_SEGMENT_WIDTH = 4
 PATH_SEPARATOR = "."
 PATH_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -35,12 +44,37 @@ def segment_number(segment: str) -> int:
     return int(segment.rstrip(PATH_SEPARATOR), len(PATH_ALPHABET))
 
 
-class OrganizationQuerySet(models.QuerySet):
+# Length of one path step ("0001."): the only place path arithmetic may use.
+PATH_STEP = PATH_SEGMENT_WIDTH + len(PATH_SEPARATOR)
+
+
+class OrganizationQuerySet(ScopedQuerySet):
     def subtree_of(self, org: "Organization") -> "OrganizationQuerySet":
         return self.filter(path__startswith=org.path)
 
     def ancestors_of(self, org: "Organization") -> "OrganizationQuerySet":
         return self.filter(path__in=org.ancestor_paths()).order_by("depth")
+
+    def scope_roots(self, user, capability: Capability) -> "OrganizationQuerySet":
+        """The top units of the user's subtrees for `capability`."""
+        return self.filter(path__in=scope_roots(user, capability))
+
+    def within(self, roots: list[str], *, below: int) -> "OrganizationQuerySet":
+        """Units in the subtrees of `roots`, down to `below` levels under the highest root."""
+        if not roots:
+            return self.none()
+        top = min(Organization.path_depth(root) for root in roots)
+        return self.filter(paths_q(roots, "path"), depth__lte=top + below)
+
+    def pickable(
+        self, user, capability: Capability, *, below: int, active_only: bool = True
+    ) -> "OrganizationQuerySet":
+        """The units `user` may pick in a form for `capability`: their subtrees, down to
+        `below` levels under their highest unit (an unrestricted user: the top levels)."""
+        qs = self.filter(is_active=True) if active_only else self.all()
+        if sees_everything(user):
+            return qs.filter(depth__lte=1 + below)
+        return qs.within(scope_roots(user, capability), below=below)
 
 
 class Organization(models.Model):
@@ -108,14 +142,35 @@ class Organization(models.Model):
         return self.path
 
     def ancestor_paths(self) -> list[str]:
-        width = PATH_SEGMENT_WIDTH + len(PATH_SEPARATOR)
-        return [self.path[: width * i] for i in range(1, len(self.path) // width)]
+        return [self.path[: PATH_STEP * i] for i in range(1, self.path_depth(self.path))]
+
+    @property
+    def parent_path(self) -> str | None:
+        """The parent unit's path (None for a root), without a query."""
+        return self.ancestor_path(self.path, 1)
+
+    @property
+    def child_path_length(self) -> int:
+        """Length of a direct child's path: a row's `org_path[:child_path_length]` names
+        the child subtree it lies in."""
+        return len(self.path) + PATH_STEP
+
+    @staticmethod
+    def path_depth(path: str) -> int:
+        """Depth of the unit with this path (a root is 1)."""
+        return len(path) // PATH_STEP
+
+    @staticmethod
+    def ancestor_path(path: str, levels_up: int) -> str | None:
+        """The path `levels_up` levels above `path`, or None above the root."""
+        depth = Organization.path_depth(path) - levels_up
+        return path[: PATH_STEP * depth] if depth >= 1 else None
 
     def is_descendant_of(self, other: "Organization") -> bool:
         return self.path.startswith(other.path) and self.path != other.path
 
 
-class Body(models.Model):
+class Body(ScopedModel):
     """A governing body of an organisation: its Party committee or group, or a discipline body."""
 
     class Kind(models.TextChoices):
@@ -142,7 +197,6 @@ class Body(models.Model):
     org = models.ForeignKey(
         Organization, verbose_name=_("所在组织"), on_delete=models.PROTECT, related_name="bodies"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     kind = models.CharField(_("机构类型"), max_length=32, choices=Kind.choices)
     name = models.CharField(_("名称"), max_length=100)
     # A stationed team is sent by a higher discipline commission and answers to the sender.
@@ -190,13 +244,12 @@ class Body(models.Model):
             raise ValidationError({"sent_by": _("只有派驻纪检监察组才有派出机关。")})
 
 
-class Portfolio(models.Model):
+class Portfolio(ScopedModel):
     """An area of work (分管领域) a team member leads; scopes their 一岗双责."""
 
     org = models.ForeignKey(
         Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="portfolios"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     name = models.CharField(_("分管领域"), max_length=100)
 
     history = HistoricalRecords()
@@ -245,7 +298,7 @@ class Person(models.Model):
         return self.name
 
 
-class TenureQuerySet(models.QuerySet):
+class TenureQuerySet(ScopedQuerySet):
     def held_on(self, day: datetime.date) -> "TenureQuerySet":
         """Tenures in force on `day` (start inclusive, end inclusive)."""
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
@@ -254,7 +307,7 @@ class TenureQuerySet(models.QuerySet):
         return self.held_on(timezone.localdate())
 
 
-class Tenure(models.Model):
+class Tenure(ScopedModel):
     """A person holding a post in a body of an organisation for a period.
 
     Responsibility follows the post at a date, not the person: "who held role R in X on D"
@@ -282,7 +335,6 @@ class Tenure(models.Model):
     org = models.ForeignKey(
         Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="tenures"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     body = models.ForeignKey(
         Body, verbose_name=_("所在机构"), on_delete=models.PROTECT, related_name="tenures"
     )
@@ -390,7 +442,7 @@ class WorkArea(models.TextChoices):
 MEETING_ONLY_ACTIONS = frozenset({ActionType.COMMITTEE_MEETING, ActionType.DOCUMENT_RELAY})
 
 
-class ResponsibilityList(models.Model):
+class ResponsibilityList(ScopedModel):
     """A responsibility list (责任清单) of one organisation, year and subject."""
 
     class SubjectType(models.TextChoices):
@@ -409,7 +461,6 @@ class ResponsibilityList(models.Model):
     org = models.ForeignKey(
         Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="duty_lists"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     subject_type = models.CharField(_("责任主体"), max_length=32, choices=SubjectType.choices)
     subject_tenure = models.ForeignKey(
@@ -470,7 +521,7 @@ class ResponsibilityList(models.Model):
         return self.status == self.Status.IN_FORCE
 
 
-class ResponsibilityItem(models.Model):
+class ResponsibilityItem(ScopedModel):
     """One clause of a list: what must be done, how often, by whom."""
 
     Category = WorkArea  # the item's area of work
@@ -489,7 +540,6 @@ class ResponsibilityItem(models.Model):
     org = models.ForeignKey(
         Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="duty_items"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     number = models.PositiveSmallIntegerField(_("序号"), default=1)
     category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
     content = models.TextField(_("责任内容"))
@@ -543,7 +593,7 @@ class ResponsibilityItem(models.Model):
         return not self.is_mandatory
 
 
-class ItemAssignment(models.Model):
+class ItemAssignment(ScopedModel):
     """Who leads (牵头) or helps (配合) with an item. Two leads are allowed so overlap shows."""
 
     class Role(models.TextChoices):
@@ -561,7 +611,6 @@ class ItemAssignment(models.Model):
     )
     role = models.CharField(_("分工"), max_length=8, choices=Role.choices)
     org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -576,7 +625,7 @@ class ItemAssignment(models.Model):
         return f"{self.tenure_id}:{self.role}@{self.item_id}"
 
 
-class ResponsibilityLetter(models.Model):
+class ResponsibilityLetter(ScopedModel):
     """A responsibility letter (责任书) frozen from the signee's items; optional per deployment."""
 
     class Status(models.TextChoices):
@@ -589,7 +638,6 @@ class ResponsibilityLetter(models.Model):
     org = models.ForeignKey(
         Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="duty_letters"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     title = models.CharField(_("标题"), max_length=100)
     issuer_tenure = models.ForeignKey(
@@ -630,7 +678,7 @@ class ResponsibilityLetter(models.Model):
         return f"{self.title}({self.signee_tenure.person})"
 
 
-class Signature(models.Model):
+class Signature(ScopedModel):
     """One signature on a letter, chained per organisation (append-only)."""
 
     class Role(models.TextChoices):
@@ -644,7 +692,6 @@ class Signature(models.Model):
         related_name="signatures",
     )
     org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     role = models.CharField(_("签署身份"), max_length=8, choices=Role.choices)
     signer_tenure = models.ForeignKey(
         Tenure, verbose_name=_("签署人"), on_delete=models.PROTECT, related_name="+"
@@ -675,7 +722,7 @@ class Signature(models.Model):
         super().save(*args, **kwargs)
 
 
-class DutyLog(models.Model):
+class DutyLog(ScopedModel):
     """履责纪实: what a secretary or member actually did, linked to the items it satisfies."""
 
     class TalkType(models.TextChoices):
@@ -701,7 +748,6 @@ class DutyLog(models.Model):
     org = models.ForeignKey(
         Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="duty_logs"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     tenure = models.ForeignKey(
         Tenure, verbose_name=_("履责人"), on_delete=models.PROTECT, related_name="duty_logs"
     )
@@ -759,14 +805,13 @@ class DutyLog(models.Model):
         return self.action_type in MEETING_ONLY_ACTIONS
 
 
-class DutyLogAmendment(models.Model):
+class DutyLogAmendment(ScopedModel):
     """An append-only correction to an accepted (locked) duty log."""
 
     log = models.ForeignKey(
         DutyLog, verbose_name=_("履责纪实"), on_delete=models.PROTECT, related_name="amendments"
     )
     org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("补正人"), on_delete=models.PROTECT
     )
@@ -787,14 +832,13 @@ class DutyLogAmendment(models.Model):
         super().save(*args, **kwargs)
 
 
-class Attachment(models.Model):
+class Attachment(ScopedModel):
     """Evidence file of a duty log, stored outside the web root under a random name."""
 
     log = models.ForeignKey(
         DutyLog, verbose_name=_("履责纪实"), on_delete=models.PROTECT, related_name="attachments"
     )
     org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     original_name = models.CharField(_("文件名"), max_length=200)
     stored_name = models.CharField(max_length=64, unique=True, editable=False)
     content_type = models.CharField(_("文件类型"), max_length=100)
@@ -815,7 +859,7 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class DutyReport(models.Model):
+class DutyReport(ScopedModel):
     """Annual duty report (报告工作 / 述责述廉) of a committee (tenure empty) or a person."""
 
     class Status(models.TextChoices):
@@ -826,7 +870,6 @@ class DutyReport(models.Model):
     org = models.ForeignKey(
         Organization, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="duty_reports"
     )
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     tenure = models.ForeignKey(
         Tenure,

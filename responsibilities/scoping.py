@@ -35,6 +35,8 @@ from django.utils import timezone
 from rules.permissions import set_perm
 from rules.predicates import predicate as rules_predicate
 
+from liangge_zeren import request_cache
+
 if TYPE_CHECKING:
     import datetime
 
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
     User: TypeAlias = AbstractUser | AnonymousUser
 else:
     User: TypeAlias = Any
+
+GRANTS = "grants"  # request-cache namespace of user_grants
 
 
 class Capability(enum.StrEnum):
@@ -95,10 +99,11 @@ def register_grant_source(source: GrantSource) -> None:
 def user_grants(user: User) -> tuple[Grant, ...]:
     """All grants of the user's tenures in force today (and of the registered sources).
 
-    Cached on the user object."""
-    cached: tuple[Grant, ...] | None = getattr(user, "_lz_grants", None)
-    if cached is not None:
-        return cached
+    Cached per request / Celery task (liangge_zeren/request_cache.py), keyed by user id."""
+    return request_cache.cached_for_user(GRANTS, user, lambda: _compute_grants(user))
+
+
+def _compute_grants(user: User) -> tuple[Grant, ...]:
     grants: list[Grant] = []
     if user.is_authenticated and user.is_active:
         from responsibilities.models import Tenure
@@ -113,15 +118,13 @@ def user_grants(user: User) -> tuple[Grant, ...]:
             grants.extend(grants_for_tenure(tenure))
         for source in _GRANT_SOURCES:
             grants.extend(source(user))
-    result = tuple(grants)
-    setattr(user, "_lz_grants", result)  # noqa: B010 - not a declared attribute of User
-    return result
+    return tuple(grants)
 
 
 def forget_grants(user: User) -> None:
-    """Drop the cached grants (after the user's tenures change)."""
-    if hasattr(user, "_lz_grants"):
-        delattr(user, "_lz_grants")
+    """Drop the user's cached grants and everything derived from them (after their tenures
+    or roles change)."""
+    request_cache.forget_user(getattr(user, "pk", None))
 
 
 def is_unrestricted(user: User) -> bool:

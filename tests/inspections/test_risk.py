@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from inspections import risk
 from inspections.services import risk_profiles
+from liangge_zeren import request_cache
 from responsibilities.scoping import user_grants
 
 from .fixtures import TODAY, make_finding, make_task
@@ -79,9 +80,10 @@ def test_weights_change_the_order(crafted):
 
 def test_the_ranking_is_one_query(crafted, django_assert_num_queries):
     user = crafted.user("city1_jw")
-    user_grants(user)  # grants are cached per request
-    with django_assert_num_queries(1):
-        risk.ranking(crafted.city1, TODAY.year, WEIGHTS, user=user)
+    with request_cache.scope():  # as in a request: grants are cached for its duration
+        user_grants(user)
+        with django_assert_num_queries(1):
+            risk.ranking(crafted.city1, TODAY.year, WEIGHTS, user=user)
 
 
 def test_the_ranking_page_shows_every_factor_and_weight(crafted, client_for):
