@@ -22,7 +22,7 @@ from liangge_zeren.pages import attempt, paginate, report_form_errors
 from liangge_zeren.periods import Quarter
 from responsibilities.history import history_rows
 from responsibilities.models import Organization
-from responsibilities.scoping import Capability, scope_paths
+from responsibilities.scoped import Capability, holds
 
 
 def _period(request: HttpRequest, qs) -> tuple[int, int]:
@@ -36,7 +36,7 @@ def _period(request: HttpRequest, qs) -> tuple[int, int]:
 
 
 def _is_superior(user) -> bool:
-    return user.is_superuser or bool(scope_paths(user, Capability.MANAGE))
+    return holds(user, Capability.MANAGE)
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from dashboards import exports, panels, services
 from dashboards.access import get_cockpit_org_for_user, top_org_pk
 from liangge_zeren.periods import Quarter
-from responsibilities.scoping import Capability, path_in_scope
+from responsibilities.scoped import Capability, covers
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -43,7 +43,8 @@ def cockpit(request, pk):
     data = _build(request, pk)
     org = data.scope.org
     parent_pk = None
-    if org.parent_id and path_in_scope(request.user, Capability.VIEW, org.path[:-5]):
+    parent_path = org.parent_path
+    if org.parent_id and parent_path and covers(request.user, Capability.VIEW, parent_path):
         parent_pk = org.parent_id
     tables = exports.page_tables(data)
     context = {

@@ -14,7 +14,7 @@ from inspections import risk
 from inspections.forms import RiskProfileForm, supervised_orgs
 from inspections.services import risk_profiles
 from responsibilities.models import Organization
-from responsibilities.scoping import Capability, scope_paths
+from responsibilities.scoped import Capability, holds
 
 
 def _year(request: HttpRequest) -> int:
@@ -27,7 +27,7 @@ def _year(request: HttpRequest) -> int:
 @login_required
 def risk_ranking(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not scope_paths(user, Capability.SUPERVISE) and not user.is_superuser:
+    if not holds(user, Capability.SUPERVISE):
         raise Http404
     planning_orgs = supervised_orgs(user)
     parent = None

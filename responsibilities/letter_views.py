@@ -24,7 +24,7 @@ from responsibilities.duty_forms import (
 )
 from responsibilities.history import history_rows
 from responsibilities.models import DutyReport, Organization, ResponsibilityLetter
-from responsibilities.scoping import Capability, scope_q
+from responsibilities.scoped import Capability
 from responsibilities.selectors import post_for
 from responsibilities.workflows import REPORT_FLOW
 
@@ -53,9 +53,7 @@ def _client_ip(request) -> str | None:
 def letter_index(request):
     _require_letters()
     letters_qs = (
-        ResponsibilityLetter.objects.filter(
-            scope_q(request.user, "responsibilities.view_responsibilityletter")
-        )
+        ResponsibilityLetter.objects.visible_to(request.user)
         .select_related("org", "issuer_tenure__person", "signee_tenure__person")
         .order_by("-year", "org_path", "-pk")
     )
@@ -166,7 +164,7 @@ def letter_docx(request, pk):
 @login_required
 def report_index(request):
     reports = (
-        DutyReport.objects.filter(scope_q(request.user, "responsibilities.view_dutyreport"))
+        DutyReport.objects.visible_to(request.user)
         .select_related("org", "tenure__person")
         .order_by("-year", "org_path", "pk")
     )

@@ -26,7 +26,7 @@ from responsibilities.duty_forms import (
 )
 from responsibilities.history import history_rows
 from responsibilities.models import Organization, ResponsibilityItem, ResponsibilityList
-from responsibilities.scoping import Capability, is_unrestricted, scope_q
+from responsibilities.scoped import Capability, sees_everything
 from responsibilities.workflows import LIST_FLOW
 
 PAGE_SIZE = 50
@@ -48,9 +48,8 @@ def _error(request, exc: ValidationError | TransitionRefused) -> None:
 def list_index(request):
     year = _year(request)
     lists = (
-        ResponsibilityList.objects.filter(
-            scope_q(request.user, "responsibilities.view_responsibilitylist"), year=year
-        )
+        ResponsibilityList.objects.visible_to(request.user)
+        .filter(year=year)
         .select_related("org", "subject_tenure__person", "template")
         .annotate(item_count=Count("items", filter=Q(items__is_active=True)))
         .order_by("org_path", "is_template", "subject_type", "pk")
@@ -322,6 +321,6 @@ def gap_matrix_view(request, pk):
         "year": year,
         "matrix": matrix,
         "crumbs": [*Organization.objects.ancestors_of(org), org],
-        "unrestricted": is_unrestricted(request.user),
+        "unrestricted": sees_everything(request.user),
     }
     return render(request, "responsibilities/duty/gap_matrix.html", context)

@@ -19,7 +19,7 @@ from responsibilities.duty_forms import AmendForm, DutyLogForm, ReviewForm, Uplo
 from responsibilities.history import history_rows
 from responsibilities.models import DutyLog, Organization
 from responsibilities.rules import dutylog_review_q
-from responsibilities.scoping import Capability, scope_q
+from responsibilities.scoped import Capability
 from responsibilities.workflows import LOG_FLOW
 
 PAGE_SIZE = 50
@@ -32,13 +32,10 @@ def log_index(request):
     if tab == "review":
         logs = logs.filter(dutylog_review_q(request.user))
     elif tab == "scope":
-        logs = logs.filter(scope_q(request.user, "responsibilities.view_dutylog"))
+        logs = logs.visible_to(request.user)
     else:
         tab = "mine"
-        logs = logs.filter(
-            scope_q(request.user, "responsibilities.view_dutylog"),
-            tenure__person__user=request.user,
-        )
+        logs = logs.visible_to(request.user).filter(tenure__person__user=request.user)
     status = request.GET.get("status", "")
     if status in DutyLog.Status.values:
         logs = logs.filter(status=status)

@@ -288,6 +288,7 @@ class Person(models.Model):
     is_active = models.BooleanField(_("有效"), default=True)
 
     history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("人员")

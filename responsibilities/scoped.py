@@ -30,6 +30,7 @@ from liangge_zeren import request_cache
 from responsibilities.scoping import (
     Capability,
     is_unrestricted,
+    path_in_scope,
     registered_perms,
     scope_paths,
     scope_q,
@@ -48,6 +49,7 @@ __all__ = [
     "ScopedModel",
     "ScopedQuerySet",
     "UnknownScopedAction",
+    "covers",
     "grant_tenure_id",
     "holds",
     "permission_for",
@@ -120,6 +122,11 @@ def sees_everything(user: UserLike) -> bool:
 def holds(user: UserLike, capability: Capability) -> bool:
     """Whether the user holds `capability` anywhere (or is unrestricted)."""
     return is_unrestricted(user) or bool(scope_paths(user, capability))
+
+
+def covers(user: UserLike, capability: Capability, path: str) -> bool:
+    """Whether `path` lies in the user's subtrees for `capability` (no query)."""
+    return path_in_scope(user, capability, path)
 
 
 def scope_roots(user: UserLike, capability: Capability) -> list[str]:

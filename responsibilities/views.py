@@ -19,7 +19,7 @@ from responsibilities.context_processors import SESSION_KEY, current_posts
 from responsibilities.forms import EndTenureForm, OrganizationForm
 from responsibilities.history import history_rows
 from responsibilities.models import Organization, Person, Tenure
-from responsibilities.scoping import Capability, scope_paths, scope_q
+from responsibilities.scoped import Capability
 from responsibilities.selectors import duty_home_context
 
 PAGE_SIZE = 50
@@ -28,7 +28,7 @@ PAGE_SIZE = 50
 @login_required
 def home(request):
     posts, current = current_posts(request)
-    roots = Organization.objects.filter(path__in=scope_paths(request.user, Capability.VIEW))
+    roots = Organization.objects.scope_roots(request.user, Capability.VIEW)
     if request.user.is_superuser and not posts:
         roots = Organization.objects.filter(parent__isnull=True)
     roots = roots.annotate(child_count=Count("children")).select_related("supervising_body")
@@ -116,7 +116,7 @@ def org_edit(request, pk):
 
 @login_required
 def person_list(request):
-    people = Person.objects.filter(scope_q(request.user, "responsibilities.view_person"))
+    people = Person.objects.visible_to(request.user)
     query = request.GET.get("q", "").strip()
     if query:
         people = people.filter(Q(name__contains=query) | Q(code__iexact=query))
@@ -129,7 +129,8 @@ def person_detail(request, pk):
     person = get_person_for_user(request, pk)
     request.audit_object = person  # every read of an official's data is audited (security)
     tenures = (
-        Tenure.objects.filter(scope_q(request.user, "responsibilities.view_tenure"), person=person)
+        Tenure.objects.visible_to(request.user)
+        .filter(person=person)
         .select_related("org", "body")
         .order_by("-start_date")
     )
