@@ -30,7 +30,6 @@ from responsibilities.models import (
     ResponsibilityLetter,
     Tenure,
 )
-from responsibilities.scoping import scope_q
 
 MAX_ROWS = 50
 LOGS_PER_OWNER = 5
@@ -74,9 +73,7 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
         covering &= Q(category=area)
     # …and the items the linked findings name as not carried out (any year).
     failed = Q(pk__in=Finding.objects.filter(accountability_cases=case).values("failed_item"))
-    items_qs = ResponsibilityItem.objects.filter(
-        scope_q(user, "responsibilities.view_responsibilityitem")
-    ).filter(covering | failed)
+    items_qs = ResponsibilityItem.objects.visible_to(user).filter(covering | failed)
     items = list(
         items_qs.select_related("list__subject_tenure__person", "portfolio")
         .prefetch_related(
@@ -113,8 +110,8 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
 
     ids = list(owners)
     for letter in (
-        ResponsibilityLetter.objects.filter(
-            scope_q(user, "responsibilities.view_responsibilityletter"),
+        ResponsibilityLetter.objects.visible_to(user)
+        .filter(
             signee_tenure_id__in=ids,
             year__in=[event.year, event.year - 1],
         )
@@ -124,8 +121,8 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
         owners[letter.signee_tenure_id].letters.append(letter)
 
     logs = (
-        DutyLog.objects.filter(
-            scope_q(user, "responsibilities.view_dutylog"),
+        DutyLog.objects.visible_to(user)
+        .filter(
             tenure_id__in=ids,
             occurred_on__gte=since,
             occurred_on__lte=event,
@@ -140,7 +137,7 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
         if len(row.logs) < LOGS_PER_OWNER:
             row.logs.append(log)
 
-    findings_qs = Finding.objects.filter(scope_q(user, "inspections.view_finding")).filter(
+    findings_qs = Finding.objects.visible_to(user).filter(
         Q(org_path__startswith=case.org_path, **({"category": area} if area else {}))
         | Q(accountability_cases=case)
     )
@@ -169,8 +166,8 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
         .order_by("-event_date", "-pk")[:20]
     )
     earlier_disciplinary = list(
-        DisciplinaryCase.objects.filter(
-            scope_q(user, "accountability.view_disciplinarycase"),
+        DisciplinaryCase.objects.visible_to(user)
+        .filter(
             org_path__startswith=case.org_path,
             registered_on__lte=event,
         )

@@ -20,7 +20,6 @@ from accountability.models import (
 from accountability.rules import case_visible_q, own_decision_q
 from inspections.models import Finding
 from responsibilities.models import Organization
-from responsibilities.scoping import scope_q
 
 LIST_PREVIEW = 20
 
@@ -49,8 +48,8 @@ def own_decisions(user: Any, listed: QuerySet[AccountabilityCase]) -> list[Accou
 def open_case_leads(user: Any) -> list[Finding]:
     """Case leads transferred from inspections that no case has taken up yet."""
     return list(
-        Finding.objects.filter(
-            scope_q(user, "inspections.change_finding"),
+        Finding.objects.visible_to(user, "change")
+        .filter(
             is_case_lead_transferred=True,
             accountability_cases__isnull=True,
         )
@@ -105,7 +104,7 @@ def disciplinary_cases_for(
     """The disciplinary-case list, with the filters the cockpit's 一案双查 figures link to:
     a unit's subtree, the year registered, only the cases that need both probes."""
     cases = (
-        DisciplinaryCase.objects.filter(scope_q(user, "accountability.view_disciplinarycase"))
+        DisciplinaryCase.objects.visible_to(user)
         .select_related("org", "subject_person")
         .prefetch_related("probes")
         .order_by("-registered_on", "-pk")

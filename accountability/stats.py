@@ -18,7 +18,6 @@ from accountability.models import (
     FourForm,
 )
 from accountability.rules import case_visible_q
-from responsibilities.scoping import scope_q
 
 
 def measure_mix(user, year: int | None = None) -> list[dict]:
@@ -57,9 +56,7 @@ def measure_mix(user, year: int | None = None) -> list[dict]:
 
 
 def four_forms(user, year: int | None = None) -> list[dict]:
-    qs = DisciplinaryCase.objects.filter(
-        scope_q(user, "accountability.view_disciplinarycase"), four_form__isnull=False
-    )
+    qs = DisciplinaryCase.objects.visible_to(user).filter(four_form__isnull=False)
     if year:
         qs = qs.filter(decided_on__year=year)
     counts = dict(qs.values_list("four_form").annotate(n=Count("pk")).values_list("four_form", "n"))
@@ -75,7 +72,7 @@ def four_forms(user, year: int | None = None) -> list[dict]:
 
 
 def coverage(user, year: int | None = None) -> dict:
-    qs = DisciplinaryCase.objects.filter(scope_q(user, "accountability.view_disciplinarycase"))
+    qs = DisciplinaryCase.objects.visible_to(user)
     if year:
         qs = qs.filter(registered_on__year=year)
     return dual_coverage(qs)

@@ -18,7 +18,6 @@ from assessments.models import (
     VoterToken,
 )
 from responsibilities.models import Body, Organization
-from responsibilities.scoping import scope_q
 
 BALLOTS_PREVIEW = 20
 PERIODS_SHOWN = 12
@@ -32,7 +31,7 @@ def assessed_orgs() -> QuerySet[Organization]:
 
 
 def visible_snapshots(user: Any) -> QuerySet[AssessmentSnapshot]:
-    return AssessmentSnapshot.objects.filter(scope_q(user, "assessments.view_assessmentsnapshot"))
+    return AssessmentSnapshot.objects.visible_to(user)
 
 
 def latest_period(snapshots: QuerySet[AssessmentSnapshot]) -> tuple[int, int] | None:
@@ -71,10 +70,8 @@ def ballots_open_for(user: Any) -> list[EvaluationRound]:
     if user.is_superuser:
         return []
     return list(
-        EvaluationRound.objects.filter(
-            scope_q(user, "assessments.view_evaluationround"),
-            status=EvaluationRound.Status.OPEN,
-        )
+        EvaluationRound.objects.visible_to(user)
+        .filter(status=EvaluationRound.Status.OPEN)
         .exclude(Exists(VoterToken.objects.filter(round=OuterRef("pk"), voter=user)))
         .order_by("org_path")[:BALLOTS_PREVIEW]
     )

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from responsibilities.models import Organization
-from responsibilities.scoping import Capability, is_unrestricted, scope_paths, scope_q
+from responsibilities.scoping import Capability, is_unrestricted, scope_paths
 
 
 def get_cockpit_org_for_user(
@@ -19,10 +19,8 @@ def get_cockpit_org_for_user(
     except (TypeError, ValueError):
         raise Http404 from None
     rows = list(
-        Organization.objects.filter(
-            scope_q(request.user, "responsibilities.view_organization"),
-            Q(pk=pk) | Q(parent_id=pk, is_active=True),
-        )
+        Organization.objects.visible_to(request.user)
+        .filter(Q(pk=pk) | Q(parent_id=pk, is_active=True))
         .annotate(**(annotations or {}))
         .order_by("path")
     )

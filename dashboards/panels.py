@@ -12,7 +12,7 @@ from inspections.models import RectificationTask
 from liangge_zeren.periods import Quarter
 from responsibilities.context_processors import current_posts
 from responsibilities.models import DutyLog, ResponsibilityList, Tenure
-from responsibilities.scoping import Capability, paths_q, scope_paths, scope_q
+from responsibilities.scoping import Capability, paths_q, scope_paths
 
 PANEL_ROWS = 20
 COMMITTEE_ROLES = (Tenure.Role.SECRETARY, Tenure.Role.DEPUTY_SECRETARY, Tenure.Role.CLERK)
@@ -35,8 +35,8 @@ def secretary_panel(request) -> dict | None:
     period = Quarter.of(today)
     start, end = period.window()
     lists = (
-        ResponsibilityList.objects.filter(
-            scope_q(user, "responsibilities.view_responsibilitylist"),
+        ResponsibilityList.objects.visible_to(user)
+        .filter(
             org=org,
             year=today.year,
             is_template=False,
@@ -47,7 +47,8 @@ def secretary_panel(request) -> dict | None:
     )
     members = (
         Tenure.objects.current()
-        .filter(scope_q(user, "responsibilities.view_tenure"), org=org)
+        .visible_to(user)
+        .filter(org=org)
         .select_related("person")
         .annotate(
             logs=Count(
@@ -63,8 +64,8 @@ def secretary_panel(request) -> dict | None:
     horizon = today + datetime.timedelta(days=30)
     due = (
         RectificationTask.objects.open()
+        .visible_to(user)
         .filter(
-            scope_q(user, "inspections.view_rectificationtask"),
             org_path=org.path,
             due_date__lte=horizon,
         )
@@ -91,21 +92,20 @@ def discipline_panel(request) -> dict | None:
     today = timezone.localdate()
     roots = scope_paths(user, Capability.SUPERVISE)
     to_verify = (
-        RectificationTask.objects.filter(
-            scope_q(user, "inspections.verify_rectificationtask"),
-            status=RectificationTask.Status.SUBMITTED,
-        )
+        RectificationTask.objects.visible_to(user, "verify")
+        .filter(status=RectificationTask.Status.SUBMITTED)
         .select_related("finding", "org")
         .order_by("due_date", "pk")[:PANEL_ROWS]
     )
     overdue = (
         RectificationTask.objects.red(today)
-        .filter(scope_q(user, "inspections.view_rectificationtask"), paths_q(roots))
+        .visible_to(user)
+        .filter(paths_q(roots))
         .select_related("finding", "org")
         .order_by("due_date", "pk")[:PANEL_ROWS]
     )
     cases = (
-        AccountabilityCase.objects.filter(scope_q(user, "accountability.view_accountabilitycase"))
+        AccountabilityCase.objects.visible_to(user)
         .exclude(status__in=sorted(DECIDED_STATUSES) + [AccountabilityCase.Status.NOT_PURSUED])
         .select_related("org")
         .order_by("status_since", "pk")[:PANEL_ROWS]

@@ -47,7 +47,7 @@ from dashboards.scope import task_view_q
 from inspections.models import Finding, RectificationTask, due_soon_days
 from liangge_zeren.periods import Quarter
 from responsibilities.models import ActionType, Organization, ResponsibilityList
-from responsibilities.scoping import Capability, is_unrestricted, paths_q, scope_paths, scope_q
+from responsibilities.scoping import Capability, is_unrestricted, paths_q, scope_paths
 
 OWN = "own"  # key of the selected unit's own records
 LIGHT_ORDER = {TrafficLight.RED: 0, TrafficLight.YELLOW: 1, TrafficLight.GREEN: 2}
@@ -86,7 +86,7 @@ class Scope:
 
     @property
     def child_len(self) -> int:
-        return len(self.org.path) + 5  # one fixed-width segment "XXXX."
+        return self.org.child_path_length
 
     def key(self, prefix: str) -> str | int:
         """Row key of a grouped prefix: a child's id, or OWN for the unit's own rows."""
@@ -235,9 +235,7 @@ def org_annotations(user, period: Quarter, count: int = 8) -> dict:
       indexed lookup each on (org, year, quarter);
     - responsibility lists of the year over each row's subtree (a small table).
     """
-    snaps = AssessmentSnapshot.objects.filter(
-        scope_q(user, "assessments.view_assessmentsnapshot"), org_id=OuterRef("pk")
-    )
+    snaps = AssessmentSnapshot.objects.visible_to(user).filter(org_id=OuterRef("pk"))
     # One subquery per quarter giving "total|light|subtree average" as text (three values
     # would be three subqueries: 24 instead of 8 to build, compile and plan per request).
     text = Concat(
@@ -252,9 +250,7 @@ def org_annotations(user, period: Quarter, count: int = 8) -> dict:
     for i, p in enumerate(period.previous().last(count)):
         row = snaps.filter(year=p.year, quarter=p.quarter)
         out[f"s{i}"] = Subquery(row.values(s=text)[:1])
-    lists = ResponsibilityList.objects.filter(
-        scope_q(user, "responsibilities.view_responsibilitylist"), is_template=False
-    )
+    lists = ResponsibilityList.objects.visible_to(user).filter(is_template=False)
     # Lists are yearly documents: their trend is the selected year beside the one before.
     for suffix, year in (("", period.year), ("_prev", period.year - 1)):
         out.update(
@@ -400,7 +396,7 @@ def rectification(scope: Scope) -> Widget:
 
 def findings_by_category(scope: Scope) -> Widget:
     """Findings registered in the year, by category; per trend quarter, those registered in it."""
-    qs = Finding.objects.filter(scope_q(scope.user, "inspections.view_finding"))
+    qs = Finding.objects.visible_to(scope.user)
     rows = _by_quarter(qs, scope, "created_at", ["category"], n=None)
     widget = Widget("findings", _("发现问题类别"), [(c.value, c.label) for c in Finding.Category])
     _pivot(widget, scope, rows, "category", [c.value for c in Finding.Category])
@@ -429,11 +425,13 @@ def dual_coverage(scope: Scope) -> Widget:
     concluded = DualInvestigation.objects.filter(
         disciplinary_case=OuterRef("pk"), status=DualInvestigation.Status.CONCLUDED
     )
-    qs = DisciplinaryCase.objects.filter(
-        scope_q(scope.user, "accountability.view_disciplinarycase"), dual_required=True
-    ).annotate(
-        p=Exists(concluded.filter(kind=DualInvestigation.Kind.PRINCIPAL)),
-        s=Exists(concluded.filter(kind=DualInvestigation.Kind.SUPERVISORY)),
+    qs = (
+        DisciplinaryCase.objects.visible_to(scope.user)
+        .filter(dual_required=True)
+        .annotate(
+            p=Exists(concluded.filter(kind=DualInvestigation.Kind.PRINCIPAL)),
+            s=Exists(concluded.filter(kind=DualInvestigation.Kind.SUPERVISORY)),
+        )
     )
     rows = _by_quarter(qs, scope, "registered_on", qualifying=None, covered=Q(p=True, s=True))
     widget = Widget("dual", _("一案双查"), [("qualifying", _("应双查")), ("covered", _("已双查"))])

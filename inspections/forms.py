@@ -20,7 +20,7 @@ from inspections.models import (
 )
 from liangge_zeren.concurrency import VersionedFormMixin
 from responsibilities.models import Body, Organization, Person, ResponsibilityItem, Tenure
-from responsibilities.scoping import Capability, paths_q, scope_paths
+from responsibilities.scoping import Capability, paths_q
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # How deep below the user's own level the pickers reach (bounded lists at province scale).
@@ -71,25 +71,16 @@ def evidence_field(label=None):
 
 def supervised_orgs(user):
     """Organisations in the user's discipline jurisdiction, down to PICKER_DEPTH levels."""
-    roots = scope_paths(user, Capability.SUPERVISE)
-    if user.is_superuser:
-        return Organization.objects.filter(is_active=True, depth__lte=3)
-    qs = Organization.objects.filter(paths_q(roots, "path"), is_active=True)
-    if roots:
-        min_depth = min(len(r) for r in roots) // 5
-        qs = qs.filter(depth__lte=min_depth + PICKER_DEPTH)
-    return qs.order_by("path")
+    return Organization.objects.pickable(user, Capability.SUPERVISE, below=PICKER_DEPTH).order_by(
+        "path"
+    )
 
 
 def supervised_bodies(user):
-    roots = scope_paths(user, Capability.SUPERVISE)
-    qs = Body.objects.filter(is_active=True).exclude(kind=Body.Kind.BRANCH)
-    if user.is_superuser:
-        qs = qs.filter(org__depth__lte=3)
-    else:
-        qs = qs.filter(paths_q(roots, "org_path"))
-        if roots:
-            qs = qs.filter(org__depth__lte=min(len(r) for r in roots) // 5 + PICKER_DEPTH)
+    orgs = Organization.objects.pickable(
+        user, Capability.SUPERVISE, below=PICKER_DEPTH, active_only=False
+    )
+    qs = Body.objects.filter(is_active=True, org__in=orgs).exclude(kind=Body.Kind.BRANCH)
     return qs.select_related("org").order_by("org__path", "kind")
 
 
@@ -279,7 +270,7 @@ class FindingForm(BootstrapMixin, forms.ModelForm):
             target_paths = [t.org_path for t in round_.round_targets.all()]
             self.fields["org"].queryset = Organization.objects.filter(
                 paths_q(target_paths, "path")
-            ).filter(depth__lte=max(len(p) for p in target_paths) // 5 + 1)
+            ).filter(depth__lte=max(Organization.path_depth(p) for p in target_paths) + 1)
             del self.fields["inspecting_body"]
         else:
             self.fields["org"].queryset = supervised_orgs(user)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from inspections.models import Finding, FindingResponsibility, InspectionRound, RectificationTask
 from responsibilities.models import Organization
-from responsibilities.scoping import Capability, paths_q, scope_paths, scope_q
+from responsibilities.scoping import Capability
 
 # Rounds offered in the filter: those of the last few years.
 ROUND_YEARS = 5
@@ -17,22 +17,17 @@ ROUND_YEARS = 5
 
 def filter_orgs(user: Any) -> QuerySet[Organization]:
     """The units offered in the filter: the user's view roots, their level and two below."""
-    view_roots = scope_paths(user, Capability.VIEW)
-    if user.is_superuser:
-        orgs = Organization.objects.filter(depth__lte=3)
-    else:
-        orgs = Organization.objects.filter(paths_q(view_roots, "path"))
-        if view_roots:
-            orgs = orgs.filter(depth__lte=min(len(p) for p in view_roots) // 5 + 2)
+    orgs = Organization.objects.pickable(user, Capability.VIEW, below=2, active_only=False)
     return orgs.order_by("path")
 
 
 def filter_rounds(user: Any) -> QuerySet[InspectionRound]:
     # Not sliced: a ModelChoiceField cannot take a sliced queryset.
-    return InspectionRound.objects.filter(
-        scope_q(user, "inspections.view_inspectionround"),
-        year__gte=timezone.localdate().year - (ROUND_YEARS - 1),
-    ).order_by("-year", "-pk")
+    return (
+        InspectionRound.objects.visible_to(user)
+        .filter(year__gte=timezone.localdate().year - (ROUND_YEARS - 1))
+        .order_by("-year", "-pk")
+    )
 
 
 LIGHTS = {
@@ -66,9 +61,7 @@ def _filtered(findings: QuerySet[Finding], data: dict[str, Any]) -> QuerySet[Fin
 def ledger_findings(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Finding]:
     """The findings the user may see, narrowed by the ledger filter's cleaned data (None: all),
     newest first, with what the ledger shows of their tasks and responsibilities."""
-    findings = _filtered(
-        Finding.objects.filter(scope_q(user, "inspections.view_finding")), filters or {}
-    )
+    findings = _filtered(Finding.objects.visible_to(user), filters or {})
     return (
         findings.select_related("org", "round", "inspecting_body")
         .prefetch_related(

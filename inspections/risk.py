@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from inspections.models import Finding, RectificationTask, RiskProfile, inspections_setting
 from responsibilities.models import Organization
-from responsibilities.scoping import scope_q
 
 
 @dataclass(frozen=True)
@@ -83,8 +82,8 @@ def ranking(parent: Organization, year: int, weights: dict[str, float], user=Non
         org_path__startswith=OuterRef("path")
     )
     if user is not None:
-        findings = findings.filter(scope_q(user, "inspections.view_finding"))
-        overdue = overdue.filter(scope_q(user, "inspections.view_rectificationtask"))
+        findings = findings.visible_to(user)
+        overdue = overdue.visible_to(user)
     annotations = {
         name: Subquery(profile.values(name)[:1], output_field=IntegerField())
         for name in ("power_concentration", "funds_density", "petitions", "case_incidence")

@@ -23,10 +23,6 @@ from inspections.models import (
     inspections_setting,
 )
 from responsibilities.models import Body, Organization, Tenure
-from responsibilities.scoping import scope_q
-
-VIEW_ROUND = "inspections.view_inspectionround"
-VIEW_FINDING = "inspections.view_finding"
 
 
 def target_leader_tenures(user: Any, org: Organization) -> QuerySet[Tenure]:
@@ -42,7 +38,7 @@ def target_leader_tenures(user: Any, org: Organization) -> QuerySet[Tenure]:
 def rounds_for(user: Any, *, kind: str = "", status: str = "") -> QuerySet[InspectionRound]:
     """The round list: rounds the user may see, newest first, with their target counts."""
     rounds = (
-        InspectionRound.objects.filter(scope_q(user, VIEW_ROUND))
+        InspectionRound.objects.visible_to(user)
         .select_related("issuing_body")
         .annotate(target_count=Count("round_targets", distinct=True))
         .order_by("-year", "-pk")
@@ -74,7 +70,8 @@ def round_page(user: Any, round_: InspectionRound) -> RoundPage:
         "acknowledgements__tenure__person"
     )
     findings = (
-        Finding.objects.filter(scope_q(user, VIEW_FINDING), round=round_)
+        Finding.objects.visible_to(user)
+        .filter(round=round_)
         .select_related("org")
         .annotate(task_count=Count("tasks"))
         .order_by("number")
@@ -100,9 +97,8 @@ def target_report_findings(
 ) -> list[Finding]:
     """The findings a target's rectification report lists (those the user may see)."""
     return list(
-        Finding.objects.filter(
-            scope_q(user, VIEW_FINDING), round=round_, org_path__startswith=target.org_path
-        )
+        Finding.objects.visible_to(user)
+        .filter(round=round_, org_path__startswith=target.org_path)
         .select_related("org")
         .prefetch_related(
             Prefetch(

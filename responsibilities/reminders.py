@@ -81,11 +81,7 @@ def crossed_levels(overdue_days: int) -> list[tuple[int, int]]:
 
 
 def _ancestor_path(path: str, levels_up: int) -> str | None:
-    width = len(path.split(".")[0]) + 1
-    depth = len(path) // width
-    if depth - levels_up < 1:
-        return None
-    return path[: width * (depth - levels_up)]
+    return Organization.ancestor_path(path, levels_up)
 
 
 def escalations(

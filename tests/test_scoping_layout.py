@@ -62,7 +62,11 @@ def _violations(source: str) -> list[str]:
 
 def test_it_finds_the_view_modules():
     names = {f"{p.parent.name}/{p.name}" for p in _view_modules()}
-    assert {"responsibilities/views.py", "dashboards/views.py", "inspections/risk_views.py"} <= names
+    assert {
+        "responsibilities/views.py",
+        "dashboards/views.py",
+        "inspections/risk_views.py",
+    } <= names
 
 
 @pytest.mark.parametrize(

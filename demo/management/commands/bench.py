@@ -309,7 +309,7 @@ class Command(BaseCommand):
             "t0": oldest.year * 4 + oldest.quarter,
             "t1": period.year * 4 + period.quarter,
             "reach_start": datetime.datetime.combine(reach, datetime.time.min, tzinfo=local),
-            "n": len(org.path) + 5,
+            "n": org.child_path_length,
             "like": org.path + "%",
             "prefixes": [org.path, *children.values_list("path", flat=True)],
             "tenures": sorted({g.tenure_id for g in grants}),
