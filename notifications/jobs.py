@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from liangge_zeren import request_cache
+
 log = logging.getLogger(__name__)
 
 JobFunc = Callable[[datetime.date], dict]
@@ -83,7 +85,8 @@ def run(name: str, day: datetime.date | None = None, *, under: str | None = None
     token = _UNDER.set(under)
     started = time.perf_counter()
     try:
-        result = JOBS[name].func(day)
+        with request_cache.scope():  # one cache per job run (Celery task or command alike)
+            result = JOBS[name].func(day)
     finally:
         _UNDER.reset(token)
     log.info("job %s for %s: %s (%.2f s)", name, day, result, time.perf_counter() - started)

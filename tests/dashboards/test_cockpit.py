@@ -43,7 +43,7 @@ def _expected_tasks(user, org):
             continue
         if not user.has_perm("inspections.view_rectificationtask", task):
             continue
-        key = children.get(task.org_path[: len(org.path) + 5], services.OWN)
+        key = children.get(task.org_path[: org.child_path_length], services.OWN)
         row = expected.setdefault(key, {"open": 0, "overdue": 0})
         if task.status != RectificationTask.Status.CLOSED:
             row["open"] += 1
@@ -59,7 +59,7 @@ def _expected_findings(user, org):
         if not finding.org_path.startswith(org.path) or finding.created_at.year != TODAY.year:
             continue
         if user.has_perm("inspections.view_finding", finding):
-            key = children.get(finding.org_path[: len(org.path) + 5], services.OWN)
+            key = children.get(finding.org_path[: org.child_path_length], services.OWN)
             expected[key] = expected.get(key, 0) + 1
     return expected
 
@@ -72,7 +72,7 @@ def _expected_logs(user, org):
         if log.org_path.startswith(org.path) and user.has_perm(
             "responsibilities.view_dutylog", log
         ):
-            key = children.get(log.org_path[: len(org.path) + 5], services.OWN)
+            key = children.get(log.org_path[: org.child_path_length], services.OWN)
             expected[key] = expected.get(key, 0) + 1
     return expected
 
