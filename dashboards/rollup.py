@@ -16,9 +16,9 @@ SQLite triggers cannot use WITH, so the depths 1…51 are a literal UNION ALL.
 
 from __future__ import annotations
 
-from responsibilities.models import PATH_SEGMENT_WIDTH, PATH_SEPARATOR, DutyLog
+from responsibilities.models import PATH_STEP, DutyLog
 
-WIDTH = PATH_SEGMENT_WIDTH + len(PATH_SEPARATOR)  # one path segment, "0001."
+WIDTH = PATH_STEP  # one path segment, "0001."
 MAX_DEPTH = 255 // WIDTH  # org_path is a varchar(255)
 SOURCE = "responsibilities_dutylog"
 TABLE = "dashboards_dutylogrollup"

@@ -142,7 +142,7 @@ class Organization(models.Model):
         return self.path
 
     def ancestor_paths(self) -> list[str]:
-        return [self.path[: PATH_STEP * i] for i in range(1, self.path_depth(self.path))]
+        return self.path_prefixes(self.path)[:-1]
 
     @property
     def parent_path(self) -> str | None:
@@ -159,6 +159,11 @@ class Organization(models.Model):
     def path_depth(path: str) -> int:
         """Depth of the unit with this path (a root is 1)."""
         return len(path) // PATH_STEP
+
+    @staticmethod
+    def path_prefixes(path: str) -> list[str]:
+        """The paths of the unit's ancestors and itself, root first."""
+        return [path[: PATH_STEP * i] for i in range(1, Organization.path_depth(path) + 1)]
 
     @staticmethod
     def ancestor_path(path: str, levels_up: int) -> str | None:

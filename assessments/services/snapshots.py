@@ -34,7 +34,7 @@ from assessments.models import AssessmentSnapshot, Indicator, IndicatorSet, Manu
 from assessments.selectors import assessed_orgs, quarter_snapshot
 from assessments.workflows import SNAPSHOT_FLOW
 from liangge_zeren.actors import Actor, actor_user, bulk_history_kwargs, write_service
-from responsibilities.models import PATH_SEGMENT_WIDTH, PATH_SEPARATOR, Organization
+from responsibilities.models import Organization
 
 S = AssessmentSnapshot.Status
 
@@ -235,7 +235,6 @@ def rollup(year: int, quarter: int) -> int:
     subqueries, no query per organisation; then one UPDATE per 1,000 changed drafts. Sums are
     exact Decimals, so recomputing a quarter gives the same numbers.
     """
-    width = PATH_SEGMENT_WIDTH + len(PATH_SEPARATOR)
     rows = list(
         AssessmentSnapshot.objects.filter(year=year, quarter=quarter)
         .order_by("pk")
@@ -253,8 +252,8 @@ def rollup(year: int, quarter: int) -> int:
     colours = ("red", "yellow", "green")
     sums: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0), 0, 0, 0])
     for _pk, path, total, light, *_rest in rows:
-        for depth in range(1, len(path) // width + 1):
-            acc = sums[path[: depth * width]]
+        for prefix in Organization.path_prefixes(path):
+            acc = sums[prefix]
             acc[0] += 1
             acc[1] += total
             if light in colours:

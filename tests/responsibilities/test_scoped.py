@@ -108,6 +108,11 @@ def test_the_path_helpers_do_the_arithmetic(cast):
     assert Organization.ancestor_path(township1.path, 4) is None
     assert county1.child_path_length == len(township1.path) == len(county1.path) + PATH_STEP
     assert township1.ancestor_paths() == [province.path, cast.city1.path, county1.path]
+    assert Organization.path_prefixes(county1.path) == [
+        province.path,
+        cast.city1.path,
+        county1.path,
+    ]
 
 
 def test_pickable_is_the_users_subtree_a_few_levels_down(cast):
