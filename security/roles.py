@@ -15,6 +15,9 @@ is audited (security.middleware.AuditTrailMiddleware).
 
 from __future__ import annotations
 
+from django.db.models.signals import post_delete, post_save
+
+from liangge_zeren import request_cache
 from security.models import AdminRole, AdminRoleAssignment
 
 _TREE = ("organization", "body", "portfolio", "person", "tenure")
@@ -48,16 +51,31 @@ BUSINESS_APPS = ("inspections", "accountability", "assessments")
 
 
 def admin_role_of(user) -> str | None:
-    """The user's administrative role, cached on the user object for the request."""
+    """The user's administrative role, cached for the request (liangge_zeren/request_cache.py)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    if not hasattr(user, "_lz_admin_role"):
-        user._lz_admin_role = (
+    return request_cache.cached_for_user(
+        "admin_role",
+        user,
+        lambda: (
             AdminRoleAssignment.objects.filter(user_id=user.pk)
             .values_list("role", flat=True)
             .first()
-        )
-    return user._lz_admin_role
+        ),
+    )
+
+
+def _forget_admin_role(instance: AdminRoleAssignment, **_kwargs: object) -> None:
+    request_cache.forget_user(instance.user_id)
+
+
+for _signal in (post_save, post_delete):
+    _signal.connect(
+        _forget_admin_role,
+        sender=AdminRoleAssignment,
+        weak=False,
+        dispatch_uid=f"security_forget_admin_role_{_signal is post_save}",
+    )
 
 
 def has_role_perm(user, perm: str) -> bool:
