@@ -45,7 +45,8 @@ def empty_inputs() -> dict:
 
 
 def _avg(values: list) -> str:
-    return str((sum(Decimal(str(v)) for v in values) / len(values)).quantize(Decimal("0.01")))
+    total = sum((Decimal(str(v)) for v in values), Decimal(0))
+    return str((total / len(values)).quantize(Decimal("0.01")))
 
 
 def collect(org_ids, year: int, quarter: int) -> dict[int, dict]:

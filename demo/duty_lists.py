@@ -36,6 +36,7 @@ from responsibilities.models import (
     DutyReport,
     ItemAssignment,
     Organization,
+    Portfolio,
     ResponsibilityItem,
     ResponsibilityLetter,
     ResponsibilityList,
@@ -359,7 +360,8 @@ def _member_list(unit: Organization, year: int, tenure: Tenure, secretary: Tenur
         actor=DEMO,
     )
     portfolios = list(tenure.portfolios.all())
-    for portfolio in portfolios or [None]:
+    areas: list[Portfolio | None] = list(portfolios) or [None]
+    for portfolio in areas:
         area = portfolio.name if portfolio else "联系"
         lists.add_item(
             member_list,

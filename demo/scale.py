@@ -848,7 +848,7 @@ def _quarter_snapshot_rows(tree, year, quarter, indicator_set, totals, now) -> l
             acc[0] += 1
             acc[1] += totals[o.id]
             acc[2 + ("red", "yellow", "green").index(lights[o.id])] += 1
-    rows = []
+    rows: list[tuple] = []
     for o in tree.orgs:
         n, s, red, yellow, green = sums[o.path]
         total = scoring.q(totals[o.id])
