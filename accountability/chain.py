@@ -67,14 +67,35 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
     area = case.area if case.area != FailedArea.OTHER else None
 
     slots = propose_targets(case.org, event, case.portfolio)
+    items = _covering_items(case, user, area)
+    owners = _owners_at(event, slots, items)
+    _attach_letters(owners, user, event)
+    _attach_logs(owners, user, since, event)
+    findings = _findings(case, user, area)
+    earlier_cases, earlier_disciplinary = _earlier_cases(case, user)
+    ordered = sorted(owners.values(), key=lambda o: (o.tenure.org.path, o.tenure.role, o.tenure.pk))
+    return Chain(
+        case=case,
+        since=since,
+        slots=slots,
+        items=items,
+        owners=ordered,
+        findings=findings,
+        earlier_cases=earlier_cases,
+        earlier_disciplinary=earlier_disciplinary,
+    )
 
+
+def _covering_items(case: AccountabilityCase, user, area: str | None) -> list[ResponsibilityItem]:
+    """The unit's items of the event's year and the one before in the failed area, and the
+    items the linked findings name as not carried out (any year)."""
+    event = case.event_date
     covering = Q(org=case.org, list__year__in=[event.year, event.year - 1], is_active=True)
     if area:
         covering &= Q(category=area)
-    # …and the items the linked findings name as not carried out (any year).
     failed = Q(pk__in=Finding.objects.filter(accountability_cases=case).values("failed_item"))
     items_qs = ResponsibilityItem.objects.visible_to(user).filter(covering | failed)
-    items = list(
+    return list(
         items_qs.select_related("list__subject_tenure__person", "portfolio")
         .prefetch_related(
             Prefetch(
@@ -85,6 +106,11 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
         .order_by("-list__year", "list_id", "number")[:MAX_ROWS]
     )
 
+
+def _owners_at(
+    event: datetime.date, slots: list, items: list[ResponsibilityItem]
+) -> dict[int, Owner]:
+    """Who held a proposed slot or owned a covering item on the day of the event, and why."""
     owners: dict[int, Owner] = {}
 
     def owner(tenure: Tenure, reason: str) -> None:
@@ -107,12 +133,14 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
             owner(assignment.tenure, str(assignment.get_role_display()))
             if assignment.tenure_id in owners and item not in owners[assignment.tenure_id].items:
                 owners[assignment.tenure_id].items.append(item)
+    return owners
 
-    ids = list(owners)
+
+def _attach_letters(owners: dict[int, Owner], user, event: datetime.date) -> None:
     for letter in (
         ResponsibilityLetter.objects.visible_to(user)
         .filter(
-            signee_tenure_id__in=ids,
+            signee_tenure_id__in=list(owners),
             year__in=[event.year, event.year - 1],
         )
         .exclude(status=ResponsibilityLetter.Status.DRAFTED)
@@ -120,10 +148,15 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
     ):
         owners[letter.signee_tenure_id].letters.append(letter)
 
+
+def _attach_logs(
+    owners: dict[int, Owner], user, since: datetime.date, event: datetime.date
+) -> None:
+    """Each owner's counted logs in the look-back period: the count and the latest few."""
     logs = (
         DutyLog.objects.visible_to(user)
         .filter(
-            tenure_id__in=ids,
+            tenure_id__in=list(owners),
             occurred_on__gte=since,
             occurred_on__lte=event,
             status__in=DutyLog.COUNTED,
@@ -137,11 +170,14 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
         if len(row.logs) < LOGS_PER_OWNER:
             row.logs.append(log)
 
+
+def _findings(case: AccountabilityCase, user, area: str | None) -> list[Finding]:
+    """Findings on the unit (and below) in the failed area, and those linked to the case."""
     findings_qs = Finding.objects.visible_to(user).filter(
         Q(org_path__startswith=case.org_path, **({"category": area} if area else {}))
         | Q(accountability_cases=case)
     )
-    findings = list(
+    return list(
         findings_qs.distinct()
         .select_related("org", "round")
         .prefetch_related(
@@ -155,6 +191,10 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
         .order_by("-created_at", "-pk")[:MAX_ROWS]
     )
 
+
+def _earlier_cases(case: AccountabilityCase, user) -> tuple[list, list]:
+    """Earlier accountability and disciplinary cases on the unit and below."""
+    event = case.event_date
     earlier_cases = list(
         AccountabilityCase.objects.filter(
             case_visible_q(user),
@@ -174,14 +214,4 @@ def build_chain(case: AccountabilityCase, user) -> Chain:
         .select_related("org")
         .order_by("-registered_on", "-pk")[:20]
     )
-    ordered = sorted(owners.values(), key=lambda o: (o.tenure.org.path, o.tenure.role, o.tenure.pk))
-    return Chain(
-        case=case,
-        since=since,
-        slots=slots,
-        items=items,
-        owners=ordered,
-        findings=findings,
-        earlier_cases=earlier_cases,
-        earlier_disciplinary=earlier_disciplinary,
-    )
+    return earlier_cases, earlier_disciplinary

@@ -7,6 +7,7 @@ records (org == the unit); subtrees are rolled up from snapshots afterwards. Bur
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from decimal import Decimal
 
@@ -44,15 +45,30 @@ def empty_inputs() -> dict:
 
 
 def _avg(values: list) -> str:
-    return str((sum(Decimal(str(v)) for v in values) / len(values)).quantize(Decimal("0.01")))
+    total = sum((Decimal(str(v)) for v in values), Decimal(0))
+    return str((total / len(values)).quantize(Decimal("0.01")))
 
 
 def collect(org_ids, year: int, quarter: int) -> dict[int, dict]:
     org_ids = list(org_ids)
     start, end = Quarter(year, quarter).window()
     data: dict[int, dict] = {pk: empty_inputs() for pk in org_ids}
+    _count_logs(data, org_ids, start, end)
+    _mark_lists_in_force(data, org_ids, year)
+    _count_items_due(data, org_ids, start, end)
+    _count_rectification(data, org_ids, start, end)
+    _count_findings(data, org_ids, start, end)
+    _count_ballots(data, org_ids, year, quarter)
+    _add_imported(data, org_ids, year, quarter)
+    for entry in data.values():
+        entry["democratic"] = dict(sorted(entry["democratic"].items()))
+    return data
 
-    # 1. Duty logs per action type.
+
+def _count_logs(
+    data: dict[int, dict], org_ids: list[int], start: datetime.date, end: datetime.date
+) -> None:
+    """1. Duty logs per action type."""
     logs = (
         DutyLog.objects.filter(
             org_id__in=org_ids, status__in=DutyLog.COUNTED, occurred_on__range=(start, end)
@@ -66,7 +82,9 @@ def collect(org_ids, year: int, quarter: int) -> dict[int, dict]:
         entry[row["action_type"]] = row["n"]
         entry["total"] += row["n"]
 
-    # 2. A collective list of the year in force.
+
+def _mark_lists_in_force(data: dict[int, dict], org_ids: list[int], year: int) -> None:
+    """2. A collective list of the year in force."""
     for org_id in (
         ResponsibilityList.objects.filter(
             org_id__in=org_ids,
@@ -80,7 +98,11 @@ def collect(org_ids, year: int, quarter: int) -> dict[int, dict]:
     ):
         data[org_id]["lists"]["in_force"] = 1
 
-    # 3. Items due this quarter and whether they got their logs by the due date.
+
+def _count_items_due(
+    data: dict[int, dict], org_ids: list[int], start: datetime.date, end: datetime.date
+) -> None:
+    """3. Items due this quarter and whether they got their logs by the due date."""
     items = (
         ResponsibilityItem.objects.filter(
             org_id__in=org_ids,
@@ -108,7 +130,11 @@ def collect(org_ids, year: int, quarter: int) -> dict[int, dict]:
         if row["logged"] < row["min_count"]:
             entry["items_missed"] += 1
 
-    # 4. Rectification tasks due this quarter, closed by their due date.
+
+def _count_rectification(
+    data: dict[int, dict], org_ids: list[int], start: datetime.date, end: datetime.date
+) -> None:
+    """4. Rectification tasks due this quarter, closed by their due date."""
     tasks = (
         RectificationTask.objects.filter(org_id__in=org_ids, due_date__range=(start, end))
         .values("org_id")
@@ -126,9 +152,13 @@ def collect(org_ids, year: int, quarter: int) -> dict[int, dict]:
     for row in tasks:
         data[row["org_id"]]["rectification"] = {"due": row["due"], "on_time": row["on_time"]}
 
-    # 5. Findings registered this quarter: self-found (not deducted), found by others, and
-    # verified as concealed (Finding.concealed; counted only there, so the D3 weights make
-    # it double, not 1 + 2). Imported concealed counts are added in section 7.
+
+def _count_findings(
+    data: dict[int, dict], org_ids: list[int], start: datetime.date, end: datetime.date
+) -> None:
+    """5. Findings registered this quarter: self-found (not deducted), found by others, and
+    verified as concealed (Finding.concealed; counted only there, so the D3 weights make it
+    double, not 1 + 2). Imported concealed counts are added in section 7."""
     self_found = Q(source=Finding.Source.SELF_IDENTIFIED)
     findings = (
         Finding.objects.filter(org_id__in=org_ids, created_at__date__range=(start, end))
@@ -145,7 +175,9 @@ def collect(org_ids, year: int, quarter: int) -> dict[int, dict]:
         entry["self_found"], entry["found_by_others"] = row["self_found"], row["others"]
         entry["concealed"] = row["concealed"]
 
-    # 6. Online ballots (anonymous counts per grade).
+
+def _count_ballots(data: dict[int, dict], org_ids: list[int], year: int, quarter: int) -> None:
+    """6. Online ballots (anonymous counts per grade)."""
     ballots = (
         Ballot.objects.filter(round__org_id__in=org_ids, round__year=year, round__quarter=quarter)
         .values("round__org_id", "grade")
@@ -156,7 +188,9 @@ def collect(org_ids, year: int, quarter: int) -> dict[int, dict]:
         votes = data[row["round__org_id"]]["democratic"]
         votes[row["grade"]] = votes.get(row["grade"], 0) + row["n"]
 
-    # 7. Imported tallies, questionnaires, interviews, third-party scores, concealed problems.
+
+def _add_imported(data: dict[int, dict], org_ids: list[int], year: int, quarter: int) -> None:
+    """7. Imported tallies, questionnaires, interviews, third-party scores, concealed problems."""
     scores: dict[tuple[int, str], list] = defaultdict(list)
     people: dict[int, int] = defaultdict(int)
     K = EvaluationInput.Kind
@@ -181,6 +215,3 @@ def collect(org_ids, year: int, quarter: int) -> dict[int, dict]:
         data[org_id][kind] = {"score": _avg(values), "entries": len(values)}
         if kind == K.INTERVIEW:
             data[org_id][kind]["people"] = people[org_id]
-    for entry in data.values():
-        entry["democratic"] = dict(sorted(entry["democratic"].items()))
-    return data

@@ -518,54 +518,85 @@ def _param_problems(rule: str, params: dict) -> list[str]:
     for key, kind in allowed.items():
         if key not in params:
             continue
-        value = params[key]
-        message = None
-        if kind == "input":
-            if not isinstance(value, str) or not _known_input(value):
-                message = _("input“%(value)s”不是可用的数据项,可用:%(known)s。") % {
-                    "value": value,
-                    "known": "、".join(_input_keys()),
-                }
-        elif kind == "number":
-            if not _is_number(value):
-                message = _("参数 %(key)s 应为数字。") % {"key": key}
-        elif kind == "count":
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                message = _("参数 %(key)s 应为非负整数。") % {"key": key}
-        elif kind == "bool":
-            if not isinstance(value, bool):
-                message = _("参数 %(key)s 应为 true 或 false。") % {"key": key}
-        elif kind == "weights":
-            if not isinstance(value, dict) or not all(_is_number(v) for v in value.values()):
-                message = _('参数 weights 应为对象,各项为数字,如 {"self_found": 0}。')
-        elif kind == "bands":
-            if (
-                not isinstance(value, list)
-                or not value
-                or not all(
-                    isinstance(b, list)
-                    and len(b) == 2
-                    and all(_is_number(x) for x in b)
-                    and 0 <= b[1] <= 1
-                    for b in value
-                )
-            ):
-                message = _("参数 bands 应为 [[下限, 得分比例], …],比例在 0 到 1 之间。")
-        elif kind == "penalty":
-            if not (
-                isinstance(value, dict)
-                and set(value) == {"share", "fraction"}
-                and all(_is_number(v) for v in value.values())
-            ):
-                message = _('参数 penalty 应为 {"share": 比例, "fraction": 得分比例}。')
-        elif isinstance(kind, tuple) and value not in kind:
-            message = _("参数 %(key)s 只能是 %(allowed)s。") % {
-                "key": key,
-                "allowed": "、".join(kind),
-            }
+        message = _param_value_problem(key, kind, params[key])
         if message:
             problems.append(message)
     return problems
+
+
+def _param_value_problem(key: str, kind, value) -> str | None:
+    """What is wrong with one parameter's value for its kind, or None."""
+    if isinstance(kind, tuple):
+        if value in kind:
+            return None
+        return _("参数 %(key)s 只能是 %(allowed)s。") % {"key": key, "allowed": "、".join(kind)}
+    check = _PARAM_CHECKS.get(kind)
+    return check(key, value) if check else None
+
+
+def _input_problem(key: str, value) -> str | None:
+    if isinstance(value, str) and _known_input(value):
+        return None
+    return _("input“%(value)s”不是可用的数据项,可用:%(known)s。") % {
+        "value": value,
+        "known": "、".join(_input_keys()),
+    }
+
+
+def _number_problem(key: str, value) -> str | None:
+    return None if _is_number(value) else _("参数 %(key)s 应为数字。") % {"key": key}
+
+
+def _count_problem(key: str, value) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return None
+    return _("参数 %(key)s 应为非负整数。") % {"key": key}
+
+
+def _bool_problem(key: str, value) -> str | None:
+    return (
+        None if isinstance(value, bool) else _("参数 %(key)s 应为 true 或 false。") % {"key": key}
+    )
+
+
+def _weights_problem(key: str, value) -> str | None:
+    if isinstance(value, dict) and all(_is_number(v) for v in value.values()):
+        return None
+    return _('参数 weights 应为对象,各项为数字,如 {"self_found": 0}。')
+
+
+def _bands_problem(key: str, value) -> str | None:
+    if (
+        isinstance(value, list)
+        and value
+        and all(
+            isinstance(b, list) and len(b) == 2 and all(_is_number(x) for x in b) and 0 <= b[1] <= 1
+            for b in value
+        )
+    ):
+        return None
+    return _("参数 bands 应为 [[下限, 得分比例], …],比例在 0 到 1 之间。")
+
+
+def _penalty_problem(key: str, value) -> str | None:
+    if (
+        isinstance(value, dict)
+        and set(value) == {"share", "fraction"}
+        and all(_is_number(v) for v in value.values())
+    ):
+        return None
+    return _('参数 penalty 应为 {"share": 比例, "fraction": 得分比例}。')
+
+
+_PARAM_CHECKS = {
+    "input": _input_problem,
+    "number": _number_problem,
+    "count": _count_problem,
+    "bool": _bool_problem,
+    "weights": _weights_problem,
+    "bands": _bands_problem,
+    "penalty": _penalty_problem,
+}
 
 
 def _input_keys() -> list[str]:

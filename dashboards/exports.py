@@ -105,14 +105,35 @@ def category(column: str) -> dict:
 
 
 def page_tables(data: Cockpit) -> list[Table]:
-    scope, scores = data.scope, data.scores
     keys = data.row_keys()
-    widgets = {w.key: w for w in data.widgets}
-    tables: list[Table] = []
-    ledger = reverse("inspections:ledger")
-    disciplinary = reverse("accountability:disciplinary_list")
+    urls = _ListUrls(reverse("inspections:ledger"), reverse("accountability:disciplinary_list"))
+    tables: list[Table] = [_overview_table(data, keys, urls)]
+    for widget in data.widgets:
+        tables.append(_widget_table(data, widget, keys, urls))
+        tables.append(_trend_table(widget))
+    tables.extend(_score_tables(data))
+    drill: dict[int, str] = {}  # one reverse() per child, not one per row of every table
+    for table in tables:
+        for row in table.rows:
+            if row.pk:
+                if row.pk not in drill:
+                    drill[row.pk] = reverse("dashboards:cockpit", args=[row.pk])
+                row.url = drill[row.pk]
+    return tables
 
-    # Overview: one row per child with the headline figures (and the tile grid's colours).
+
+@dataclass(frozen=True)
+class _ListUrls:
+    """The list pages a cell links to (reversed once per export)."""
+
+    ledger: str
+    disciplinary: str
+
+
+def _overview_table(data: Cockpit, keys: list, urls: _ListUrls) -> Table:
+    """One row per child with the headline figures (and the tile grid's colours)."""
+    scope, scores = data.scope, data.scores
+    widgets = {w.key: w for w in data.widgets}
     overview_rows = []
     for key in keys:
         latest = scores.latest.get(key, {}) if key != OWN else {}
@@ -134,68 +155,73 @@ def page_tables(data: Cockpit) -> list[Table]:
         links = {}
         if pk:
             links = {
-                5: _list_url(ledger, pk, light="red"),
-                6: _list_url(ledger, pk, year=scope.period.year),
-                8: _list_url(disciplinary, pk, year=scope.period.year, dual=1),
+                5: _list_url(urls.ledger, pk, light="red"),
+                6: _list_url(urls.ledger, pk, year=scope.period.year),
+                8: _list_url(urls.disciplinary, pk, year=scope.period.year, dual=1),
             }
         overview_rows.append(
             Row(data.row_label(key), pk, cells, links, latest.get("traffic_light", ""))
         )
-    tables.append(
-        Table(
-            "overview",
-            _("下级单位总览"),
-            [
-                _("最新季度得分"),
-                _("红黄绿"),
-                _("清单认领/总数"),
-                _("本季履责纪实"),
-                _("未销号整改"),
-                _("逾期整改"),
-                _("本年发现问题"),
-                _("本年问责"),
-                _("一案双查 已查/应查"),
-            ],
-            overview_rows,
-            chart="",
-        )
+    return Table(
+        "overview",
+        _("下级单位总览"),
+        [
+            _("最新季度得分"),
+            _("红黄绿"),
+            _("清单认领/总数"),
+            _("本季履责纪实"),
+            _("未销号整改"),
+            _("逾期整改"),
+            _("本年发现问题"),
+            _("本年问责"),
+            _("一案双查 已查/应查"),
+        ],
+        overview_rows,
+        chart="",
     )
 
-    for widget in data.widgets:
-        rows = []
-        for key in keys:
-            pk = None if key == OWN else key
-            cells = [_fmt(widget.value(key, c)) for c, _label in widget.columns]
-            links = {}
-            if pk and widget.key == "rectification":
-                links = {
-                    1: _list_url(ledger, pk, light="red"),
-                    2: _list_url(ledger, pk, light="yellow"),
-                }
-            elif pk and widget.key == "findings":  # the year's findings of that category
-                links = {
-                    i: _list_url(ledger, pk, year=scope.period.year, **category(c))
-                    for i, (c, _label) in enumerate(widget.columns)
-                }
-            elif pk and widget.key == "dual":  # the year's cases that need both probes
-                links = {0: _list_url(disciplinary, pk, year=scope.period.year, dual=1)}
-            rows.append(Row(data.row_label(key), pk, cells, links))
-        total = []
-        for column, _label in widget.columns:
-            if column == "share":
-                q, c = widget.total("qualifying"), widget.total("covered")
-                total.append(round(100 * c / q, 1) if q else "")
-            else:
-                total.append(widget.total(column))
-        headers = [str(label) for _c, label in widget.columns]
-        plotted = [i for i, (c, _l) in enumerate(widget.columns) if c not in ("total", "share")]
-        stacked = widget.key in ("methods", "findings", "measures")
-        tables.append(
-            Table(widget.key, str(widget.title), headers, rows, total, "bar", plotted, stacked)
-        )
-        tables.append(_trend_table(widget))
 
-    # Trend of each child's score over the last 8 quarters (snapshots).
+def _widget_links(widget, pk: int, year: int, urls: _ListUrls) -> dict:
+    if widget.key == "rectification":
+        return {
+            1: _list_url(urls.ledger, pk, light="red"),
+            2: _list_url(urls.ledger, pk, light="yellow"),
+        }
+    if widget.key == "findings":  # the year's findings of that category
+        return {
+            i: _list_url(urls.ledger, pk, year=year, **category(c))
+            for i, (c, _label) in enumerate(widget.columns)
+        }
+    if widget.key == "dual":  # the year's cases that need both probes
+        return {0: _list_url(urls.disciplinary, pk, year=year, dual=1)}
+    return {}
+
+
+def _widget_table(data: Cockpit, widget, keys: list, urls: _ListUrls) -> Table:
+    """A widget's figures per child, with a total row and the bar chart's settings."""
+    year = data.scope.period.year
+    rows = []
+    for key in keys:
+        pk = None if key == OWN else key
+        cells = [_fmt(widget.value(key, c)) for c, _label in widget.columns]
+        links = _widget_links(widget, pk, year, urls) if pk else {}
+        rows.append(Row(data.row_label(key), pk, cells, links))
+    total = []
+    for column, _label in widget.columns:
+        if column == "share":
+            q, c = widget.total("qualifying"), widget.total("covered")
+            total.append(round(100 * c / q, 1) if q else "")
+        else:
+            total.append(widget.total(column))
+    headers = [str(label) for _c, label in widget.columns]
+    plotted = [i for i, (c, _l) in enumerate(widget.columns) if c not in ("total", "share")]
+    stacked = widget.key in ("methods", "findings", "measures")
+    return Table(widget.key, str(widget.title), headers, rows, total, "bar", plotted, stacked)
+
+
+def _score_tables(data: Cockpit) -> list[Table]:
+    """Each child's score over the last 8 quarters (snapshots), and the lights per quarter."""
+    scope, scores = data.scope, data.scores
     labels = [str(p) for p in scores.periods]
     trend_rows = [
         Row(c.name, c.pk, [_fmt(scores.trend.get(c.pk, {}).get(p)) for p in labels])
@@ -203,22 +229,16 @@ def page_tables(data: Cockpit) -> list[Table]:
     ]
     own = [_fmt(scores.own.get(p, {}).get("subtree_average")) for p in labels]
     trend_rows.append(Row(_("全辖平均(快照)"), None, [float(v) if v != "" else "" for v in own]))
-    tables.append(Table("trend", _("近8个季度考核得分"), labels, trend_rows, None, "line"))
     light_rows = [
         Row(
             str(LIGHT_LABELS[light]), None, [scores.lights.get(p, {}).get(light, 0) for p in labels]
         )
         for light in ("red", "yellow", "green")
     ]
-    tables.append(Table("lights", _("近8个季度下级单位红黄绿"), labels, light_rows, None, "line"))
-    drill: dict[int, str] = {}  # one reverse() per child, not one per row of every table
-    for table in tables:
-        for row in table.rows:
-            if row.pk:
-                if row.pk not in drill:
-                    drill[row.pk] = reverse("dashboards:cockpit", args=[row.pk])
-                row.url = drill[row.pk]
-    return tables
+    return [
+        Table("trend", _("近8个季度考核得分"), labels, trend_rows, None, "line"),
+        Table("lights", _("近8个季度下级单位红黄绿"), labels, light_rows, None, "line"),
+    ]
 
 
 def chart_data(data: Cockpit, tables: list[Table] | None = None) -> dict:

@@ -166,50 +166,12 @@ def _headline(s: _Seeder) -> None:
     former = s.tenure("JH-C01-K01-PC:secretary:former")
     if former is None:
         return
-    if not DutyLog.objects.filter(tenure=former, occurred_on__year=2023).exists():
-        for day, action, title in (
-            (D(2023, 4, 12), ActionType.COMMITTEE_MEETING, "县委常委会专题研究党风廉政建设工作"),
-            (D(2023, 9, 6), ActionType.DOCUMENT_RELAY, "传达学习上级全面从严治党工作会议精神"),
-        ):
-            duty_logs.create_log(
-                tenure=former,
-                action_type=action,
-                occurred_on=day,
-                title=title,
-                summary="会议传达学习并部署相关工作。(演示数据)",
-                submit=True,
-                actor=DEMO,
-            )
-            s.ctx.created["duty logs (2023)"] += 1
-    from inspections.models import Finding
-
-    finding = Finding.objects.filter(org=s.tree.org(COUNTY1), title=HEADLINE_FINDING).first()
+    _former_logs(s, former)
     title = "东溪县委落实意识形态工作责任制不力问责案"
     if AccountabilityCase.objects.filter(title=title).exists():
         return
     s.ctx.created["accountability cases"] += 1
-    if finding is not None:
-        case = cases.open_case_from_finding(
-            finding,
-            actor=s.jw,
-            event_date=HEADLINE_EVENT,
-            title=title,
-            deciding_body=s.tree.body("JH-C01-PC"),
-            handling_body=s.tree.body("JH-C01-K01-DC"),
-            grounds=s.grounds(3, 8),
-        )
-    else:
-        case = cases.open_case(
-            actor=s.jw,
-            title=title,
-            org=s.tree.org(COUNTY1),
-            event_date=HEADLINE_EVENT,
-            source=SRC.INSPECTION_FINDING,
-            handling_body=s.tree.body("JH-C01-K01-DC"),
-            deciding_body=s.tree.body("JH-C01-PC"),
-            area="ideological",
-            grounds=s.grounds(3, 8),
-        )
+    case = _open_headline_case(s, title)
     s.walk(
         case,
         S.DECIDED,
@@ -228,7 +190,63 @@ def _headline(s: _Seeder) -> None:
     )
 
 
+def _former_logs(s: _Seeder, former) -> None:
+    """The predecessor's two 2023 duty logs (once)."""
+    if not DutyLog.objects.filter(tenure=former, occurred_on__year=2023).exists():
+        for day, action, title in (
+            (D(2023, 4, 12), ActionType.COMMITTEE_MEETING, "县委常委会专题研究党风廉政建设工作"),
+            (D(2023, 9, 6), ActionType.DOCUMENT_RELAY, "传达学习上级全面从严治党工作会议精神"),
+        ):
+            duty_logs.create_log(
+                tenure=former,
+                action_type=action,
+                occurred_on=day,
+                title=title,
+                summary="会议传达学习并部署相关工作。(演示数据)",
+                submit=True,
+                actor=DEMO,
+            )
+            s.ctx.created["duty logs (2023)"] += 1
+
+
+def _open_headline_case(s: _Seeder, title: str) -> AccountabilityCase:
+    """From the headline inspection finding when the inspections seeding made it."""
+    from inspections.models import Finding
+
+    finding = Finding.objects.filter(org=s.tree.org(COUNTY1), title=HEADLINE_FINDING).first()
+    if finding is not None:
+        return cases.open_case_from_finding(
+            finding,
+            actor=s.jw,
+            event_date=HEADLINE_EVENT,
+            title=title,
+            deciding_body=s.tree.body("JH-C01-PC"),
+            handling_body=s.tree.body("JH-C01-K01-DC"),
+            grounds=s.grounds(3, 8),
+        )
+    return cases.open_case(
+        actor=s.jw,
+        title=title,
+        org=s.tree.org(COUNTY1),
+        event_date=HEADLINE_EVENT,
+        source=SRC.INSPECTION_FINDING,
+        handling_body=s.tree.body("JH-C01-K01-DC"),
+        deciding_body=s.tree.body("JH-C01-PC"),
+        area="ideological",
+        grounds=s.grounds(3, 8),
+    )
+
+
 def _dual(s: _Seeder) -> None:
+    _dual_concluded(s)
+    _dual_pending(s)
+    _dual_minor(s)
+    _dual_waived(s)
+
+
+def _dual_concluded(s: _Seeder) -> None:
+    """A decided case whose principal probe led to accountability (with an upheld appeal)
+    and whose supervisory probe found the commission not responsible."""
     today = s.today
     concluded = s.dcase(
         "东纪审〔2026〕3号",
@@ -244,36 +262,7 @@ def _dual(s: _Seeder) -> None:
             party_sanction="expulsion",
             public_office_sanction="expulsion",
         )
-        principal = concluded.probes.get(kind=DualInvestigation.Kind.PRINCIPAL)
-        case = disciplinary.open_case_for_probe(
-            principal, actor=s.jw, deciding_body=s.tree.body("JH-C01-K01-PC")
-        )
-        case.grounds.set(s.grounds(7, 8))
-        s.walk(
-            case,
-            S.DECIDED,
-            targets=[
-                ("org:JH-C01-K01-T01", "overall_leadership"),
-                ("JH-C01-K01-T01-PC:secretary", "primary_leadership"),
-            ],
-        )
-        org_target, person = case.targets.order_by("target_type", "pk")
-        s.measure(case, org_target, "org_self_criticism")
-        s.measure(case, person, "circulated_criticism")
-        s.measure(case, person, "party_sanction", "warning")
-        sanction = s.measure(case, person, "public_office_sanction", "demerit")
-        cases.start_execution(case, actor=s.jw)
-        appeal = appeals.file_appeal(
-            case,
-            actor=s.jw,
-            target=person,
-            measure=sanction,
-            grounds="认为处分过重。(演示数据)",
-            received_on=today - datetime.timedelta(days=3),
-        )
-        appeals.decide_appeal(
-            appeal, actor=s.city_jw, outcome="upheld", reasoning="事实清楚,处理适当,维持原决定。"
-        )
+        _principal_probe_case(s, concluded)
         supervisory = concluded.probes.get(kind=DualInvestigation.Kind.SUPERVISORY)
         disciplinary.conclude_probe(
             supervisory,
@@ -283,6 +272,44 @@ def _dual(s: _Seeder) -> None:
         )
         disciplinary.archive_disciplinary_case(concluded, actor=s.jw)
 
+
+def _principal_probe_case(s: _Seeder, concluded: DisciplinaryCase) -> None:
+    """The accountability case the principal probe opened: decided, executed, appealed."""
+    today = s.today
+    principal = concluded.probes.get(kind=DualInvestigation.Kind.PRINCIPAL)
+    case = disciplinary.open_case_for_probe(
+        principal, actor=s.jw, deciding_body=s.tree.body("JH-C01-K01-PC")
+    )
+    case.grounds.set(s.grounds(7, 8))
+    s.walk(
+        case,
+        S.DECIDED,
+        targets=[
+            ("org:JH-C01-K01-T01", "overall_leadership"),
+            ("JH-C01-K01-T01-PC:secretary", "primary_leadership"),
+        ],
+    )
+    org_target, person = case.targets.order_by("target_type", "pk")
+    s.measure(case, org_target, "org_self_criticism")
+    s.measure(case, person, "circulated_criticism")
+    s.measure(case, person, "party_sanction", "warning")
+    sanction = s.measure(case, person, "public_office_sanction", "demerit")
+    cases.start_execution(case, actor=s.jw)
+    appeal = appeals.file_appeal(
+        case,
+        actor=s.jw,
+        target=person,
+        measure=sanction,
+        grounds="认为处分过重。(演示数据)",
+        received_on=today - datetime.timedelta(days=3),
+    )
+    appeals.decide_appeal(
+        appeal, actor=s.city_jw, outcome="upheld", reasoning="事实清楚,处理适当,维持原决定。"
+    )
+
+
+def _dual_pending(s: _Seeder) -> None:
+    today = s.today
     pending = s.dcase("东纪审〔2026〕5号", "JH-C01-K01-T02-PC:secretary", amount_involved=180000)
     if pending is not None:
         disciplinary.decide_disciplinary_case(
@@ -293,6 +320,9 @@ def _dual(s: _Seeder) -> None:
             party_sanction="removal_from_party_posts",
         )
 
+
+def _dual_minor(s: _Seeder) -> None:
+    today = s.today
     minor = s.dcase(
         "东纪审〔2026〕7号",
         "JH-C01-K01-T03-PC:secretary",
@@ -309,6 +339,9 @@ def _dual(s: _Seeder) -> None:
         )
         disciplinary.archive_disciplinary_case(minor, actor=s.jw)
 
+
+def _dual_waived(s: _Seeder) -> None:
+    today = s.today
     waived = s.dcase(
         "东纪审〔2026〕9号",
         "JH-C01-K01-T02-PC:deputy1",

@@ -57,26 +57,50 @@ def _user(username: str, password: str):
 
 
 def build_cast(password: str = "cast-password-2026") -> Cast:
-    org = services.create_organization
-    province = org(code="T-P", name="测试省", kind=Organization.Kind.PROVINCE)
-    city1 = org(code="T-C1", name="一号市", kind=Organization.Kind.CITY, parent=province)
-    city2 = org(code="T-C2", name="二号市", kind=Organization.Kind.CITY, parent=province)
-    county1 = org(code="T-K1", name="一号县", kind=Organization.Kind.COUNTY, parent=city1)
-    county2 = org(code="T-K2", name="二号县", kind=Organization.Kind.COUNTY, parent=city1)
-    township1 = org(code="T-X1", name="一号镇", kind=Organization.Kind.TOWNSHIP, parent=county1)
-    department = org(
-        code="T-D1", name="测试省教育厅", kind=Organization.Kind.DEPARTMENT, parent=province
-    )
+    units = _cast_orgs()
+    bodies = _cast_bodies(units)
+    people, tenures, users = _cast_posts(bodies, password)
+    users["outsider"] = _user("outsider", password)
+    for unit in units.values():
+        unit.refresh_from_db()  # supervising_body was set after creation
+    return Cast(**units, bodies=bodies, tenures=tenures, users=users, people=people)
 
+
+def _cast_orgs() -> dict[str, Organization]:
+    """The seven units, keyed by their Cast field name."""
+    org = services.create_organization
+    K = Organization.Kind
+    province = org(code="T-P", name="测试省", kind=K.PROVINCE)
+    city1 = org(code="T-C1", name="一号市", kind=K.CITY, parent=province)
+    city2 = org(code="T-C2", name="二号市", kind=K.CITY, parent=province)
+    county1 = org(code="T-K1", name="一号县", kind=K.COUNTY, parent=city1)
+    county2 = org(code="T-K2", name="二号县", kind=K.COUNTY, parent=city1)
+    township1 = org(code="T-X1", name="一号镇", kind=K.TOWNSHIP, parent=county1)
+    department = org(code="T-D1", name="测试省教育厅", kind=K.DEPARTMENT, parent=province)
+    return {
+        "province": province,
+        "city1": city1,
+        "city2": city2,
+        "county1": county1,
+        "county2": county2,
+        "township1": township1,
+        "department": department,
+    }
+
+
+def _cast_bodies(units: dict[str, Organization]) -> dict[str, Body]:
+    """Committee and discipline commission of each territorial unit; the department's party
+    leadership group and its stationed discipline team."""
     bodies = {}
-    for unit, label in (
-        (province, "省"),
-        (city1, "一号市"),
-        (city2, "二号市"),
-        (county1, "一号县"),
-        (county2, "二号县"),
-        (township1, "一号镇"),
+    for field_name, label in (
+        ("province", "省"),
+        ("city1", "一号市"),
+        ("city2", "二号市"),
+        ("county1", "一号县"),
+        ("county2", "二号县"),
+        ("township1", "一号镇"),
     ):
+        unit = units[field_name]
         bodies[f"{unit.code}:committee"] = services.create_body(
             code=f"{unit.code}-PC",
             org=unit,
@@ -89,6 +113,7 @@ def build_cast(password: str = "cast-password-2026") -> Cast:
             kind=Body.Kind.DISCIPLINE_COMMISSION,
             name=f"{label}纪委监委",
         )
+    department = units["department"]
     bodies["T-D1:committee"] = services.create_body(
         code="T-D1-PG",
         org=department,
@@ -103,11 +128,71 @@ def build_cast(password: str = "cast-password-2026") -> Cast:
         sent_by=bodies["T-P:discipline"],
         stationed_in=[department],
     )
+    return bodies
 
-    people, tenures, users = {}, {}, {}
 
-    def post(key, name, body_key, role, *, start=START, end=None, username=None, portfolios=()):
+_R = Tenure.Role
+# (key, name, body, role, extra): extra may set start, end, username and portfolios.
+_POSTS: tuple[tuple[str, str, str, str, dict], ...] = (
+    ("prov_secretary", "王建国", "T-P:committee", _R.SECRETARY, {"username": "prov_secretary"}),
+    ("prov_jw", "李正清", "T-P:discipline", _R.DISCIPLINE_SECRETARY, {"username": "prov_jw"}),
+    (
+        "city1_secretary",
+        "张志远",
+        "T-C1:committee",
+        _R.SECRETARY,
+        {"username": "city1_secretary"},
+    ),
+    ("city1_jw", "赵明德", "T-C1:discipline", _R.DISCIPLINE_SECRETARY, {"username": "city1_jw"}),
+    (
+        "county1_former",
+        "孙立民",
+        "T-K1:committee",
+        _R.SECRETARY,
+        {"end": HANDOVER - datetime.timedelta(days=1), "username": "county1_former"},
+    ),
+    (
+        "county1_secretary",
+        "刘海涛",
+        "T-K1:committee",
+        _R.SECRETARY,
+        {"start": HANDOVER, "username": "county1_secretary"},
+    ),
+    (
+        "county1_member",
+        "陈晓梅",
+        "T-K1:committee",
+        _R.TEAM_MEMBER,
+        {"username": "county1_member", "portfolios": ["教育", "卫生健康"]},
+    ),
+    ("county1_jw", "周文斌", "T-K1:discipline", _R.DISCIPLINE_OFFICER, {"username": "county1_jw"}),
+    (
+        "county2_secretary",
+        "吴国华",
+        "T-K2:committee",
+        _R.SECRETARY,
+        {"username": "county2_secretary"},
+    ),
+    (
+        "stationed_leader",
+        "郑秀兰",
+        "T-D1:stationed",
+        _R.STATIONED_TEAM_LEADER,
+        {"username": "stationed_leader"},
+    ),
+    ("department_secretary", "黄德胜", "T-D1:committee", _R.SECRETARY, {}),
+    ("township1_secretary", "冯建军", "T-X1:committee", _R.SECRETARY, {}),
+)
+
+
+def _cast_posts(bodies: dict[str, Body], password: str) -> tuple[dict, dict, dict]:
+    """The cast's people, their tenures and their logins, in _POSTS order."""
+    people: dict[str, Person] = {}
+    tenures: dict[str, Tenure] = {}
+    users: dict = {}
+    for key, name, body_key, role, extra in _POSTS:
         person = Person.objects.create(code=f"T-{key}", name=name)
+        username = extra.get("username")
         if username:
             users[username] = _user(username, password)
             person.user = users[username]
@@ -117,67 +202,11 @@ def build_cast(password: str = "cast-password-2026") -> Cast:
             person=person,
             body=body,
             role=role,
-            start_date=start,
-            end_date=end,
-            portfolios=[services.get_or_create_portfolio(body.org, p) for p in portfolios],
+            start_date=extra.get("start", START),
+            end_date=extra.get("end"),
+            portfolios=[
+                services.get_or_create_portfolio(body.org, p) for p in extra.get("portfolios", ())
+            ],
         )
         people[key] = person
-        return person
-
-    R = Tenure.Role
-    post("prov_secretary", "王建国", "T-P:committee", R.SECRETARY, username="prov_secretary")
-    post("prov_jw", "李正清", "T-P:discipline", R.DISCIPLINE_SECRETARY, username="prov_jw")
-    post("city1_secretary", "张志远", "T-C1:committee", R.SECRETARY, username="city1_secretary")
-    post("city1_jw", "赵明德", "T-C1:discipline", R.DISCIPLINE_SECRETARY, username="city1_jw")
-    post(
-        "county1_former",
-        "孙立民",
-        "T-K1:committee",
-        R.SECRETARY,
-        end=HANDOVER - datetime.timedelta(days=1),
-        username="county1_former",
-    )
-    post(
-        "county1_secretary",
-        "刘海涛",
-        "T-K1:committee",
-        R.SECRETARY,
-        start=HANDOVER,
-        username="county1_secretary",
-    )
-    post(
-        "county1_member",
-        "陈晓梅",
-        "T-K1:committee",
-        R.TEAM_MEMBER,
-        username="county1_member",
-        portfolios=["教育", "卫生健康"],
-    )
-    post("county1_jw", "周文斌", "T-K1:discipline", R.DISCIPLINE_OFFICER, username="county1_jw")
-    post("county2_secretary", "吴国华", "T-K2:committee", R.SECRETARY, username="county2_secretary")
-    post(
-        "stationed_leader",
-        "郑秀兰",
-        "T-D1:stationed",
-        R.STATIONED_TEAM_LEADER,
-        username="stationed_leader",
-    )
-    post("department_secretary", "黄德胜", "T-D1:committee", R.SECRETARY)
-    post("township1_secretary", "冯建军", "T-X1:committee", R.SECRETARY)
-    users["outsider"] = _user("outsider", password)
-    for unit in (province, city1, city2, county1, county2, township1, department):
-        unit.refresh_from_db()  # supervising_body was set after creation
-
-    return Cast(
-        province=province,
-        city1=city1,
-        city2=city2,
-        county1=county1,
-        county2=county2,
-        township1=township1,
-        department=department,
-        bodies=bodies,
-        tenures=tenures,
-        users=users,
-        people=people,
-    )
+    return people, tenures, users

@@ -36,6 +36,7 @@ from responsibilities.models import (
     DutyReport,
     ItemAssignment,
     Organization,
+    Portfolio,
     ResponsibilityItem,
     ResponsibilityLetter,
     ResponsibilityList,
@@ -247,30 +248,7 @@ def step_duty_lists(ctx: DemoContext) -> None:
     adopted = lists.issue_template(template, units, by=prov_secretary, actor=DEMO)
     ctx.created["duty lists"] += 1 + len(adopted)
     for duty_list in adopted:
-        code = duty_list.org.code
-        lists.acknowledge_list(duty_list, actor=DEMO)
-        items = list(duty_list.items.order_by("number"))
-        if code == COUNTY2:
-            to_localise = []
-        elif code == COUNTY1:
-            to_localise = [0, 1, 2, 3, 4, 6]
-        else:
-            to_localise = sorted(rng.sample(range(len(items)), rng.randint(4, 7)))
-        for index in to_localise:
-            text = LOCALISED[index].format(name=duty_list.org.name, focus=rng.choice(FOCI))
-            lists.update_item(items[index], content=text, actor=DEMO)
-        if code != COUNTY2:
-            lists.add_item(
-                duty_list,
-                category=Cat.OTHER,
-                is_mandatory=False,
-                content=f"结合{rng.choice(FOCI)}开展“清廉{duty_list.org.name}”建设,每年形成一项制度成果。",
-                required_action_type=A.MAJOR_DECISION,
-                frequency=Freq.ANNUAL,
-                min_count=1,
-                actor=DEMO,
-            )
-        lists.put_in_force(duty_list, actor=DEMO)
+        _localise_adopted(duty_list, rng)
     # Mid-year ad-hoc item pushed down (临时性重点工作).
     lists.push_ad_hoc_item(
         template,
@@ -283,99 +261,145 @@ def step_duty_lists(ctx: DemoContext) -> None:
         due_date=datetime.date(year, 9, 30),
         actor=DEMO,
     )
-
     for unit in units:
-        posts = _posts(ctx, unit.code)
-        secretary = posts["secretary"]
-        collective = RL.objects.get(org=unit, template=template)
-        items = list(collective.items.filter(is_active=True).order_by("number"))
-        template_items = [i for i in items if i.source_item_id]
-        for index, item in enumerate(template_items):
-            slot = LEADS[min(index, len(LEADS) - 1)] if not item.is_ad_hoc else LEADS[-1]
-            leads = [posts.get(slot, secretary)]
-            co = [posts["deputy1"]] if index in (0, 3) and "deputy1" in posts else []
-            if unit.code == COUNTY1 and index == 3:
-                leads = []  # the deliberate gap (no lead)
-            if unit.code == COUNTY1 and index == 1:
-                leads.append(posts["deputy2"])  # the deliberate overlap (two leads)
-            lists.set_item_owners(item, leads=leads, co_owners=co, actor=DEMO)
-        for item in items:
-            if not item.source_item_id:
-                lists.set_item_owners(item, leads=[secretary], co_owners=[], actor=DEMO)
+        _unit_lists(ctx, unit, template, year)
+    _small_unit_lists(ctx, year)
 
-        own = lists.create_list(
-            org=unit,
-            year=year,
-            subject_type=RL.SubjectType.FIRST_RESPONSIBLE_PERSON,
-            subject_tenure=secretary,
-            title=f"{secretary.person.name}第一责任人责任清单",
+
+def _localise_adopted(duty_list: RL, rng: random.Random) -> None:
+    """Acknowledge an adopted list, localise some items (the X of 1+X) and put it in force."""
+    code = duty_list.org.code
+    lists.acknowledge_list(duty_list, actor=DEMO)
+    items = list(duty_list.items.order_by("number"))
+    if code == COUNTY2:
+        to_localise = []
+    elif code == COUNTY1:
+        to_localise = [0, 1, 2, 3, 4, 6]
+    else:
+        to_localise = sorted(rng.sample(range(len(items)), rng.randint(4, 7)))
+    for index in to_localise:
+        text = LOCALISED[index].format(name=duty_list.org.name, focus=rng.choice(FOCI))
+        lists.update_item(items[index], content=text, actor=DEMO)
+    if code != COUNTY2:
+        lists.add_item(
+            duty_list,
+            category=Cat.OTHER,
+            is_mandatory=False,
+            content=f"结合{rng.choice(FOCI)}开展“清廉{duty_list.org.name}”建设,每年形成一项制度成果。",
+            required_action_type=A.MAJOR_DECISION,
+            frequency=Freq.ANNUAL,
+            min_count=1,
             actor=DEMO,
         )
-        _add_items(own, SECRETARY_ITEMS)
-        _in_force(own)
-        for slot, tenure in posts.items():
-            if not (slot.startswith("member") or slot.startswith("deputy")):
-                continue
-            member_list = lists.create_list(
-                org=unit,
-                year=year,
-                subject_type=RL.SubjectType.TEAM_MEMBER,
-                subject_tenure=tenure,
-                title=f"{tenure.person.name}“一岗双责”清单",
-                actor=DEMO,
-            )
-            portfolios = list(tenure.portfolios.all())
-            for portfolio in portfolios or [None]:
-                area = portfolio.name if portfolio else "联系"
-                lists.add_item(
-                    member_list,
-                    category=Cat.SUPERVISION,
-                    portfolio=portfolio,
-                    content=f"每季度至少听取一次{area}领域党风廉政建设工作汇报,督促落实整改。",
-                    required_action_type=A.REPORT_REVIEW,
-                    frequency=Freq.QUARTERLY,
-                    min_count=1,
-                    actor=DEMO,
-                )
-            first = portfolios[0] if portfolios else None
-            area = first.name if first else "联系"
-            lists.add_item(
-                member_list,
-                category=Cat.CONDUCT,
-                portfolio=first,
-                content=f"每季度至少与{area}领域主要负责人开展一次廉政谈话。",
-                required_action_type=A.TALK,
-                frequency=Freq.QUARTERLY,
-                min_count=1,
-                actor=DEMO,
-            )
-            lists.add_item(
-                member_list,
-                category=Cat.SUPERVISION,
-                portfolio=first,
-                content=f"每年到{area}领域开展不少于两次党风廉政建设督导检查。",
-                required_action_type=A.SUPERVISION_VISIT,
-                frequency=Freq.ANNUAL,
-                min_count=2,
-                actor=DEMO,
-            )
-            _in_force(member_list, by=secretary)
-            ctx.created["duty lists"] += 1
-        dc = _posts(ctx, unit.code, "DC").get("secretary")
-        if dc is not None:
-            dc_list = lists.create_list(
-                org=unit,
-                year=year,
-                subject_type=RL.SubjectType.DISCIPLINE_COMMISSION,
-                subject_tenure=dc,
-                title=f"{unit.name}纪委监委监督责任清单",
-                actor=DEMO,
-            )
-            _add_items(dc_list, DISCIPLINE_ITEMS)
-            _in_force(dc_list)
-            ctx.created["duty lists"] += 1
-        ctx.created["duty lists"] += 1
+    lists.put_in_force(duty_list, actor=DEMO)
 
+
+def _unit_lists(ctx: DemoContext, unit: Organization, template: RL, year: int) -> None:
+    """A city/county: owners of its adopted list, its secretary's, members' and DC's lists."""
+    posts = _posts(ctx, unit.code)
+    secretary = posts["secretary"]
+    _assign_owners(unit, posts, RL.objects.get(org=unit, template=template))
+    own = lists.create_list(
+        org=unit,
+        year=year,
+        subject_type=RL.SubjectType.FIRST_RESPONSIBLE_PERSON,
+        subject_tenure=secretary,
+        title=f"{secretary.person.name}第一责任人责任清单",
+        actor=DEMO,
+    )
+    _add_items(own, SECRETARY_ITEMS)
+    _in_force(own)
+    for slot, tenure in posts.items():
+        if not (slot.startswith("member") or slot.startswith("deputy")):
+            continue
+        _member_list(unit, year, tenure, secretary)
+        ctx.created["duty lists"] += 1
+    dc = _posts(ctx, unit.code, "DC").get("secretary")
+    if dc is not None:
+        dc_list = lists.create_list(
+            org=unit,
+            year=year,
+            subject_type=RL.SubjectType.DISCIPLINE_COMMISSION,
+            subject_tenure=dc,
+            title=f"{unit.name}纪委监委监督责任清单",
+            actor=DEMO,
+        )
+        _add_items(dc_list, DISCIPLINE_ITEMS)
+        _in_force(dc_list)
+        ctx.created["duty lists"] += 1
+    ctx.created["duty lists"] += 1
+
+
+def _assign_owners(unit: Organization, posts: dict, collective: RL) -> None:
+    """Leads and co-owners of the adopted list's items, with the deliberate gap and overlap."""
+    secretary = posts["secretary"]
+    items = list(collective.items.filter(is_active=True).order_by("number"))
+    template_items = [i for i in items if i.source_item_id]
+    for index, item in enumerate(template_items):
+        slot = LEADS[min(index, len(LEADS) - 1)] if not item.is_ad_hoc else LEADS[-1]
+        leads = [posts.get(slot, secretary)]
+        co = [posts["deputy1"]] if index in (0, 3) and "deputy1" in posts else []
+        if unit.code == COUNTY1 and index == 3:
+            leads = []  # the deliberate gap (no lead)
+        if unit.code == COUNTY1 and index == 1:
+            leads.append(posts["deputy2"])  # the deliberate overlap (two leads)
+        lists.set_item_owners(item, leads=leads, co_owners=co, actor=DEMO)
+    for item in items:
+        if not item.source_item_id:
+            lists.set_item_owners(item, leads=[secretary], co_owners=[], actor=DEMO)
+
+
+def _member_list(unit: Organization, year: int, tenure: Tenure, secretary: Tenure) -> None:
+    """A team member's 一岗双责 list: one report review per portfolio, a talk and two visits."""
+    member_list = lists.create_list(
+        org=unit,
+        year=year,
+        subject_type=RL.SubjectType.TEAM_MEMBER,
+        subject_tenure=tenure,
+        title=f"{tenure.person.name}“一岗双责”清单",
+        actor=DEMO,
+    )
+    portfolios = list(tenure.portfolios.all())
+    areas: list[Portfolio | None] = list(portfolios) or [None]
+    for portfolio in areas:
+        area = portfolio.name if portfolio else "联系"
+        lists.add_item(
+            member_list,
+            category=Cat.SUPERVISION,
+            portfolio=portfolio,
+            content=f"每季度至少听取一次{area}领域党风廉政建设工作汇报,督促落实整改。",
+            required_action_type=A.REPORT_REVIEW,
+            frequency=Freq.QUARTERLY,
+            min_count=1,
+            actor=DEMO,
+        )
+    first = portfolios[0] if portfolios else None
+    area = first.name if first else "联系"
+    lists.add_item(
+        member_list,
+        category=Cat.CONDUCT,
+        portfolio=first,
+        content=f"每季度至少与{area}领域主要负责人开展一次廉政谈话。",
+        required_action_type=A.TALK,
+        frequency=Freq.QUARTERLY,
+        min_count=1,
+        actor=DEMO,
+    )
+    lists.add_item(
+        member_list,
+        category=Cat.SUPERVISION,
+        portfolio=first,
+        content=f"每年到{area}领域开展不少于两次党风廉政建设督导检查。",
+        required_action_type=A.SUPERVISION_VISIT,
+        frequency=Freq.ANNUAL,
+        min_count=2,
+        actor=DEMO,
+    )
+    _in_force(member_list, by=secretary)
+
+
+def _small_unit_lists(ctx: DemoContext, year: int) -> None:
+    """Townships, streets and departments: a short collective list led by the secretary."""
     for unit in _units(
         ctx, {Organization.Kind.TOWNSHIP, Organization.Kind.STREET, Organization.Kind.DEPARTMENT}
     ):

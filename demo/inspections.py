@@ -144,6 +144,14 @@ def _xunshi(s: _Seeder) -> None:
         return
     rounds.start_on_site(r, actor=s.prov_jw)
     rounds.start_reporting(r, actor=s.prov_jw)
+    f1, f2, f3 = _xunshi_findings(s, r)
+    _xunshi_feedback(s, r)
+    rounds.start_rectifying(r, actor=s.prov_jw)
+    _xunshi_tasks(s, f1, f2, f3)
+
+
+def _xunshi_findings(s: _Seeder, r) -> tuple:
+    """The round's three findings on the city."""
     above = {"source": SRC.FROM_ABOVE, "sub_source": "above_inspection"}
     f1 = s.finding(
         s.prov_jw,
@@ -159,6 +167,11 @@ def _xunshi(s: _Seeder) -> None:
     f3 = s.finding(
         s.prov_jw, "JH-C01", "选人用人把关不严", round=r, category=CAT.ORGANISATIONAL, **above
     )
+    return f1, f2, f3
+
+
+def _xunshi_feedback(s: _Seeder, r) -> None:
+    """Feedback to the team and the principal leader, the face-to-face review, its receipt."""
     target = r.round_targets.get()
     rounds.give_feedback(r, actor=s.prov_jw, feedback_date=_days(-60))
     for audience, content in (
@@ -178,7 +191,9 @@ def _xunshi(s: _Seeder) -> None:
     )
     if s.city_sec:
         rounds.acknowledge_review(review, actor=s.city_sec, comment="诚恳接受,坚决整改。")
-    rounds.start_rectifying(r, actor=s.prov_jw)
+
+
+def _xunshi_tasks(s: _Seeder, f1, f2, f3) -> None:
     city_sec = s.city_sec or s.prov_jw
     s.task(
         s.prov_jw,
@@ -224,6 +239,14 @@ def _xuncha(s: _Seeder) -> None:
     jw, sec = s.county_jw, s.county_sec or s.county_jw
     rounds.start_on_site(r, actor=jw)
     rounds.start_reporting(r, actor=jw)
+    f1, f2, f3 = _xuncha_findings(s, r, jw)
+    rounds.give_feedback(r, actor=jw, feedback_date=_days(-50))
+    rounds.start_rectifying(r, actor=jw)
+    _xuncha_tasks(s, jw, sec, f1, f2, f3)
+
+
+def _xuncha_findings(s: _Seeder, r, jw) -> tuple:
+    """Two findings on the first township, one on the second."""
     above = {"source": SRC.FROM_ABOVE, "sub_source": "above_inspection"}
     f1 = s.finding(
         jw,
@@ -252,8 +275,11 @@ def _xuncha(s: _Seeder) -> None:
         severity=SEV.SERIOUS,
         **above,
     )
-    rounds.give_feedback(r, actor=jw, feedback_date=_days(-50))
-    rounds.start_rectifying(r, actor=jw)
+    return f1, f2, f3
+
+
+def _xuncha_tasks(s: _Seeder, jw, sec, f1, f2, f3) -> None:
+    """Tasks in every colour: due soon, long-term, overdue and returned, reopened."""
     s.task(
         jw,
         f1,

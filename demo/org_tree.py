@@ -409,51 +409,63 @@ class _SpecBuilder:
             f"中共{full_name}{'工作委员会' if working else '委员会'}",
         )
         if township:  # 镇 / 乡 / 街道
-            self.body(
-                f"{code}-DC",
-                code,
-                B.DISCIPLINE_WORK_COMMITTEE if working else B.DISCIPLINE_COMMISSION,
-                f"{full_name}{'纪工委' if working else '纪委'}",
-            )
-            party = "党工委" if working else "党委"
-            head = "办事处主任" if working else f"{township}长"
-            deputy_head = "办事处副主任" if working else f"副{township}长"
-            prefix = "街道" if working else township
-            self.post(committee, "secretary", R.SECRETARY, f"{prefix}{party}书记", start)
-            self.post(
-                committee, "deputy1", R.DEPUTY_SECRETARY, f"{prefix}{party}副书记、{head}", start
-            )
-            self.post(committee, "deputy2", R.DEPUTY_SECRETARY, f"{prefix}{party}副书记", start)
-            members = (
-                (f"{party}委员、组织委员", ("组织",)),
-                (f"{party}委员、{deputy_head}", ("农业农村", "城乡建设")),
-                (f"{party}委员、宣传委员", ("宣传",)),
-            )
-            for number, (title, portfolios) in enumerate(members, 1):
-                self.post(
-                    committee,
-                    f"member{number}",
-                    R.TEAM_MEMBER,
-                    f"{prefix}{title}",
-                    self.jitter(start, 60),
-                    portfolios=portfolios,
-                )
-            self.post(committee, "clerk", R.CLERK, "党政综合办公室党风廉政建设联络员", start)
-            discipline = f"{code}-DC"
-            jw = "纪工委" if working else "纪委"
-            self.post(discipline, "secretary", R.DISCIPLINE_SECRETARY, f"{prefix}{jw}书记", start)
-            self.post(
-                discipline,
-                "officer1",
-                R.DISCIPLINE_OFFICER,
-                f"{prefix}{jw}副书记",
-                self.jitter(start, 90),
-            )
+            self._township_posts(code, full_name, committee, start, working, township)
             return
-
         assert words is not None
         self.body(f"{code}-DC", code, B.DISCIPLINE_COMMISSION, f"{full_name}纪委监委")
-        w = words
+        self._territorial_posts(code, committee, words, start)
+
+    def _township_posts(
+        self,
+        code: str,
+        full_name: str,
+        committee: str,
+        start: datetime.date,
+        working: bool,
+        township: str,
+    ) -> None:
+        """镇 / 乡 / 街道: the discipline (work) committee and the posts of both bodies."""
+        self.body(
+            f"{code}-DC",
+            code,
+            B.DISCIPLINE_WORK_COMMITTEE if working else B.DISCIPLINE_COMMISSION,
+            f"{full_name}{'纪工委' if working else '纪委'}",
+        )
+        party = "党工委" if working else "党委"
+        head = "办事处主任" if working else f"{township}长"
+        deputy_head = "办事处副主任" if working else f"副{township}长"
+        prefix = "街道" if working else township
+        self.post(committee, "secretary", R.SECRETARY, f"{prefix}{party}书记", start)
+        self.post(committee, "deputy1", R.DEPUTY_SECRETARY, f"{prefix}{party}副书记、{head}", start)
+        self.post(committee, "deputy2", R.DEPUTY_SECRETARY, f"{prefix}{party}副书记", start)
+        members = (
+            (f"{party}委员、组织委员", ("组织",)),
+            (f"{party}委员、{deputy_head}", ("农业农村", "城乡建设")),
+            (f"{party}委员、宣传委员", ("宣传",)),
+        )
+        for number, (title, portfolios) in enumerate(members, 1):
+            self.post(
+                committee,
+                f"member{number}",
+                R.TEAM_MEMBER,
+                f"{prefix}{title}",
+                self.jitter(start, 60),
+                portfolios=portfolios,
+            )
+        self.post(committee, "clerk", R.CLERK, "党政综合办公室党风廉政建设联络员", start)
+        discipline = f"{code}-DC"
+        jw = "纪工委" if working else "纪委"
+        self.post(discipline, "secretary", R.DISCIPLINE_SECRETARY, f"{prefix}{jw}书记", start)
+        self.post(
+            discipline,
+            "officer1",
+            R.DISCIPLINE_OFFICER,
+            f"{prefix}{jw}副书记",
+            self.jitter(start, 90),
+        )
+
+    def _territorial_posts(self, code: str, committee: str, w: Words, start: datetime.date) -> None:
+        """County and above: committee posts, then the discipline commission's."""
         self.post(committee, "secretary", R.SECRETARY, f"{w.committee}书记", start)
         self.post(committee, "deputy1", R.DEPUTY_SECRETARY, f"{w.committee}副书记、{w.head}", start)
         self.post(committee, "deputy2", R.DEPUTY_SECRETARY, f"{w.committee}副书记", start)
@@ -641,7 +653,25 @@ def seed_org_tree(ctx: DemoContext) -> DemoTree:
     """Create whatever of `demo_spec()` is missing, through the services; return handles."""
     spec = demo_spec()
     tree, created = ctx.tree, ctx.created
+    orgs = _ensure_orgs(spec, created)
+    bodies = _ensure_bodies(spec, orgs, created)
+    people = Person.objects.in_bulk([p.code for p in spec.people], field_name="code")
+    for p in spec.people:
+        if p.code not in people:
+            people[p.code] = Person.objects.create(code=p.code, name=p.name, gender=p.gender)
+            created["people"] += 1
+    tenure_ids = _ensure_tenures(spec, orgs, bodies, people, created)
 
+    # Fresh handles (supervising bodies were filled in after the organisations were created).
+    tree.orgs.update(Organization.objects.in_bulk([o.code for o in spec.orgs], field_name="code"))
+    tree.bodies.update(Body.objects.in_bulk([b.code for b in spec.bodies], field_name="code"))
+    tree.people.update(Person.objects.in_bulk([p.code for p in spec.people], field_name="code"))
+    by_id = Tenure.objects.select_related("person", "org", "body").in_bulk(tenure_ids.values())
+    tree.tenures.update({key: by_id[pk] for key, pk in tenure_ids.items()})
+    return tree
+
+
+def _ensure_orgs(spec, created) -> dict[str, Organization]:
     orgs = Organization.objects.in_bulk([o.code for o in spec.orgs], field_name="code")
     for o in spec.orgs:
         if o.code not in orgs:
@@ -649,7 +679,10 @@ def seed_org_tree(ctx: DemoContext) -> DemoTree:
                 code=o.code, name=o.name, kind=o.kind, parent=orgs[o.parent] if o.parent else None
             )
             created["organisations"] += 1
+    return orgs
 
+
+def _ensure_bodies(spec, orgs: dict[str, Organization], created) -> dict[str, Body]:
     bodies = Body.objects.in_bulk([b.code for b in spec.bodies], field_name="code")
     for b in spec.bodies:
         if b.code not in bodies:
@@ -662,13 +695,11 @@ def seed_org_tree(ctx: DemoContext) -> DemoTree:
                 stationed_in=[orgs[code] for code in b.stationed_in],
             )
             created["bodies"] += 1
+    return bodies
 
-    people = Person.objects.in_bulk([p.code for p in spec.people], field_name="code")
-    for p in spec.people:
-        if p.code not in people:
-            people[p.code] = Person.objects.create(code=p.code, name=p.name, gender=p.gender)
-            created["people"] += 1
 
+def _ensure_tenures(spec, orgs, bodies, people, created) -> dict[str, int]:
+    """Appoint every post of the spec not held yet; the tenure id of each post key."""
     existing = {
         (t.person_id, t.body_id, t.role, t.start_date): t
         for t in Tenure.objects.filter(person__in=list(people.values()))
@@ -702,14 +733,7 @@ def seed_org_tree(ctx: DemoContext) -> DemoTree:
             )
             created["tenures"] += 1
         tenure_ids[post.key] = tenure.pk
-
-    # Fresh handles (supervising bodies were filled in after the organisations were created).
-    tree.orgs.update(Organization.objects.in_bulk([o.code for o in spec.orgs], field_name="code"))
-    tree.bodies.update(Body.objects.in_bulk([b.code for b in spec.bodies], field_name="code"))
-    tree.people.update(Person.objects.in_bulk([p.code for p in spec.people], field_name="code"))
-    by_id = Tenure.objects.select_related("person", "org", "body").in_bulk(tenure_ids.values())
-    tree.tenures.update({key: by_id[pk] for key, pk in tenure_ids.items()})
-    return tree
+    return tenure_ids
 
 
 def seed_accounts(ctx: DemoContext) -> dict[str, AbstractUser]:
@@ -974,6 +998,15 @@ def scale_org_tree(ctx: ScaleContext) -> None:
 
 def scale_bodies(ctx: ScaleContext) -> None:
     """Committees and Party groups, discipline commissions, stationed teams, portfolios."""
+    bodies, portfolios = _scale_unit_bodies(ctx)
+    teams = _scale_stationed_teams(ctx)
+    Portfolio.objects.bulk_create(portfolios, batch_size=ctx.batch_size)
+    ctx.created["portfolios"] += len(portfolios)
+    ctx.log(f"    {bodies + teams} 个机构, {len(portfolios)} 个分管领域")
+
+
+def _scale_unit_bodies(ctx: ScaleContext) -> tuple[int, list[Portfolio]]:
+    """Each unit's committee (and commission); the portfolios its posts hold, not yet saved."""
     tree = ctx.tree
     committee_kind = {K.DEPARTMENT: B.PARTY_LEADERSHIP_GROUP, K.VILLAGE: B.BRANCH}
     with_commission = {K.PROVINCE, K.CITY, K.COUNTY, K.TOWNSHIP}
@@ -1015,8 +1048,12 @@ def scale_bodies(ctx: ScaleContext) -> None:
         for (org_id, slot, _), body in zip(batch, made, strict=True):
             tree.bodies.setdefault(org_id, {})[slot] = body.pk
     ctx.created["bodies"] += len(rows)
+    return len(rows), portfolios
 
-    # One stationed team per county, sent by the county commission, in all its departments.
+
+def _scale_stationed_teams(ctx: ScaleContext) -> int:
+    """One stationed team per county, sent by the county commission, in all its departments."""
+    tree = ctx.tree
     departments: dict[int, list[ScaleOrg]] = {}
     for org in tree.orgs:
         if org.kind == K.DEPARTMENT:
@@ -1048,22 +1085,19 @@ def scale_bodies(ctx: ScaleContext) -> None:
                 tree.bodies.setdefault(dept.parent_id, {})["stationed"] = team.pk
                 links.append(through(body_id=team.pk, organization_id=dept.id))
     through.objects.bulk_create(links, batch_size=ctx.batch_size)
-    Portfolio.objects.bulk_create(portfolios, batch_size=ctx.batch_size)
     ctx.created["bodies"] += len(teams)
-    ctx.created["portfolios"] += len(portfolios)
-    ctx.log(f"    {len(rows) + len(teams)} 个机构, {len(portfolios)} 个分管领域")
+    return len(teams)
 
 
 def scale_people_and_tenures(ctx: ScaleContext) -> None:
     """People and tenures (one person per post; every n-th post has an ended predecessor)."""
+    _load_people_and_tenures(ctx, _plan_tenures(ctx))
+    ctx.log(f"    {ctx.created['people']} 人, {ctx.created['tenures']} 条任职")
+
+
+def _plan_tenures(ctx: ScaleContext) -> list[tuple]:
+    """Every tenure to create: (org, body id, role, title, portfolios, start, end, reason)."""
     tree, rng, shape = ctx.tree, ctx.rng, ctx.tree.shape
-    names = NameMaker(f"scale:{tree.label}", unique=False)
-    portfolio_ids = {
-        (org_id, name): pk
-        for pk, org_id, name in Portfolio.objects.filter(
-            org_path__startswith=tree.root.path
-        ).values_list("pk", "org_id", "name")
-    }
     departments_lead: dict[int, int] = {}  # county id -> lead department id of its team
     for org in tree.orgs:
         if org.kind == K.DEPARTMENT and org.parent_id not in departments_lead:
@@ -1100,7 +1134,19 @@ def scale_people_and_tenures(ctx: ScaleContext) -> None:
                     )
                 )
             plans.append((post_org, body_id, role, title, portfolio_names, start, None, ""))
+    return plans
 
+
+def _load_people_and_tenures(ctx: ScaleContext, plans: list[tuple]) -> None:
+    """One person per planned tenure, the tenures and their portfolios, in batches."""
+    tree = ctx.tree
+    names = NameMaker(f"scale:{tree.label}", unique=False)
+    portfolio_ids = {
+        (org_id, name): pk
+        for pk, org_id, name in Portfolio.objects.filter(
+            org_path__startswith=tree.root.path
+        ).values_list("pk", "org_id", "name")
+    }
     through = Tenure.portfolios.through
     number = 0
     for batch in _batches(plans, ctx.batch_size):
@@ -1141,7 +1187,6 @@ def scale_people_and_tenures(ctx: ScaleContext) -> None:
         )
         ctx.created["people"] += len(people)
         ctx.created["tenures"] += len(tenures)
-    ctx.log(f"    {ctx.created['people']} 人, {ctx.created['tenures']} 条任职")
 
 
 def scale_supervising_bodies(ctx: ScaleContext) -> None:

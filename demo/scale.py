@@ -544,22 +544,128 @@ OPEN_CASE = ["lead_received", "preliminary_review", "investigating", "hearing"]
 DONE_CASE = ["decided", "executing", "archived"]
 
 
+_CASE_COLUMNS = (
+    "id",
+    "number",
+    "title",
+    "org_id",
+    "org_path",
+    "event_date",
+    "area",
+    "source",
+    "handling_body_id",
+    "handling_path",
+    "deciding_body_id",
+    "deciding_path",
+    "status",
+    "status_since",
+    "lead_received_on",
+    "decided_on",
+    "created_at",
+)
+_TARGET_COLUMNS = (
+    "id",
+    "case_id",
+    "org_id",
+    "org_path",
+    "target_type",
+    "target_body_id",
+    "tenure_id",
+    "person_id",
+    "name_snapshot",
+    "unit_snapshot",
+    "responsibility_kind",
+    "added_at",
+)
+_MEASURE_COLUMNS = (
+    "case_id",
+    "target_id",
+    "org_id",
+    "org_path",
+    "kind",
+    "channel",
+    "effective_date",
+    "decision_no",
+    "deciding_body_id",
+    "status",
+    "recorded_at",
+)
+_DISCIPLINARY_COLUMNS = (
+    "id",
+    "case_no",
+    "org_id",
+    "org_path",
+    "handling_body_id",
+    "handling_path",
+    "subject_person_id",
+    "violation_type",
+    "summary",
+    "registered_on",
+    "status",
+    "dual_required",
+    "dual_reasons",
+    "created_at",
+)
+_PROBE_COLUMNS = (
+    "disciplinary_case_id",
+    "kind",
+    "org_id",
+    "org_path",
+    "opened_reason",
+    "opened_at",
+    "status",
+    "conclusion",
+)
+
+
+@dataclass(frozen=True)
+class _CaseWindow:
+    """The eight quarters the scale cases' dates fall in."""
+
+    today: datetime.date
+    first: datetime.date
+    span: int
+
+    def random_day(self, rng) -> datetime.date:
+        return self.first + datetime.timedelta(days=rng.randrange(self.span + 1))
+
+
 def scale_cases(ctx: ScaleContext) -> None:
     """Accountability cases (decided ones with a target and a measure); 一案双查 cases."""
-    t, rng, vol = _tree(ctx), ctx.rng, volumes_for(ctx)
-    today, label = _today(), ctx.tree.label
+    t = _tree(ctx)
+    today = _today()
     first = Quarter.of(today).previous(8).start
-    span = (today - first).days
-    case_first = reserve_ids(AccountabilityCase, vol.cases)
+    window = _CaseWindow(today, first, (today - first).days)
+    cases, decided = _accountability_case_rows(ctx, t, window)
+    Loader(AccountabilityCase, _CASE_COLUMNS).load(cases)
+    measures = _load_targets_and_measures(ctx, t, decided)
+    dcases = _load_disciplinary_cases(ctx, t, window)
+    analyze(
+        AccountabilityCase,
+        AccountabilityTarget,
+        AccountabilityMeasure,
+        DisciplinaryCase,
+        DualInvestigation,
+    )
+    ctx.created["accountability cases"] += len(cases)
+    ctx.created["accountability measures"] += measures
+    ctx.created["disciplinary cases"] += dcases
+    ctx.log(f"    {len(cases):,} 个问责案件, {measures:,} 项问责, {dcases:,} 个一案双查案件")
+
+
+def _accountability_case_rows(ctx: ScaleContext, t: _Tree, window: _CaseWindow):
+    """The case rows, and (case id, organisation, decision date) of the decided ones."""
+    rng, count, label = ctx.rng, volumes_for(ctx).cases, ctx.tree.label
+    case_first = reserve_ids(AccountabilityCase, count)
     cases, decided = [], []
-    for i in range(vol.cases):
+    for i in range(count):
         org = rng.choice(t.non_root)
         parent = t.by_id[org.parent_id]
         handling = t.commission[org.id]
-        received = first + datetime.timedelta(days=rng.randrange(span + 1))
+        received = window.random_day(rng)
         done = rng.random() < 0.6
         status = rng.choice(DONE_CASE if done else OPEN_CASE)
-        decided_on = min(today, received + datetime.timedelta(days=rng.randint(20, 120)))
+        decided_on = min(window.today, received + datetime.timedelta(days=rng.randint(20, 120)))
         cases.append(
             (
                 case_first + i,
@@ -583,29 +689,12 @@ def scale_cases(ctx: ScaleContext) -> None:
         )
         if done:
             decided.append((case_first + i, org, decided_on))
-    Loader(
-        AccountabilityCase,
-        [
-            "id",
-            "number",
-            "title",
-            "org_id",
-            "org_path",
-            "event_date",
-            "area",
-            "source",
-            "handling_body_id",
-            "handling_path",
-            "deciding_body_id",
-            "deciding_path",
-            "status",
-            "status_since",
-            "lead_received_on",
-            "decided_on",
-            "created_at",
-        ],
-    ).load(cases)
+    return cases, decided
 
+
+def _load_targets_and_measures(ctx: ScaleContext, t: _Tree, decided: list) -> int:
+    """One target and one measure per decided case; returns the number of measures."""
+    rng = ctx.rng
     target_first = reserve_ids(AccountabilityTarget, len(decided))
     targets, measures = [], []
     for j, (case_id, org, decided_on) in enumerate(decided):
@@ -642,48 +731,22 @@ def scale_cases(ctx: ScaleContext) -> None:
                 _aware(decided_on),
             )
         )
-    Loader(
-        AccountabilityTarget,
-        [
-            "id",
-            "case_id",
-            "org_id",
-            "org_path",
-            "target_type",
-            "target_body_id",
-            "tenure_id",
-            "person_id",
-            "name_snapshot",
-            "unit_snapshot",
-            "responsibility_kind",
-            "added_at",
-        ],
-    ).load(targets)
-    Loader(
-        AccountabilityMeasure,
-        [
-            "case_id",
-            "target_id",
-            "org_id",
-            "org_path",
-            "kind",
-            "channel",
-            "effective_date",
-            "decision_no",
-            "deciding_body_id",
-            "status",
-            "recorded_at",
-        ],
-    ).load(measures)
+    Loader(AccountabilityTarget, _TARGET_COLUMNS).load(targets)
+    Loader(AccountabilityMeasure, _MEASURE_COLUMNS).load(measures)
+    return len(measures)
 
-    dc_first = reserve_ids(DisciplinaryCase, vol.disciplinary_cases)
+
+def _load_disciplinary_cases(ctx: ScaleContext, t: _Tree, window: _CaseWindow) -> int:
+    """一案双查 cases with their principal/supervisory probes; returns the number of cases."""
+    rng, count, label = ctx.rng, volumes_for(ctx).disciplinary_cases, ctx.tree.label
+    dc_first = reserve_ids(DisciplinaryCase, count)
     dcases, probes = [], []
     persons = list(t.secretary_person.items())
-    for i in range(vol.disciplinary_cases):
+    for i in range(count):
         org_id, person_id = rng.choice(persons[1:] or persons)
         org = t.by_id[org_id]
         handling = t.commission[org.parent_id or org.id]
-        registered = first + datetime.timedelta(days=rng.randrange(span + 1))
+        registered = window.random_day(rng)
         dcases.append(
             (
                 dc_first + i,
@@ -702,67 +765,54 @@ def scale_cases(ctx: ScaleContext) -> None:
                 _aware(registered),
             )
         )
-        coverage = rng.random()
-        for kind, threshold in (("principal", 0.85), ("supervisory", 0.6)):
-            if coverage < threshold:
-                concluded = rng.random() < 0.8
-                probes.append(
-                    (
-                        dc_first + i,
-                        kind,
-                        org.id,
-                        org.path,
-                        "规模测试",
-                        _aware(registered),
-                        "concluded" if concluded else "open",
-                        "responsible" if concluded else "",
-                    )
+        probes.extend(_probe_rows(rng, dc_first + i, org, registered))
+    Loader(DisciplinaryCase, _DISCIPLINARY_COLUMNS).load(dcases)
+    Loader(DualInvestigation, _PROBE_COLUMNS).load(probes)
+    return len(dcases)
+
+
+def _probe_rows(rng, case_id: int, org, registered: datetime.date) -> list[tuple]:
+    rows = []
+    coverage = rng.random()
+    for kind, threshold in (("principal", 0.85), ("supervisory", 0.6)):
+        if coverage < threshold:
+            concluded = rng.random() < 0.8
+            rows.append(
+                (
+                    case_id,
+                    kind,
+                    org.id,
+                    org.path,
+                    "规模测试",
+                    _aware(registered),
+                    "concluded" if concluded else "open",
+                    "responsible" if concluded else "",
                 )
-    Loader(
-        DisciplinaryCase,
-        [
-            "id",
-            "case_no",
-            "org_id",
-            "org_path",
-            "handling_body_id",
-            "handling_path",
-            "subject_person_id",
-            "violation_type",
-            "summary",
-            "registered_on",
-            "status",
-            "dual_required",
-            "dual_reasons",
-            "created_at",
-        ],
-    ).load(dcases)
-    Loader(
-        DualInvestigation,
-        [
-            "disciplinary_case_id",
-            "kind",
-            "org_id",
-            "org_path",
-            "opened_reason",
-            "opened_at",
-            "status",
-            "conclusion",
-        ],
-    ).load(probes)
-    analyze(
-        AccountabilityCase,
-        AccountabilityTarget,
-        AccountabilityMeasure,
-        DisciplinaryCase,
-        DualInvestigation,
-    )
-    ctx.created["accountability cases"] += len(cases)
-    ctx.created["accountability measures"] += len(measures)
-    ctx.created["disciplinary cases"] += len(dcases)
-    ctx.log(
-        f"    {len(cases):,} 个问责案件, {len(measures):,} 项问责, {len(dcases):,} 个一案双查案件"
-    )
+            )
+    return rows
+
+
+_SNAPSHOT_COLUMNS = (
+    "org_id",
+    "org_path",
+    "year",
+    "quarter",
+    "indicator_set_id",
+    "indicator_set_version",
+    "rule_version",
+    "inputs",
+    "inputs_sha256",
+    "scores",
+    "total",
+    "grade",
+    "traffic_light",
+    "subtree_units",
+    "subtree_average",
+    "subtree_lights",
+    "status",
+    "computed_at",
+    "published_at",
+)
 
 
 def scale_snapshots(ctx: ScaleContext) -> None:
@@ -778,67 +828,51 @@ def scale_snapshots(ctx: ScaleContext) -> None:
         totals = {
             o.id: round(max(30.0, min(100.0, base[o.id] + rng.gauss(0, 4))), 2) for o in tree.orgs
         }
-        lights = {
-            pk: scoring.light_for(scoring.q(v), indicator_set.light_thresholds)
-            for pk, v in totals.items()
-        }
-        sums: dict[str, list] = defaultdict(lambda: [0, 0.0, 0, 0, 0])
-        for o in tree.orgs:
-            for depth in range(1, len(o.path) // SEGMENT + 1):
-                acc = sums[o.path[: depth * SEGMENT]]
-                acc[0] += 1
-                acc[1] += totals[o.id]
-                acc[2 + ("red", "yellow", "green").index(lights[o.id])] += 1
-        for o in tree.orgs:
-            n, s, red, yellow, green = sums[o.path]
-            total = scoring.q(totals[o.id])
-            rows.append(
-                (
-                    o.id,
-                    o.path,
-                    year,
-                    quarter,
-                    indicator_set.pk,
-                    indicator_set.version,
-                    scoring.RULE_VERSION,
-                    {},
-                    "0" * 64,
-                    {},
-                    total,
-                    scoring.grade_for(total, indicator_set.grade_bands),
-                    lights[o.id],
-                    n,
-                    scoring.q(s / n),
-                    {"red": red, "yellow": yellow, "green": green},
-                    AssessmentSnapshot.Status.PUBLISHED,
-                    now,
-                    now,
-                )
-            )
-    made = Loader(
-        AssessmentSnapshot,
-        [
-            "org_id",
-            "org_path",
-            "year",
-            "quarter",
-            "indicator_set_id",
-            "indicator_set_version",
-            "rule_version",
-            "inputs",
-            "inputs_sha256",
-            "scores",
-            "total",
-            "grade",
-            "traffic_light",
-            "subtree_units",
-            "subtree_average",
-            "subtree_lights",
-            "status",
-            "computed_at",
-            "published_at",
-        ],
-    ).load(rows)
+        rows.extend(_quarter_snapshot_rows(tree, year, quarter, indicator_set, totals, now))
+    made = Loader(AssessmentSnapshot, _SNAPSHOT_COLUMNS).load(rows)
     analyze(AssessmentSnapshot)
     ctx.created["snapshots"] += made
     ctx.log(f"    {made:,} 条季度考核结果 ({quarters[0]}–{quarters[-1]})")
+
+
+def _quarter_snapshot_rows(tree, year, quarter, indicator_set, totals, now) -> list[tuple]:
+    """One quarter's snapshot rows: each organisation's total, light and subtree roll-up."""
+    lights = {
+        pk: scoring.light_for(scoring.q(v), indicator_set.light_thresholds)
+        for pk, v in totals.items()
+    }
+    sums: dict[str, list] = defaultdict(lambda: [0, 0.0, 0, 0, 0])
+    for o in tree.orgs:
+        for depth in range(1, len(o.path) // SEGMENT + 1):
+            acc = sums[o.path[: depth * SEGMENT]]
+            acc[0] += 1
+            acc[1] += totals[o.id]
+            acc[2 + ("red", "yellow", "green").index(lights[o.id])] += 1
+    rows: list[tuple] = []
+    for o in tree.orgs:
+        n, s, red, yellow, green = sums[o.path]
+        total = scoring.q(totals[o.id])
+        rows.append(
+            (
+                o.id,
+                o.path,
+                year,
+                quarter,
+                indicator_set.pk,
+                indicator_set.version,
+                scoring.RULE_VERSION,
+                {},
+                "0" * 64,
+                {},
+                total,
+                scoring.grade_for(total, indicator_set.grade_bands),
+                lights[o.id],
+                n,
+                scoring.q(s / n),
+                {"red": red, "yellow": yellow, "green": green},
+                AssessmentSnapshot.Status.PUBLISHED,
+                now,
+                now,
+            )
+        )
+    return rows

@@ -162,7 +162,7 @@ def _soon(today: datetime.date | None) -> datetime.date:
 
 def tasks_due_for_reminder(today: datetime.date | None = None) -> QuerySet[RectificationTask]:
     """Open tasks due within the due-soon window or overdue, not yet reminded."""
-    return RectificationTask.objects.open().filter(  # type: ignore[no-untyped-call,no-any-return]
+    return RectificationTask.objects.open().filter(  # type: ignore[no-any-return]
         due_date__lte=_soon(today), reminded_at__isnull=True
     )
 

@@ -48,7 +48,9 @@ class Quarter:
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
-    def parse_or(cls, text: str | None, default: Quarter, *, years=(2000, 2100)) -> Quarter:
+    def parse_or(
+        cls, text: str | None, default: Quarter, *, years: tuple[int, int] = (2000, 2100)
+    ) -> Quarter:
         """Parse, or `default` when the text is missing, malformed or out of `years`."""
         try:
             quarter = cls.parse(text or "")

@@ -383,21 +383,7 @@ class Command(BaseCommand):
                 sum(r[i] for r in raw["rectification"]),
                 widgets["rectification"].total(column),
             )
-        # The trends: every quarter's subtree figure, raw against page.
-        for label, row in widgets["methods"].trend.items():
-            y, q = (int(x) for x in label.split("Q"))
-            n = sum(r[4] for r in raw["methods"] if r[0] == org.path and r[1:3] == (y, q))
-            pairs[f"methods {label}"] = (n, row["total"])
-        for key in ("findings", "measures"):
-            for i, p in enumerate(quarters):
-                if str(p) in widgets[key].trend:
-                    n = sum(r[2 + i] for r in raw[key])
-                    pairs[f"{key} {p}"] = (n, widgets[key].trend[str(p)]["total"])
-        for i, p in enumerate(period.last(8)):
-            row = widgets["rectification"].trend[str(p)]
-            for j, column in enumerate(("due", "on_time", "late")):
-                n = sum(r[5 + 3 * i + j] for r in raw["rectification"])
-                pairs[f"{column} {p}"] = (n, row[column])
+        pairs.update(_trend_pairs(org, period, widgets, raw, quarters))
         wrong = {k: v for k, v in pairs.items() if v[0] != v[1]}
         if wrong:
             raise CommandError(f"raw SQL and the page disagree for {org}: {wrong} (raw, page)")
@@ -505,14 +491,7 @@ class Command(BaseCommand):
         again = deliver(
             itertools.islice(task_reminders(day), min(result.sent, 2000)), job=job, day=day
         )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM notifications_delivery WHERE job = %s "
-                "GROUP BY recipient_id, content_type_id, object_id, kind, threshold "
-                "HAVING count(*) > 1) d",
-                [job],
-            )
-            duplicates = cursor.fetchone()[0]
+        duplicates = _duplicate_keys(job)
         self.out(
             f"reminders re-run: sent {again.sent}, skipped {again.skipped}; "
             f"duplicate keys {duplicates}"
@@ -568,54 +547,30 @@ class Command(BaseCommand):
         reminders_s = reminders_sent = once = None
         if not options["skip_reminders"]:
             reminders_s, reminders_sent, once = self._reminders(label, options["reminders_budget"])
+        self._report(
+            n,
+            root,
+            {
+                "root": root_stats,
+                "county": county_stats,
+                "root_raw": root_raw,
+                "county_raw": county_raw,
+                "root_base": root_base,
+                "county_base": county_base,
+            },
+            (rollup_s, reminders_s, reminders_sent, once),
+        )
+
+    def _report(self, n: int, root: Organization, timings: dict, jobs: tuple) -> None:
+        """The table of medians and targets, the job timings, and one JSON line."""
+        root_stats, county_stats = timings["root"], timings["county"]
+        root_raw = timings["root_raw"]
+        rollup_s, reminders_s, reminders_sent, once = jobs
         load_after = os.getloadavg()
         orgs = Organization.objects.filter(path__startswith=root.path).count()
         logs = DutyLog.objects.filter(org_path__startswith=root.path).count()
 
-        rows = [
-            (
-                "root cockpit (province)",
-                root_stats["median_ms"],
-                root_stats["p95_ms"],
-                root_stats["queries"],
-                "< 300 ms, ≤ 15 q, ≤ 1.5× raw",
-            ),
-            (
-                "root raw SQL lower bound",
-                root_raw["median_ms"],
-                root_raw["p95_ms"],
-                len(RAW_SQL),
-                "",
-            ),
-            (
-                "county cockpit",
-                county_stats["median_ms"],
-                county_stats["p95_ms"],
-                county_stats["queries"],
-                "< 100 ms",
-            ),
-            (
-                "county raw SQL lower bound",
-                county_raw["median_ms"],
-                county_raw["p95_ms"],
-                len(RAW_SQL),
-                "",
-            ),
-            (
-                "root: 2 widgets, base tables",
-                root_base["median_ms"],
-                root_base["p95_ms"],
-                len(BASE_TABLE_SQL),
-                "logs + task⋈finding, before the count tables",
-            ),
-            (
-                "county: same, base tables",
-                county_base["median_ms"],
-                county_base["p95_ms"],
-                len(BASE_TABLE_SQL),
-                "",
-            ),
-        ]
+        rows = _summary_rows(timings)
         self.out("")
         self.out(f"{'measure':<28} {'median ms':>10} {'p95 ms':>10} {'queries':>8}  target")
         for name, median, p95, queries, target in rows:
@@ -649,3 +604,86 @@ class Command(BaseCommand):
                 }
             )
         )
+
+
+def _summary_rows(timings: dict) -> list[tuple]:
+    """(measure, median ms, p95 ms, queries, target) of each timed view and query."""
+    root_stats, county_stats = timings["root"], timings["county"]
+    root_raw, county_raw = timings["root_raw"], timings["county_raw"]
+    root_base, county_base = timings["root_base"], timings["county_base"]
+    return [
+        (
+            "root cockpit (province)",
+            root_stats["median_ms"],
+            root_stats["p95_ms"],
+            root_stats["queries"],
+            "< 300 ms, ≤ 15 q, ≤ 1.5× raw",
+        ),
+        (
+            "root raw SQL lower bound",
+            root_raw["median_ms"],
+            root_raw["p95_ms"],
+            len(RAW_SQL),
+            "",
+        ),
+        (
+            "county cockpit",
+            county_stats["median_ms"],
+            county_stats["p95_ms"],
+            county_stats["queries"],
+            "< 100 ms",
+        ),
+        (
+            "county raw SQL lower bound",
+            county_raw["median_ms"],
+            county_raw["p95_ms"],
+            len(RAW_SQL),
+            "",
+        ),
+        (
+            "root: 2 widgets, base tables",
+            root_base["median_ms"],
+            root_base["p95_ms"],
+            len(BASE_TABLE_SQL),
+            "logs + task⋈finding, before the count tables",
+        ),
+        (
+            "county: same, base tables",
+            county_base["median_ms"],
+            county_base["p95_ms"],
+            len(BASE_TABLE_SQL),
+            "",
+        ),
+    ]
+
+
+def _trend_pairs(org: Organization, period: Quarter, widgets: dict, raw: dict, quarters) -> dict:
+    """The trends: every quarter's subtree figure, (raw, page)."""
+    pairs = {}
+    for label, row in widgets["methods"].trend.items():
+        y, q = (int(x) for x in label.split("Q"))
+        n = sum(r[4] for r in raw["methods"] if r[0] == org.path and r[1:3] == (y, q))
+        pairs[f"methods {label}"] = (n, row["total"])
+    for key in ("findings", "measures"):
+        for i, p in enumerate(quarters):
+            if str(p) in widgets[key].trend:
+                n = sum(r[2 + i] for r in raw[key])
+                pairs[f"{key} {p}"] = (n, widgets[key].trend[str(p)]["total"])
+    for i, p in enumerate(period.last(8)):
+        row = widgets["rectification"].trend[str(p)]
+        for j, column in enumerate(("due", "on_time", "late")):
+            n = sum(r[5 + 3 * i + j] for r in raw["rectification"])
+            pairs[f"{column} {p}"] = (n, row[column])
+    return pairs
+
+
+def _duplicate_keys(job: str) -> int:
+    """Deliveries of the job whose idempotency key repeats (must be none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM notifications_delivery WHERE job = %s "
+            "GROUP BY recipient_id, content_type_id, object_id, kind, threshold "
+            "HAVING count(*) > 1) d",
+            [job],
+        )
+        return cursor.fetchone()[0]
