@@ -582,7 +582,7 @@ class RectificationTask(ScopedModel):
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
-    objects = RectificationTaskQuerySet.as_manager()
+    objects = RectificationTaskQuerySet.as_manager()  # type: ignore[misc]  # narrows ScopedModel.objects
 
     class Meta:
         verbose_name = _("整改任务")

@@ -54,7 +54,9 @@ def refresh_copy_detection(duty_list: ResponsibilityList, *, actor: Actor) -> Re
     threshold = settings.COPY_SIMILARITY_THRESHOLD / 100
     template_texts = [
         normalise_text(t)
-        for t in duty_list.template.items.filter(is_active=True).values_list("content", flat=True)
+        for t in ResponsibilityItem.objects.filter(
+            list_id=duty_list.template_id, is_active=True
+        ).values_list("content", flat=True)
     ]
     items = list(duty_list.items.filter(is_active=True))
     for item in items:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -444,7 +445,7 @@ def letter_docx(letter: ResponsibilityLetter) -> bytes:
 
 
 def report_scope(org: Organization, year: int, tenure: Tenure | None):
-    items = ResponsibilityItem.objects.filter(
+    items: QuerySet[ResponsibilityItem] = ResponsibilityItem.objects.filter(
         org=org, list__year=year, is_active=True, list__is_template=False
     ).exclude(list__status=ResponsibilityList.Status.DRAFT)
     logs = DutyLog.objects.filter(org=org, occurred_on__year=year).exclude(

@@ -354,7 +354,7 @@ class Tenure(ScopedModel):
     end_reason = models.CharField(_("离任原因"), max_length=200, blank=True)
 
     history = HistoricalRecords(m2m_fields=[portfolios])
-    objects = TenureQuerySet.as_manager()
+    objects = TenureQuerySet.as_manager()  # type: ignore[misc]  # narrows ScopedModel.objects
 
     class Meta:
         verbose_name = _("任职")

@@ -21,7 +21,7 @@ View modules import from here, never from responsibilities.scoping (tests/test_s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 from django.db.models.signals import post_delete, post_save
@@ -105,7 +105,7 @@ class ScopedModel(models.Model):
 
     org_path = models.CharField(max_length=255, db_index=True, editable=False)
 
-    objects: ClassVar[Any] = ScopedManager()
+    objects = ScopedManager()
 
     class Meta:
         abstract = True

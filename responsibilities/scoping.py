@@ -40,11 +40,11 @@ from liangge_zeren import request_cache
 if TYPE_CHECKING:
     import datetime
 
-    from django.contrib.auth.models import AbstractUser, AnonymousUser
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
     from responsibilities.models import Tenure
 
-    User: TypeAlias = AbstractUser | AnonymousUser
+    User: TypeAlias = AbstractBaseUser | AnonymousUser
 else:
     User: TypeAlias = Any
 
@@ -128,7 +128,8 @@ def forget_grants(user: User) -> None:
 
 
 def is_unrestricted(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+    # request.user is typed as AbstractBaseUser; the superuser flag lives on PermissionsMixin.
+    return bool(user.is_authenticated and user.is_active and getattr(user, "is_superuser", False))
 
 
 def grant_paths(user: User, *capabilities: Capability) -> list[str]:
