@@ -88,7 +88,7 @@ def _task_reminders() -> int:
 
 
 @pytest.mark.redis_worker
-def test_beat_and_worker_send_todays_reminder_once(transactional_db, cast, tmp_path):
+def test_it_beat_and_worker_send_todays_reminder_once(transactional_db, cast, tmp_path):
     from liangge_zeren.celery import app
 
     _require_services()
@@ -183,7 +183,7 @@ def _kill_mid_send_and_finish(queue, env, tmp_path, day, started, after_kill):
 
 
 @pytest.mark.redis_worker
-def test_a_worker_killed_mid_send_never_sends_twice(transactional_db, cast, tmp_path):
+def test_it_a_worker_killed_mid_send_never_sends_twice(transactional_db, cast, tmp_path):
     """16 reminders, one external message each through a slow gateway without an idempotency
     key; the worker is SIGKILLed while sending. A second worker finishes the rest: every
     reminder once in the inbox, no message sent twice, the interrupted one (if the kill hit
@@ -239,7 +239,7 @@ def test_a_worker_killed_mid_send_never_sends_twice(transactional_db, cast, tmp_
 
 
 @pytest.mark.redis_worker
-def test_a_real_worker_delivers_through_wecom_exactly_once_across_a_kill(
+def test_it_a_real_worker_delivers_through_wecom_exactly_once_across_a_kill(
     transactional_db, cast, tmp_path
 ):
     """A worker sends a reminder to the 企业微信 stub and is SIGKILLed while waiting for the

@@ -22,7 +22,7 @@ def test_it_serves_chinese_by_default(client):
     assert "登录" in html
 
 
-def test_a_browser_asking_for_english_still_gets_chinese(client):
+def test_it_a_browser_asking_for_english_still_gets_chinese(client):
     response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert '<html lang="zh-hans">' in response.content.decode()
 
@@ -36,13 +36,13 @@ def test_it_serves_english_when_chosen(client):
     assert "登录" not in html
 
 
-def test_an_unknown_language_cookie_falls_back_to_chinese(client):
+def test_it_an_unknown_language_cookie_falls_back_to_chinese(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     response = client.get(reverse("login"))
     assert '<html lang="zh-hans">' in response.content.decode()
 
 
-def test_every_catalogue_entry_is_translated():
+def test_it_every_catalogue_entry_is_translated():
     catalogue = polib.pofile(str(EN_PO))
     missing = [e.msgid for e in catalogue.untranslated_entries()]
     fuzzy = [e.msgid for e in catalogue.fuzzy_entries()]
@@ -51,7 +51,7 @@ def test_every_catalogue_entry_is_translated():
     assert fuzzy == [], f"fuzzy: {fuzzy[:20]}"
 
 
-def test_compiled_catalogue_matches_the_po_file():
+def test_it_compiled_catalogue_matches_the_po_file():
     po = polib.pofile(str(EN_PO))
     mo = polib.mofile(str(EN_PO.with_suffix(".mo")))
     compiled = {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in mo}
@@ -60,13 +60,13 @@ def test_compiled_catalogue_matches_the_po_file():
         assert key in compiled, f"not compiled (run `make messages`): {entry.msgid}"
 
 
-def test_gettext_uses_the_catalogue():
+def test_it_gettext_uses_the_catalogue():
     with translation.override("en"):
         assert translation.gettext("我的职务") == "My posts"
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext not installed")
-def test_catalogue_covers_every_marked_string(tmp_path):
+def test_it_catalogue_covers_every_marked_string(tmp_path):
     """Extract strings from a copy of the tree and compare with the committed catalogue."""
     copy = tmp_path / "src"
     ignore = shutil.ignore_patterns(".venv", "var", ".git", "node_modules", "static", "*.pyc")

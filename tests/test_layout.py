@@ -104,3 +104,21 @@ def test_it_keeps_product_functions_short():
         key for key in LONG_FUNCTIONS_ALLOWED if lengths.get(key, 0) <= MAX_FUNCTION_LINES
     )
     assert not stale, f"no longer too long, drop from LONG_FUNCTIONS_ALLOWED: {stale}"
+
+
+def _test_function_names() -> list[str]:
+    names = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+                "test"
+            ):
+                names.append(f"{path.relative_to(ROOT)}:{node.name}")
+    return names
+
+
+def test_it_names_every_test_as_a_spec():
+    """One naming style, healthchecks' `test_it_<does something>`."""
+    names = _test_function_names()
+    assert len(names) > 500  # the walk found the suite (functions, before parametrisation)
+    assert [name for name in names if not name.split(":")[1].startswith("test_it_")] == []

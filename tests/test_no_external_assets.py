@@ -272,7 +272,7 @@ def test_it_serves_only_local_assets_to_anonymous_visitors(cast):
     assert statuses[reverse("home")] == 302  # and the login page it leads to was checked
 
 
-def test_htmx_comes_from_django_htmx(cast):
+def test_it_htmx_comes_from_django_htmx(cast):
     client = Client()
     client.force_login(cast.user("county1_secretary"))
     html = client.get(reverse("home")).content.decode()
@@ -286,7 +286,7 @@ def test_htmx_comes_from_django_htmx(cast):
     assert not list(STATIC_DIR.rglob("htmx*.js"))
 
 
-def test_vendored_packages_carry_their_licences():
+def test_it_vendored_packages_carry_their_licences():
     versions = (VENDOR_DIR / "VERSIONS.txt").read_text()
     for package, licence_marker in (("bootstrap", "MIT License"), ("echarts", "Apache License")):
         licence = VENDOR_DIR / package / "LICENSE"
@@ -299,7 +299,7 @@ def test_vendored_packages_carry_their_licences():
         assert re.search(rf"^{package_dir.name}\s", versions, re.MULTILINE), package_dir.name
 
 
-def test_stylesheets_and_source_maps_resolve():
+def test_it_stylesheets_and_source_maps_resolve():
     """CSS url()/@import stay local; source maps exist (manifest storage needs them)."""
     problems = []
     for path in sorted(STATIC_DIR.rglob("*")):
@@ -335,7 +335,7 @@ def own_front_end_files() -> list[Path]:
     return sorted(files)
 
 
-def test_own_templates_and_static_files_have_no_absolute_urls():
+def test_it_own_templates_and_static_files_have_no_absolute_urls():
     files = own_front_end_files()
     assert BASE_DIR / "templates" / "base.html" in files
     assert STATIC_DIR / "css" / "app.css" in files

@@ -45,7 +45,7 @@ def test_it_hides_the_case_from_the_same_level_secretary_unless_his_committee_de
     assert acc.township_case.pk in _visible(secretary)  # the county committee decides this one
 
 
-def test_predicates_and_querysets_agree_on_every_row(cast, acc):
+def test_it_predicates_and_querysets_agree_on_every_row(cast, acc):
     register_dcase(cast)
     register_dcase(
         cast, case_no="二号县案", org=cast.county2, handling_body=cast.bodies["T-K2:discipline"]
@@ -64,7 +64,7 @@ def test_predicates_and_querysets_agree_on_every_row(cast, acc):
             assert by_q == by_rule, (name, perm)
 
 
-def test_a_target_sees_only_their_own_decision_and_only_once_decided(cast, acc, client_for):
+def test_it_a_target_sees_only_their_own_decision_and_only_once_decided(cast, acc, client_for):
     case = advance(cast, acc.county1_case, S.REPORT_DISCUSSED)  # target: the former secretary
     former = cast.user("county1_former")
     url = reverse("accountability:case_detail", args=[case.pk])
@@ -77,7 +77,7 @@ def test_a_target_sees_only_their_own_decision_and_only_once_decided(cast, acc, 
     assert "提出申诉" in body and "调查报告" not in body and "办理记录" not in body
 
 
-def test_a_target_files_an_appeal_from_their_own_decision_page(cast, acc, client_for):
+def test_it_a_target_files_an_appeal_from_their_own_decision_page(cast, acc, client_for):
     case = advance(cast, acc.county1_case, S.EXECUTING)
     measure = case.measures.get()
     client = client_for(cast.user("county1_former"))
@@ -98,7 +98,7 @@ def test_a_target_files_an_appeal_from_their_own_decision_page(cast, acc, client
     assert other.post(reverse("accountability:case_appeal", args=[case.pk]), {}).status_code == 404
 
 
-def test_every_read_of_a_case_file_is_logged(cast, acc, client_for):
+def test_it_every_read_of_a_case_file_is_logged(cast, acc, client_for):
     case = acc.county1_case
     client = client_for(cast.user("city1_jw"))
     before = AuditEntry.objects.filter(action="view", object_id=str(case.pk)).count()
@@ -132,7 +132,7 @@ def test_it_hides_disciplinary_cases_from_committees(cast, client_for):
     assert client_for(cast.user("county1_jw")).get(url).status_code == 200
 
 
-def test_a_reader_in_scope_but_not_handling_gets_403_on_writes(cast, acc, client_for):
+def test_it_a_reader_in_scope_but_not_handling_gets_403_on_writes(cast, acc, client_for):
     url = reverse(
         "accountability:case_transition", args=[acc.county1_case.pk, "preliminary_review"]
     )

@@ -20,7 +20,7 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def test_a_case_is_traced_back_to_the_predecessor_and_his_duty_logs(
+def test_it_a_case_is_traced_back_to_the_predecessor_and_his_duty_logs(
     live_server, live_cast, new_page
 ):
     from playwright.sync_api import expect

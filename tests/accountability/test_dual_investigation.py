@@ -107,7 +107,7 @@ def test_it_blocks_archiving_a_qualifying_case_whose_probes_were_never_opened(ca
         disciplinary.archive_disciplinary_case(case, actor=cast.user("county1_jw"))
 
 
-def test_only_a_discipline_head_may_waive_and_the_reason_is_kept(cast):
+def test_it_only_a_discipline_head_may_waive_and_the_reason_is_kept(cast):
     case = _decide(cast, register_dcase(cast), party_sanction="probation")
     officer, head = cast.user("county1_jw"), cast.user("city1_jw")
     assert not officer.has_perm("accountability.waive_dual_investigation", case)

@@ -117,7 +117,7 @@ def _chain_world(cast, extra_logs=0):
     return open_county1_case(cast)
 
 
-def test_the_chain_page_shows_owners_logs_and_findings(cast, daily_finding, client_for):
+def test_it_the_chain_page_shows_owners_logs_and_findings(cast, daily_finding, client_for):
     case = _chain_world(cast)
     case.findings.add(daily_finding)
     response = client_for(cast.user("county1_jw")).get(
@@ -129,7 +129,7 @@ def test_the_chain_page_shows_owners_logs_and_findings(cast, daily_finding, clie
     assert "问题发生前12个月内无履责纪实" not in body.split("孙立民")[1].split("lz-owner")[0]
 
 
-def test_the_chain_page_says_when_an_owner_logged_nothing(cast, client_for):
+def test_it_the_chain_page_says_when_an_owner_logged_nothing(cast, client_for):
     case = open_county1_case(cast)
     body = (
         client_for(cast.user("county1_jw"))
@@ -139,7 +139,7 @@ def test_the_chain_page_says_when_an_owner_logged_nothing(cast, client_for):
     assert "问题发生前12个月内无履责纪实" in body
 
 
-def test_the_chain_page_runs_a_bounded_number_of_queries(
+def test_it_the_chain_page_runs_a_bounded_number_of_queries(
     cast, daily_finding, client_for, django_assert_max_num_queries
 ):
     case = _chain_world(cast)
@@ -167,7 +167,7 @@ def test_the_chain_page_runs_a_bounded_number_of_queries(
         client.get(url)
 
 
-def test_the_case_list_runs_a_bounded_number_of_queries(
+def test_it_the_case_list_runs_a_bounded_number_of_queries(
     cast, client_for, django_assert_max_num_queries
 ):
     client = client_for(cast.user("city1_jw"))
@@ -182,7 +182,7 @@ def test_the_case_list_runs_a_bounded_number_of_queries(
         client.get(url)
 
 
-def test_the_statistics_page_shows_shares_without_names(
+def test_it_the_statistics_page_shows_shares_without_names(
     cast, client_for, django_assert_max_num_queries
 ):
     case = advance(cast, open_county1_case(cast), S.EXECUTING)
@@ -210,7 +210,7 @@ def test_the_statistics_page_shows_shares_without_names(
         assert name not in body
 
 
-def test_the_disciplinary_page_blocks_archiving_without_probes(cast, client_for):
+def test_it_the_disciplinary_page_blocks_archiving_without_probes(cast, client_for):
     dcase = disciplinary.decide_disciplinary_case(
         register_dcase(cast),
         actor=cast.user("county1_jw"),
@@ -236,7 +236,7 @@ def test_the_disciplinary_page_blocks_archiving_without_probes(cast, client_for)
     )
 
 
-def test_the_case_page_runs_a_bounded_number_of_queries(
+def test_it_the_case_page_runs_a_bounded_number_of_queries(
     cast, client_for, django_assert_max_num_queries
 ):
     case = advance(cast, open_county1_case(cast), S.EXECUTING)
@@ -269,7 +269,9 @@ def test_the_case_page_runs_a_bounded_number_of_queries(
         client.get(url)
 
 
-def test_recording_formalities_reports_bad_input_and_a_foreign_measure(acc_world, cast, client_for):
+def test_it_recording_formalities_reports_bad_input_and_a_foreign_measure(
+    acc_world, cast, client_for
+):
     case, measure = acc_world.case, acc_world.measure
     client = client_for(cast.user("county1_jw"))
 

@@ -23,7 +23,7 @@ def round_(cast):
     )
 
 
-def test_each_voter_votes_once(cast, round_):
+def test_it_each_voter_votes_once(cast, round_):
     voter = cast.user("county1_member")
     evaluations.cast_ballot(round_, actor=voter, grade="excellent")
     with pytest.raises(ValidationError):
@@ -32,7 +32,7 @@ def test_each_voter_votes_once(cast, round_):
     assert VoterToken.objects.filter(round=round_).count() == 1
 
 
-def test_a_ballot_cannot_be_traced_to_its_voter(cast, round_):
+def test_it_a_ballot_cannot_be_traced_to_its_voter(cast, round_):
     for name, grade in (
         ("county1_member", "excellent"),
         ("county1_secretary", "competent"),
@@ -47,7 +47,7 @@ def test_a_ballot_cannot_be_traced_to_its_voter(cast, round_):
     assert not hasattr(Ballot, "history")
 
 
-def test_only_people_in_scope_may_vote(cast, round_):
+def test_it_only_people_in_scope_may_vote(cast, round_):
     for name in ("county2_secretary", "outsider"):
         with pytest.raises(PermissionDenied):
             evaluations.cast_ballot(round_, actor=cast.user(name), grade="excellent")
@@ -57,7 +57,7 @@ def test_only_people_in_scope_may_vote(cast, round_):
         evaluations.cast_ballot(round_, actor=cast.user("county1_member"), grade="excellent")
 
 
-def test_ballots_and_tallies_feed_the_score(cast, round_):
+def test_it_ballots_and_tallies_feed_the_score(cast, round_):
     from assessments.models import EvaluationInput
 
     for name in ("county1_member", "county1_secretary", "county1_jw"):
@@ -81,7 +81,7 @@ def test_ballots_and_tallies_feed_the_score(cast, round_):
     assert snap.scores["P1"]["score"] == "8.50"  # 60 % excellent → 0.85 × 10
 
 
-def test_the_vote_page_records_a_vote_once(client_for, cast, round_):
+def test_it_the_vote_page_records_a_vote_once(client_for, cast, round_):
     client = client_for(cast.user("county1_member"))
     url = reverse("assessments:round_vote", args=[round_.pk])
     assert client.get(url).status_code == 200
@@ -97,7 +97,7 @@ def snaps(cast):
     return {s.org_id: s for s in AssessmentSnapshot.objects.all()}
 
 
-def test_the_list_shows_the_subtree_with_lights(client_for, cast, snaps):
+def test_it_the_list_shows_the_subtree_with_lights(client_for, cast, snaps):
     html = (
         client_for(cast.user("county1_secretary"))
         .get(reverse("assessments:snapshot_list") + "?period=2026Q1")
@@ -124,7 +124,7 @@ def test_it_requires_scope(client_for, cast, snaps):
     assert "一号县" not in html
 
 
-def test_a_superior_publishes_from_the_detail_page(client_for, cast, snaps):
+def test_it_a_superior_publishes_from_the_detail_page(client_for, cast, snaps):
     c1 = snaps[cast.county1.pk]
     own = client_for(cast.user("county1_secretary"))
     assert (
@@ -141,7 +141,7 @@ def test_a_superior_publishes_from_the_detail_page(client_for, cast, snaps):
     assert c1.is_published and c1.published_by == cast.user("city1_secretary")
 
 
-def test_the_adjust_form_requires_a_reason(client_for, cast, snaps):
+def test_it_the_adjust_form_requires_a_reason(client_for, cast, snaps):
     c1 = snaps[cast.county1.pk]
     client = client_for(cast.user("city1_secretary"))
     url = reverse("assessments:snapshot_adjust", args=[c1.pk])
@@ -153,7 +153,7 @@ def test_the_adjust_form_requires_a_reason(client_for, cast, snaps):
     assert c1.scores["_adjustment"]["score"] == "-1.00"
 
 
-def test_rankings_are_off_by_default_and_for_superiors_only(client_for, cast, snaps, settings):
+def test_it_rankings_are_off_by_default_and_for_superiors_only(client_for, cast, snaps, settings):
     url = reverse("assessments:snapshot_list") + "?period=2026Q1&order=rank"
     assert "名次" not in client_for(cast.user("prov_secretary")).get(url).content.decode()
     settings.ASSESSMENT_RANKINGS_FOR_SUPERIORS = True
@@ -161,7 +161,7 @@ def test_rankings_are_off_by_default_and_for_superiors_only(client_for, cast, sn
     assert "名次" not in client_for(cast.user("county1_member")).get(url).content.decode()
 
 
-def test_the_list_query_count_does_not_grow_with_units(
+def test_it_the_list_query_count_does_not_grow_with_units(
     client_for, cast, django_assert_max_num_queries
 ):
     from responsibilities import services as org_services
@@ -185,7 +185,7 @@ def test_the_list_query_count_does_not_grow_with_units(
     assert "新镇9" in response.content.decode()
 
 
-def test_the_list_offers_open_evaluations_until_voted(client_for, cast, round_):
+def test_it_the_list_offers_open_evaluations_until_voted(client_for, cast, round_):
     client = client_for(cast.user("county1_member"))
     url = reverse("assessments:snapshot_list")
     assert round_.title in client.get(url).content.decode()

@@ -48,7 +48,7 @@ def snap(org, year, quarter):
     return AssessmentSnapshot.objects.get(org=org, year=year, quarter=quarter)
 
 
-def test_a_concealed_finding_is_deducted_double_through_the_rollup(cast, findings, period):
+def test_it_a_concealed_finding_is_deducted_double_through_the_rollup(cast, findings, period):
     year, quarter = period
     _own, _found, hidden = findings
     snapshots.compute_quarter(year, quarter, actor=JOBS)
@@ -86,7 +86,7 @@ def test_a_concealed_finding_is_deducted_double_through_the_rollup(cast, finding
     assert again.scores == before.scores and again.total == before.total
 
 
-def test_imported_concealed_counts_still_add_to_the_flag(cast, findings, period):
+def test_it_imported_concealed_counts_still_add_to_the_flag(cast, findings, period):
     year, quarter = period
     _own, _found, hidden = findings
     insp_findings.mark_concealed(
@@ -108,7 +108,7 @@ def test_imported_concealed_counts_still_add_to_the_flag(cast, findings, period)
     assert s.scores["D3"]["score"] == "5.00"  # 10 − (0 + 1 + 2 × 2)
 
 
-def test_a_published_quarter_keeps_its_numbers_when_a_finding_is_marked_later(
+def test_it_a_published_quarter_keeps_its_numbers_when_a_finding_is_marked_later(
     cast, findings, period
 ):
     year, quarter = period

@@ -24,7 +24,7 @@ def url(name, obj):
     return reverse(f"assessments:{name}", args=[obj.pk])
 
 
-def test_the_superior_enters_a_questionnaire_score_and_the_draft_is_recomputed(
+def test_it_the_superior_enters_a_questionnaire_score_and_the_draft_is_recomputed(
     cast, draft, client_for
 ):
     client = client_for(cast.user("city1_secretary"))
@@ -52,7 +52,7 @@ def test_the_superior_enters_a_questionnaire_score_and_the_draft_is_recomputed(
     assert "群众问卷" in client.get(url("snapshot_detail", draft)).content.decode()
 
 
-def test_incomplete_inputs_are_refused_with_a_message(cast, draft, client_for):
+def test_it_incomplete_inputs_are_refused_with_a_message(cast, draft, client_for):
     client = client_for(cast.user("city1_secretary"))
     response = client.post(url("snapshot_input", draft), {"kind": K.THIRD_PARTY}, follow=True)
     assert "请填写得分" in response.content.decode()
@@ -65,7 +65,7 @@ def test_incomplete_inputs_are_refused_with_a_message(cast, draft, client_for):
     assert not EvaluationInput.objects.exists()
 
 
-def test_the_unit_itself_may_not_enter_its_own_inputs(cast, draft, client_for):
+def test_it_the_unit_itself_may_not_enter_its_own_inputs(cast, draft, client_for):
     client = client_for(cast.user("county1_secretary"))
     page = client.get(url("snapshot_detail", draft)).content.decode()
     assert url("snapshot_input", draft) not in page
@@ -75,7 +75,7 @@ def test_the_unit_itself_may_not_enter_its_own_inputs(cast, draft, client_for):
     assert not EvaluationInput.objects.exists() and not EvaluationRound.objects.exists()
 
 
-def test_nothing_is_entered_for_a_published_quarter(cast, draft, client_for):
+def test_it_nothing_is_entered_for_a_published_quarter(cast, draft, client_for):
     snapshots.publish_snapshot(draft, actor=cast.user("city1_secretary"))
     client = client_for(cast.user("city1_secretary"))
     response = client.post(
@@ -85,7 +85,7 @@ def test_nothing_is_entered_for_a_published_quarter(cast, draft, client_for):
     assert not EvaluationInput.objects.exists()
 
 
-def test_a_democratic_evaluation_is_opened_voted_and_closed(cast, draft, client_for):
+def test_it_a_democratic_evaluation_is_opened_voted_and_closed(cast, draft, client_for):
     client = client_for(cast.user("city1_secretary"))
     client.post(url("snapshot_open_round", draft), {"title": "一号县班子季度测评"})
     round_ = EvaluationRound.objects.get(org=cast.county1, year=YEAR, quarter=QUARTER)
@@ -121,7 +121,7 @@ def test_a_democratic_evaluation_is_opened_voted_and_closed(cast, draft, client_
         (K.CONCEALED_PROBLEMS, {}),
     ],
 )
-def test_input_values_are_checked_per_kind(cast, kind, values):
+def test_it_input_values_are_checked_per_kind(cast, kind, values):
     with pytest.raises(ValidationError):
         evaluations.record_input(
             org=cast.county1,

@@ -55,7 +55,7 @@ def current_set(year=2027, subject=SubjectType.ORGANISATION):
 # --- The happy path and idempotency -----------------------------------------------------
 
 
-def test_the_template_imports_as_the_default_set_and_a_second_import_changes_nothing():
+def test_it_the_template_imports_as_the_default_set_and_a_second_import_changes_nothing():
     data = importer.build_template()
     result = importer.import_file(data, "模板.xlsx", year=2027, actor=COMMAND)
     assert result.ok, result.errors
@@ -75,13 +75,13 @@ def test_the_template_imports_as_the_default_set_and_a_second_import_changes_not
     assert IndicatorSet.objects.filter(year=2027).count() == 1
 
 
-def test_the_template_matches_the_seeded_default_set_exactly():
+def test_it_the_template_matches_the_seeded_default_set_exactly():
     ensure_default_set(2027)
     result = importer.import_file(importer.build_template(), "t.xlsx", year=2027, actor=COMMAND)
     assert result.ok and result.action == importer.UNCHANGED
 
 
-def test_csv_with_english_values_gbk_and_curly_quotes_is_accepted():
+def test_it_csv_with_english_values_gbk_and_curly_quotes_is_accepted():
     rows = [
         [
             "A1",
@@ -123,7 +123,7 @@ def test_csv_with_english_values_gbk_and_curly_quotes_is_accepted():
 # --- Errors: the whole file is checked, nothing is written ------------------------------
 
 
-def test_every_problem_is_reported_by_row_and_column_and_nothing_is_written():
+def test_it_every_problem_is_reported_by_row_and_column_and_nothing_is_written():
     rows = default_rows()
     rows[0][2] = "考核"  # row 2: dimension
     rows[1][4] = "按人头扣分"  # row 3: rule type
@@ -163,7 +163,7 @@ def test_every_problem_is_reported_by_row_and_column_and_nothing_is_written():
     assert not IndicatorSet.objects.filter(year=2027).exists()
 
 
-def test_a_missing_column_and_an_empty_file_are_refused():
+def test_it_a_missing_column_and_an_empty_file_are_refused():
     headers = [h for h in HEADERS if h != "计分规则"]
     result = importer.import_file(csv_bytes([], headers=headers), "x.csv", year=2027, actor=COMMAND)
     assert any("缺少必填列“计分规则”" in e.message for e in result.errors)
@@ -171,7 +171,7 @@ def test_a_missing_column_and_an_empty_file_are_refused():
     assert [e.message for e in result.errors] == ["文件中没有可导入的数据行。"]
 
 
-def test_dry_run_reports_the_plan_and_writes_nothing():
+def test_it_dry_run_reports_the_plan_and_writes_nothing():
     result = importer.import_file(
         importer.build_template(), "t.xlsx", year=2027, dry_run=True, actor=COMMAND
     )
@@ -193,7 +193,7 @@ def changed_rows():
     return rows
 
 
-def test_an_unused_set_is_updated_in_place():
+def test_it_an_unused_set_is_updated_in_place():
     ensure_default_set(2027)
     before = current_set()
     result = importer.import_file(xlsx_bytes(changed_rows()), "x.xlsx", year=2027, actor=COMMAND)
@@ -205,7 +205,7 @@ def test_an_unused_set_is_updated_in_place():
     assert not after.indicators.filter(code="P3").exists()
 
 
-def test_a_set_used_by_a_published_snapshot_gets_a_new_version(quarter):
+def test_it_a_set_used_by_a_published_snapshot_gets_a_new_version(quarter):
     cast = quarter.cast
     snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     county1 = AssessmentSnapshot.objects.get(org=cast.county1, year=YEAR, quarter=QUARTER)
@@ -237,7 +237,7 @@ def test_a_set_used_by_a_published_snapshot_gets_a_new_version(quarter):
 # --- Command and admin page --------------------------------------------------------------
 
 
-def test_the_management_command(tmp_path):
+def test_it_the_management_command(tmp_path):
     good = tmp_path / "指标.xlsx"
     good.write_bytes(importer.build_template())
     out = io.StringIO()
@@ -270,7 +270,7 @@ def configurer(cast):
     return user
 
 
-def test_the_admin_import_page_for_whoever_configures_indicator_sets(configurer, client_for):
+def test_it_the_admin_import_page_for_whoever_configures_indicator_sets(configurer, client_for):
     client = client_for(configurer)
     changelist = client.get(reverse("admin:assessments_indicatorset_changelist"))
     url = reverse("admin:assessments_indicatorset_import")
@@ -295,7 +295,7 @@ def test_the_admin_import_page_for_whoever_configures_indicator_sets(configurer,
     assert current_set().indicators.count() == len(DEFAULT_INDICATORS)
 
 
-def test_staff_without_the_configuration_permission_may_not_import(cast, client_for):
+def test_it_staff_without_the_configuration_permission_may_not_import(cast, client_for):
     user = cast.user("outsider")
     user.is_staff = True
     user.save()
@@ -314,7 +314,7 @@ def test_staff_without_the_configuration_permission_may_not_import(cast, client_
 # --- The admin: a set in use is changed only through a new version ----------------------
 
 
-def test_a_set_in_use_is_read_only_in_the_admin_and_copied_as_a_new_version(
+def test_it_a_set_in_use_is_read_only_in_the_admin_and_copied_as_a_new_version(
     quarter, configurer, client_for
 ):
     snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)

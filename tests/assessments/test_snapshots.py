@@ -38,7 +38,7 @@ def test_it_scores_each_unit_from_its_own_records(quarter):
     assert c1.rule_version and c1.indicator_set_version == 1
 
 
-def test_recomputing_the_same_data_gives_identical_snapshots(quarter):
+def test_it_recomputing_the_same_data_gives_identical_snapshots(quarter):
     snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     before = {
         s.org_id: (
@@ -85,7 +85,7 @@ def test_it_rolls_up_the_subtree_with_path_prefixes(quarter):
     assert county2.subtree_units == 1 and county2.subtree_average == county2.total
 
 
-def test_the_rollup_reads_the_quarter_once_and_writes_once(quarter, django_assert_num_queries):
+def test_it_the_rollup_reads_the_quarter_once_and_writes_once(quarter, django_assert_num_queries):
     snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     before = list(
         AssessmentSnapshot.objects.order_by("pk").values_list(
@@ -110,7 +110,7 @@ def test_the_rollup_reads_the_quarter_once_and_writes_once(quarter, django_asser
         assert snapshots.rollup(YEAR, QUARTER) == 0
 
 
-def test_compute_queries_do_not_grow_with_units(quarter, django_assert_max_num_queries):
+def test_it_compute_queries_do_not_grow_with_units(quarter, django_assert_max_num_queries):
     from responsibilities import services as org_services
     from responsibilities.models import Organization
 
@@ -131,7 +131,7 @@ def test_compute_queries_do_not_grow_with_units(quarter, django_assert_max_num_q
         snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
 
 
-def test_a_draft_follows_the_data_until_published_then_never_changes(quarter):
+def test_it_a_draft_follows_the_data_until_published_then_never_changes(quarter):
     cast = quarter.cast
     snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     city1_secretary = cast.user("city1_secretary")
@@ -179,7 +179,7 @@ def test_a_draft_follows_the_data_until_published_then_never_changes(quarter):
         )
 
 
-def test_only_a_superior_may_publish(quarter):
+def test_it_only_a_superior_may_publish(quarter):
     cast = quarter.cast
     snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     c1 = snap(cast, "county1")
@@ -190,7 +190,7 @@ def test_only_a_superior_may_publish(quarter):
     snapshots.publish_snapshot(c1, actor=cast.user("prov_secretary"))  # any superior up the line
 
 
-def test_manual_adjustments_need_a_reason_and_are_applied(quarter):
+def test_it_manual_adjustments_need_a_reason_and_are_applied(quarter):
     cast = quarter.cast
     snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     user = cast.user("city1_secretary")
@@ -214,7 +214,7 @@ def test_manual_adjustments_need_a_reason_and_are_applied(quarter):
     assert after.total == before - 2
 
 
-def test_rollup_quarter_command(quarter, capsys):
+def test_it_rollup_quarter_command(quarter, capsys):
     call_command("rollup_quarter", "2026Q1")
     assert AssessmentSnapshot.objects.filter(year=2026, quarter=1).exists()
     call_command("rollup_quarter", "2026Q1")
@@ -225,7 +225,7 @@ def test_rollup_quarter_command(quarter, capsys):
         call_command("rollup_quarter", "2026-13")
 
 
-def test_the_rollup_job_takes_the_quarter_before_the_day(quarter):
+def test_it_the_rollup_job_takes_the_quarter_before_the_day(quarter):
     import datetime
 
     from notifications import jobs

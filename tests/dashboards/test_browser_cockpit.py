@@ -9,7 +9,7 @@ from tests.dashboards.conftest import add_logs, add_overdue_task
 pytestmark = BROWSER_MARKS
 
 
-def test_the_province_secretary_drills_down_to_county_1(live_server, live_cast, new_page):
+def test_it_the_province_secretary_drills_down_to_county_1(live_server, live_cast, new_page):
     cast = live_cast
     add_overdue_task(cast, "county1", "T-K1:discipline", "county1_secretary", "一号县逾期甲")
     add_overdue_task(cast, "county1", "T-K1:discipline", "county1_secretary", "一号县逾期乙")
@@ -37,7 +37,7 @@ def test_the_province_secretary_drills_down_to_county_1(live_server, live_cast, 
     assert rows.count() == overdue
 
 
-def test_the_home_page_loads_the_working_posts_panel(live_server, live_cast, new_page):
+def test_it_the_home_page_loads_the_working_posts_panel(live_server, live_cast, new_page):
     cast = live_cast
     task = add_overdue_task(cast, "county1", "T-K1:discipline", "county1_secretary", "一号县逾期")
 

@@ -271,13 +271,13 @@ def test_it_writes_the_quarterly_report(world, client_for):
     assert [c.text for c in overview.rows[1].cells][0] == tables[0].rows[0].label
 
 
-def test_the_home_page_starts_at_the_viewers_top_unit(world, client_for):
+def test_it_the_home_page_starts_at_the_viewers_top_unit(world, client_for):
     response = client_for(world.cast.user("county1_secretary")).get(reverse("dashboards:home"))
     assert response.status_code == 302
     assert response.url == reverse("dashboards:cockpit", args=[world.cast.county1.pk])
 
 
-def test_the_secretary_panel_shows_members_and_what_is_due(world, client_for):
+def test_it_the_secretary_panel_shows_members_and_what_is_due(world, client_for):
     cast = world.cast
     response = client_for(cast.user("county1_secretary")).get(reverse("dashboards:secretary_panel"))
     assert response.status_code == 200
@@ -289,7 +289,7 @@ def test_the_secretary_panel_shows_members_and_what_is_due(world, client_for):
     assert all(t.org_path == cast.county1.path for t in due)
 
 
-def test_the_discipline_panel_lists_overdue_tasks_in_jurisdiction_only(world, client_for):
+def test_it_the_discipline_panel_lists_overdue_tasks_in_jurisdiction_only(world, client_for):
     cast = world.cast
     response = client_for(cast.user("county1_jw")).get(reverse("dashboards:discipline_panel"))
     assert response.status_code == 200
@@ -299,7 +299,7 @@ def test_the_discipline_panel_lists_overdue_tasks_in_jurisdiction_only(world, cl
     assert not any(t in overdue for t in world.overdue[1:])  # county 2's stay hidden
 
 
-def test_the_home_page_loads_the_panel_of_the_working_post(world, client_for):
+def test_it_the_home_page_loads_the_panel_of_the_working_post(world, client_for):
     cast = world.cast
     home = client_for(cast.user("county1_secretary")).get(reverse("home"))
     assert reverse("dashboards:home_panel") in home.content.decode()
@@ -332,7 +332,7 @@ def test_it_pins_the_home_panels_query_count(world, client_for, django_assert_ma
 
 
 @pytest.mark.parametrize("username", ["prov_jw", "prov_secretary", "city1_jw"])
-def test_each_findings_figure_opens_the_ledger_rows_behind_it(world, client_for, username):
+def test_it_each_findings_figure_opens_the_ledger_rows_behind_it(world, client_for, username):
     cast = world.cast
     client = client_for(cast.user(username))
     org = cast.city1 if username == "city1_jw" else cast.province
@@ -349,7 +349,7 @@ def test_each_findings_figure_opens_the_ledger_rows_behind_it(world, client_for,
 
 
 @pytest.mark.parametrize(("username", "org_key"), [("prov_jw", "province"), ("city1_jw", "city1")])
-def test_each_dual_investigation_figure_opens_the_cases_behind_it(
+def test_it_each_dual_investigation_figure_opens_the_cases_behind_it(
     world, client_for, username, org_key
 ):
     cast = world.cast
@@ -367,7 +367,7 @@ def test_each_dual_investigation_figure_opens_the_cases_behind_it(
     assert followed  # county 1's disciplinary case is counted and listed
 
 
-def test_the_filtered_case_list_refuses_a_unit_out_of_scope(world, client_for):
+def test_it_the_filtered_case_list_refuses_a_unit_out_of_scope(world, client_for):
     client = client_for(world.cast.user("county2_secretary"))
     url = reverse("accountability:disciplinary_list")
     assert client.get(url, {"org": world.cast.county1.pk}).status_code == 404

@@ -101,13 +101,13 @@ def _actual_scope() -> set[tuple]:
     )
 
 
-def test_the_triggers_are_installed_after_migrate():
+def test_it_the_triggers_are_installed_after_migrate():
     # Later migrations rebuild DutyLog and Finding tables on SQLite; the triggers came back.
     assert counts.installed(rollup)
     assert counts.installed(taskscope)
 
 
-def test_the_duty_log_rollup_equals_a_recount_after_every_change(cast):
+def test_it_the_duty_log_rollup_equals_a_recount_after_every_change(cast):
     t = cast.tenures
     add_logs(t["county1_secretary"], 3)  # accepted
     add_logs(t["county1_member"], 2, status=DutyLog.Status.DRAFT)
@@ -149,7 +149,7 @@ def test_the_duty_log_rollup_equals_a_recount_after_every_change(cast):
     assert _actual_rollup() == _expected_rollup()
 
 
-def test_a_rolled_back_log_leaves_no_count(cast):
+def test_it_a_rolled_back_log_leaves_no_count(cast):
     from django.db import transaction
 
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -158,7 +158,7 @@ def test_a_rolled_back_log_leaves_no_count(cast):
     assert _actual_rollup() == Counter()
 
 
-def test_the_task_scope_follows_tasks_findings_and_rounds(cast, insp):
+def test_it_the_task_scope_follows_tasks_findings_and_rounds(cast, insp):
     jw = cast.user("county1_jw")
     t = cast.tenures
     covert_task = make_task(jw, insp.covert_finding, t["county1_secretary"])
@@ -205,7 +205,7 @@ def test_the_task_scope_follows_tasks_findings_and_rounds(cast, insp):
     assert not TaskScope.objects.filter(task_id=covert_task.pk).exists()
 
 
-def test_the_task_scope_rule_selects_what_the_task_rule_selects(cast, insp):
+def test_it_the_task_scope_rule_selects_what_the_task_rule_selects(cast, insp):
     jw = cast.user("county1_jw")
     make_task(jw, insp.covert_finding, cast.tenures["county1_secretary"])  # secret
     make_task(jw, insp.xuncha_finding, cast.tenures["county1_member"])
@@ -226,7 +226,7 @@ def test_the_task_scope_rule_selects_what_the_task_rule_selects(cast, insp):
     assert seen_some and seen_less  # not vacuous: some see tasks, some see only part
 
 
-def test_duty_logs_are_scoped_by_the_plain_view_subtree_rule(cast):
+def test_it_duty_logs_are_scoped_by_the_plain_view_subtree_rule(cast):
     """The roll-up's rule (VIEW over the prefix) is the rule of the logs it counts."""
     for name in ("county1_secretary", "county2_secretary", "city1_jw", "county1_member"):
         add_logs(cast.tenures[name], 1)
@@ -249,7 +249,7 @@ def test_duty_logs_are_scoped_by_the_plain_view_subtree_rule(cast):
         assert all(any(p.startswith(r) for r in roots) for p in visible_prefixes)
 
 
-def test_the_rebuild_command_restores_damaged_tables(cast, insp, capsys):
+def test_it_the_rebuild_command_restores_damaged_tables(cast, insp, capsys):
     add_logs(cast.tenures["county1_secretary"], 4)
     DutyLogRollup.objects.filter(prefix=cast.province.path).update(n=99)
     TaskScope.objects.filter(task_id=insp.daily_task.pk).update(secret=True)

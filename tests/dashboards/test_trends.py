@@ -139,7 +139,7 @@ def _matches(widget, expected, columns) -> None:
 
 
 @pytest.mark.parametrize(("username", "org_key"), VIEWERS)
-def test_each_trend_counts_exactly_what_the_viewer_may_see(past, username, org_key):
+def test_it_each_trend_counts_exactly_what_the_viewer_may_see(past, username, org_key):
     cast = past.cast
     user, org = cast.user(username), getattr(cast, org_key)
     widgets = {w.key: w for w in _cockpit(user, org).widgets}
@@ -151,7 +151,7 @@ def test_each_trend_counts_exactly_what_the_viewer_may_see(past, username, org_k
     _matches(widgets["dual"], expected["dual"], ["qualifying", "covered"])
 
 
-def test_the_trends_are_not_empty_and_leave_the_sibling_out(past):
+def test_it_the_trends_are_not_empty_and_leave_the_sibling_out(past):
     """County 1's secretary: the rows set up above, and none of county 2's."""
     cast = past.cast
     widgets = {w.key: w for w in _cockpit(cast.user("county1_secretary"), cast.county1).widgets}
@@ -167,7 +167,7 @@ def test_the_trends_are_not_empty_and_leave_the_sibling_out(past):
     assert jw["dual"].trend[last]["qualifying"] == 1
 
 
-def test_list_progress_shows_this_year_beside_the_last(past):
+def test_it_list_progress_shows_this_year_beside_the_last(past):
     cast = past.cast
     widgets = {w.key: w for w in _cockpit(cast.user("prov_secretary"), cast.province).widgets}
     lists = widgets["lists"]
@@ -175,7 +175,7 @@ def test_list_progress_shows_this_year_beside_the_last(past):
     assert lists.trend[str(PERIOD.year)]["lists"] == lists.total("lists")
 
 
-def test_the_page_and_the_spreadsheet_show_each_trend(past, client_for):
+def test_it_the_page_and_the_spreadsheet_show_each_trend(past, client_for):
     cast = past.cast
     client = client_for(cast.user("county1_secretary"))
     page = client.get(reverse("dashboards:cockpit", args=[cast.county1.pk]))

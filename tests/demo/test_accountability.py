@@ -74,7 +74,7 @@ def test_it_seeds_dual_investigations_in_several_states(demo_ctx):
     assert DualInvestigation.objects.filter(conclusion="not_responsible").exists()
 
 
-def test_a_second_run_creates_nothing(demo_ctx):
+def test_it_a_second_run_creates_nothing(demo_ctx):
     before = [m.objects.count() for m in MODELS]
     ctx = org_tree.DemoContext(password="x", tree=demo_ctx.tree)
     step_accountability(ctx)

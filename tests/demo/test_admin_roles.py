@@ -5,7 +5,7 @@ from demo.org_tree import DemoContext
 from security.models import AdminRoleAssignment
 
 
-def test_demo_admin_accounts_are_seeded_once_and_log_in_without_a_forced_change(client, db):
+def test_it_demo_admin_accounts_are_seeded_once_and_log_in_without_a_forced_change(client, db):
     ctx = DemoContext(password="liangge2026")
     seed_admin_roles(ctx)
     assert ctx.created["accounts"] == 3

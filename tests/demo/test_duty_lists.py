@@ -37,7 +37,7 @@ def tree(django_db_setup, django_db_blocker):
             atomic.__exit__(None, None, None)
 
 
-def test_every_city_and_county_adopts_the_province_template(tree):
+def test_it_every_city_and_county_adopts_the_province_template(tree):
     year = timezone.localdate().year
     template = ResponsibilityList.objects.get(org=tree.province, year=year, is_template=True)
     adopted = template.adoptions.all()
@@ -49,7 +49,7 @@ def test_every_city_and_county_adopts_the_province_template(tree):
     assert template.items.filter(is_ad_hoc=True).count() == 1
 
 
-def test_county1_has_one_gap_and_one_overlap(tree):
+def test_it_county1_has_one_gap_and_one_overlap(tree):
     matrix = gap_matrix.gap_matrix(tree.county1, timezone.localdate().year)
     assert len(matrix.items_without_lead) == 1
     assert len(matrix.items_with_several_leads) == 1
@@ -58,7 +58,7 @@ def test_county1_has_one_gap_and_one_overlap(tree):
     assert not other.has_problems
 
 
-def test_letters_are_signed_and_the_chains_verify(tree):
+def test_it_letters_are_signed_and_the_chains_verify(tree):
     signed = ResponsibilityLetter.objects.filter(org=tree.county1, status="signed")
     assert signed.filter(signee_tenure__person__user__username="county1_member").exists()
     assert signed.filter(signee_tenure__person__user__username="county1_secretary").exists()
@@ -66,7 +66,7 @@ def test_letters_are_signed_and_the_chains_verify(tree):
     assert checked >= 4 and breaks == []
 
 
-def test_a_year_of_logs_with_a_healthy_and_a_meeting_heavy_county(tree):
+def test_it_a_year_of_logs_with_a_healthy_and_a_meeting_heavy_county(tree):
     year, quarter = method_mix.current_quarter()
     logs = DutyLog.objects.filter(occurred_on__year=year)
     assert logs.filter(org=tree.county1).count() > 50
@@ -83,7 +83,7 @@ def test_a_year_of_logs_with_a_healthy_and_a_meeting_heavy_county(tree):
     assert not rows["东溪县"].warning
 
 
-def test_county1_member_sees_progress_on_the_home_page(tree):
+def test_it_county1_member_sees_progress_on_the_home_page(tree):
     tenure = Tenure.objects.get(person__user__username="county1_member", end_date__isnull=True)
     items = my_items_with_progress(tenure)
     assert len(items) >= 4
@@ -91,7 +91,7 @@ def test_county1_member_sees_progress_on_the_home_page(tree):
     assert DutyReport.objects.filter(org=tree.county1, tenure=tenure, status="submitted").exists()
 
 
-def test_a_second_run_creates_no_lists_logs_or_letters(tree):
+def test_it_a_second_run_creates_no_lists_logs_or_letters(tree):
     before = (
         ResponsibilityList.objects.count(),
         DutyLog.objects.count(),

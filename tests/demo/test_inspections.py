@@ -63,7 +63,7 @@ def test_it_seeds_every_kind_of_round_and_every_task_state(demo_ctx):
     assert RiskProfile.objects.count() == 5
 
 
-def test_demo_accounts_see_what_their_posts_allow(demo_ctx):
+def test_it_demo_accounts_see_what_their_posts_allow(demo_ctx):
     secretary = demo_ctx.tree.users["county1_secretary"]
     upward = Finding.objects.get(upward_channel=True)
     assert not secretary.has_perm("inspections.view_finding", upward)
@@ -75,7 +75,7 @@ def test_demo_accounts_see_what_their_posts_allow(demo_ctx):
     )
 
 
-def test_a_second_run_creates_nothing(demo_ctx):
+def test_it_a_second_run_creates_nothing(demo_ctx):
     before = {m: m.objects.count() for m in MODELS}
     ctx = org_tree.DemoContext(password=django_settings.DEMO_PASSWORD)
     org_tree.step_org_tree(ctx)

@@ -21,7 +21,7 @@ TINY = org_tree.ScaleShape(
 )
 
 
-def test_the_scale_steps_fill_every_table_the_cockpit_reads(client_for, settings):
+def test_it_the_scale_steps_fill_every_table_the_cockpit_reads(client_for, settings):
     ctx = steps.build_scale("tiny", TINY)
     root = Organization.objects.get(code="SCALE-tiny")
     orgs = Organization.objects.filter(path__startswith=root.path).count()
@@ -68,7 +68,7 @@ def test_the_scale_steps_fill_every_table_the_cockpit_reads(client_for, settings
     assert steps.build_scale("tiny", TINY) is None
 
 
-def test_the_bench_needs_postgresql():
+def test_it_the_bench_needs_postgresql():
     from django.core.management import call_command
     from django.core.management.base import CommandError
     from django.db import connection

@@ -109,7 +109,7 @@ def test_it_stations_discipline_teams_sent_by_the_commission(tree):
         body.full_clean()
 
 
-def test_every_committee_and_commission_has_its_posts(tree):
+def test_it_every_committee_and_commission_has_its_posts(tree):
     today = datetime.date.today()
     current = Tenure.objects.held_on(today)
     committees = Body.objects.filter(
@@ -137,7 +137,7 @@ def test_every_committee_and_commission_has_its_posts(tree):
     )
 
 
-def test_each_role_appears(tree):
+def test_it_each_role_appears(tree):
     seeded = Tenure.objects.filter(org_path__startswith=tree.province.path)
     assert set(seeded.values_list("role", flat=True)) == set(R.values)
     assert seeded.filter(end_date__isnull=False).exclude(end_reason="").count() >= 5
@@ -145,7 +145,7 @@ def test_each_role_appears(tree):
     assert not seeded.exclude(org_path=F("org__path")).exists()
 
 
-def test_county1_changed_secretary_on_2024_03_01(tree):
+def test_it_county1_changed_secretary_on_2024_03_01(tree):
     before = services.holders_on(tree.county1, R.SECRETARY, datetime.date(2024, 2, 29))
     after = services.holders_on(tree.county1, R.SECRETARY, datetime.date(2024, 3, 1))
     assert len(before) == 1 and len(after) == 1
@@ -162,7 +162,7 @@ def test_county1_changed_secretary_on_2024_03_01(tree):
 
 
 @pytest.mark.parametrize("username", sorted(EXPECTED_POSTS))
-def test_each_account_logs_in_and_holds_its_post(tree, username):
+def test_it_each_account_logs_in_and_holds_its_post(tree, username):
     request = RequestFactory().post("/accounts/login/")
     user = authenticate(request, username=username, password=django_settings.DEMO_PASSWORD)
     assert user is not None and user.username == username
@@ -176,7 +176,7 @@ def test_each_account_logs_in_and_holds_its_post(tree, username):
         assert tenures.get().body == tree.body("JH-C01-K01-DC")
 
 
-def test_admin_is_a_superuser_without_a_post(tree):
+def test_it_admin_is_a_superuser_without_a_post(tree):
     request = RequestFactory().post("/accounts/login/")
     admin = authenticate(request, username="admin", password=django_settings.DEMO_PASSWORD)
     assert admin is not None and admin.is_superuser and admin.is_staff
@@ -184,7 +184,7 @@ def test_admin_is_a_superuser_without_a_post(tree):
     assert set(tree.users) == set(org_tree.ACCOUNTS)
 
 
-def test_names_are_chinese_and_deterministic(tree):
+def test_it_names_are_chinese_and_deterministic(tree):
     assert org_tree.demo_spec() == org_tree.demo_spec()
     names = list(Person.objects.filter(code__startswith="P").values_list("name", flat=True))
     assert len(names) > 300
@@ -192,7 +192,7 @@ def test_names_are_chinese_and_deterministic(tree):
     assert len(set(names)) == len(names)
 
 
-def test_person_codes_are_stable(tree):
+def test_it_person_codes_are_stable(tree):
     """Existing databases match people by code: changing the spec must only append people.
 
     If this fails, a change reordered or removed people in demo_spec(); re-seeding an
@@ -216,7 +216,7 @@ def test_person_codes_are_stable(tree):
     assert tree.tenure("JH-C01-K01-PC:secretary:former").person.code == "P000043"
 
 
-def test_county2_secretary_cannot_see_county1(tree):
+def test_it_county2_secretary_cannot_see_county1(tree):
     user = tree.users["county2_secretary"]
     forget_grants(user)
     visible = Organization.objects.filter(scope_q(user, VIEW_ORG))
@@ -236,7 +236,7 @@ def test_county2_secretary_cannot_see_county1(tree):
     assert seen.filter(pk__in=[tree.county1.pk, tree.county2.pk]).count() == 2
 
 
-def test_a_second_run_creates_nothing(tree, settings):
+def test_it_a_second_run_creates_nothing(tree, settings):
     settings.DEBUG = True
     before = row_counts()
     out = io.StringIO()
@@ -282,7 +282,7 @@ TINY = org_tree.ScaleShape(
 
 
 @pytest.mark.slow
-def test_scale_city_smoke(tree, settings):
+def test_it_scale_city_smoke(tree, settings):
     """The real `--scale city` (≈2,000 organisations, 500,000 duty logs): minutes, so slow."""
     settings.DEBUG = True
     demo_orgs = Organization.objects.subtree_of(tree.province).count()
@@ -298,7 +298,7 @@ def test_scale_city_smoke(tree, settings):
     assert row_counts() == before
 
 
-def test_bulk_tree_matches_what_the_services_build():
+def test_it_bulk_tree_matches_what_the_services_build():
     ctx = steps.build_scale("t", TINY)
     root = ctx.tree.root
     assert root.code == "SCALE-t" and root.parent is None

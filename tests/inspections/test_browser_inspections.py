@@ -22,7 +22,7 @@ def accept_confirms(page):
     page.on("dialog", lambda dialog: dialog.accept())
 
 
-def test_a_finding_is_recorded_rectified_and_closed(live_server, live_cast, new_page, tmp_path):
+def test_it_a_finding_is_recorded_rectified_and_closed(live_server, live_cast, new_page, tmp_path):
     from playwright.sync_api import expect
 
     from inspections.models import Finding, RectificationTask

@@ -19,7 +19,7 @@ def detail(finding):
     return reverse("inspections:finding_detail", args=[finding.pk])
 
 
-def test_a_discipline_officer_marks_a_finding_concealed_with_who_when_and_why(
+def test_it_a_discipline_officer_marks_a_finding_concealed_with_who_when_and_why(
     cast, daily_finding, client_for
 ):
     jw = cast.user("county1_jw")
@@ -47,7 +47,7 @@ def test_a_discipline_officer_marks_a_finding_concealed_with_who_when_and_why(
     assert "核实为瞒报" in page and "巡察前已知情, 未报告" in page
 
 
-def test_withdrawing_needs_a_reason_too_and_is_kept_in_history(cast, daily_finding):
+def test_it_withdrawing_needs_a_reason_too_and_is_kept_in_history(cast, daily_finding):
     jw = cast.user("county1_jw")
     findings.mark_concealed(daily_finding, actor=jw, concealed=True, reason="核实瞒报")
     with pytest.raises(TransitionRefused):
@@ -62,7 +62,7 @@ def test_withdrawing_needs_a_reason_too_and_is_kept_in_history(cast, daily_findi
     assert flags[-2:] == [True, False]
 
 
-def test_self_identified_problems_cannot_be_marked_concealed(cast):
+def test_it_self_identified_problems_cannot_be_marked_concealed(cast):
     jw = cast.user("county1_jw")
     own = make_finding(
         jw,
@@ -78,7 +78,9 @@ def test_self_identified_problems_cannot_be_marked_concealed(cast):
     assert own.concealed is False
 
 
-def test_the_audited_committee_may_see_the_finding_but_not_mark_it(cast, daily_finding, client_for):
+def test_it_the_audited_committee_may_see_the_finding_but_not_mark_it(
+    cast, daily_finding, client_for
+):
     client = client_for(cast.user("county1_secretary"))
     page = client.get(detail(daily_finding))
     assert page.status_code == 200
@@ -89,13 +91,13 @@ def test_the_audited_committee_may_see_the_finding_but_not_mark_it(cast, daily_f
     assert daily_finding.concealed is False
 
 
-def test_the_sibling_county_gets_404(cast, daily_finding, client_for):
+def test_it_the_sibling_county_gets_404(cast, daily_finding, client_for):
     client = client_for(cast.user("county2_secretary"))
     response = client.post(url(daily_finding), {"concealed": "1", "concealed-reason": "x"})
     assert response.status_code == 404
 
 
-def test_a_missing_reason_is_refused_with_a_message(cast, daily_finding, client_for):
+def test_it_a_missing_reason_is_refused_with_a_message(cast, daily_finding, client_for):
     client = client_for(cast.user("county1_jw"))
     response = client.post(url(daily_finding), {"concealed": "1"}, follow=True)
     assert "请填写认定理由" in response.content.decode()
@@ -103,7 +105,7 @@ def test_a_missing_reason_is_refused_with_a_message(cast, daily_finding, client_
     assert daily_finding.concealed is False
 
 
-def test_an_edit_from_a_form_opened_before_the_mark_keeps_the_mark(cast, daily_finding):
+def test_it_an_edit_from_a_form_opened_before_the_mark_keeps_the_mark(cast, daily_finding):
     jw = cast.user("county1_jw")
     opened = Finding.objects.get(pk=daily_finding.pk)  # the editor's copy, before the mark
     findings.mark_concealed(daily_finding, actor=jw, concealed=True, reason="核实瞒报")

@@ -34,7 +34,7 @@ def post_evidence(client, finding, name, content):
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def test_a_docx_shaped_zip_bomb_is_refused_as_evidence(cast, client_for, finding):
+def test_it_a_docx_shaped_zip_bomb_is_refused_as_evidence(cast, client_for, finding):
     client = client_for(cast.user("county1_jw"))
     shown = post_evidence(client, finding, "整改报告.docx", files.docx_bomb())
     assert not finding.attachments.exists()
@@ -53,7 +53,7 @@ def test_a_docx_shaped_zip_bomb_is_refused_as_evidence(cast, client_for, finding
         ("photo.jpeg", files.JPEG, "photo.jpeg", "image/jpeg"),
     ],
 )
-def test_downloads_are_named_by_the_detected_type(
+def test_it_downloads_are_named_by_the_detected_type(
     cast, client_for, finding, name, content, served, content_type
 ):
     client = client_for(cast.user("county1_jw"))
@@ -68,7 +68,7 @@ def test_downloads_are_named_by_the_detected_type(
     assert b"".join(response.streaming_content) == content
 
 
-def test_content_that_is_neither_the_declared_nor_an_allowed_type_is_refused(
+def test_it_content_that_is_neither_the_declared_nor_an_allowed_type_is_refused(
     cast, client_for, finding
 ):
     client = client_for(cast.user("county1_jw"))
@@ -82,7 +82,7 @@ def test_content_that_is_neither_the_declared_nor_an_allowed_type_is_refused(
     assert not finding.attachments.exists()
 
 
-def test_every_evidence_file_gets_its_digest_and_a_private_mode(cast, finding):
+def test_it_every_evidence_file_gets_its_digest_and_a_private_mode(cast, finding):
     upload = SimpleUploadedFile("纪要.pdf", files.PDF)
     attachment = save_attachments([upload], user=cast.user("county1_jw"), finding=finding)[0]
     assert attachment.sha256 == hashlib.sha256(files.PDF).hexdigest()
@@ -92,7 +92,7 @@ def test_every_evidence_file_gets_its_digest_and_a_private_mode(cast, finding):
     assert attachment.file.name.startswith("inspections/") and path.suffix == ".pdf"
 
 
-def test_the_migration_computes_digests_of_existing_files_and_skips_missing_ones(cast, finding):
+def test_it_the_migration_computes_digests_of_existing_files_and_skips_missing_ones(cast, finding):
     kept, lost = save_attachments(
         [SimpleUploadedFile("a.pdf", files.PDF), SimpleUploadedFile("b.png", files.PNG)],
         user=cast.user("county1_jw"),

@@ -70,7 +70,7 @@ def test_it_ranks_units_by_the_weighted_normalised_factors(crafted):
     assert county1.parts["funds_density"] == pytest.approx(5.0)
 
 
-def test_weights_change_the_order(crafted):
+def test_it_weights_change_the_order(crafted):
     weights = dict.fromkeys(WEIGHTS, 0) | {"power_concentration": 100}
     rows = risk.ranking(crafted.city1, TODAY.year, weights)
     assert [(r.org.code, r.score) for r in rows] == [("T-K1", 100.0), ("T-K2", 50.0)]
@@ -78,7 +78,7 @@ def test_weights_change_the_order(crafted):
     assert risk.weights_from({})["findings"] == 10.0
 
 
-def test_the_ranking_is_one_query(crafted, django_assert_num_queries):
+def test_it_the_ranking_is_one_query(crafted, django_assert_num_queries):
     user = crafted.user("city1_jw")
     with request_cache.scope():  # as in a request: grants are cached for its duration
         user_grants(user)
@@ -86,7 +86,7 @@ def test_the_ranking_is_one_query(crafted, django_assert_num_queries):
             risk.ranking(crafted.city1, TODAY.year, WEIGHTS, user=user)
 
 
-def test_the_ranking_page_shows_every_factor_and_weight(crafted, client_for):
+def test_it_the_ranking_page_shows_every_factor_and_weight(crafted, client_for):
     client = client_for(crafted.user("city1_jw"))
     response = client.get(
         reverse("inspections:risk_ranking"), {"org": crafted.city1.pk, "w_findings": "30"}

@@ -44,7 +44,7 @@ def _round_call(action, round_, user):
 
 @pytest.mark.parametrize("action", ROUND_MOVES)
 @pytest.mark.parametrize("status", [s.value for s in RS])
-def test_round_transitions_are_allowed_only_from_their_states(cast, status, action):
+def test_it_round_transitions_are_allowed_only_from_their_states(cast, status, action):
     jw = cast.user("county1_jw")
     round_ = rounds.create_round(
         actor=jw,
@@ -70,7 +70,7 @@ def test_round_transitions_are_allowed_only_from_their_states(cast, status, acti
         assert round_.status == status
 
 
-def test_a_round_runs_its_whole_course_and_records_each_step(cast):
+def test_it_a_round_runs_its_whole_course_and_records_each_step(cast):
     prov_jw = cast.user("prov_jw")
     round_ = rounds.create_round(
         actor=prov_jw,
@@ -104,7 +104,7 @@ def test_a_round_runs_its_whole_course_and_records_each_step(cast):
     assert list(revisit.targets.all()) == [cast.city1]
 
 
-def test_report_due_is_configurable_per_kind(cast, settings):
+def test_it_report_due_is_configurable_per_kind(cast, settings):
     settings.INSPECTIONS = {"REPORT_DUE_MONTHS": {"xuncha": 6}}
     round_ = InspectionRound(kind="xuncha")
     assert deadlines.report_due_for(round_, datetime.date(2026, 8, 31)) == datetime.date(
@@ -115,7 +115,7 @@ def test_report_due_is_configurable_per_kind(cast, settings):
     ) == (datetime.date(2027, 2, 28))
 
 
-def test_covert_disclosure_is_refused_for_other_kinds_and_twice(cast, insp):
+def test_it_covert_disclosure_is_refused_for_other_kinds_and_twice(cast, insp):
     jw = cast.user("county1_jw")
     with pytest.raises(TransitionRefused):
         rounds.disclose_round(insp.xuncha, actor=jw)
@@ -139,7 +139,9 @@ TASK_CALLS = {
 
 @pytest.mark.parametrize("action", sorted(TASK_CALLS))
 @pytest.mark.parametrize("status", [s.value for s in TS])
-def test_task_transitions_are_allowed_only_from_their_states(cast, daily_finding, status, action):
+def test_it_task_transitions_are_allowed_only_from_their_states(
+    cast, daily_finding, status, action
+):
     jw = cast.user("county1_jw")
     task = make_task(jw, daily_finding, cast.tenures["county1_secretary"], long_term=True)
     RectificationTask.objects.filter(pk=task.pk).update(status=status)
@@ -165,7 +167,7 @@ def test_task_transitions_are_allowed_only_from_their_states(cast, daily_finding
         assert task.status == status
 
 
-def test_a_task_goes_through_return_closure_and_reopening(cast, insp):
+def test_it_a_task_goes_through_return_closure_and_reopening(cast, insp):
     jw = cast.user("county1_jw")
     secretary = cast.user("county1_secretary")
     task = insp.daily_task
@@ -192,7 +194,7 @@ def test_a_task_goes_through_return_closure_and_reopening(cast, insp):
     assert actions == ["assign", "start", "submit", "return", "submit", "close", "reopen"]
 
 
-def test_long_term_tasks_close_only_after_a_recheck(cast, insp):
+def test_it_long_term_tasks_close_only_after_a_recheck(cast, insp):
     jw = cast.user("county1_jw")
     secretary = cast.user("county1_secretary")
     task = make_task(jw, insp.daily, cast.tenures["county1_secretary"], long_term=True)
@@ -211,7 +213,7 @@ def test_long_term_tasks_close_only_after_a_recheck(cast, insp):
         tasks.record_recheck(short, actor=jw, note="x")
 
 
-def test_extension_requests_need_approval_and_leave_a_trace(cast, insp):
+def test_it_extension_requests_need_approval_and_leave_a_trace(cast, insp):
     jw = cast.user("county1_jw")
     secretary = cast.user("county1_secretary")
     task = insp.daily_task
@@ -245,7 +247,7 @@ def test_extension_requests_need_approval_and_leave_a_trace(cast, insp):
     ]
 
 
-def test_traffic_light_red_when_overdue_yellow_when_due_soon(cast, insp, settings):
+def test_it_traffic_light_red_when_overdue_yellow_when_due_soon(cast, insp, settings):
     settings.INSPECTIONS = {"DUE_SOON_DAYS": 10}
     jw = cast.user("county1_jw")
     owner = cast.tenures["county1_secretary"]
@@ -264,7 +266,7 @@ def test_traffic_light_red_when_overdue_yellow_when_due_soon(cast, insp, setting
     assert set(qs.green().values_list("pk", flat=True)) == {green.pk}
 
 
-def test_reminders_are_claimed_once(cast, insp):
+def test_it_reminders_are_claimed_once(cast, insp):
     jw = cast.user("county1_jw")
     task = make_task(
         jw, insp.daily, cast.tenures["county1_secretary"], due=TODAY + datetime.timedelta(days=3)
@@ -275,7 +277,7 @@ def test_reminders_are_claimed_once(cast, insp):
     assert task not in selectors.tasks_due_for_reminder()
 
 
-def test_findings_check_their_source_and_their_round(cast, insp):
+def test_it_findings_check_their_source_and_their_round(cast, insp):
     jw = cast.user("county1_jw")
     with pytest.raises(TransitionRefused, match="来源"):
         make_finding(
@@ -287,7 +289,7 @@ def test_findings_check_their_source_and_their_round(cast, insp):
         make_finding(jw, cast.county2, body=cast.bodies["T-K1:discipline"])
 
 
-def test_case_leads_transfer_once_and_only_to_discipline_bodies(cast, insp):
+def test_it_case_leads_transfer_once_and_only_to_discipline_bodies(cast, insp):
     jw = cast.user("county1_jw")
     with pytest.raises(TransitionRefused):
         findings.transfer_case_lead(insp.daily, actor=jw, to_body=cast.bodies["T-K1:committee"])
@@ -297,7 +299,7 @@ def test_case_leads_transfer_once_and_only_to_discipline_bodies(cast, insp):
         findings.transfer_case_lead(insp.daily, actor=jw, to_body=cast.bodies["T-C1:discipline"])
 
 
-def test_feedback_reviews_reports_and_revisits_are_refused_out_of_turn(cast, insp):
+def test_it_feedback_reviews_reports_and_revisits_are_refused_out_of_turn(cast, insp):
     jw = cast.user("county1_jw")
     planned = insp.xuncha  # still planned
     target = planned.round_targets.get()

@@ -88,7 +88,7 @@ def test_it_hides_secret_rows_behind_404(cast, insp, client_for):
     assert insp.upward.title not in ledger
 
 
-def test_targets_cannot_verify_and_inspectors_cannot_rectify(cast, insp, client_for):
+def test_it_targets_cannot_verify_and_inspectors_cannot_rectify(cast, insp, client_for):
     task = insp.daily_task
     secretary = client_for(cast.user("county1_secretary"))
     url = reverse("inspections:task_action", args=[task.pk, "close"])
@@ -100,7 +100,7 @@ def test_targets_cannot_verify_and_inspectors_cannot_rectify(cast, insp, client_
     assert task.status == RectificationTask.Status.ASSIGNED
 
 
-def test_the_chain_from_finding_to_closure_through_the_pages(cast, insp, client_for):
+def test_it_the_chain_from_finding_to_closure_through_the_pages(cast, insp, client_for):
     jw = client_for(cast.user("county1_jw"))
     response = jw.post(
         reverse("inspections:finding_create"),
@@ -181,14 +181,14 @@ def test_it_refuses_files_whose_bytes_do_not_match(cast, insp, client_for):
     assert not Finding.objects.filter(title="带伪造附件的问题").exists()
 
 
-def test_refused_transitions_show_a_clear_message(cast, insp, client_for):
+def test_it_refused_transitions_show_a_clear_message(cast, insp, client_for):
     jw = client_for(cast.user("county1_jw"))
     url = reverse("inspections:round_transition", args=[insp.xuncha.pk])
     response = jw.post(url, {"action": "close"}, follow=True)
     assert "不能执行" in response.content.decode()
 
 
-def test_ledger_export_has_exactly_the_filtered_rows(cast, insp, client_for):
+def test_it_ledger_export_has_exactly_the_filtered_rows(cast, insp, client_for):
     client = client_for(cast.user("city1_jw"))
     response = client.get(reverse("inspections:ledger_export"), {"org": cast.county1.pk})
     assert response.status_code == 200
@@ -214,7 +214,7 @@ def test_ledger_export_has_exactly_the_filtered_rows(cast, insp, client_for):
     assert [row[0] for row in rows] == [insp.upward.number]
 
 
-def test_ledger_filters_by_traffic_light(cast, insp, client_for):
+def test_it_ledger_filters_by_traffic_light(cast, insp, client_for):
     jw = cast.user("county1_jw")
     make_task(
         jw, insp.upward, cast.tenures["county1_member"], due=TODAY - datetime.timedelta(days=3)
@@ -224,7 +224,7 @@ def test_ledger_filters_by_traffic_light(cast, insp, client_for):
     assert insp.upward.number in body and insp.daily.number not in body
 
 
-def test_ledger_filters_by_the_year_registered(cast, insp, client_for):
+def test_it_ledger_filters_by_the_year_registered(cast, insp, client_for):
     client = client_for(cast.user("county1_jw"))
     last_year = TODAY.replace(year=TODAY.year - 1, day=1)
     Finding.objects.filter(pk=insp.daily.pk).update(
@@ -239,7 +239,7 @@ def test_ledger_filters_by_the_year_registered(cast, insp, client_for):
     assert bad.status_code == 200 and "year" in bad.context["form"].errors
 
 
-def test_ledger_query_count_does_not_grow_with_rows(
+def test_it_ledger_query_count_does_not_grow_with_rows(
     cast, insp, client_for, django_assert_max_num_queries
 ):
     jw = cast.user("county1_jw")
@@ -265,7 +265,9 @@ def test_ledger_query_count_does_not_grow_with_rows(
         assert client.get(reverse("inspections:ledger_export")).status_code == 200
 
 
-def test_round_list_query_count_is_bounded(cast, insp, client_for, django_assert_max_num_queries):
+def test_it_round_list_query_count_is_bounded(
+    cast, insp, client_for, django_assert_max_num_queries
+):
     client = client_for(cast.user("prov_jw"))
     url = reverse("inspections:round_list")
     client.get(url)
@@ -284,7 +286,7 @@ def test_round_list_query_count_is_bounded(cast, insp, client_for, django_assert
         assert client.get(url).content.decode().count("专项") >= 20
 
 
-def test_rectification_report_draft_is_a_docx_with_the_findings(cast, insp, client_for):
+def test_it_rectification_report_draft_is_a_docx_with_the_findings(cast, insp, client_for):
     client = client_for(cast.user("city1_secretary"))
     target = insp.xunshi.round_targets.get()
     url = reverse("inspections:report_docx", args=[insp.xunshi.pk, target.pk])
@@ -298,7 +300,7 @@ def test_rectification_report_draft_is_a_docx_with_the_findings(cast, insp, clie
     assert client_for(cast.user("county2_secretary")).get(url).status_code == 404
 
 
-def test_feedback_review_and_reports_through_the_round_page(cast, insp, client_for):
+def test_it_feedback_review_and_reports_through_the_round_page(cast, insp, client_for):
     prov = client_for(cast.user("prov_jw"))
     round_ = insp.xunshi
     target = round_.round_targets.get()
@@ -348,7 +350,7 @@ def test_feedback_review_and_reports_through_the_round_page(cast, insp, client_f
     assert report.submitted_at is not None
 
 
-def test_only_the_inspecting_side_edits_rounds_and_findings(cast, insp, client_for):
+def test_it_only_the_inspecting_side_edits_rounds_and_findings(cast, insp, client_for):
     finding_url = reverse("inspections:finding_edit", args=[insp.daily.pk])
     round_url = reverse("inspections:round_edit", args=[insp.xuncha.pk])
     assert client_for(cast.user("county1_secretary")).get(finding_url).status_code == 403
@@ -374,7 +376,7 @@ def test_only_the_inspecting_side_edits_rounds_and_findings(cast, insp, client_f
     assert insp.xuncha.title == "县委2026年第一轮巡察"
 
 
-def test_ledger_per_round_and_per_organisation(cast, insp, client_for):
+def test_it_ledger_per_round_and_per_organisation(cast, insp, client_for):
     client = client_for(cast.user("prov_jw"))
     body = client.get(reverse("inspections:ledger"), {"round": insp.resup.pk}).content.decode()
     assert insp.resup_finding.number in body and insp.daily.number not in body
@@ -386,7 +388,7 @@ def test_ledger_per_round_and_per_organisation(cast, insp, client_for):
     assert insp.covert_finding.number not in body and insp.sibling.number in body
 
 
-def test_extension_return_and_reopen_through_the_pages(cast, insp, client_for):
+def test_it_extension_return_and_reopen_through_the_pages(cast, insp, client_for):
     task = insp.daily_task
     old_due = task.due_date
     action = lambda name: reverse("inspections:task_action", args=[task.pk, name])  # noqa: E731
@@ -431,7 +433,7 @@ def test_extension_return_and_reopen_through_the_pages(cast, insp, client_for):
     assert (task.status, task.reopen_count) == (RectificationTask.Status.IN_PROGRESS, 1)
 
 
-def test_evidence_can_be_added_to_a_finding_by_the_inspecting_side(cast, insp, client_for):
+def test_it_evidence_can_be_added_to_a_finding_by_the_inspecting_side(cast, insp, client_for):
     url = reverse("inspections:finding_add_evidence", args=[insp.daily.pk])
     assert (
         client_for(cast.user("county1_secretary"))
@@ -443,7 +445,7 @@ def test_evidence_can_be_added_to_a_finding_by_the_inspecting_side(cast, insp, c
     assert list(insp.daily.attachments.values_list("original_name", flat=True)) == ["谈话记录.pdf"]
 
 
-def test_the_ledger_answers_htmx_with_just_the_results(cast, insp, client_for):
+def test_it_the_ledger_answers_htmx_with_just_the_results(cast, insp, client_for):
     client = client_for(cast.user("county1_jw"))
     response = client.get(
         reverse("inspections:ledger"), {"q": "礼金"}, headers={"HX-Request": "true"}

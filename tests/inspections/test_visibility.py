@@ -68,7 +68,7 @@ def names_of(insp, objects, keys):
 
 
 @pytest.mark.parametrize("username", USERNAMES)
-def test_each_role_sees_exactly_its_findings(cast, insp, username):
+def test_it_each_role_sees_exactly_its_findings(cast, insp, username):
     assert Finding.objects.count() == len(ALL_FINDINGS)
     user = cast.user(username)
     visible = Finding.objects.filter(scope_q(user, "inspections.view_finding"))
@@ -76,7 +76,7 @@ def test_each_role_sees_exactly_its_findings(cast, insp, username):
 
 
 @pytest.mark.parametrize("username", USERNAMES)
-def test_each_role_sees_exactly_its_rounds(cast, insp, username):
+def test_it_each_role_sees_exactly_its_rounds(cast, insp, username):
     keys = ["xuncha", "covert", "resup", "xunshi"]
     user = cast.user(username)
     visible = InspectionRound.objects.filter(scope_q(user, "inspections.view_inspectionround"))
@@ -84,7 +84,9 @@ def test_each_role_sees_exactly_its_rounds(cast, insp, username):
 
 
 @pytest.mark.parametrize("task_key", sorted(RECTIFIERS))
-def test_only_the_target_side_rectifies_and_only_the_inspecting_side_verifies(cast, insp, task_key):
+def test_it_only_the_target_side_rectifies_and_only_the_inspecting_side_verifies(
+    cast, insp, task_key
+):
     task = getattr(insp, task_key)
     for username in USERNAMES:
         user = cast.user(username)
@@ -96,7 +98,7 @@ def test_only_the_target_side_rectifies_and_only_the_inspecting_side_verifies(ca
         ), username
 
 
-def test_predicates_and_queryset_filters_agree_on_every_row(cast, insp):
+def test_it_predicates_and_queryset_filters_agree_on_every_row(cast, insp):
     models = {
         "inspections.view_inspectionround": InspectionRound,
         "inspections.change_inspectionround": InspectionRound,
@@ -121,7 +123,7 @@ def test_predicates_and_queryset_filters_agree_on_every_row(cast, insp):
     assert checked > 300
 
 
-def test_covert_visit_findings_reach_the_target_only_after_disclosure(cast, insp):
+def test_it_covert_visit_findings_reach_the_target_only_after_disclosure(cast, insp):
     township_head = cast.user("county1_secretary")
     jw = cast.user("county1_jw")
     finding = insp.covert_finding
@@ -144,7 +146,7 @@ def test_covert_visit_findings_reach_the_target_only_after_disclosure(cast, insp
     ).exists()
 
 
-def test_upward_channel_is_invisible_to_the_same_level_committee(cast, insp):
+def test_it_upward_channel_is_invisible_to_the_same_level_committee(cast, insp):
     upward = insp.upward
     assert upward.upward_channel is True
     for username in ("county1_secretary", "county1_member", "city1_secretary", "prov_secretary"):
@@ -155,13 +157,13 @@ def test_upward_channel_is_invisible_to_the_same_level_committee(cast, insp):
         assert cast.user(username).has_perm("inspections.view_finding", upward)
 
 
-def test_principal_responsibility_of_a_committee_member_is_not_the_upward_channel(cast, insp):
+def test_it_principal_responsibility_of_a_committee_member_is_not_the_upward_channel(cast, insp):
     # The secretary named as the post answerable for rectification must see the finding.
     assert insp.daily.upward_channel is False
     assert cast.user("county1_secretary").has_perm("inspections.view_finding", insp.daily)
 
 
-def test_re_supervision_lands_on_the_lower_discipline_body(cast, insp):
+def test_it_re_supervision_lands_on_the_lower_discipline_body(cast, insp):
     finding = insp.resup_finding
     assert finding.side == "supervisory"
     assert insp.resup.round_targets.get().target_body.code == "T-K1-DC"
@@ -169,7 +171,7 @@ def test_re_supervision_lands_on_the_lower_discipline_body(cast, insp):
     assert not cast.user("county1_member").has_perm("inspections.view_finding", finding)
 
 
-def test_targets_see_a_round_finding_only_after_feedback(cast, insp):
+def test_it_targets_see_a_round_finding_only_after_feedback(cast, insp):
     jw = cast.user("county1_jw")
     # county1_member holds VIEW over the township (the target) but is not the inspecting side.
     member = cast.user("county1_member")

@@ -40,7 +40,7 @@ def assert_written_as_text(data: bytes, *texts: str) -> None:
         assert "'" + text in values, text
 
 
-def test_the_issue_ledger_export(cast, client_for):
+def test_it_the_issue_ledger_export(cast, client_for):
     jw = cast.user("county1_jw")
     finding = make_finding(
         jw, cast.county1, body=cast.bodies["T-K1:discipline"], title=TITLE, description="+1"
@@ -52,7 +52,7 @@ def test_the_issue_ledger_export(cast, client_for):
     assert_written_as_text(content_of(response), TITLE, "+1", "@SUM(A1)")
 
 
-def test_the_cockpit_export(cast, client_for):
+def test_it_the_cockpit_export(cast, client_for):
     Organization.objects.filter(pk=cast.county1.pk).update(name=TITLE)
     Organization.objects.filter(pk=cast.county2.pk).update(name="-1+2")
     response = client_for(cast.user("city1_jw")).get(
@@ -61,7 +61,7 @@ def test_the_cockpit_export(cast, client_for):
     assert_written_as_text(content_of(response), TITLE, "-1+2")
 
 
-def test_the_audit_log_export(client_for, django_user_model):
+def test_it_the_audit_log_export(client_for, django_user_model):
     auditor = django_user_model.objects.create_user("auditadmin", password="Kx7!mQ2#wLp9")
     AdminRoleAssignment.objects.create(user=auditor, role=AdminRole.AUDIT)
     audit(None, "login_failed", username=TITLE, attempted_username="@SUM(A1)")
@@ -69,7 +69,7 @@ def test_the_audit_log_export(client_for, django_user_model):
     assert_written_as_text(content_of(response), TITLE)
 
 
-def test_the_org_import_template(monkeypatch, client, admin_user):
+def test_it_the_org_import_template(monkeypatch, client, admin_user):
     first = org_importer.SHEETS[0]
     example = (TITLE, "+1", *first.example[2:])
     sheets = (dataclasses.replace(first, example=example), *org_importer.SHEETS[1:])
@@ -78,7 +78,7 @@ def test_the_org_import_template(monkeypatch, client, admin_user):
     assert_written_as_text(content_of(client.get(reverse("org_import_template"))), TITLE, "+1")
 
 
-def test_the_indicator_import_template(monkeypatch, client, admin_user):
+def test_it_the_indicator_import_template(monkeypatch, client, admin_user):
     rows = indicator_importer._example_rows()
     rows[0][:2] = [TITLE, "@SUM(A1)"]
     monkeypatch.setattr(indicator_importer, "_example_rows", lambda: rows)

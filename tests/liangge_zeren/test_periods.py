@@ -7,7 +7,7 @@ import pytest
 from liangge_zeren.periods import Quarter
 
 
-def test_quarter_arithmetic_and_text():
+def test_it_quarter_arithmetic_and_text():
     q = Quarter(2026, 1)
     assert str(q.previous()) == "2025Q4" and q.previous(8) == Quarter(2024, 1)
     assert [str(x) for x in q.last(3)] == ["2025Q3", "2025Q4", "2026Q1"]
@@ -17,11 +17,11 @@ def test_quarter_arithmetic_and_text():
 
 
 @pytest.mark.parametrize("text", ["2024Q2", "2024q2", " 2024 Q 2 ", "2024-Q2"])
-def test_quarter_text_in_the_forms_people_type(text):
+def test_it_quarter_text_in_the_forms_people_type(text):
     assert Quarter.parse(text) == Quarter(2024, 2)
 
 
-def test_a_missing_malformed_or_far_quarter_falls_back_to_the_default():
+def test_it_a_missing_malformed_or_far_quarter_falls_back_to_the_default():
     default = Quarter(2026, 1)
     for text in (None, "", "nonsense", "2026Q5", "1999Q1", "2026-13"):
         assert Quarter.parse_or(text, default) == default
@@ -29,7 +29,7 @@ def test_a_missing_malformed_or_far_quarter_falls_back_to_the_default():
         Quarter.parse("2026-13")
 
 
-def test_the_complete_quarters_before_a_day():
+def test_it_the_complete_quarters_before_a_day():
     """What the scale seeding takes as "the last 8 quarters" (all complete, before today)."""
     day = datetime.date(2026, 11, 26)
     assert Quarter.of(day).previous().last(3) == [Quarter(2026, n) for n in (1, 2, 3)]

@@ -119,7 +119,7 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
-def test_a_reading_process_never_inflates_a_bomb(files, tmp_path):
+def test_it_a_reading_process_never_inflates_a_bomb(files, tmp_path):
     paths = {}
     for name in ("large", "bomb"):
         data = files[name]

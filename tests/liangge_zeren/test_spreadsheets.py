@@ -70,13 +70,13 @@ def test_it_refuses_by_the_total_uncompressed_size_when_the_ratio_is_allowed(
     assert "超过 1,000,000 个单元格的上限" in message
 
 
-def test_the_indicator_import_refuses_the_bomb_too(bomb, never_parsed, db):
+def test_it_the_indicator_import_refuses_the_bomb_too(bomb, never_parsed, db):
     result = indicator_importer.import_file(bomb, "bomb.xlsx", year=2027, actor=COMMAND)
     assert not result.applied
     assert any("压缩炸弹" in m for m in messages(result))
 
 
-def test_the_upload_page_answers_a_bomb_with_400_and_the_reason(bomb, client, admin_user):
+def test_it_the_upload_page_answers_a_bomb_with_400_and_the_reason(bomb, client, admin_user):
     client.force_login(admin_user)
     upload = SimpleUploadedFile("bomb.xlsx", bomb)
     response = client.post(reverse("org_import"), {"file": upload})
@@ -126,7 +126,7 @@ def test_it_reports_a_csv_field_past_the_csv_modules_limit(db):
     assert message.startswith("无法读取 CSV 文件")
 
 
-def test_a_damaged_member_is_a_clear_error_not_a_crash(db):
+def test_it_a_damaged_member_is_a_clear_error_not_a_crash(db):
     good = bombs.workbook(bombs.org_rows(3))
     # The sheet's data replaced by bytes that are not XML.
     data = bombs.replace_member(good, "xl/worksheets/sheet1.xml", lambda s: s.write(b"\x00" * 64))
@@ -134,7 +134,7 @@ def test_a_damaged_member_is_a_clear_error_not_a_crash(db):
     assert message == "无法读取 Excel 文件,请确认文件是 .xlsx 格式且没有损坏。"
 
 
-def test_a_legal_workbook_within_the_limits_still_imports(db):
+def test_it_a_legal_workbook_within_the_limits_still_imports(db):
     result = importer.import_file(bombs.workbook(bombs.org_rows(2)), "ok.xlsx", dry_run=True)
     assert result.ok, result.errors
     assert result.counts[importer.ORG].created == 2
@@ -146,7 +146,7 @@ def test_a_legal_workbook_within_the_limits_still_imports(db):
 @pytest.mark.parametrize(
     "text", ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 )
-def test_formula_like_text_is_written_as_text(text):
+def test_it_formula_like_text_is_written_as_text(text):
     book = WorkbookWriter()
     book.sheet("s").append([text, 7, -7, Decimal("1.5"), None, datetime.date(2026, 1, 2)])
     sheet = openpyxl.load_workbook(io.BytesIO(book.to_bytes())).active
@@ -156,7 +156,7 @@ def test_formula_like_text_is_written_as_text(text):
     assert cells[4].value is None and cells[5].value == datetime.datetime(2026, 1, 2)
 
 
-def test_the_streaming_writer_neutralises_the_header_and_rows_too():
+def test_it_the_streaming_writer_neutralises_the_header_and_rows_too():
     book = WorkbookWriter(streaming=True)
     sheet = book.sheet("审计/日志")  # "/" is not allowed in a sheet title
     sheet.header(["=1", "a"])
@@ -165,12 +165,12 @@ def test_the_streaming_writer_neutralises_the_header_and_rows_too():
     assert values == [("'=1", "a"), ("'@x", 1)]
 
 
-def test_text_xml_cannot_carry_is_replaced_not_a_crash():
+def test_it_text_xml_cannot_carry_is_replaced_not_a_crash():
     assert safe_value("a\x0bb\x00") == "a\ufffdb\ufffd"
     assert safe_value(True) is True and safe_value("普通文字") == "普通文字"
 
 
-def test_no_module_but_the_kit_uses_openpyxl():
+def test_it_no_module_but_the_kit_uses_openpyxl():
     """Every spreadsheet the application reads or writes goes through liangge_zeren/spreadsheets."""
     kit = Path(spreadsheets.__file__).resolve()
     tops = [p for p in ROOT.iterdir() if p.is_dir() and p.name not in {"tests", "var", "static"}]

@@ -90,17 +90,17 @@ def test_it_refuses_markup_whatever_it_is_named(name, content):
         ("../../etc/passwd", "txt", "passwd.txt"),
     ],
 )
-def test_downloads_are_named_by_the_detected_type(original, kind, served):
+def test_it_downloads_are_named_by_the_detected_type(original, kind, served):
     assert uploads.download_name(original, uploads.KINDS[kind]) == served
 
 
-def test_an_unknown_stored_type_is_served_as_opaque_bytes():
+def test_it_an_unknown_stored_type_is_served_as_opaque_bytes():
     assert uploads.kind_of("text/html") is None
     assert uploads.download_name("evil.html", None) == "evil.bin"
     assert uploads.kind_of("text/plain; charset=utf-8") is uploads.KINDS["txt"]
 
 
-def test_the_zip_check_keeps_python_memory_bounded_and_returns_to_baseline(bomb):
+def test_it_the_zip_check_keeps_python_memory_bounded_and_returns_to_baseline(bomb):
     def refuse() -> None:
         with pytest.raises(ValidationError):
             uploads.check_upload(upload("bomb.docx", bomb))
@@ -150,7 +150,7 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
-def test_a_process_that_checks_a_bomb_never_inflates_it(bomb, tmp_path):
+def test_it_a_process_that_checks_a_bomb_never_inflates_it(bomb, tmp_path):
     path = tmp_path / "bomb.docx"
     path.write_bytes(bomb)
     env = {
@@ -169,7 +169,7 @@ def test_a_process_that_checks_a_bomb_never_inflates_it(bomb, tmp_path):
     assert grew < 32 * MB and left < 16 * MB  # inflated, it would take 1 GiB
 
 
-def test_stored_files_get_a_digest_a_random_name_and_a_private_mode(settings, tmp_path):
+def test_it_stored_files_get_a_digest_a_random_name_and_a_private_mode(settings, tmp_path):
     import hashlib
 
     settings.MEDIA_ROOT = tmp_path

@@ -32,7 +32,7 @@ def test_it_reminds_the_handling_body_before_and_after_a_step_deadline(cast):
     assert not _to(cast.user("county2_secretary"), "accountability_step").exists()
 
 
-def test_the_person_held_to_account_hears_of_the_appeal_window_once(cast):
+def test_it_the_person_held_to_account_hears_of_the_appeal_window_once(cast):
     case = advance(cast, open_county1_case(cast), AccountabilityCase.Status.EXECUTING)
     former = cast.user("county1_former")
     assert jobs.run("accountability.appeals", TODAY)["sent"] == 1
@@ -42,7 +42,7 @@ def test_the_person_held_to_account_hears_of_the_appeal_window_once(cast):
     assert jobs.run("accountability.appeals", TODAY + D(days=40))["sent"] == 0
 
 
-def test_influence_periods_are_marked_and_told_once(cast):
+def test_it_influence_periods_are_marked_and_told_once(cast):
     case = advance(cast, open_county1_case(cast), AccountabilityCase.Status.EXECUTING)
     measure = case.measures.get()
     AccountabilityMeasure.objects.filter(pk=measure.pk).update(influence_ends=TODAY)
@@ -53,7 +53,7 @@ def test_influence_periods_are_marked_and_told_once(cast):
     assert _to(cast.user("county1_former"), "accountability_influence_expired").count() == 1
 
 
-def test_formalities_due_go_to_the_deciding_body(cast):
+def test_it_formalities_due_go_to_the_deciding_body(cast):
     case = advance(cast, open_county1_case(cast), AccountabilityCase.Status.DECIDED)
     measures.add_measure(
         case,

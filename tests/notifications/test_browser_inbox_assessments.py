@@ -65,7 +65,7 @@ def badge(page):
     return page.locator("#lz-inbox-badge")
 
 
-def test_reminders_in_the_inbox_and_a_published_quarter(live_server, reminded, new_page):
+def test_it_reminders_in_the_inbox_and_a_published_quarter(live_server, reminded, new_page):
     from playwright.sync_api import expect
 
     tasks, unread, period = reminded

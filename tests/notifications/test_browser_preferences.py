@@ -6,7 +6,9 @@ from tests.browser import BROWSER_MARKS, MOBILE_WIDTH, log_in, screenshot
 pytestmark = BROWSER_MARKS
 
 
-def test_a_person_sets_up_where_reminders_reach_them(live_server, live_cast, new_page, wecom, sms):
+def test_it_a_person_sets_up_where_reminders_reach_them(
+    live_server, live_cast, new_page, wecom, sms
+):
     from playwright.sync_api import expect
 
     from notifications.models import NotificationPreference

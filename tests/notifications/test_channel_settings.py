@@ -46,7 +46,7 @@ def _start(tmp_path, **env):
     )
 
 
-def test_every_channel_is_read_from_the_environment(tmp_path):
+def test_it_every_channel_is_read_from_the_environment(tmp_path):
     run = _start(tmp_path, **ALL_ON)
     assert run.returncode == 0, run.stderr
     shown = json.loads(run.stdout.strip().splitlines()[-1])
@@ -59,7 +59,7 @@ def test_every_channel_is_read_from_the_environment(tmp_path):
     assert shown["beat"] == "notifications.tasks.sweep_outbox"
 
 
-def test_nothing_is_switched_on_by_default(tmp_path):
+def test_it_nothing_is_switched_on_by_default(tmp_path):
     run = _start(tmp_path)
     assert run.returncode == 0, run.stderr
     shown = json.loads(run.stdout.strip().splitlines()[-1])
@@ -82,7 +82,7 @@ def test_nothing_is_switched_on_by_default(tmp_path):
         ({"NOTIFY_SMS": "perhaps"}, "is not a boolean"),
     ],
 )
-def test_a_channel_without_what_it_needs_stops_the_start(tmp_path, change, message):
+def test_it_a_channel_without_what_it_needs_stops_the_start(tmp_path, change, message):
     run = _start(tmp_path, **{**ALL_ON, **change})
     assert run.returncode != 0
     assert "ImproperlyConfigured" in run.stderr and message in run.stderr

@@ -96,7 +96,7 @@ def test_it_fetches_a_new_token_when_the_cached_one_runs_out(
     assert len(wecom.delivered) == 2
 
 
-def test_a_busy_vendor_is_tried_again_after_a_backoff(
+def test_it_a_busy_vendor_is_tried_again_after_a_backoff(
     cast, wecom, django_capture_on_commit_callbacks
 ):
     user = cast.user("county1_secretary")
@@ -116,7 +116,7 @@ def test_a_busy_vendor_is_tried_again_after_a_backoff(
     assert len(wecom.delivered) == 1
 
 
-def test_a_person_unknown_to_the_vendor_is_recorded_as_failed(
+def test_it_a_person_unknown_to_the_vendor_is_recorded_as_failed(
     cast, wecom, django_capture_on_commit_callbacks
 ):
     user = cast.user("county1_secretary")
@@ -127,7 +127,7 @@ def test_a_person_unknown_to_the_vendor_is_recorded_as_failed(
     assert "81013" in dispatch.last_error
 
 
-def test_a_send_whose_answer_never_came_is_repeated_and_the_vendor_drops_the_repeat(
+def test_it_a_send_whose_answer_never_came_is_repeated_and_the_vendor_drops_the_repeat(
     cast, wecom, django_capture_on_commit_callbacks, settings
 ):
     """The vendor took the message but the answer timed out: the outcome is unknown. WeCom's
@@ -173,7 +173,7 @@ def test_it_posts_a_signed_markdown_mentioning_the_person(
     assert Dispatch.objects.get(channel="dingtalk").state == "sent"
 
 
-def test_a_robot_with_another_secret_refuses_the_signature(
+def test_it_a_robot_with_another_secret_refuses_the_signature(
     cast, dingtalk, django_capture_on_commit_callbacks, settings
 ):
     settings.DINGTALK = {**settings.DINGTALK, "SECRET": "SECwrong"}
@@ -185,7 +185,7 @@ def test_a_robot_with_another_secret_refuses_the_signature(
     assert dingtalk.delivered == []
 
 
-def test_a_throttled_robot_is_tried_again(cast, dingtalk, django_capture_on_commit_callbacks):
+def test_it_a_throttled_robot_is_tried_again(cast, dingtalk, django_capture_on_commit_callbacks):
     user = cast.user("county1_secretary")
     prefer(user, "dingtalk", mobile="13800000001")
     dingtalk.script = [errcode(410100, "send too fast, exceed 20 times per minute")]
@@ -196,7 +196,7 @@ def test_a_throttled_robot_is_tried_again(cast, dingtalk, django_capture_on_comm
     assert len(dingtalk.delivered) == 1
 
 
-def test_the_sign_is_url_encoded_base64_of_the_hmac():
+def test_it_the_sign_is_url_encoded_base64_of_the_hmac():
     # A timestamp whose signature contains "+" and "/", which must travel URL-encoded.
     secret = "SEC" + "0123456789abcdef" * 4
     for ts in range(1700000000000, 1700000000400):
@@ -230,7 +230,7 @@ def test_it_fills_the_gateway_template_with_escaped_values(
     ]
 
 
-def test_a_gateway_that_says_no_is_tried_again_with_the_same_message_id(
+def test_it_a_gateway_that_says_no_is_tried_again_with_the_same_message_id(
     cast, sms, django_capture_on_commit_callbacks
 ):
     user = cast.user("county1_secretary")
@@ -244,7 +244,7 @@ def test_a_gateway_that_says_no_is_tried_again_with_the_same_message_id(
     assert out_ids == {f"lz-{dispatch.pk}"}
 
 
-def test_a_gateway_refusing_the_credentials_fails_without_retrying(
+def test_it_a_gateway_refusing_the_credentials_fails_without_retrying(
     cast, sms, django_capture_on_commit_callbacks, settings
 ):
     settings.SMS_GATEWAY = {**settings.SMS_GATEWAY, "AUTH_HEADER": ("Authorization", "Bearer x")}
@@ -255,7 +255,7 @@ def test_a_gateway_refusing_the_credentials_fails_without_retrying(
     assert (dispatch.state, dispatch.last_error) == ("failed", "HTTP 401")
 
 
-def test_templates_are_escaped_for_their_content_type():
+def test_it_templates_are_escaped_for_their_content_type():
     values = {"mobile": "13800000002", "text": 'a&b "c" <d>', "message_id": "lz-1"}
     assert render("m=${mobile}&t=${text}", values, "GET", "") == (
         "m=13800000002&t=a%26b+%22c%22+%3Cd%3E"
@@ -268,7 +268,7 @@ def test_templates_are_escaped_for_their_content_type():
     assert render("<t>${text}</t>", values, "POST", "text/xml") == '<t>a&amp;b "c" &lt;d&gt;</t>'
 
 
-def test_a_channel_the_person_did_not_choose_sends_nothing(
+def test_it_a_channel_the_person_did_not_choose_sends_nothing(
     cast, wecom, django_capture_on_commit_callbacks
 ):
     user = cast.user("county1_secretary")

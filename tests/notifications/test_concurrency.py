@@ -105,7 +105,7 @@ def _count(db, kind):
         return n, d
 
 
-def test_two_processes_running_the_same_job_send_each_reminder_once(
+def test_it_two_processes_running_the_same_job_send_each_reminder_once(
     transactional_db, cast, fast_dir
 ):
     world = _many_tasks(cast)
@@ -133,7 +133,7 @@ def test_two_processes_running_the_same_job_send_each_reminder_once(
     assert _count(db, "rectification_task") == (TASKS, TASKS)
 
 
-def test_two_threads_with_their_own_connections_never_duplicate(transactional_db, cast):
+def test_it_two_threads_with_their_own_connections_never_duplicate(transactional_db, cast):
     if connection.vendor == "sqlite":
         pytest.skip(
             "threads need PostgreSQL (SQLite's in-memory test db is shared-cache); "

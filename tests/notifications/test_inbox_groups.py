@@ -35,7 +35,7 @@ def escalated(cast):
     return cast.user("city1_secretary")
 
 
-def test_each_escalation_title_names_its_unit(escalated):
+def test_it_each_escalation_title_names_its_unit(escalated):
     titles = set(Notification.objects.filter(recipient=escalated).values_list("title", "group"))
     assert titles == {
         (f"【督办】一号县 · 整改任务: 整改:{ITEM}", GROUP),
@@ -45,7 +45,7 @@ def test_each_escalation_title_names_its_unit(escalated):
     assert {n.title.split(" · ")[0] for n in notices} == {"【督办】一号县", "【督办】二号县"}
 
 
-def test_the_inbox_shows_the_repeats_as_one_line_with_a_count(escalated, client_for):
+def test_it_the_inbox_shows_the_repeats_as_one_line_with_a_count(escalated, client_for):
     notify(escalated, "另一条消息")
     html = client_for(escalated).get(reverse("notifications:inbox")).content.decode()
     assert html.count('class="list-group-item') == 2
@@ -54,7 +54,7 @@ def test_the_inbox_shows_the_repeats_as_one_line_with_a_count(escalated, client_
     assert reverse("notifications:group", args=[newest.pk]) in html
 
 
-def test_the_group_page_lists_every_unit_and_marks_them_read(escalated, client_for):
+def test_it_the_group_page_lists_every_unit_and_marks_them_read(escalated, client_for):
     client = client_for(escalated)
     member = Notification.objects.filter(recipient=escalated, group=GROUP).first()
     html = client.get(reverse("notifications:group", args=[member.pk])).content.decode()
@@ -67,7 +67,7 @@ def test_the_group_page_lists_every_unit_and_marks_them_read(escalated, client_f
     assert "list-group-item" not in unread
 
 
-def test_marking_one_of_a_group_read_leaves_the_line_with_the_rest_unread(escalated, client_for):
+def test_it_marking_one_of_a_group_read_leaves_the_line_with_the_rest_unread(escalated, client_for):
     client = client_for(escalated)
     first = Notification.objects.filter(recipient=escalated, group=GROUP).earliest("pk")
     client.post(reverse("notifications:mark_read", args=[first.pk]))
@@ -77,7 +77,7 @@ def test_marking_one_of_a_group_read_leaves_the_line_with_the_rest_unread(escala
     assert unread.count('class="list-group-item') == 1  # the unread one, on its own
 
 
-def test_a_group_is_only_its_recipients(escalated, client_for, cast):
+def test_it_a_group_is_only_its_recipients(escalated, client_for, cast):
     member = Notification.objects.filter(recipient=escalated, group=GROUP).first()
     other = client_for(cast.user("city1_jw"))  # has the same group in their own inbox
     assert other.get(reverse("notifications:group", args=[member.pk])).status_code == 404
@@ -85,7 +85,7 @@ def test_a_group_is_only_its_recipients(escalated, client_for, cast):
     assert Notification.objects.filter(recipient=escalated, read_at__isnull=True).count() == 2
 
 
-def test_the_inbox_query_count_does_not_grow_with_groups(
+def test_it_the_inbox_query_count_does_not_grow_with_groups(
     cast, client_for, django_assert_max_num_queries
 ):
     user = cast.user("county1_secretary")

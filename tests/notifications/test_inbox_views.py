@@ -54,7 +54,7 @@ def test_it_marks_read_with_htmx_and_returns_the_row(client_for, cast, msgs):
 
 
 @pytest.mark.django_db
-def test_opening_follows_the_link_and_marks_read(client_for, cast, msgs):
+def test_it_opening_follows_the_link_and_marks_read(client_for, cast, msgs):
     mine, _ = msgs
     client = client_for(cast.user("county1_secretary"))
     response = client.get(reverse("notifications:open", args=[mine.pk]))
@@ -97,12 +97,12 @@ def test_it_requires_scope(client_for, cast, msgs, name):
 
 
 @pytest.mark.django_db
-def test_the_inbox_needs_a_login(client):
+def test_it_the_inbox_needs_a_login(client):
     assert client.get(reverse("notifications:inbox")).status_code == 302
 
 
 @pytest.mark.django_db
-def test_the_inbox_query_count_does_not_grow_with_messages(
+def test_it_the_inbox_query_count_does_not_grow_with_messages(
     client_for, cast, django_assert_max_num_queries
 ):
     user = cast.user("county1_secretary")

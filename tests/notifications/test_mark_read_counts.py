@@ -8,7 +8,7 @@ from notifications.services import notify
 pytestmark = pytest.mark.django_db
 
 
-def test_the_htmx_answer_carries_the_row_and_both_counts(cast, client_for):
+def test_it_the_htmx_answer_carries_the_row_and_both_counts(cast, client_for):
     user = cast.user("county1_secretary")
     first = notify(user, "第一条")
     notify(user, "第二条")
@@ -23,7 +23,7 @@ def test_the_htmx_answer_carries_the_row_and_both_counts(cast, client_for):
     assert "1 条未读" in html  # the inbox heading
 
 
-def test_the_full_page_badge_is_not_out_of_band(cast, client_for):
+def test_it_the_full_page_badge_is_not_out_of_band(cast, client_for):
     user = cast.user("county1_secretary")
     notify(user, "第一条")
     html = client_for(user).get(reverse("notifications:inbox")).content.decode()

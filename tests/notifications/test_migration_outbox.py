@@ -71,7 +71,7 @@ def _legacy(apps):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_external_record_moves_into_the_outbox_and_back():
+def test_it_the_external_record_moves_into_the_outbox_and_back():
     latest = _latest()
     try:
         user = _legacy(_migrate(BEFORE))

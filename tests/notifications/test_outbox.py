@@ -23,7 +23,7 @@ def _at(hour, minute=0, day=datetime.date(2026, 5, 6)):
     return timezone.make_aware(datetime.datetime.combine(day, T(hour, minute)))
 
 
-def test_quiet_hours_may_span_midnight():
+def test_it_quiet_hours_may_span_midnight():
     pref = NotificationPreference(quiet_start=T(22), quiet_end=T(7))
     assert pref.quiet_until(_at(23)) == _at(7, day=datetime.date(2026, 5, 7))
     assert pref.quiet_until(_at(6, 59)) == _at(7)
@@ -35,7 +35,7 @@ def test_quiet_hours_may_span_midnight():
     assert NotificationPreference(quiet_start=T(8), quiet_end=T(8)).quiet_until(_at(8)) is None
 
 
-def test_the_backoff_doubles_and_is_capped(settings):
+def test_it_the_backoff_doubles_and_is_capped(settings):
     settings.NOTIFY_DELIVERY = {
         **settings.NOTIFY_DELIVERY,
         "RETRY_BASE_SECONDS": 30,
@@ -46,7 +46,7 @@ def test_the_backoff_doubles_and_is_capped(settings):
         assert base <= delay <= base * 1.2, (attempts, delay)
 
 
-def test_a_task_that_runs_again_sends_nothing_again(
+def test_it_a_task_that_runs_again_sends_nothing_again(
     cast, wecom, django_capture_on_commit_callbacks
 ):
     user = cast.user("county1_secretary")
@@ -60,7 +60,7 @@ def test_a_task_that_runs_again_sends_nothing_again(
     assert Dispatch.objects.get().attempts == 1
 
 
-def test_a_row_another_worker_is_sending_is_left_alone(cast, wecom):
+def test_it_a_row_another_worker_is_sending_is_left_alone(cast, wecom):
     user = cast.user("county1_secretary")
     prefer(user, "wecom", wecom_userid="zhangsan")
     note = notify(user, "一条消息")  # on-commit never runs here: nothing sent yet
@@ -73,7 +73,7 @@ def test_a_row_another_worker_is_sending_is_left_alone(cast, wecom):
     assert wecom.requests == []
 
 
-def test_retries_end_in_failed_after_the_last_attempt(
+def test_it_retries_end_in_failed_after_the_last_attempt(
     cast, wecom, django_capture_on_commit_callbacks, settings
 ):
     settings.NOTIFY_DELIVERY = {**settings.NOTIFY_DELIVERY, "MAX_ATTEMPTS": 3}
@@ -94,7 +94,7 @@ def test_retries_end_in_failed_after_the_last_attempt(
     assert wecom.delivered == []
 
 
-def test_quiet_hours_hold_messages_until_they_end(
+def test_it_quiet_hours_hold_messages_until_they_end(
     cast, wecom, django_capture_on_commit_callbacks, monkeypatch
 ):
     user = cast.user("county1_secretary")
@@ -119,7 +119,7 @@ def test_quiet_hours_hold_messages_until_they_end(
     assert dispatch.state == "sent" and len(wecom.delivered) == 1
 
 
-def test_a_channel_switched_off_meanwhile_cancels_the_held_message(
+def test_it_a_channel_switched_off_meanwhile_cancels_the_held_message(
     cast, wecom, django_capture_on_commit_callbacks
 ):
     user = cast.user("county1_secretary")
@@ -147,7 +147,7 @@ def deny_tasks():
     gate.unregister(may_receive)
 
 
-def test_the_one_hand_over_asks_may_receive_at_the_moment_of_sending(
+def test_it_the_one_hand_over_asks_may_receive_at_the_moment_of_sending(
     due_world, wecom, django_capture_on_commit_callbacks, deny_tasks
 ):
     user = due_world.cast.user("county1_secretary")
@@ -163,7 +163,7 @@ def test_the_one_hand_over_asks_may_receive_at_the_moment_of_sending(
     assert [d["title"] for d in wecom.delivered] == ["一般通知"]
 
 
-def test_reminders_about_objects_the_recipient_may_not_see_are_not_stored(due_world, deny_tasks):
+def test_it_reminders_about_objects_the_recipient_may_not_see_are_not_stored(due_world, deny_tasks):
     user = due_world.cast.user("county1_secretary")
     reminder = Reminder(recipient=user, obj=due_world.task, kind="k", threshold="t", title="x")
     result = deliver([reminder])
@@ -173,14 +173,14 @@ def test_reminders_about_objects_the_recipient_may_not_see_are_not_stored(due_wo
     assert deliver([reminder]).sent == 1
 
 
-def test_without_registered_checks_no_object_is_loaded(due_world, django_assert_num_queries):
+def test_it_without_registered_checks_no_object_is_loaded(due_world, django_assert_num_queries):
     user = due_world.cast.user("county1_secretary")
     subject = (1, due_world.task.pk)
     with django_assert_num_queries(0):
         assert gate.allowed_subjects(user, [subject]) == {subject}
 
 
-def test_the_digest_leaves_out_what_the_person_may_no_longer_see(
+def test_it_the_digest_leaves_out_what_the_person_may_no_longer_see(
     due_world, django_capture_on_commit_callbacks, deny_tasks
 ):
     user = due_world.cast.user("county1_secretary")
@@ -206,7 +206,7 @@ def _killed_mid_send(dispatch, minutes_ago=5):
     )
 
 
-def test_a_send_cut_off_by_a_killed_worker_is_never_repeated_without_a_dedup_key(
+def test_it_a_send_cut_off_by_a_killed_worker_is_never_repeated_without_a_dedup_key(
     cast, dingtalk, django_capture_on_commit_callbacks
 ):
     user = cast.user("county1_secretary")
@@ -222,7 +222,7 @@ def test_a_send_cut_off_by_a_killed_worker_is_never_repeated_without_a_dedup_key
         assert outbox.sweep()["abandoned"] == 0
 
 
-def test_a_send_cut_off_by_a_killed_worker_is_repeated_where_the_vendor_drops_repeats(
+def test_it_a_send_cut_off_by_a_killed_worker_is_repeated_where_the_vendor_drops_repeats(
     cast, wecom, django_capture_on_commit_callbacks
 ):
     from notifications.wecom import WeComChannel
@@ -242,7 +242,7 @@ def test_a_send_cut_off_by_a_killed_worker_is_repeated_where_the_vendor_drops_re
     assert len(wecom.delivered) == 1  # exactly once
 
 
-def test_an_operator_may_send_a_failed_message_again(
+def test_it_an_operator_may_send_a_failed_message_again(
     cast, wecom, django_capture_on_commit_callbacks
 ):
     user = cast.user("county1_secretary")

@@ -21,7 +21,7 @@ def _post(client, **data):
     return client.post(URL, {"email_enabled": "on", **data})
 
 
-def test_the_page_needs_a_login(client):
+def test_it_the_page_needs_a_login(client):
     assert client.get(URL).status_code == 302
 
 
@@ -33,7 +33,7 @@ def test_it_offers_only_the_channels_the_deployment_switched_on(cast, client_for
     assert not NotificationPreference.objects.exists()  # looking stores nothing
 
 
-def test_without_extra_channels_it_asks_for_no_address(cast, client_for):
+def test_it_without_extra_channels_it_asks_for_no_address(cast, client_for):
     html = client_for(cast.user("county1_secretary")).get(URL).content.decode()
     assert 'name="channels"' not in html and 'name="mobile"' not in html
 
@@ -71,7 +71,7 @@ def test_it_saves_channels_addresses_and_quiet_hours(cast, client_for, wecom, sm
         ({"quiet_start": "25:00", "quiet_end": "07:00"}, "输入一个有效的时间"),
     ],
 )
-def test_bad_input_is_a_clear_error_and_loses_nothing(cast, client_for, wecom, sms, data, error):
+def test_it_bad_input_is_a_clear_error_and_loses_nothing(cast, client_for, wecom, sms, data, error):
     user = cast.user("county1_secretary")
     prefer(user, "wecom", wecom_userid="lisi")
     response = _post(client_for(user), **data)
@@ -84,7 +84,7 @@ def test_bad_input_is_a_clear_error_and_loses_nothing(cast, client_for, wecom, s
     assert (pref.channels, pref.wecom_userid) == (["wecom"], "lisi")  # nothing stored
 
 
-def test_a_channel_the_deployment_switched_off_stays_chosen(cast, client_for, wecom):
+def test_it_a_channel_the_deployment_switched_off_stays_chosen(cast, client_for, wecom):
     user = cast.user("county1_secretary")
     prefer(user, "dingtalk", "wecom", mobile="13800000003", wecom_userid="zhangsan")
     _post(client_for(user), wecom_userid="zhangsan")  # wecom unticked; dingtalk not offered
@@ -92,7 +92,7 @@ def test_a_channel_the_deployment_switched_off_stays_chosen(cast, client_for, we
     assert pref.channels == ["dingtalk"] and pref.mobile == "13800000003"
 
 
-def test_deployment_defaults_apply_until_the_person_chooses(cast, client_for, wecom, settings):
+def test_it_deployment_defaults_apply_until_the_person_chooses(cast, client_for, wecom, settings):
     settings.NOTIFY_DEFAULT_CHANNELS = ["wecom"]
     user = cast.user("county1_secretary")
     NotificationPreference.objects.create(user=user, wecom_userid="zhangsan")  # by an admin
@@ -121,7 +121,7 @@ def test_it_shows_the_persons_own_send_record(
     assert "别人的提醒" not in html and "81013" not in html
 
 
-def test_the_admin_refuses_a_bad_mobile_as_a_form_error(cast, admin_client):
+def test_it_the_admin_refuses_a_bad_mobile_as_a_form_error(cast, admin_client):
     pref = prefer(cast.user("county1_secretary"), mobile="13800000003")
     url = reverse("admin:notifications_notificationpreference_change", args=[pref.pk])
     response = admin_client.post(

@@ -120,7 +120,7 @@ def _aware(day):
 
 
 @pytest.mark.django_db
-def test_a_pending_external_copy_is_sent_by_the_sweep(
+def test_it_a_pending_external_copy_is_sent_by_the_sweep(
     due_world, django_capture_on_commit_callbacks
 ):
     """A process killed between the commit and the enqueue leaves the row pending; the
@@ -143,7 +143,7 @@ def test_a_pending_external_copy_is_sent_by_the_sweep(
 
 
 @pytest.mark.django_db
-def test_a_failing_gateway_does_not_stop_the_job(
+def test_it_a_failing_gateway_does_not_stop_the_job(
     due_world, settings, django_capture_on_commit_callbacks
 ):
     from notifications.models import NotificationPreference
@@ -183,7 +183,7 @@ def test_it_does_not_remind_an_item_that_has_its_log(item_world):
 
 
 @pytest.mark.django_db
-def test_run_job_command_takes_a_date(due_world, capsys):
+def test_it_run_job_command_takes_a_date(due_world, capsys):
     from django.core.management import call_command
 
     day = (due_world.due - D(days=2)).isoformat()
@@ -195,14 +195,14 @@ def test_run_job_command_takes_a_date(due_world, capsys):
 
 
 @pytest.mark.django_db
-def test_run_job_refuses_unknown_names():
+def test_it_run_job_refuses_unknown_names():
     from django.core.management import CommandError, call_command
 
     with pytest.raises(CommandError):
         call_command("run_job", "no.such.job")
 
 
-def test_every_beat_entry_names_a_registered_task():
+def test_it_every_beat_entry_names_a_registered_task():
     from django.conf import settings
 
     from liangge_zeren.celery import app
@@ -215,7 +215,7 @@ def test_every_beat_entry_names_a_registered_task():
             assert task.acks_late and task.retry_backoff
 
 
-def test_reminder_jobs_run_at_staggered_times():
+def test_it_reminder_jobs_run_at_staggered_times():
     from django.conf import settings
 
     times = [
@@ -283,7 +283,7 @@ def test_it_escalates_overdue_items_and_can_skip_the_notice(item_world, settings
 
 
 @pytest.mark.django_db
-def test_the_reminders_job_runs_every_reminder_rule(due_world):
+def test_it_the_reminders_job_runs_every_reminder_rule(due_world):
     result = jobs.run("reminders", due_world.due + D(days=7))
     assert {"inspections.tasks", "inspections.escalate_tasks", "responsibilities.items"} <= set(
         result
@@ -293,7 +293,7 @@ def test_the_reminders_job_runs_every_reminder_rule(due_world):
 
 
 @pytest.mark.django_db
-def test_a_run_can_be_limited_to_a_subtree(due_world):
+def test_it_a_run_can_be_limited_to_a_subtree(due_world):
     cast, day = due_world.cast, due_world.due - D(days=2)
     assert jobs.run("inspections.tasks", day, under=cast.county2.path)["sent"] == 0
     assert jobs.run("inspections.tasks", day, under=cast.city1.path)["sent"] == 1

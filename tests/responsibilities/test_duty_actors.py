@@ -31,7 +31,7 @@ def _draft(duty, title="草稿清单"):
     )
 
 
-def test_a_write_needs_an_actor(duty):
+def test_it_a_write_needs_an_actor(duty):
     with pytest.raises(TypeError, match="actor"):
         lists.create_list(
             org=duty.cast.county1,
@@ -42,13 +42,13 @@ def test_a_write_needs_an_actor(duty):
     assert not RL.objects.filter(title="无人").exists()
 
 
-def test_the_outermost_write_is_not_folded_into_a_callers_transaction(duty):
+def test_it_the_outermost_write_is_not_folded_into_a_callers_transaction(duty):
     with pytest.raises(RuntimeError), transaction.atomic():
         _draft(duty, "嵌套")
     assert not RL.objects.filter(title="嵌套").exists()
 
 
-def test_history_names_the_user_who_moved_the_list(duty):
+def test_it_history_names_the_user_who_moved_the_list(duty):
     secretary = duty.cast.user("county1_secretary")
     duty_list = _draft(duty)
     lists.add_item(duty_list, content="条目", actor=secretary)
@@ -58,7 +58,7 @@ def test_history_names_the_user_who_moved_the_list(duty):
     assert latest.history_user == secretary
 
 
-def test_a_system_actor_is_named_in_history_instead_of_nobody(duty):
+def test_it_a_system_actor_is_named_in_history_instead_of_nobody(duty):
     duty_list = _draft(duty)
     lists.add_item(duty_list, content="条目", actor=JOBS)
     lists.issue_list(duty_list, actor=JOBS)
@@ -67,7 +67,7 @@ def test_a_system_actor_is_named_in_history_instead_of_nobody(duty):
     assert latest.history_change_reason == JOBS.label
 
 
-def test_the_table_refuses_a_user_without_the_permission(duty):
+def test_it_the_table_refuses_a_user_without_the_permission(duty):
     adopted = lists.adopt_template(
         duty.template, duty.cast.township1, actor=duty.cast.user("prov_secretary")
     )
@@ -79,7 +79,7 @@ def test_the_table_refuses_a_user_without_the_permission(duty):
     assert adopted.status == RL.Status.ISSUED
 
 
-def test_the_table_offers_the_reviewer_accept_and_return_but_not_the_author(duty):
+def test_it_the_table_offers_the_reviewer_accept_and_return_but_not_the_author(duty):
     log = make_log(duty)
     reviewer, author = duty.cast.user("county1_jw"), duty.cast.user("county1_member")
     assert {"accept", "return"} <= LOG_FLOW.allowed_actions(log, reviewer)
@@ -92,7 +92,7 @@ def test_the_table_offers_the_reviewer_accept_and_return_but_not_the_author(duty
     assert LOG_FLOW.allowed_actions(log, author) == {"amend"}
 
 
-def test_an_amendment_is_written_by_the_acting_user(duty):
+def test_it_an_amendment_is_written_by_the_acting_user(duty):
     log = make_log(duty)
     duty_logs.review_log(
         log, actor=duty.cast.user("county1_jw"), reviewer=duty.tenure("county1_jw"), accept=True
@@ -104,7 +104,7 @@ def test_an_amendment_is_written_by_the_acting_user(duty):
         duty_logs.amend_log(log, actor=JOBS, text="系统补正")
 
 
-def test_a_log_with_evidence_is_recorded_and_submitted_in_one_write(duty, settings, tmp_path):
+def test_it_a_log_with_evidence_is_recorded_and_submitted_in_one_write(duty, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     member = duty.cast.user("county1_member")
     log = duty_logs.create_log(

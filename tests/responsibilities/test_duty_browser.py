@@ -10,7 +10,7 @@ def badge(page, container: str, item) -> str:
     return page.locator(f"{container} [data-item='{item.pk}'] [data-state]").inner_text().strip()
 
 
-def test_a_member_logs_a_talk_against_two_items_on_a_phone(live_server, live_cast, new_page):
+def test_it_a_member_logs_a_talk_against_two_items_on_a_phone(live_server, live_cast, new_page):
     from playwright.sync_api import expect
 
     duty = build_duty(live_cast)

@@ -29,7 +29,7 @@ def upload(client, log, name, content):
     return client.post(url, {"file": SimpleUploadedFile(name, content)}, follow=True)
 
 
-def test_a_docx_shaped_zip_bomb_is_refused_as_evidence(draft, member):
+def test_it_a_docx_shaped_zip_bomb_is_refused_as_evidence(draft, member):
     page = upload(member, draft, "述责述廉.docx", files.docx_bomb()).content.decode()
     assert "压缩炸弹" in page
     assert not draft.attachments.exists()
@@ -37,7 +37,7 @@ def test_a_docx_shaped_zip_bomb_is_refused_as_evidence(draft, member):
     assert draft.attachments.get().content_type.endswith("wordprocessingml.document")
 
 
-def test_downloads_are_named_by_the_detected_type(draft, member):
+def test_it_downloads_are_named_by_the_detected_type(draft, member):
     cases = [
         ("report.pdf", files.PDF, "report.pdf", "application/pdf"),
         ("evil.html", files.PDF, "evil.pdf", "application/pdf"),
@@ -55,7 +55,7 @@ def test_downloads_are_named_by_the_detected_type(draft, member):
         assert b"".join(response.streaming_content) == content
 
 
-def test_content_that_is_neither_the_declared_nor_an_allowed_type_is_refused(draft, member):
+def test_it_content_that_is_neither_the_declared_nor_an_allowed_type_is_refused(draft, member):
     for name, content in [
         ("evil.html", b"<!doctype html><script>alert(1)</script>"),
         ("notes.txt", b"<svg onload=alert(1)></svg>"),

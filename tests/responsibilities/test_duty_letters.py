@@ -40,7 +40,7 @@ def sign_both(duty, letter):
     return letter
 
 
-def test_a_letter_freezes_the_signees_items(duty, letter):
+def test_it_a_letter_freezes_the_signees_items(duty, letter):
     texts = [i["content"] for i in letter.content["items"]]
     assert duty.items["talk"].content in texts
     assert duty.items["c1_overlap"].content in texts  # lead on a collective item
@@ -49,7 +49,7 @@ def test_a_letter_freezes_the_signees_items(duty, letter):
     assert letter.content_sha256 == letters.content_hash(letter.content)
 
 
-def test_issuer_then_signee_sign_with_their_passwords(duty, letter):
+def test_it_issuer_then_signee_sign_with_their_passwords(duty, letter):
     with pytest.raises(ValidationError):  # signee cannot go first
         letters.sign_letter(letter, user=duty.cast.user("county1_member"), password=PASSWORD)
     with pytest.raises(ValidationError):
@@ -65,13 +65,13 @@ def test_issuer_then_signee_sign_with_their_passwords(duty, letter):
         letters.sign_letter(letter, user=duty.cast.user("county1_member"), password=PASSWORD)
 
 
-def test_verify_signatures_passes_on_an_intact_chain(duty, letter, capsys):
+def test_it_verify_signatures_passes_on_an_intact_chain(duty, letter, capsys):
     sign_both(duty, letter)
     call_command("verify_signatures")
     assert "OK: 2 signatures" in capsys.readouterr().out
 
 
-def test_verify_signatures_detects_a_tampered_letter_text(duty, letter, capsys):
+def test_it_verify_signatures_detects_a_tampered_letter_text(duty, letter, capsys):
     sign_both(duty, letter)
     content = letter.content
     content["items"][0]["content"] = "篡改后的条目"
@@ -84,7 +84,7 @@ def test_verify_signatures_detects_a_tampered_letter_text(duty, letter, capsys):
     assert "BREAK" in capsys.readouterr().out
 
 
-def test_verify_signatures_detects_an_altered_signature_row(duty, letter):
+def test_it_verify_signatures_detects_an_altered_signature_row(duty, letter):
     sign_both(duty, letter)
     first = Signature.objects.order_by("pk").first()
     Signature.objects.filter(pk=first.pk).update(ip="1.2.3.4", signer_tenure=first.signer_tenure)
@@ -94,7 +94,7 @@ def test_verify_signatures_detects_an_altered_signature_row(duty, letter):
     assert "signature row was altered (chain hash mismatch)" in problems
 
 
-def test_a_changed_letter_is_a_new_version_signed_again(duty, letter):
+def test_it_a_changed_letter_is_a_new_version_signed_again(duty, letter):
     letter = sign_both(duty, letter)
     new = letters.revise_letter(letter)
     assert (new.version, new.status, new.previous_version) == (2, LS.DRAFTED, letter)
@@ -106,7 +106,9 @@ def test_a_changed_letter_is_a_new_version_signed_again(duty, letter):
     assert letters.verify_chains()[1] == []
 
 
-def test_a_signees_departure_supersedes_the_letter_and_the_successor_gets_a_new_one(duty, letter):
+def test_it_a_signees_departure_supersedes_the_letter_and_the_successor_gets_a_new_one(
+    duty, letter
+):
     sign_both(duty, letter)
     successor = end_and_replace(duty.cast, "county1_member", "新任成员")
     letter.refresh_from_db()
@@ -123,7 +125,7 @@ def test_a_signees_departure_supersedes_the_letter_and_the_successor_gets_a_new_
     )
 
 
-def test_a_secretarys_departure_hands_the_post_to_the_successor(duty):
+def test_it_a_secretarys_departure_hands_the_post_to_the_successor(duty):
     old = letters.generate_letter(
         signee=duty.tenure("county1_secretary"),
         issuer=duty.tenure("city1_secretary"),
@@ -137,7 +139,7 @@ def test_a_secretarys_departure_hands_the_post_to_the_successor(duty):
     assert new.content["signee"]["name"] == "新任书记"
 
 
-def test_an_ended_tenure_without_successor_leaves_a_gap(duty):
+def test_it_an_ended_tenure_without_successor_leaves_a_gap(duty):
     services.end_tenure(
         duty.tenure("county1_member"), timezone.localdate() - datetime.timedelta(days=1), "调离"
     )
@@ -146,7 +148,7 @@ def test_an_ended_tenure_without_successor_leaves_a_gap(duty):
     assert duty.items["talk"] in matrix.items_without_lead
 
 
-def test_letters_can_be_switched_off(duty, settings):
+def test_it_letters_can_be_switched_off(duty, settings):
     settings.RESPONSIBILITY_LETTERS_ENABLED = False
     with pytest.raises(ValidationError):
         letters.generate_letter(
@@ -156,7 +158,7 @@ def test_letters_can_be_switched_off(duty, settings):
         )
 
 
-def test_the_letter_docx_is_an_official_layout(duty, letter):
+def test_it_the_letter_docx_is_an_official_layout(duty, letter):
     sign_both(duty, letter)
     document = docx.Document(io.BytesIO(letters.letter_docx(letter)))
     text = "\n".join(p.text for p in document.paragraphs)
@@ -168,7 +170,7 @@ def test_the_letter_docx_is_an_official_layout(duty, letter):
     assert "陈晓梅(已电子签名)" in cells
 
 
-def test_reports_are_prefilled_submitted_and_acknowledged(duty):
+def test_it_reports_are_prefilled_submitted_and_acknowledged(duty):
     make_log(duty)
     report = letters.draft_report(
         org=duty.cast.county1,
@@ -209,7 +211,7 @@ def test_reports_are_prefilled_submitted_and_acknowledged(duty):
     assert document.paragraphs[0].text == report.title
 
 
-def test_the_committee_report_counts_the_whole_unit(duty):
+def test_it_the_committee_report_counts_the_whole_unit(duty):
     make_log(duty)
     report = letters.draft_report(
         org=duty.cast.county1, year=duty.year, actor=duty.cast.user("county1_secretary")

@@ -56,7 +56,7 @@ def world(duty, settings, tmp_path):
 
 
 @pytest.mark.parametrize("username", USERNAMES)
-def test_every_registered_permission_agrees_with_its_filter_on_every_row(duty, world, username):
+def test_it_every_registered_permission_agrees_with_its_filter_on_every_row(duty, world, username):
     """Predicate and queryset filter of every registered permission (the registry, not a
     hand-kept list), on every row of the duty world."""
     for model in DUTY_MODELS:
@@ -72,7 +72,7 @@ def test_every_registered_permission_agrees_with_its_filter_on_every_row(duty, w
     assert {"responsibilities.change_dutylog", "responsibilities.review_dutylog"} <= checked
 
 
-def test_the_review_queue_is_the_review_permission(duty, world):
+def test_it_the_review_queue_is_the_review_permission(duty, world):
     submitted = world["submitted"]
     reviewer, author = duty.cast.user("county1_secretary"), duty.cast.user("county1_member")
     assert DutyLog.objects.filter(dutylog_review_q(reviewer), pk=submitted.pk).exists()
@@ -88,7 +88,7 @@ def titles(user):
     )
 
 
-def test_each_role_sees_the_lists_of_its_subtree(duty):
+def test_it_each_role_sees_the_lists_of_its_subtree(duty):
     c = duty.cast
     assert titles(c.user("prov_secretary")) == {"T-P", "T-K1", "T-K2"}
     assert titles(c.user("city1_secretary")) == {"T-K1", "T-K2"}
@@ -100,7 +100,7 @@ def test_each_role_sees_the_lists_of_its_subtree(duty):
     assert titles(c.user("outsider")) == set()
 
 
-def test_only_the_units_own_secretary_edits_its_lists(duty):
+def test_it_only_the_units_own_secretary_edits_its_lists(duty):
     c = duty.cast
     perm = "responsibilities.change_responsibilitylist"
     assert c.user("county1_secretary").has_perm(perm, duty.county1_list)
@@ -110,13 +110,13 @@ def test_only_the_units_own_secretary_edits_its_lists(duty):
     assert c.user("prov_secretary").has_perm(perm, duty.template)
 
 
-def test_members_acknowledge_their_own_list(duty):
+def test_it_members_acknowledge_their_own_list(duty):
     perm = "responsibilities.acknowledge_responsibilitylist"
     assert duty.cast.user("county1_member").has_perm(perm, duty.member_list)
     assert not duty.cast.user("county1_member").has_perm(perm, duty.county1_list)
 
 
-def test_only_the_actor_edits_a_draft_log_and_only_overseers_review(duty, world):
+def test_it_only_the_actor_edits_a_draft_log_and_only_overseers_review(duty, world):
     c = duty.cast
     change, review = "responsibilities.change_dutylog", "responsibilities.review_dutylog"
     draft, submitted = world["draft"], world["submitted"]

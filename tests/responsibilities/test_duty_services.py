@@ -115,7 +115,7 @@ def test_it_normalises_full_and_half_width_text():
     assert copies.similarity("abc", "") == 0.0
 
 
-def test_copy_detection_is_deterministic_and_fast_for_a_large_list(duty):
+def test_it_copy_detection_is_deterministic_and_fast_for_a_large_list(duty):
     texts = [f"第{n}项:{TEMPLATE_TEXTS[n % 3]}结合本地区第{n}个重点领域细化落实" for n in range(60)]
     big = [copies.normalise_text(t) for t in texts]
     start = timezone.now()
@@ -199,7 +199,7 @@ def test_it_pushes_an_ad_hoc_item_down_to_every_adoption(duty):
 # --- Gap and overlap --------------------------------------------------------------------
 
 
-def test_the_matrix_flags_missing_and_double_leads(duty):
+def test_it_the_matrix_flags_missing_and_double_leads(duty):
     matrix = gap_matrix.gap_matrix(duty.cast.county1, duty.year)
     assert duty.items["c1_gap"] in matrix.items_without_lead
     assert matrix.items_with_several_leads == [duty.items["c1_overlap"]]
@@ -208,7 +208,7 @@ def test_the_matrix_flags_missing_and_double_leads(duty):
     assert row.cells == ["lead", "co"]
 
 
-def test_the_matrix_flags_portfolios_and_members_without_items(duty):
+def test_it_the_matrix_flags_portfolios_and_members_without_items(duty):
     from responsibilities import services
     from responsibilities.models import Person
 
@@ -226,7 +226,7 @@ def test_the_matrix_flags_portfolios_and_members_without_items(duty):
     assert matrix.has_problems
 
 
-def test_assignments_stay_in_the_unit(duty):
+def test_it_assignments_stay_in_the_unit(duty):
     with pytest.raises(ValidationError):
         lists.assign_owner(
             duty.items["c1_gap"],
@@ -239,20 +239,20 @@ def test_assignments_stay_in_the_unit(duty):
 # --- Duty logs --------------------------------------------------------------------------
 
 
-def test_one_log_satisfies_several_items(duty):
+def test_it_one_log_satisfies_several_items(duty):
     log = make_log(duty)
     assert set(log.items.all()) == {duty.items["talk"], duty.items["visit"]}
     assert log.status == DutyLog.Status.SUBMITTED
     assert log.org_path == duty.cast.county1.path
 
 
-def test_a_log_may_only_cite_the_actors_own_items(duty):
+def test_it_a_log_may_only_cite_the_actors_own_items(duty):
     with pytest.raises(ValidationError) as err:
         make_log(duty, tenure_key="county1_jw", items=("talk",))
     assert "items" in err.value.message_dict
 
 
-def test_a_talk_needs_a_type_and_a_person(duty):
+def test_it_a_talk_needs_a_type_and_a_person(duty):
     with pytest.raises(ValidationError) as err:
         make_log(duty, talk_type="", talk_target="")
     assert set(err.value.message_dict) >= {"talk_type", "talk_target"}
@@ -263,7 +263,7 @@ def test_it_refuses_future_dates(duty):
         make_log(duty, occurred_on=timezone.localdate() + datetime.timedelta(days=1))
 
 
-def test_late_entries_are_flagged_not_refused(duty, settings):
+def test_it_late_entries_are_flagged_not_refused(duty, settings):
     settings.LATE_ENTRY_DAYS = 30
     old = make_log(duty, occurred_on=timezone.localdate() - datetime.timedelta(days=45))
     fresh = make_log(duty, occurred_on=timezone.localdate() - datetime.timedelta(days=3))
@@ -271,7 +271,7 @@ def test_late_entries_are_flagged_not_refused(duty, settings):
     assert fresh.is_late_entry is False
 
 
-def test_an_accepted_log_is_locked_and_only_amended(duty):
+def test_it_an_accepted_log_is_locked_and_only_amended(duty):
     log = make_log(duty)
     with pytest.raises(TransitionRefused):
         duty_logs.update_log(
@@ -298,7 +298,7 @@ def test_an_accepted_log_is_locked_and_only_amended(duty):
     assert log.title == "与县教育局党组书记廉政谈话"
 
 
-def test_a_returned_log_can_be_fixed_and_resubmitted(duty):
+def test_it_a_returned_log_can_be_fixed_and_resubmitted(duty):
     log = make_log(duty)
     with pytest.raises(ValidationError):
         duty_logs.review_log(
@@ -321,7 +321,7 @@ def test_a_returned_log_can_be_fixed_and_resubmitted(duty):
     assert log.status == DutyLog.Status.RESUBMITTED
 
 
-def test_nobody_reviews_their_own_log(duty):
+def test_it_nobody_reviews_their_own_log(duty):
     log = make_log(duty)
     with pytest.raises(TransitionRefused):
         duty_logs.review_log(
@@ -434,7 +434,7 @@ def _progress(duty, key, today=None):
     return progress.progress_of(item, today)
 
 
-def test_a_log_moves_the_progress_of_every_item_it_cites(duty):
+def test_it_a_log_moves_the_progress_of_every_item_it_cites(duty):
     assert _progress(duty, "talk").count == 0
     assert _progress(duty, "visit").count == 0
     make_log(duty)
@@ -443,7 +443,7 @@ def test_a_log_moves_the_progress_of_every_item_it_cites(duty):
     assert _progress(duty, "visit").count == 1
 
 
-def test_drafts_and_returned_logs_do_not_count(duty):
+def test_it_drafts_and_returned_logs_do_not_count(duty):
     make_log(duty, submit=False)
     log = make_log(duty)
     duty_logs.review_log(
@@ -456,7 +456,7 @@ def test_drafts_and_returned_logs_do_not_count(duty):
     assert _progress(duty, "talk").count == 0
 
 
-def test_progress_states_follow_the_calendar():
+def test_it_progress_states_follow_the_calendar():
     item = ResponsibilityItem(frequency=Freq.QUARTERLY, min_count=1)
     item.list = ResponsibilityList(year=2026)
     item.created_at = timezone.make_aware(datetime.datetime(2026, 1, 1))
@@ -477,7 +477,7 @@ def test_progress_states_follow_the_calendar():
     assert progress.progress_of(annual, datetime.date(2026, 4, 2)).state == "green"
 
 
-def test_period_windows():
+def test_it_period_windows():
     day = datetime.date(2026, 8, 15)
     assert progress.period_window(Freq.MONTHLY, day) == (
         datetime.date(2026, 8, 1),
@@ -492,7 +492,7 @@ def test_period_windows():
 # --- Method mix -------------------------------------------------------------------------
 
 
-def test_method_mix_warns_when_meetings_dominate(duty, settings):
+def test_it_method_mix_warns_when_meetings_dominate(duty, settings):
     settings.METHOD_MIX_THRESHOLD = 70
     today = timezone.localdate()
     for n in range(4):

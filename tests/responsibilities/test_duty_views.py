@@ -99,7 +99,7 @@ def test_it_redirects_anonymous_users_to_login(duty, client):
 @pytest.mark.parametrize(
     "username", ["county1_secretary", "county1_member", "county1_jw", "city1_secretary", "prov_jw"]
 )
-def test_in_scope_users_see_the_pages(duty, log, letter, report, client_for, username):
+def test_it_in_scope_users_see_the_pages(duty, log, letter, report, client_for, username):
     client = client_for(duty.cast.user(username))
     for url in object_urls(duty, log, letter, report):
         if "matrix" in url or "method-mix" in url:
@@ -107,7 +107,7 @@ def test_in_scope_users_see_the_pages(duty, log, letter, report, client_for, use
         assert client.get(url).status_code == 200, url
 
 
-def test_oversight_pages_are_for_secretaries_superiors_and_discipline(duty, client_for):
+def test_it_oversight_pages_are_for_secretaries_superiors_and_discipline(duty, client_for):
     matrix = reverse("duty_gap_matrix", args=[duty.cast.county1.pk])
     mix = reverse("duty_method_mix", args=[duty.cast.county1.pk])
     for username in ("county1_secretary", "county1_jw", "city1_secretary", "prov_jw"):
@@ -121,7 +121,7 @@ def test_oversight_pages_are_for_secretaries_superiors_and_discipline(duty, clie
 # --- Lists ----------------------------------------------------------------------------
 
 
-def test_the_list_index_shows_scoped_lists_and_copy_flags(duty, client_for):
+def test_it_the_list_index_shows_scoped_lists_and_copy_flags(duty, client_for):
     client = client_for(duty.cast.user("city1_secretary"))
     page = client.get(reverse("duty_list_index")).content.decode()
     assert "二号县" in page and "照搬照抄" in page
@@ -131,7 +131,9 @@ def test_the_list_index_shows_scoped_lists_and_copy_flags(duty, client_for):
     assert "陈晓梅一岗双责清单" not in page
 
 
-def test_the_list_index_query_count_does_not_grow(duty, client_for, django_assert_max_num_queries):
+def test_it_the_list_index_query_count_does_not_grow(
+    duty, client_for, django_assert_max_num_queries
+):
     client = client_for(duty.cast.user("prov_secretary"))
     url = reverse("duty_list_index")
     client.get(url)
@@ -149,7 +151,9 @@ def test_the_list_index_query_count_does_not_grow(duty, client_for, django_asser
         assert "附加清单14" in client.get(url).content.decode()
 
 
-def test_the_list_detail_query_count_does_not_grow(duty, client_for, django_assert_max_num_queries):
+def test_it_the_list_detail_query_count_does_not_grow(
+    duty, client_for, django_assert_max_num_queries
+):
     client = client_for(duty.cast.user("county1_secretary"))
     url = reverse("duty_list_detail", args=[duty.county1_list.pk])
     with django_assert_max_num_queries(24):
@@ -169,7 +173,7 @@ def test_the_list_detail_query_count_does_not_grow(duty, client_for, django_asse
         assert "新增条目19" in client.get(url).content.decode()
 
 
-def test_secretaries_edit_their_own_lists_superiors_only_read(duty, client_for):
+def test_it_secretaries_edit_their_own_lists_superiors_only_read(duty, client_for):
     item = duty.items["c1_own"]
     url = reverse("duty_item_edit", args=[item.pk])
     data = {
@@ -192,7 +196,7 @@ def test_secretaries_edit_their_own_lists_superiors_only_read(duty, client_for):
         assert client.post(url, data).status_code == 403, username
 
 
-def test_the_secretary_assigns_owners(duty, client_for):
+def test_it_the_secretary_assigns_owners(duty, client_for):
     client = client_for(duty.cast.user("county1_secretary"))
     item = duty.items["c1_gap"]
     url = reverse("duty_item_owners", args=[item.pk])
@@ -210,7 +214,7 @@ def test_the_secretary_assigns_owners(duty, client_for):
     }
 
 
-def test_the_unit_acknowledges_and_puts_a_list_in_force(duty, client_for):
+def test_it_the_unit_acknowledges_and_puts_a_list_in_force(duty, client_for):
     adopted = lists.adopt_template(
         duty.template, duty.cast.township1, actor=duty.cast.user("prov_secretary")
     )
@@ -221,7 +225,7 @@ def test_the_unit_acknowledges_and_puts_a_list_in_force(duty, client_for):
     assert adopted.status == "issued"
 
 
-def test_the_template_is_issued_down_the_tree_from_the_browser(duty, client_for):
+def test_it_the_template_is_issued_down_the_tree_from_the_browser(duty, client_for):
     template = lists.create_list(
         org=duty.cast.city1,
         year=duty.year,
@@ -239,7 +243,7 @@ def test_the_template_is_issued_down_the_tree_from_the_browser(duty, client_for)
     assert template.adoptions.count() == 2
 
 
-def test_the_matrix_page_flags_gaps_and_overlaps_with_bounded_queries(
+def test_it_the_matrix_page_flags_gaps_and_overlaps_with_bounded_queries(
     duty, client_for, django_assert_max_num_queries
 ):
     client = client_for(duty.cast.user("county1_secretary"))
@@ -278,7 +282,7 @@ def log_form_data(duty, **extra):
     return data
 
 
-def test_a_member_logs_a_talk_against_two_items_with_htmx(duty, client_for, media):
+def test_it_a_member_logs_a_talk_against_two_items_with_htmx(duty, client_for, media):
     client = client_for(duty.cast.user("county1_member"))
     url = reverse("duty_log_create")
     assert client.get(url).status_code == 200
@@ -290,7 +294,7 @@ def test_a_member_logs_a_talk_against_two_items_with_htmx(duty, client_for, medi
     assert log.status == "submitted" and log.items.count() == 2
 
 
-def test_the_log_form_shows_chinese_errors_and_rejects_bad_evidence(duty, client_for, media):
+def test_it_the_log_form_shows_chinese_errors_and_rejects_bad_evidence(duty, client_for, media):
     client = client_for(duty.cast.user("county1_member"))
     bad = SimpleUploadedFile("a.pdf", b"MZ\x90\x00binary")
     response = client.post(
@@ -308,7 +312,7 @@ def test_the_log_form_shows_chinese_errors_and_rejects_bad_evidence(duty, client
     assert not DutyLog.objects.exists() and not Attachment.objects.exists()
 
 
-def test_evidence_sent_with_the_form_is_attached(duty, client_for, media):
+def test_it_evidence_sent_with_the_form_is_attached(duty, client_for, media):
     client = client_for(duty.cast.user("county1_member"))
     response = client.post(
         reverse("duty_log_create"),
@@ -319,7 +323,7 @@ def test_evidence_sent_with_the_form_is_attached(duty, client_for, media):
     assert log.status == "submitted" and log.attachments.get().original_name == "照片.png"
 
 
-def test_attachments_are_served_only_through_the_checked_view(duty, log, client_for):
+def test_it_attachments_are_served_only_through_the_checked_view(duty, log, client_for):
     attachment = log.attachments.get()
     client = client_for(duty.cast.user("county1_jw"))
     response = client.get(reverse("duty_attachment", args=[attachment.pk]))
@@ -328,7 +332,7 @@ def test_attachments_are_served_only_through_the_checked_view(duty, log, client_
     assert b"".join(response.streaming_content).decode() == "谈话纪要"
 
 
-def test_an_oversized_upload_is_refused_with_a_message(duty, client_for, media, settings):
+def test_it_an_oversized_upload_is_refused_with_a_message(duty, client_for, media, settings):
     settings.UPLOAD_MAX_BYTES = 100
     log = make_log(duty, submit=False)
     client = client_for(duty.cast.user("county1_member"))
@@ -341,7 +345,7 @@ def test_an_oversized_upload_is_refused_with_a_message(duty, client_for, media, 
     assert not log.attachments.exists()
 
 
-def test_review_locks_the_log_and_nobody_can_edit_it(duty, log, client_for):
+def test_it_review_locks_the_log_and_nobody_can_edit_it(duty, log, client_for):
     member = client_for(duty.cast.user("county1_member"))
     # Submitted: the actor cannot review or edit.
     assert (
@@ -374,7 +378,7 @@ def test_review_locks_the_log_and_nobody_can_edit_it(duty, log, client_for):
     )
 
 
-def test_superiors_return_a_log_with_a_comment(duty, log, client_for):
+def test_it_superiors_return_a_log_with_a_comment(duty, log, client_for):
     city = client_for(duty.cast.user("city1_secretary"))
     city.post(reverse("duty_log_review", args=[log.pk]), {"decision": "return", "comment": ""})
     log.refresh_from_db()
@@ -386,7 +390,7 @@ def test_superiors_return_a_log_with_a_comment(duty, log, client_for):
     assert log.status == "returned" and log.reviewer == duty.tenure("city1_secretary")
 
 
-def test_the_review_queue_lists_only_others_logs_in_oversight(duty, log, client_for):
+def test_it_the_review_queue_lists_only_others_logs_in_oversight(duty, log, client_for):
     jw = client_for(duty.cast.user("county1_jw"))
     assert log.title in jw.get(reverse("duty_log_index") + "?tab=review").content.decode()
     member = client_for(duty.cast.user("county1_member"))
@@ -395,7 +399,9 @@ def test_the_review_queue_lists_only_others_logs_in_oversight(duty, log, client_
     assert log.title not in county2.get(reverse("duty_log_index") + "?tab=scope").content.decode()
 
 
-def test_the_log_index_query_count_does_not_grow(duty, client_for, django_assert_max_num_queries):
+def test_it_the_log_index_query_count_does_not_grow(
+    duty, client_for, django_assert_max_num_queries
+):
     client = client_for(duty.cast.user("county1_jw"))
     url = reverse("duty_log_index") + "?tab=scope"
     make_log(duty)
@@ -407,7 +413,7 @@ def test_the_log_index_query_count_does_not_grow(duty, client_for, django_assert
         client.get(url)
 
 
-def test_late_entries_show_a_flag(duty, client_for, settings):
+def test_it_late_entries_show_a_flag(duty, client_for, settings):
     settings.LATE_ENTRY_DAYS = 10
     log = make_log(duty, occurred_on=timezone.localdate() - datetime.timedelta(days=40))
     client = client_for(duty.cast.user("county1_member"))
@@ -417,7 +423,7 @@ def test_late_entries_show_a_flag(duty, client_for, settings):
 # --- Home, progress and method mix ------------------------------------------------------
 
 
-def test_the_home_page_shows_item_progress_with_bounded_queries(
+def test_it_the_home_page_shows_item_progress_with_bounded_queries(
     duty, client_for, django_assert_max_num_queries
 ):
     client = client_for(duty.cast.user("county1_secretary"))
@@ -433,7 +439,7 @@ def test_the_home_page_shows_item_progress_with_bounded_queries(
     assert "以会议贯彻会议预警" in page
 
 
-def test_the_member_sees_progress_change_after_logging(duty, client_for):
+def test_it_the_member_sees_progress_change_after_logging(duty, client_for):
     client = client_for(duty.cast.user("county1_member"))
     before = client.get(reverse("duty_my_progress")).content.decode()
     assert "0/1" in before and "0/2" in before
@@ -442,7 +448,7 @@ def test_the_member_sees_progress_change_after_logging(duty, client_for):
     assert "已完成 1/1" in after and "1/2" in after
 
 
-def test_the_method_mix_page_shows_the_breakdown(duty, client_for, settings):
+def test_it_the_method_mix_page_shows_the_breakdown(duty, client_for, settings):
     for _n in range(4):
         make_log(
             duty, tenure_key="county1_secretary", items=("c1_own",), action_type="document_relay"
@@ -455,7 +461,7 @@ def test_the_method_mix_page_shows_the_breakdown(duty, client_for, settings):
 # --- Letters and reports ----------------------------------------------------------------
 
 
-def test_both_parties_sign_in_the_browser(duty, letter, client_for):
+def test_it_both_parties_sign_in_the_browser(duty, letter, client_for):
     url = reverse("duty_letter_sign", args=[letter.pk])
     member = client_for(duty.cast.user("county1_member"))
     assert member.post(url, {"password": PASSWORD}).status_code == 403  # not yet their turn
@@ -471,7 +477,7 @@ def test_both_parties_sign_in_the_browser(duty, letter, client_for):
     assert letter.signatures.get(role="issuer").ip == "192.0.2.7"
 
 
-def test_the_letter_docx_downloads(duty, letter, client_for):
+def test_it_the_letter_docx_downloads(duty, letter, client_for):
     client = client_for(duty.cast.user("county1_member"))
     response = client.get(reverse("duty_letter_docx", args=[letter.pk]))
     assert response["Content-Type"].endswith("wordprocessingml.document")
@@ -479,7 +485,7 @@ def test_the_letter_docx_downloads(duty, letter, client_for):
     assert document.paragraphs[0].text == "党风廉政建设责任书"
 
 
-def test_letters_pages_vanish_when_disabled(duty, letter, client_for, settings):
+def test_it_letters_pages_vanish_when_disabled(duty, letter, client_for, settings):
     settings.RESPONSIBILITY_LETTERS_ENABLED = False
     client = client_for(duty.cast.user("county1_secretary"))
     assert client.get(reverse("duty_letter_detail", args=[letter.pk])).status_code == 404
@@ -492,7 +498,7 @@ def test_letters_pages_vanish_when_disabled(duty, letter, client_for, settings):
     )
 
 
-def test_the_secretary_generates_a_letter(duty, client_for):
+def test_it_the_secretary_generates_a_letter(duty, client_for):
     client = client_for(duty.cast.user("county1_secretary"))
     response = client.post(
         reverse("duty_letter_create"),
@@ -502,7 +508,7 @@ def test_the_secretary_generates_a_letter(duty, client_for):
     assert ResponsibilityLetter.objects.get().issuer_tenure == duty.tenure("county1_secretary")
 
 
-def test_reports_flow_from_draft_to_acknowledged(duty, client_for):
+def test_it_reports_flow_from_draft_to_acknowledged(duty, client_for):
     member = client_for(duty.cast.user("county1_member"))
     response = member.post(reverse("duty_report_create"), {"kind": "personal", "year": duty.year})
     report = DutyReport.objects.get()
@@ -534,7 +540,7 @@ def test_reports_flow_from_draft_to_acknowledged(duty, client_for):
     assert docx.Document(io.BytesIO(response.content)).paragraphs[0].text == report.title
 
 
-def test_a_committee_report_is_acknowledged_only_by_the_unit_above(duty, client_for):
+def test_it_a_committee_report_is_acknowledged_only_by_the_unit_above(duty, client_for):
     report = letters.draft_report(
         org=duty.cast.county1, year=duty.year, actor=duty.cast.user("county1_secretary")
     )
@@ -546,7 +552,7 @@ def test_a_committee_report_is_acknowledged_only_by_the_unit_above(duty, client_
     assert city.post(url, {"comment": "好"}).status_code == 302
 
 
-def test_history_is_shown_on_item_pages(duty, client_for):
+def test_it_history_is_shown_on_item_pages(duty, client_for):
     item = duty.items["talk"]
     lists.update_item(
         item, min_count=3, reason="加密频次", actor=duty.cast.user("county1_secretary")
@@ -557,7 +563,7 @@ def test_history_is_shown_on_item_pages(duty, client_for):
     assert ResponsibilityItem.history.filter(id=item.pk).count() >= 2
 
 
-def test_the_progress_page_query_count_does_not_grow(
+def test_it_the_progress_page_query_count_does_not_grow(
     duty, client_for, django_assert_max_num_queries
 ):
     client = client_for(duty.cast.user("county1_member"))
@@ -578,7 +584,7 @@ def test_the_progress_page_query_count_does_not_grow(
     assert "进度条目14" in page
 
 
-def test_pagination_keeps_the_filters(duty, client_for):
+def test_it_pagination_keeps_the_filters(duty, client_for):
     for n in range(55):
         lists.create_list(
             org=duty.cast.county1,

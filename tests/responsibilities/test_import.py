@@ -393,7 +393,7 @@ def test_it_reports_a_cycle_through_the_database(cast):
     assert "T-C1 → T-X1 → T-K1 → T-C1" in result.errors[0].message
 
 
-def test_a_dry_run_validates_and_counts_but_writes_nothing(db):
+def test_it_a_dry_run_validates_and_counts_but_writes_nothing(db):
     before = row_counts()
     result = importer.import_file(xlsx(good_sheets()), "x.xlsx", dry_run=True)
     assert result.ok and not result.applied and result.counts[ORG].created == 3
@@ -446,7 +446,7 @@ def test_it_says_so_when_a_csv_header_is_not_recognised(db):
 # --- The template ---------------------------------------------------------------
 
 
-def test_the_template_explains_every_column_and_its_example_rows_import(db):
+def test_it_the_template_explains_every_column_and_its_example_rows_import(db):
     data = importer.build_template()
     workbook = load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == [ORG, BODY, PERSON, TENURE, importer.HELP_SHEET]
@@ -578,7 +578,7 @@ def test_it_downloads_the_template_as_a_workbook(client, admin_user):
 # --- The management command ---------------------------------------------------------------
 
 
-def test_the_command_imports_a_good_file_and_prints_the_summary(db, tmp_path):
+def test_it_the_command_imports_a_good_file_and_prints_the_summary(db, tmp_path):
     path = tmp_path / "good.xlsx"
     path.write_bytes(xlsx(good_sheets()))
     out = io.StringIO()
@@ -589,7 +589,7 @@ def test_the_command_imports_a_good_file_and_prints_the_summary(db, tmp_path):
     assert Tenure.objects.count() == 3
 
 
-def test_the_command_prints_each_error_and_fails(cast, tmp_path):
+def test_it_the_command_prints_each_error_and_fails(cast, tmp_path):
     path = tmp_path / "bad.xlsx"
     path.write_bytes(xlsx({PERSON: [["BP-1", "某人", "未知", "是"]]}))
     err = io.StringIO()
@@ -602,7 +602,7 @@ def test_the_command_prints_each_error_and_fails(cast, tmp_path):
     assert row_counts() == before
 
 
-def test_the_command_dry_run_writes_nothing(db, tmp_path):
+def test_it_the_command_dry_run_writes_nothing(db, tmp_path):
     path = tmp_path / "good.xlsx"
     path.write_bytes(xlsx(good_sheets()))
     out = io.StringIO()
@@ -611,12 +611,12 @@ def test_the_command_dry_run_writes_nothing(db, tmp_path):
     assert not Organization.objects.exists()
 
 
-def test_the_command_fails_on_a_missing_file(db, tmp_path):
+def test_it_the_command_fails_on_a_missing_file(db, tmp_path):
     with pytest.raises(CommandError, match="无法读取文件"):
         call_command("import_org", str(tmp_path / "missing.xlsx"))
 
 
-def test_an_error_reads_as_sheet_row_column_and_message():
+def test_it_an_error_reads_as_sheet_row_column_and_message():
     error = RowError(ORG, 3, "类型", "不对。")
     assert str(error) == "组织 · 行 3 · 列 类型: 不对。"
     assert str(RowError("", None, "", "文件不对。")) == "文件不对。"

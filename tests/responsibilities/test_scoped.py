@@ -46,7 +46,7 @@ def _action_of(name, model):
 
 
 @pytest.mark.parametrize("username", USERS)
-def test_visible_to_is_scope_q_for_every_registered_permission(cast, username):
+def test_it_visible_to_is_scope_q_for_every_registered_permission(cast, username):
     user = cast.user(username)
     asked = 0
     for name, perm in registered_perms().items():
@@ -58,7 +58,7 @@ def test_visible_to_is_scope_q_for_every_registered_permission(cast, username):
     assert asked == len(registered_perms()) > 40
 
 
-def test_visible_to_hides_sibling_units(cast):
+def test_it_visible_to_hides_sibling_units(cast):
     county1_codes = set(
         Organization.objects.subtree_of(cast.county1).values_list("code", flat=True)
     )
@@ -71,7 +71,7 @@ def test_visible_to_hides_sibling_units(cast):
     assert Tenure.objects.count() > 0
 
 
-def test_an_unknown_action_is_a_clear_error(cast):
+def test_it_an_unknown_action_is_a_clear_error(cast):
     with pytest.raises(UnknownScopedAction, match="inspections.fly_finding"):
         Finding.objects.visible_to(cast.user("county1_jw"), "fly")
     with pytest.raises(UnknownScopedAction):
@@ -82,7 +82,7 @@ def test_an_unknown_action_is_a_clear_error(cast):
     assert not AccountabilityCase.objects.visible_to(cast.user("outsider"), dotted).exists()
 
 
-def test_every_org_path_copy_comes_from_the_base():
+def test_it_every_org_path_copy_comes_from_the_base():
     own = []
     for model in apps.get_models():
         fields = {f.name for f in model._meta.concrete_fields}
@@ -99,7 +99,7 @@ def test_every_org_path_copy_comes_from_the_base():
 # --- Organization path helpers -----------------------------------------------------------------
 
 
-def test_the_path_helpers_do_the_arithmetic(cast):
+def test_it_the_path_helpers_do_the_arithmetic(cast):
     county1, township1, province = cast.county1, cast.township1, cast.province
     assert township1.parent_path == county1.path
     assert province.parent_path is None
@@ -115,7 +115,7 @@ def test_the_path_helpers_do_the_arithmetic(cast):
     ]
 
 
-def test_pickable_is_the_users_subtree_a_few_levels_down(cast):
+def test_it_pickable_is_the_users_subtree_a_few_levels_down(cast):
     jw = cast.user("city1_jw")
     pick = Organization.objects.pickable
     assert set(pick(jw, Capability.SUPERVISE, below=1).values_list("code", flat=True)) == {
@@ -133,7 +133,7 @@ def test_pickable_is_the_users_subtree_a_few_levels_down(cast):
     assert "T-K2" in set(everything.values_list("code", flat=True))
 
 
-def test_pickable_gives_the_unrestricted_the_top_levels(cast):
+def test_it_pickable_gives_the_unrestricted_the_top_levels(cast):
     root = get_user_model().objects.create_superuser("root-picker", password="x-Long-pass-1")
     codes = set(Organization.objects.pickable(root, Capability.VIEW, below=1).values_list("code"))
     assert codes == {("T-P",), ("T-C1",), ("T-C2",), ("T-D1",)}
@@ -153,7 +153,7 @@ def _grant_a_post(cast, user):
     )
 
 
-def test_a_grant_change_in_a_request_is_seen_after_forget(cast):
+def test_it_a_grant_change_in_a_request_is_seen_after_forget(cast):
     outsider = cast.user("outsider")
     with request_cache.scope():
         assert user_grants(outsider) == ()
@@ -167,7 +167,7 @@ def test_a_grant_change_in_a_request_is_seen_after_forget(cast):
         assert user_grants(outsider) == ()
 
 
-def test_grants_are_keyed_by_user_not_shared(cast):
+def test_it_grants_are_keyed_by_user_not_shared(cast):
     with request_cache.scope() as store:
         secretary = user_grants(cast.user("county2_secretary"))
         outsider = user_grants(cast.user("outsider"))
@@ -181,7 +181,7 @@ def test_grants_are_keyed_by_user_not_shared(cast):
         assert user_grants(again) is secretary
 
 
-def test_outside_a_scope_nothing_is_cached(cast):
+def test_it_outside_a_scope_nothing_is_cached(cast):
     user = cast.user("county2_secretary")
     assert not request_cache.is_open()
     with CaptureQueriesContext(connection) as first:
@@ -195,7 +195,7 @@ def test_outside_a_scope_nothing_is_cached(cast):
     assert len(scoped) == len(first)  # inside a scope: asked once
 
 
-def test_two_requests_do_not_share(cast):
+def test_it_two_requests_do_not_share(cast):
     seen = []
 
     def view(request):
@@ -214,7 +214,7 @@ def test_two_requests_do_not_share(cast):
     assert not request_cache.is_open()
 
 
-def test_the_site_opens_a_scope_per_request(cast, client_for, settings):
+def test_it_the_site_opens_a_scope_per_request(cast, client_for, settings):
     assert settings.MIDDLEWARE[0] == "liangge_zeren.request_cache.RequestCacheMiddleware"
     client = client_for(cast.user("county1_secretary"))
     assert client.get("/").status_code in (200, 302)
@@ -227,7 +227,7 @@ def _probe(user_id):
     return request_cache.is_open(), outer
 
 
-def test_a_celery_task_gets_its_own_scope(cast):
+def test_it_a_celery_task_gets_its_own_scope(cast):
     user_id = cast.user("county1_jw").pk
     assert _probe.delay(user_id).get() == (True, "task")  # a scope even when none was open
     assert not request_cache.is_open()

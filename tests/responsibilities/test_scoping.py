@@ -35,27 +35,27 @@ def visible_codes(user, perm="responsibilities.view_organization"):
 
 
 @pytest.mark.parametrize("username", sorted(VISIBLE_ORGS))
-def test_each_role_sees_exactly_its_subtree(cast, username):
+def test_it_each_role_sees_exactly_its_subtree(cast, username):
     # Out-of-scope rows exist first, so "no leak" cannot pass vacuously.
     assert Organization.objects.count() == len(ALL_ORGS)
     assert visible_codes(cast.user(username)) == sorted(VISIBLE_ORGS[username])
 
 
-def test_superiors_change_their_subtree_members_only_read(cast):
+def test_it_superiors_change_their_subtree_members_only_read(cast):
     manage = "responsibilities.change_organization"
     assert visible_codes(cast.user("city1_secretary"), manage) == ["T-C1", "T-K1", "T-K2", "T-X1"]
     assert visible_codes(cast.user("county1_member"), manage) == []
     assert visible_codes(cast.user("county1_jw"), manage) == []
 
 
-def test_ended_tenures_grant_nothing(cast):
+def test_it_ended_tenures_grant_nothing(cast):
     former = cast.user("county1_former")
     assert Tenure.objects.filter(person__user=former).exists()
     assert visible_codes(former) == []
     assert not former.has_perm("responsibilities.view_organization", cast.county1)
 
 
-def test_future_tenures_grant_nothing_yet(cast):
+def test_it_future_tenures_grant_nothing_yet(cast):
     outsider = cast.user("outsider")
     person = Person.objects.create(code="T-future", name="钱未来", user=outsider)
     Tenure.objects.create(
@@ -69,14 +69,14 @@ def test_future_tenures_grant_nothing_yet(cast):
     assert visible_codes(outsider) == []
 
 
-def test_stationed_team_supervises_only_its_department(cast):
+def test_it_stationed_team_supervises_only_its_department(cast):
     leader = cast.user("stationed_leader")
     supervise = scope_q(leader, "responsibilities.view_organization")
     assert list(Organization.objects.filter(supervise).values_list("code", flat=True)) == ["T-D1"]
     assert cast.department.supervising_body.code == "T-D1-ST"
 
 
-def test_discipline_body_of_each_org_is_one_lookup(cast, django_assert_num_queries):
+def test_it_discipline_body_of_each_org_is_one_lookup(cast, django_assert_num_queries):
     with django_assert_num_queries(1):
         pairs = dict(
             Organization.objects.values_list("code", "supervising_body__code").order_by("code")
@@ -93,7 +93,7 @@ def test_discipline_body_of_each_org_is_one_lookup(cast, django_assert_num_queri
 
 
 @pytest.mark.parametrize("username", sorted(VISIBLE_ORGS))
-def test_predicate_and_queryset_filter_agree_on_every_row(cast, username):
+def test_it_predicate_and_queryset_filter_agree_on_every_row(cast, username):
     """Every registered permission of every app, on every row of its model."""
     user = cast.user(username)
     checked = 0
@@ -106,7 +106,7 @@ def test_predicate_and_queryset_filter_agree_on_every_row(cast, username):
     assert checked > 100
 
 
-def test_every_rules_permission_is_in_the_scoping_registry():
+def test_it_every_rules_permission_is_in_the_scoping_registry():
     """No permission is defined beside the kit: each has its queryset twin, so `scope_q`
     answers for every name `rules` knows (and the agreement test above covers it)."""
     from rules.permissions import permissions
@@ -118,7 +118,7 @@ def test_every_rules_permission_is_in_the_scoping_registry():
         assert isinstance(scope_q(AnonymousUser(), name), Q), name
 
 
-def test_who_held_role_on_a_date_is_one_query(cast, django_assert_num_queries):
+def test_it_who_held_role_on_a_date_is_one_query(cast, django_assert_num_queries):
     from responsibilities.services import holders_on
 
     before = datetime.date(2023, 12, 31)
@@ -165,7 +165,7 @@ class TestOrgDetail:
         cast.county1.refresh_from_db()
         assert cast.county1.name == "一号县"
 
-    def test_secretary_edits_and_history_records_it(self, cast, client_for):
+    def test_it_secretary_edits_and_history_records_it(self, cast, client_for):
         client = client_for(cast.user("county1_secretary"))
         url = reverse("org_edit", args=[cast.county1.pk])
         response = client.post(url, {"name": "一号县(新)", "kind": "county", "is_active": "on"})

@@ -19,7 +19,7 @@ def _detail(pk):
     return reverse("security:access_detail", args=[pk])
 
 
-def test_only_the_security_administrator_gets_the_page(client, admins, cast, clerk):
+def test_it_only_the_security_administrator_gets_the_page(client, admins, cast, clerk):
     for user in (admins["system"], admins["audit"], cast.user("prov_secretary"), clerk):
         client.force_login(user)
         assert client.get(reverse("security:access_list")).status_code == 403
@@ -35,7 +35,7 @@ def test_only_the_security_administrator_gets_the_page(client, admins, cast, cle
     assert client.get(_detail(clerk.pk)).status_code == 200
 
 
-def test_the_list_is_bounded_in_queries(client, admins, cast):
+def test_it_the_list_is_bounded_in_queries(client, admins, cast):
     """The page costs the same number of queries whatever the number of accounts."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -55,7 +55,7 @@ def test_the_list_is_bounded_in_queries(client, admins, cast):
     assert queries() == before
 
 
-def test_assigning_and_revoking_an_admin_role_is_audited_and_shown(client, admins, clerk):
+def test_it_assigning_and_revoking_an_admin_role_is_audited_and_shown(client, admins, clerk):
     client.force_login(admins["security"])
     response = client.post(
         reverse("security:access_role_assign", args=[clerk.pk]),
@@ -94,7 +94,7 @@ def test_assigning_and_revoking_an_admin_role_is_audited_and_shown(client, admin
     assert "收回管理角色" in page and "岗位调整" in page  # history keeps both
 
 
-def test_separation_of_duties_is_enforced(client, admins, cast, clerk):
+def test_it_separation_of_duties_is_enforced(client, admins, cast, clerk):
     client.force_login(admins["security"])
     refusals = {
         # an official with a post: administrators must not hold business access
@@ -122,7 +122,7 @@ def test_separation_of_duties_is_enforced(client, admins, cast, clerk):
     assert client.get(reverse("person_detail", args=[person.pk])).status_code == 404
 
 
-def test_a_business_grant_gives_and_its_revocation_removes_access(client, admins, cast, clerk):
+def test_it_a_business_grant_gives_and_its_revocation_removes_access(client, admins, cast, clerk):
     person = cast.people["county1_member"]
     clerk_client = type(client)()
     clerk_client.force_login(clerk)
@@ -155,7 +155,7 @@ def test_a_business_grant_gives_and_its_revocation_removes_access(client, admins
     assert "收回业务权限" in page and "工作结束" in page
 
 
-def test_no_path_gives_an_administrator_business_access(admins, cast):
+def test_it_no_path_gives_an_administrator_business_access(admins, cast):
     """Model level, so the admin site and the importer are covered too."""
     import datetime
 

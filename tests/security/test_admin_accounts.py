@@ -43,7 +43,9 @@ def pending(target, kind):
 
 
 @pytest.mark.parametrize("victim", ["audit", "root", "security"])
-def test_the_system_administrator_cannot_set_an_administrators_password(client_for, team, victim):
+def test_it_the_system_administrator_cannot_set_an_administrators_password(
+    client_for, team, victim
+):
     c = client_for(team["system"])
     url = reverse("admin:auth_user_password_change", args=[team[victim].pk])
     assert c.get(url).status_code == 403
@@ -53,7 +55,7 @@ def test_the_system_administrator_cannot_set_an_administrators_password(client_f
     assert not AuditEntry.objects.filter(action="password_reset").exists()
 
 
-def test_not_even_the_superuser_sets_an_administrators_password_in_the_admin(client_for, team):
+def test_it_not_even_the_superuser_sets_an_administrators_password_in_the_admin(client_for, team):
     c = client_for(team["root"])
     url = reverse("admin:auth_user_password_change", args=[team["audit"].pk])
     response = c.post(url, {"password1": "Taken-Over-2026", "password2": "Taken-Over-2026"})
@@ -65,7 +67,7 @@ def test_not_even_the_superuser_sets_an_administrators_password_in_the_admin(cli
 
 
 @pytest.mark.parametrize("victim", ["security", "audit", "root"])
-def test_the_system_administrator_cannot_deactivate_an_administrator(client_for, team, victim):
+def test_it_the_system_administrator_cannot_deactivate_an_administrator(client_for, team, victim):
     c = client_for(team["system"])
     target = team[victim]
     url = reverse("admin:auth_user_change", args=[target.pk])
@@ -76,7 +78,7 @@ def test_the_system_administrator_cannot_deactivate_an_administrator(client_for,
     assert target.username not in listing  # the system administrator sees business accounts
 
 
-def test_the_system_administrator_still_manages_business_accounts(client_for, team, make_user):
+def test_it_the_system_administrator_still_manages_business_accounts(client_for, team, make_user):
     clerk = make_user("clerk")
     c = client_for(team["system"])
     url = reverse("admin:auth_user_change", args=[clerk.pk])
@@ -92,7 +94,7 @@ def test_the_system_administrator_still_manages_business_accounts(client_for, te
 # --- The four-eyes flow ----------------------------------------------------------------------
 
 
-def test_a_reset_needs_a_second_administrator_and_sends_a_one_time_link_to_the_owner(
+def test_it_a_reset_needs_a_second_administrator_and_sends_a_one_time_link_to_the_owner(
     client, client_for, team
 ):
     target = team["audit"]
@@ -126,7 +128,7 @@ def test_a_reset_needs_a_second_administrator_and_sends_a_one_time_link_to_the_o
     assert entry.details["confirmed_by"] == "sysadmin"
 
 
-def test_the_one_who_asked_and_the_target_cannot_confirm(client_for, team):
+def test_it_the_one_who_asked_and_the_target_cannot_confirm(client_for, team):
     target = team["audit"]
     ask(client_for(team["security"]), target, "deactivate")
     row = pending(target, "deactivate")
@@ -143,13 +145,13 @@ def test_the_one_who_asked_and_the_target_cannot_confirm(client_for, team):
 
 
 @pytest.mark.parametrize("who", ["system", "audit"])
-def test_only_the_security_administrator_or_a_superuser_asks(client_for, team, who):
+def test_it_only_the_security_administrator_or_a_superuser_asks(client_for, team, who):
     response = ask(client_for(team[who]), team["root"], "deactivate")
     assert response.status_code == 403
     assert not AdminAccountRequest.objects.exists()
 
 
-def test_business_accounts_and_outsiders_are_refused(client_for, team, make_user):
+def test_it_business_accounts_and_outsiders_are_refused(client_for, team, make_user):
     clerk = make_user("clerk")
     c = client_for(team["security"])
     response = ask(c, clerk, "deactivate")
@@ -157,13 +159,13 @@ def test_business_accounts_and_outsiders_are_refused(client_for, team, make_user
     assert client_for(clerk).get(ADMINS).status_code == 403
 
 
-def test_a_reset_without_an_email_address_is_refused_clearly(client_for, admins):
+def test_it_a_reset_without_an_email_address_is_refused_clearly(client_for, admins):
     response = ask(client_for(admins["security"]), admins["audit"], "reset_password")
     assert response.status_code == 400
     assert "电子邮箱" in response.content.decode()
 
 
-def test_a_pending_request_can_be_cancelled(client_for, team):
+def test_it_a_pending_request_can_be_cancelled(client_for, team):
     ask(client_for(team["security"]), team["root"], "deactivate")
     row = pending(team["root"], "deactivate")
     c = client_for(team["audit"])
@@ -175,7 +177,7 @@ def test_a_pending_request_can_be_cancelled(client_for, team):
 # --- #20.4: at least one superuser or security administrator stays active ------------------
 
 
-def test_the_last_superuser_or_security_administrator_cannot_be_deactivated(client_for, team):
+def test_it_the_last_superuser_or_security_administrator_cannot_be_deactivated(client_for, team):
     ask(client_for(team["security"]), team["root"], "deactivate")
     ask(client_for(team["root"]), team["security"], "deactivate")
     first, second = pending(team["root"], "deactivate"), pending(team["security"], "deactivate")
@@ -187,7 +189,7 @@ def test_the_last_superuser_or_security_administrator_cannot_be_deactivated(clie
     assert fresh(team["security"]).is_active
 
 
-def test_the_superuser_cannot_delete_an_administrator_in_the_admin(client_for, team):
+def test_it_the_superuser_cannot_delete_an_administrator_in_the_admin(client_for, team):
     c = client_for(team["root"])
     url = reverse("admin:auth_user_delete", args=[team["security"].pk])
     assert c.post(url, {"post": "yes"}).status_code == 403

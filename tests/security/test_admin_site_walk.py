@@ -38,7 +38,7 @@ def _form_fields(response) -> set[str]:
 
 
 @pytest.mark.parametrize("role", AdminRole.values)
-def test_every_admin_form_for_each_role(client_for, admins, cast, role):
+def test_it_every_admin_form_for_each_role(client_for, admins, cast, role):
     c = client_for(admins[role])
     allowed = _allowed_models(role)
     forms_seen = 0
@@ -66,7 +66,9 @@ def test_every_admin_form_for_each_role(client_for, admins, cast, role):
 
 
 @pytest.mark.parametrize("role", AdminRole.values)
-def test_no_role_changes_an_administrator_account_in_the_admin(client_for, admins, make_user, role):
+def test_it_no_role_changes_an_administrator_account_in_the_admin(
+    client_for, admins, make_user, role
+):
     root = make_user("root", is_superuser=True, is_staff=True)
     c = client_for(admins[role])
     for target in [*admins.values(), root]:
@@ -82,7 +84,7 @@ def test_no_role_changes_an_administrator_account_in_the_admin(client_for, admin
         assert target.is_active and target.check_password(STRONG)
 
 
-def test_the_security_administrator_cannot_give_audit_log_access(client_for, admins, cast):
+def test_it_the_security_administrator_cannot_give_audit_log_access(client_for, admins, cast):
     member = cast.user("county1_member")
     c = client_for(admins["security"])
     url = reverse("admin:auth_user_change", args=[member.pk])

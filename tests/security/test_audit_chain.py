@@ -17,7 +17,7 @@ def entries(db, make_user):
     return [audit(user, "view", object_type="x.y", object_id=str(i), n=i) for i in range(6)]
 
 
-def test_each_entry_carries_the_previous_entrys_hash(entries):
+def test_it_each_entry_carries_the_previous_entrys_hash(entries):
     rows = list(AuditEntry.objects.order_by("id"))
     assert rows[0].prev_hash == GENESIS_HASH or rows[0].id > 1
     for older, newer in zip(rows, rows[1:], strict=False):
@@ -28,12 +28,12 @@ def test_each_entry_carries_the_previous_entrys_hash(entries):
     assert (head.last_id, head.last_hash) == (rows[-1].id, rows[-1].hash)
 
 
-def test_verify_reports_an_intact_chain(entries, capsys):
+def test_it_verify_reports_an_intact_chain(entries, capsys):
     call_command("verify_audit")
     assert "intact" in capsys.readouterr().out
 
 
-def test_the_application_offers_no_update_or_delete(entries):
+def test_it_the_application_offers_no_update_or_delete(entries):
     entry = AuditEntry.objects.first()
     entry.outcome = "failure"
     with pytest.raises(AppendOnlyError):
@@ -46,7 +46,7 @@ def test_the_application_offers_no_update_or_delete(entries):
         AuditEntry.objects.filter(pk=entry.pk).delete()
 
 
-def test_the_database_refuses_updates_too(entries):
+def test_it_the_database_refuses_updates_too(entries):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE security_auditentry SET outcome = 'failure'")
 
@@ -61,7 +61,7 @@ def _tamper(sql, params=()):
         cursor.execute(sql, params)
 
 
-def test_verify_detects_an_altered_row(entries):
+def test_it_verify_detects_an_altered_row(entries):
     target = entries[2].id
     _tamper("UPDATE security_auditentry SET actor_username = 'mallory' WHERE id = %s", [target])
     _checked, problems = verify_chain()
@@ -71,7 +71,7 @@ def test_verify_detects_an_altered_row(entries):
         call_command("verify_audit")
 
 
-def test_verify_detects_an_altered_row_whose_hash_was_recomputed(entries):
+def test_it_verify_detects_an_altered_row_whose_hash_was_recomputed(entries):
     target = AuditEntry.objects.get(pk=entries[2].id)
     target.details = {"n": 999}
     forged = target.compute_hash()
@@ -84,7 +84,7 @@ def test_verify_detects_an_altered_row_whose_hash_was_recomputed(entries):
     assert entries[3].id in [p.entry_id for p in problems]
 
 
-def test_verify_detects_a_deleted_row_in_the_middle(entries):
+def test_it_verify_detects_a_deleted_row_in_the_middle(entries):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM security_auditentry WHERE id = %s", [entries[3].id])
     _checked, problems = verify_chain()
@@ -92,14 +92,14 @@ def test_verify_detects_a_deleted_row_in_the_middle(entries):
     assert "missing" in problems[0].message
 
 
-def test_verify_detects_removed_latest_entries(entries):
+def test_it_verify_detects_removed_latest_entries(entries):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM security_auditentry WHERE id = %s", [entries[-1].id])
     _checked, problems = verify_chain()
     assert any("head records" in p.message for p in problems)
 
 
-def test_pruning_keeps_the_chain_verifiable_and_is_audited(entries):
+def test_it_pruning_keeps_the_chain_verifiable_and_is_audited(entries):
     later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=181)
     kept = audit(None, "view", object_type="x.y", object_id="late")
     deleted = prune_audit(None, days=180, now=later + datetime.timedelta(seconds=0))
@@ -114,20 +114,20 @@ def test_pruning_keeps_the_chain_verifiable_and_is_audited(entries):
     assert (checked, problems) == (1, [])
 
 
-def test_pruning_keeps_recent_entries(entries):
+def test_it_pruning_keeps_recent_entries(entries):
     assert prune_audit(None, days=180) == 0
     assert AuditEntry.objects.count() == len(entries) + 1 + 1  # + user creation + prune
     assert verify_chain()[1] == []
 
 
-def test_retention_is_at_least_180_days(entries):
+def test_it_retention_is_at_least_180_days(entries):
     with pytest.raises(ValueError):
         prune_audit(None, days=30)
     with pytest.raises(CommandError):
         call_command("prune_audit", "--days", "30")
 
 
-def test_each_entry_records_who_when_ip_object_and_outcome(rf, make_user):
+def test_it_each_entry_records_who_when_ip_object_and_outcome(rf, make_user):
     from responsibilities.models import Organization
 
     user = make_user("bob")

@@ -80,26 +80,26 @@ def test_it_exports_xlsx_and_records_the_export(auditor, sample):
     assert export.details["filters"] == {"action": "view"}
 
 
-def test_exported_text_cannot_smuggle_formulas(auditor, db):
+def test_it_exported_text_cannot_smuggle_formulas(auditor, db):
     audit(None, "login_failed", username="=HYPERLINK(1)", attempted_username="=cmd|x")
     sheet = load_workbook(io.BytesIO(auditor.get(reverse("security:audit_export")).content)).active
     cells = [c for row in sheet.values for c in row if isinstance(c, str)]
     assert not [c for c in cells if c.startswith("=")]
 
 
-def test_exports_are_rate_limited(auditor, sample):
+def test_it_exports_are_rate_limited(auditor, sample):
     codes = [auditor.get(reverse("security:audit_export")).status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
 
 
-def test_the_page_has_bounded_queries(auditor, sample, django_assert_max_num_queries):
+def test_it_the_page_has_bounded_queries(auditor, sample, django_assert_max_num_queries):
     for i in range(120):
         audit(None, "view", object_type="x", object_id=str(i))
     with django_assert_max_num_queries(20):
         assert auditor.get(reverse("security:audit_log")).status_code == 200
 
 
-def test_appointments_and_ended_tenures_are_audited(cast):
+def test_it_appointments_and_ended_tenures_are_audited(cast):
     tenure = tree.appoint(
         person=cast.people["county1_member"],
         body=cast.bodies["T-K1:committee"],
@@ -116,7 +116,7 @@ def test_appointments_and_ended_tenures_are_audited(cast):
     assert ended.details["changes"]["end_date"] == [None, "2025-06-30"]
 
 
-def test_ending_a_tenure_through_the_page_records_who_did_it(client_for, cast):
+def test_it_ending_a_tenure_through_the_page_records_who_did_it(client_for, cast):
     tenure = cast.tenures["county1_member"]
     c = client_for(cast.user("county1_secretary"))
     c.post(reverse("tenure_end", args=[tenure.pk]), {"end_date": "2025-01-01", "end_reason": "x"})
@@ -128,7 +128,7 @@ def test_ending_a_tenure_through_the_page_records_who_did_it(client_for, cast):
     assert entry.request_id
 
 
-def test_every_download_and_export_is_audited_without_the_view_doing_it(
+def test_it_every_download_and_export_is_audited_without_the_view_doing_it(
     client_for, cast, tmp_path, settings
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -158,7 +158,7 @@ def test_every_download_and_export_is_audited_without_the_view_doing_it(
     assert export.details["view"] == "inspections:ledger_export"
 
 
-def test_reads_of_sensitive_views_are_audited(client_for, cast):
+def test_it_reads_of_sensitive_views_are_audited(client_for, cast):
     from tests.inspections.fixtures import make_finding
 
     jw = cast.user("county1_jw")
@@ -176,7 +176,7 @@ def test_reads_of_sensitive_views_are_audited(client_for, cast):
     assert AuditEntry.objects.filter(action="view", object_id=str(finding.pk)).count() == 1
 
 
-def test_the_page_shows_every_matching_entry_even_as_it_records_its_own_read(auditor, sample):
+def test_it_the_page_shows_every_matching_entry_even_as_it_records_its_own_read(auditor, sample):
     response = auditor.get(reverse("security:audit_log"), {"action": "view"})
     shown = rows(response)
     expected = list(

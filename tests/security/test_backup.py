@@ -45,7 +45,7 @@ def data(cast, settings, tmp_path):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite round trip")
-def test_a_restore_into_a_fresh_database_finds_every_record(data, tmp_path, settings):
+def test_it_a_restore_into_a_fresh_database_finds_every_record(data, tmp_path, settings):
     folder = create_backup(tmp_path / "bk")
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["engine"] == "sqlite"
@@ -75,7 +75,7 @@ def test_a_restore_into_a_fresh_database_finds_every_record(data, tmp_path, sett
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL round trip")
-def test_a_pg_restore_into_a_fresh_database_finds_every_record(data, tmp_path):
+def test_it_a_pg_restore_into_a_fresh_database_finds_every_record(data, tmp_path):
     import psycopg2
 
     folder = create_backup(tmp_path / "bk")
@@ -115,7 +115,7 @@ def test_a_pg_restore_into_a_fresh_database_finds_every_record(data, tmp_path):
         admin.close()
 
 
-def test_a_tampered_backup_is_refused_before_anything_is_touched(data, tmp_path):
+def test_it_a_tampered_backup_is_refused_before_anything_is_touched(data, tmp_path):
     folder = create_backup(tmp_path / "bk")
     manifest = json.loads((folder / "manifest.json").read_text())
     media_file = folder / "media" / manifest["media"][0]["path"]
@@ -128,7 +128,7 @@ def test_a_tampered_backup_is_refused_before_anything_is_touched(data, tmp_path)
         call_command("restore", str(folder), "--verify-only")
 
 
-def test_the_commands_verify_and_audit(data, tmp_path, capsys):
+def test_it_the_commands_verify_and_audit(data, tmp_path, capsys):
     call_command("backup", "--output", str(tmp_path / "bk"))
     assert AuditEntry.objects.filter(action="backup").exists()
     call_command("restore", str(tmp_path / "bk"), "--verify-only")
@@ -150,7 +150,7 @@ def _pg_available() -> bool:
 
 
 @pytest.mark.skipif(not _pg_available(), reason="needs pg_dump/pg_restore and a local PostgreSQL")
-def test_pg_dump_and_pg_restore_round_trip(tmp_path):
+def test_it_pg_dump_and_pg_restore_round_trip(tmp_path):
     suffix = uuid.uuid4().hex[:8]
     source, target = f"lz_bk_src_{suffix}", f"lz_bk_dst_{suffix}"
     db = {"HOST": "127.0.0.1", "PORT": 5432, "USER": "postgres", "PASSWORD": ""}

@@ -7,7 +7,7 @@ pytestmark = BROWSER_MARKS
 PASSWORD = "Kx7!mQ2#wLp9"
 
 
-def test_grant_and_revoke_with_confirmation(live_server, live_cast, new_page):
+def test_it_grant_and_revoke_with_confirmation(live_server, live_cast, new_page):
     from django.contrib.auth import get_user_model
 
     users = get_user_model().objects

@@ -10,7 +10,7 @@ pytestmark = [
 ]
 
 
-def test_pages_run_under_the_csp_without_violations(live_server, live_cast, new_page):
+def test_it_pages_run_under_the_csp_without_violations(live_server, live_cast, new_page):
     page = new_page(viewport={"width": 1280, "height": 800})
     messages = []
     page.on("console", lambda m: messages.append(m.text))
@@ -36,7 +36,7 @@ def test_pages_run_under_the_csp_without_violations(live_server, live_cast, new_
     assert [m for m in messages if "error" in m.lower() and "404" not in m] == []
 
 
-def test_the_lockout_page_in_the_browser(live_server, live_cast, new_page):
+def test_it_the_lockout_page_in_the_browser(live_server, live_cast, new_page):
     page = new_page(viewport={"width": 375, "height": 740})
     for _ in range(5):
         page.goto(f"{live_server.url}/accounts/login/")
@@ -50,7 +50,7 @@ def test_the_lockout_page_in_the_browser(live_server, live_cast, new_page):
     screenshot(page, "lockout-mobile.png")
 
 
-def test_the_audit_page_filters_and_fits_a_phone(live_server, live_cast, new_page):
+def test_it_the_audit_page_filters_and_fits_a_phone(live_server, live_cast, new_page):
     from django.contrib.auth import get_user_model
 
     from security.models import AdminRole, AdminRoleAssignment

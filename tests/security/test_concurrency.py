@@ -13,7 +13,7 @@ def _form(org, **changes):
     return data
 
 
-def test_the_second_save_gets_a_conflict_showing_what_changed(client_for, cast):
+def test_it_the_second_save_gets_a_conflict_showing_what_changed(client_for, cast):
     org = Organization.objects.get(pk=cast.county1.pk)
     url = reverse("org_edit", args=[org.pk])
     first = client_for(cast.user("county1_secretary"))
@@ -44,7 +44,7 @@ def test_the_second_save_gets_a_conflict_showing_what_changed(client_for, cast):
     assert Organization.objects.get(pk=org.pk).name == "一号县人民政府驻地"
 
 
-def test_an_unchanged_record_saves_without_conflict(client_for, cast):
+def test_it_an_unchanged_record_saves_without_conflict(client_for, cast):
     org = Organization.objects.get(pk=cast.county1.pk)
     c = client_for(cast.user("county1_secretary"))
     response = c.post(reverse("org_edit", args=[org.pk]), _form(org, name="新名称"))

@@ -222,7 +222,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_the_second_save_gets_a_conflict_and_nothing_is_lost(name, cast, settings, tmp_path):
+def test_it_the_second_save_gets_a_conflict_and_nothing_is_lost(name, cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     case = CASES[name](cast)
     first, second = client_of(case.first), client_of(case.second)
@@ -261,12 +261,12 @@ def _named_urls(resolver=None, namespace=""):
             yield f"{namespace}{entry.name}"
 
 
-def test_every_edit_view_is_covered():
+def test_it_every_edit_view_is_covered():
     edit_views = {name for name in _named_urls() if name.endswith("_edit")}
     assert edit_views <= set(CASES), f"add a conflict case for {sorted(edit_views - set(CASES))}"
 
 
-def test_the_admin_site_is_conflict_safe_too(cast, admins):
+def test_it_the_admin_site_is_conflict_safe_too(cast, admins):
     """The system administrator edits organisations in the admin site as well."""
     org = cast.county1
     url = reverse("admin:responsibilities_organization_change", args=[org.pk])
@@ -293,7 +293,7 @@ def test_the_admin_site_is_conflict_safe_too(cast, admins):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_the_conflict_page_heading_shows_what_is_stored_not_the_unsaved_input(name, cast):
+def test_it_the_conflict_page_heading_shows_what_is_stored_not_the_unsaved_input(name, cast):
     case = CASES[name](cast)
     first, second = client_of(case.first), client_of(case.second)
     loaded = form_data(first.get(case.page_url).content.decode(), case.post_url, case.page_url)

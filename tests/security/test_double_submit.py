@@ -16,7 +16,7 @@ from tests.responsibilities import dutyfix
 pytestmark = pytest.mark.django_db
 
 
-def test_a_duty_log_is_submitted_once(cast):
+def test_it_a_duty_log_is_submitted_once(cast):
     duty = dutyfix.build_duty(cast)
     log = dutyfix.make_log(duty, submit=False)
     first, second = DutyLog.objects.get(pk=log.pk), DutyLog.objects.get(pk=log.pk)
@@ -27,7 +27,7 @@ def test_a_duty_log_is_submitted_once(cast):
     assert DutyLog.objects.get(pk=log.pk).submitted_at == submitted_at
 
 
-def test_a_signed_letter_is_revised_into_one_new_version(cast, settings):
+def test_it_a_signed_letter_is_revised_into_one_new_version(cast, settings):
     duty = dutyfix.build_duty(cast)
     letter = letters.generate_letter(
         signee=duty.tenure("county1_member"),
@@ -45,7 +45,7 @@ def test_a_signed_letter_is_revised_into_one_new_version(cast, settings):
     assert ResponsibilityLetter.objects.filter(previous_version=letter).count() == 1
 
 
-def test_an_accountability_case_moves_once(cast):
+def test_it_an_accountability_case_moves_once(cast):
     case = open_county1_case(cast)
     first = AccountabilityCase.objects.get(pk=case.pk)
     second = AccountabilityCase.objects.get(pk=case.pk)

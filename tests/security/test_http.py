@@ -13,7 +13,7 @@ from django.urls import reverse
 ROOT = Path(settings.BASE_DIR)
 
 
-def test_pages_carry_the_security_headers(client_for, cast):
+def test_it_pages_carry_the_security_headers(client_for, cast):
     response = client_for(cast.user("county1_secretary")).get(reverse("home"))
     assert response.status_code == 200
     csp = response["Content-Security-Policy"]
@@ -32,13 +32,13 @@ def test_pages_carry_the_security_headers(client_for, cast):
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
 
 
-def test_the_login_page_has_the_headers_too(client):
+def test_it_the_login_page_has_the_headers_too(client):
     response = client.get(reverse("login"))
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
 
 
-def test_a_well_formed_request_id_is_kept(client):
+def test_it_a_well_formed_request_id_is_kept(client):
     response = client.get(reverse("login"), HTTP_X_REQUEST_ID="lb-1234")
     assert response["X-Request-ID"] == "lb-1234"
     bad = client.get(reverse("login"), HTTP_X_REQUEST_ID="<script>")
@@ -52,7 +52,7 @@ def _templates():
         yield from folder.rglob("*.html")
 
 
-def test_no_template_has_inline_script_style_blocks_or_event_handlers():
+def test_it_no_template_has_inline_script_style_blocks_or_event_handlers():
     """The CSP blocks these; put JS in static/js/<app>.js and CSS in static/css."""
     offenders = []
     for path in _templates():
@@ -71,7 +71,7 @@ def test_no_template_has_inline_script_style_blocks_or_event_handlers():
     assert offenders == []
 
 
-def test_base_turns_off_htmx_inline_styles_and_eval(client_for, cast):
+def test_it_base_turns_off_htmx_inline_styles_and_eval(client_for, cast):
     page = client_for(cast.user("county1_secretary")).get(reverse("home")).content.decode()
     assert '"includeIndicatorStyles":false' in page
     assert '"allowEval":false' in page
@@ -82,7 +82,7 @@ def anonymous_client():
     return Client(raise_request_exception=False)
 
 
-def test_the_404_page_is_chinese_and_standalone(client_for, cast):
+def test_it_the_404_page_is_chinese_and_standalone(client_for, cast):
     response = client_for(cast.user("county1_secretary")).get("/no/such/page/")
     assert response.status_code == 404
     body = response.content.decode()
@@ -90,14 +90,14 @@ def test_the_404_page_is_chinese_and_standalone(client_for, cast):
     assert "Traceback" not in body and "urlpatterns" not in body.lower()
 
 
-def test_the_403_page_is_chinese(client_for, make_user):
+def test_it_the_403_page_is_chinese(client_for, make_user):
     response = client_for(make_user("nobody")).get(reverse("security:audit_log"))
     assert response.status_code == 403
     assert "没有权限" in response.content.decode()
 
 
 @pytest.mark.urls("tests.security.urls_boom")
-def test_the_500_page_leaks_nothing(anonymous_client, settings, db):
+def test_it_the_500_page_leaks_nothing(anonymous_client, settings, db):
     settings.DEBUG = False
     response = anonymous_client.get("/boom/")
     assert response.status_code == 500
@@ -107,7 +107,7 @@ def test_the_500_page_leaks_nothing(anonymous_client, settings, db):
         assert leak not in body
 
 
-def test_the_500_template_renders_without_context_or_database():
+def test_it_the_500_template_renders_without_context_or_database():
     from django.template import loader
 
     # No db fixture: pytest-django raises on any database access here.
@@ -115,14 +115,14 @@ def test_the_500_template_renders_without_context_or_database():
     assert "系统出错了" in html
 
 
-def test_the_csrf_failure_page_is_chinese(make_user):
+def test_it_the_csrf_failure_page_is_chinese(make_user):
     client = Client(enforce_csrf_checks=True)
     response = client.post(reverse("login"), {"username": "x", "password": "y"})
     assert response.status_code == 403
     assert "请刷新页面后重试" in response.content.decode()
 
 
-def test_healthz_reports_database_and_broker_without_secrets(client, db):
+def test_it_healthz_reports_database_and_broker_without_secrets(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     data = response.json()
@@ -130,14 +130,14 @@ def test_healthz_reports_database_and_broker_without_secrets(client, db):
     assert response["Cache-Control"].startswith("max-age=0")
 
 
-def test_healthz_answers_any_host_and_without_https_redirect(client, db, settings):
+def test_it_healthz_answers_any_host_and_without_https_redirect(client, db, settings):
     settings.ALLOWED_HOSTS = ["example.gov.cn"]
     settings.SECURE_SSL_REDIRECT = True
     response = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")
     assert response.status_code == 200
 
 
-def test_healthz_says_503_when_the_database_is_down(client, db, monkeypatch):
+def test_it_healthz_says_503_when_the_database_is_down(client, db, monkeypatch):
     from security import views
 
     monkeypatch.setattr(views, "_check_database", lambda: False)
@@ -146,7 +146,7 @@ def test_healthz_says_503_when_the_database_is_down(client, db, monkeypatch):
     assert response.json()["checks"]["database"] == "error"
 
 
-def test_json_logs_carry_the_request_id():
+def test_it_json_logs_carry_the_request_id():
     from security.context import bind, unbind
     from security.logging import JsonLinesFormatter, RequestIdFilter
 
@@ -163,7 +163,7 @@ def test_json_logs_carry_the_request_id():
     assert "\n" not in line
 
 
-def test_log_lines_of_a_request_carry_its_id_as_json(client, db):
+def test_it_log_lines_of_a_request_carry_its_id_as_json(client, db):
     import io
 
     from security.logging import JsonLinesFormatter, RequestIdFilter

@@ -66,13 +66,13 @@ def test_it_unlocks_after_the_cooloff(client, victim):
     assert ok.status_code == 302
 
 
-def test_the_limit_and_duration_are_settings(client, victim, settings):
+def test_it_the_limit_and_duration_are_settings(client, victim, settings):
     settings.AXES_FAILURE_LIMIT = 2
     responses = fail(client, times=2)
     assert responses[-1].status_code == 429
 
 
-def test_a_security_administrator_unlocks_and_it_is_audited(client, client_for, victim, admins):
+def test_it_a_security_administrator_unlocks_and_it_is_audited(client, client_for, victim, admins):
     fail(client, times=5)
     assert client.post(LOGIN, {"username": "victim", "password": STRONG}).status_code == 429
     security_admin = client_for(admins["security"])
@@ -91,7 +91,7 @@ def test_a_security_administrator_unlocks_and_it_is_audited(client, client_for, 
 
 
 @pytest.mark.parametrize("role", ["system", "audit"])
-def test_other_roles_cannot_unlock(client_for, admins, role):
+def test_it_other_roles_cannot_unlock(client_for, admins, role):
     c = client_for(admins[role])
     assert c.get(reverse("security:lockouts")).status_code == 403
     assert c.post(reverse("security:unlock"), {"username": "x"}).status_code == 403
@@ -118,7 +118,7 @@ def test_it_limits_unknown_user_names_per_address(client, settings, victim):
     assert other.status_code == 200
 
 
-def test_the_address_limit_does_not_refuse_a_correct_password(client, settings, victim):
+def test_it_the_address_limit_does_not_refuse_a_correct_password(client, settings, victim):
     """#20.6: everyone behind one address (NAT, a proxy without AXES_PROXY_COUNT) still logs
     in after many failures from that address."""
     settings.LOGIN_RATE_LIMIT_PER_MINUTE = 3
@@ -127,14 +127,14 @@ def test_the_address_limit_does_not_refuse_a_correct_password(client, settings, 
     assert client.post(LOGIN, {"username": "victim", "password": STRONG}).status_code == 302
 
 
-def test_successful_logins_do_not_count_towards_the_address_limit(client, settings, victim):
+def test_it_successful_logins_do_not_count_towards_the_address_limit(client, settings, victim):
     settings.LOGIN_RATE_LIMIT_PER_MINUTE = 2
     for _ in range(4):
         assert client.post(LOGIN, {"username": "victim", "password": STRONG}).status_code == 302
         client.post(reverse("logout"))
 
 
-def test_unlocking_in_the_admin_is_audited_too(client, client_for, victim, admins):
+def test_it_unlocking_in_the_admin_is_audited_too(client, client_for, victim, admins):
     fail(client, times=5)
     attempt = AccessAttempt.objects.get(username="victim")
     c = client_for(admins["security"])

@@ -24,7 +24,7 @@ def test_it_is_off_by_default(client_for, admins):
     assert client_for(admins["audit"]).get(reverse("security:audit_log")).status_code == 200
 
 
-def test_an_administrator_must_enrol_then_verify(otp_on, client_for, admins):
+def test_it_an_administrator_must_enrol_then_verify(otp_on, client_for, admins):
     c = client_for(admins["audit"])
     response = c.get(reverse("security:audit_log"))
     assert response.status_code == 302
@@ -61,11 +61,11 @@ def test_an_administrator_must_enrol_then_verify(otp_on, client_for, admins):
     assert c.get(reverse("security:audit_log")).status_code == 200
 
 
-def test_ordinary_users_are_not_asked(otp_on, client_for, cast):
+def test_it_ordinary_users_are_not_asked(otp_on, client_for, cast):
     assert client_for(cast.user("county1_secretary")).get(reverse("home")).status_code == 200
 
 
-def test_the_next_parameter_cannot_leave_the_site(otp_on, client_for, admins):
+def test_it_the_next_parameter_cannot_leave_the_site(otp_on, client_for, admins):
     c = client_for(admins["security"])
     c.get(reverse("security:otp_setup"))
     device = TOTPDevice.objects.get(user=admins["security"])
@@ -85,7 +85,7 @@ def test_it_can_be_required_per_post_role(otp_on, settings, client_for, cast):
     assert client_for(cast.user("county1_member")).get(reverse("home")).status_code == 200
 
 
-def test_who_enrolled_a_device_is_asked_for_it(otp_on, client_for, cast):
+def test_it_who_enrolled_a_device_is_asked_for_it(otp_on, client_for, cast):
     member = cast.user("county1_member")
     TOTPDevice.objects.create(user=member, name="TOTP", confirmed=True)
     response = client_for(member).get(reverse("home"))

@@ -38,7 +38,7 @@ def test_it_accepts_passwords_with_three_of_four_classes(make_user, password):
     validate_password(password, make_user("liming"))
 
 
-def test_the_rules_explain_themselves_in_chinese(make_user):
+def test_it_the_rules_explain_themselves_in_chinese(make_user):
     with pytest.raises(ValidationError) as caught:
         validate_password("abcdefghij", make_user("liming"))
     assert any("至少 3 类" in m for m in caught.value.messages)
@@ -48,7 +48,7 @@ def _login(client, username, password=STRONG):
     return client.post(LOGIN, {"username": username, "password": password})
 
 
-def test_a_password_reset_by_an_administrator_must_be_changed_at_next_login(
+def test_it_a_password_reset_by_an_administrator_must_be_changed_at_next_login(
     client, client_for, make_user, admins
 ):
     from django.contrib.auth import get_user_model
@@ -84,7 +84,7 @@ def test_a_password_reset_by_an_administrator_must_be_changed_at_next_login(
     assert get_user_model().objects.get(pk=user.pk).check_password("Own-Choice-77x")
 
 
-def test_imported_accounts_can_be_marked_to_change(client, make_user):
+def test_it_imported_accounts_can_be_marked_to_change(client, make_user):
     user = make_user("imported")
     require_password_change(user)
     _login(client, "imported")
@@ -93,7 +93,7 @@ def test_imported_accounts_can_be_marked_to_change(client, make_user):
     assert client.post(reverse("logout")).status_code == 302
 
 
-def test_seeded_and_cast_accounts_are_not_forced_to_change(client, cast):
+def test_it_seeded_and_cast_accounts_are_not_forced_to_change(client, cast):
     response = client.post(
         LOGIN, {"username": "county1_secretary", "password": "cast-password-2026"}
     )
@@ -101,7 +101,7 @@ def test_seeded_and_cast_accounts_are_not_forced_to_change(client, cast):
     assert client.get(reverse("home")).status_code == 200
 
 
-def test_passwords_expire_only_when_configured(client, make_user, settings):
+def test_it_passwords_expire_only_when_configured(client, make_user, settings):
     user = make_user("old")
     PasswordState.objects.update_or_create(
         user=user, defaults={"password_changed_at": timezone.now() - datetime.timedelta(days=100)}
@@ -114,7 +114,7 @@ def test_passwords_expire_only_when_configured(client, make_user, settings):
     assert client.get(reverse("home")).url == reverse("password_change")
 
 
-def test_an_idle_session_is_signed_out_after_the_timeout(client, make_user, settings):
+def test_it_an_idle_session_is_signed_out_after_the_timeout(client, make_user, settings):
     make_user("idle")
     _login(client, "idle")
     assert client.get(reverse("home")).status_code == 200
@@ -128,7 +128,7 @@ def test_an_idle_session_is_signed_out_after_the_timeout(client, make_user, sett
     assert AuditEntry.objects.filter(action="session_timeout", actor_username="idle").exists()
 
 
-def test_an_active_session_stays(client, make_user):
+def test_it_an_active_session_stays(client, make_user):
     make_user("busy")
     _login(client, "busy")
     session = client.session
@@ -137,7 +137,7 @@ def test_an_active_session_stays(client, make_user):
     assert client.get(reverse("home")).status_code == 200
 
 
-def test_the_idle_timeout_is_a_setting(client, make_user, settings):
+def test_it_the_idle_timeout_is_a_setting(client, make_user, settings):
     settings.SESSION_IDLE_TIMEOUT = 60
     make_user("short")
     _login(client, "short")
@@ -147,7 +147,7 @@ def test_the_idle_timeout_is_a_setting(client, make_user, settings):
     assert client.get(reverse("home")).status_code == 302
 
 
-def test_htmx_requests_are_sent_to_the_login_page_after_the_timeout(client, make_user):
+def test_it_htmx_requests_are_sent_to_the_login_page_after_the_timeout(client, make_user):
     make_user("hx")
     _login(client, "hx")
     session = client.session

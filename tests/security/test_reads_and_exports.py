@@ -8,7 +8,7 @@ from security.models import AuditEntry
 pytestmark = pytest.mark.django_db
 
 
-def test_every_read_of_a_person_or_tenure_page_is_audited(client_for, cast):
+def test_it_every_read_of_a_person_or_tenure_page_is_audited(client_for, cast):
     person = cast.people["county1_member"]
     tenure = cast.tenures["county1_member"]
     c = client_for(cast.user("county1_secretary"))
@@ -43,7 +43,7 @@ def _routes(resolver=None, namespace="", prefix=""):
             yield f"{namespace}{entry.name}", route
 
 
-def test_every_export_view_is_rate_limited(settings):
+def test_it_every_export_view_is_rate_limited(settings):
     """Discovered from the URL routes: every .xlsx/.docx or export URL is in the list."""
     own_limit = {"security:audit_export"}  # 5 a minute, in the view
     exports = {
@@ -58,7 +58,7 @@ def test_every_export_view_is_rate_limited(settings):
     assert listed <= known, f"stale entries: {listed - known}"
 
 
-def test_exports_beyond_the_limit_are_refused_and_audited(client_for, cast, settings):
+def test_it_exports_beyond_the_limit_are_refused_and_audited(client_for, cast, settings):
     settings.EXPORT_RATE_LIMIT_PER_MINUTE = 2
     c = client_for(cast.user("county1_jw"))
     url = reverse("inspections:ledger_export")

@@ -34,7 +34,7 @@ def _new_codes(client) -> list[str]:
     return codes
 
 
-def test_codes_are_shown_once_and_stored_only_as_hashes(client, enrolled):
+def test_it_codes_are_shown_once_and_stored_only_as_hashes(client, enrolled):
     client.force_login(enrolled)
     codes = _new_codes(client)
     stored = list(RecoveryCode.objects.filter(user=enrolled).values_list("code_hash", flat=True))
@@ -51,7 +51,7 @@ def test_codes_are_shown_once_and_stored_only_as_hashes(client, enrolled):
     ).exists()
 
 
-def test_a_new_set_needs_the_password_and_replaces_the_old_one(client, enrolled):
+def test_it_a_new_set_needs_the_password_and_replaces_the_old_one(client, enrolled):
     client.force_login(enrolled)
     first = _new_codes(client)
     wrong = client.post(reverse("security:otp_recovery_codes"), {"password": "not-it"})
@@ -62,7 +62,7 @@ def test_a_new_set_needs_the_password_and_replaces_the_old_one(client, enrolled)
     assert not recovery.use(enrolled, first[0])  # the old set is void
 
 
-def test_a_code_stands_in_for_the_token_once(otp_on, client, enrolled):
+def test_it_a_code_stands_in_for_the_token_once(otp_on, client, enrolled):
     client.force_login(enrolled)
     codes = recovery.generate(enrolled)
     client.logout()
@@ -94,7 +94,7 @@ def test_a_code_stands_in_for_the_token_once(otp_on, client, enrolled):
     assert client.get(audit_page).status_code == 302
 
 
-def test_guessing_is_rate_limited(otp_on, client, enrolled):
+def test_it_guessing_is_rate_limited(otp_on, client, enrolled):
     recovery.generate(enrolled)
     client.force_login(enrolled)
     statuses = [
@@ -112,7 +112,7 @@ def recovery_attempts() -> int:
     return RECOVERY_ATTEMPTS
 
 
-def test_without_a_device_there_are_no_codes(client, admins):
+def test_it_without_a_device_there_are_no_codes(client, admins):
     client.force_login(admins["system"])
     response = client.get(reverse("security:otp_recovery_codes"))
     assert response.status_code == 302 and response.url == reverse("security:otp_setup")

@@ -11,7 +11,7 @@ from security.models import AdminRole, AdminRoleAssignment, AuditEntry
 from security.roles import BUSINESS_APPS, ROLE_PERMISSIONS
 
 
-def test_the_three_roles_have_disjoint_powers():
+def test_it_the_three_roles_have_disjoint_powers():
     roles = list(ROLE_PERMISSIONS)
     assert sorted(roles) == sorted(AdminRole.values)
     for i, a in enumerate(roles):
@@ -19,7 +19,7 @@ def test_the_three_roles_have_disjoint_powers():
             assert ROLE_PERMISSIONS[a].isdisjoint(ROLE_PERMISSIONS[b]), (a, b)
 
 
-def test_no_role_touches_business_records():
+def test_it_no_role_touches_business_records():
     for role, perms in ROLE_PERMISSIONS.items():
         assert not [p for p in perms if p.split(".")[0] in BUSINESS_APPS], role
     assert ROLE_PERMISSIONS[AdminRole.AUDIT] == {
@@ -28,7 +28,7 @@ def test_no_role_touches_business_records():
     }
 
 
-def test_an_account_cannot_hold_two_roles(admins):
+def test_it_an_account_cannot_hold_two_roles(admins):
     with pytest.raises(ValidationError):
         AdminRoleAssignment.objects.create(user=admins["system"], role=AdminRole.AUDIT)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -38,13 +38,13 @@ def test_an_account_cannot_hold_two_roles(admins):
         )
 
 
-def test_the_role_value_is_checked_by_the_database(make_user):
+def test_it_the_role_value_is_checked_by_the_database(make_user):
     user = make_user("x")
     with pytest.raises(IntegrityError), transaction.atomic():
         AdminRoleAssignment.objects.bulk_create([AdminRoleAssignment(user=user, role="god")])
 
 
-def test_a_superuser_cannot_also_hold_a_role(make_user):
+def test_it_a_superuser_cannot_also_hold_a_role(make_user):
     root = make_user("root", is_superuser=True, is_staff=True)
     with pytest.raises(ValidationError):
         AdminRoleAssignment.objects.create(user=root, role=AdminRole.SECURITY)
@@ -58,7 +58,7 @@ def test_a_superuser_cannot_also_hold_a_role(make_user):
         ("audit", {"security.view_auditentry", "security.export_auditentry"}),
     ],
 )
-def test_each_role_has_its_powers_and_none_of_the_others(admins, role, allowed):
+def test_it_each_role_has_its_powers_and_none_of_the_others(admins, role, allowed):
     user = admins[role]
     for perm in allowed:
         assert user.has_perm(perm)
@@ -69,14 +69,14 @@ def test_each_role_has_its_powers_and_none_of_the_others(admins, role, allowed):
     assert not user.has_perm("accountability.view_case")
 
 
-def test_the_audit_page_is_for_the_audit_administrator_only(client_for, admins, cast):
+def test_it_the_audit_page_is_for_the_audit_administrator_only(client_for, admins, cast):
     url = reverse("security:audit_log")
     assert client_for(admins["audit"]).get(url).status_code == 200
     for user in (admins["system"], admins["security"], cast.user("prov_secretary")):
         assert client_for(user).get(url).status_code == 403
 
 
-def test_role_changes_are_audited(admins, make_user):
+def test_it_role_changes_are_audited(admins, make_user):
     user = make_user("newbie")
     AdminRoleAssignment.objects.create(user=user, role=AdminRole.AUDIT)
     entry = AuditEntry.objects.filter(action="admin_role_change", object_id=str(user.pk)).get()
@@ -87,7 +87,7 @@ def test_role_changes_are_audited(admins, make_user):
     ).exists()
 
 
-def test_group_permission_and_superuser_changes_are_audited(make_user):
+def test_it_group_permission_and_superuser_changes_are_audited(make_user):
     user = make_user("worker")
     group = Group.objects.create(name="录入员")
     user.groups.add(group)
@@ -102,7 +102,7 @@ def test_group_permission_and_superuser_changes_are_audited(make_user):
     assert flag.details["changes"] == {"is_superuser": [False, True]}
 
 
-def test_the_security_administrator_has_no_raw_permission_editing(client_for, admins):
+def test_it_the_security_administrator_has_no_raw_permission_editing(client_for, admins):
     """Groups and permission rows are not a way to give rights (#20.3): /security/access/."""
     c = client_for(admins["security"])
     assert c.get(reverse("admin:auth_user_change", args=[admins["system"].pk])).status_code == 403
@@ -110,7 +110,7 @@ def test_the_security_administrator_has_no_raw_permission_editing(client_for, ad
     assert c.get(reverse("security:access_list")).status_code == 200
 
 
-def test_the_system_administrator_manages_accounts_but_not_permissions(client_for, admins):
+def test_it_the_system_administrator_manages_accounts_but_not_permissions(client_for, admins):
     c = client_for(admins["system"])
     clerk = get_user_model().objects.create_user("clerk")
     page = c.get(reverse("admin:auth_user_change", args=[clerk.pk]))
@@ -122,14 +122,14 @@ def test_the_system_administrator_manages_accounts_but_not_permissions(client_fo
     assert c.get(reverse("admin:security_adminroleassignment_changelist")).status_code == 403
 
 
-def test_the_system_administrator_sees_the_whole_org_tree_in_the_admin(client_for, admins, cast):
+def test_it_the_system_administrator_sees_the_whole_org_tree_in_the_admin(client_for, admins, cast):
     c = client_for(admins["system"])
     page = c.get(reverse("admin:responsibilities_organization_changelist"))
     assert page.status_code == 200
     assert "二号县" in page.content.decode() and "一号县" in page.content.decode()
 
 
-def test_superuser_requests_are_all_audited(client_for, make_user):
+def test_it_superuser_requests_are_all_audited(client_for, make_user):
     root = make_user("root", is_superuser=True, is_staff=True)
     c = client_for(root)
     c.get(reverse("home"))

@@ -309,7 +309,7 @@ REGISTRY = {
 }
 
 
-def test_every_object_url_is_in_the_registry():
+def test_it_every_object_url_is_in_the_registry():
     discovered = object_url_names()
     missing = sorted(set(discovered) - set(REGISTRY))
     hint = "\n".join(
@@ -334,7 +334,7 @@ def _request(client, url, name):
     return response
 
 
-def test_the_sibling_unit_and_the_outsider_get_404_on_every_object_url(
+def test_it_the_sibling_unit_and_the_outsider_get_404_on_every_object_url(
     request, cast, settings, tmp_path
 ):
     """One world for all URLs (fast); every failure is collected and reported together."""

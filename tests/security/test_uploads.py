@@ -66,7 +66,7 @@ def test_it_identifies_allowed_files_by_their_bytes(name, content, kind):
     assert validate_upload(SimpleUploadedFile(name, content)) == kind
 
 
-def test_uploads_live_outside_the_web_root():
+def test_it_uploads_live_outside_the_web_root():
     # The configured directory, not the per-test one that tests/conftest.py puts in its place.
     media = Path(configured.MEDIA_ROOT).resolve()
     for served in [Path(settings.STATIC_ROOT), *map(Path, settings.STATICFILES_DIRS)]:
@@ -80,7 +80,7 @@ def test_uploads_live_outside_the_web_root():
             resolve(f"/{settings.MEDIA_URL.strip('/')}/evidence/x.pdf")
 
 
-def test_stored_files_get_random_names_and_are_served_only_as_checked_attachments(
+def test_it_stored_files_get_random_names_and_are_served_only_as_checked_attachments(
     cast, client_for, settings, tmp_path
 ):
     from inspections.uploads import save_attachments
