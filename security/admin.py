@@ -28,8 +28,21 @@ from security.roles import user_is
 User = get_user_model()
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the admin site only shows: they are written by their own flows, never here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "at",
@@ -50,31 +63,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("security.view_auditentry")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AdminRoleAssignment)
-class AdminRoleAssignmentAdmin(admin.ModelAdmin):
+class AdminRoleAssignmentAdmin(ReadOnlyAdmin):
     """Read-only: roles are given and taken on /security/access/ (with reasons and checks)."""
 
     list_display = ["user", "role", "assigned_by", "assigned_at"]
     list_filter = ["role"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RoleAwareUserAdmin(UserAdmin):
