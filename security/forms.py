@@ -207,7 +207,7 @@ class AdminRequestForm(_Bootstrap, forms.Form):
     """The security administrator's request about an administrator account (four-eyes)."""
 
     ID_PREFIX = "adminreq_"
-    target: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+    target: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
         label=_("管理员账号"), queryset=None
     )
     kind = forms.ChoiceField(
