@@ -206,7 +206,7 @@ def sign_letter_trusted(
     )
     letter.status = LS.SENT if role == Signature.Role.ISSUER else LS.SIGNED
     letter.save()
-    if letter.status == LS.SIGNED and letter.previous_version_id:
+    if letter.status == LS.SIGNED and letter.previous_version is not None:
         _supersede(letter.previous_version, _("已签订新版本"))
     return signature
 
