@@ -179,13 +179,13 @@ ROUND_VIEW: list[Clause] = [
     PathClause(Capability.VIEW, "org_path", strict=True, when=round_not_hidden()),
     RoundTargetClause(),
 ]
-ROUND_CHANGE = [PathClause(Capability.SUPERVISE, "org_path")]
+ROUND_CHANGE: list[Clause] = [PathClause(Capability.SUPERVISE, "org_path")]
 FINDING_VIEW = finding_view_clauses()
-FINDING_CHANGE = [PathClause(Capability.SUPERVISE, "inspecting_path")]
+FINDING_CHANGE: list[Clause] = [PathClause(Capability.SUPERVISE, "inspecting_path")]
 TASK_VIEW = task_view_clauses()
 TASK_RECTIFY = task_rectify_clauses()
-TASK_VERIFY = [PathClause(Capability.SUPERVISE, "finding__inspecting_path")]
-REPORT_SUBMIT = [
+TASK_VERIFY: list[Clause] = [PathClause(Capability.SUPERVISE, "finding__inspecting_path")]
+REPORT_SUBMIT: list[Clause] = [
     PathClause(Capability.MANAGE, "org_path", when=side_is(Side.PRINCIPAL, "target__")),
     PathClause(Capability.SUPERVISE, "org_path", when=side_is(Side.SUPERVISORY, "target__")),
 ]

@@ -21,6 +21,7 @@ from django.db import transaction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.db import models
 
 T = TypeVar("T")
 
@@ -142,6 +143,12 @@ def record_actor_in_history(sender: Any, history_instance: Any, **kwargs: Any) -
     history_instance.history_user = actor_user(actor)
     if is_system(actor) and not history_instance.history_change_reason:
         history_instance.history_change_reason = actor.label[:100]
+
+
+def set_change_reason(instance: models.Model, reason: str | None) -> None:
+    """The reason simple_history records for `instance`'s next save (its `_change_reason`,
+    an attribute django-stubs cannot know about)."""
+    setattr(instance, "_change_reason", reason)  # noqa: B010 - the model declares no such field
 
 
 def bulk_history_kwargs(actor: Any) -> dict[str, Any]:

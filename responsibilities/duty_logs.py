@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangge_zeren.actors import Actor, actor_user, write_service
+from liangge_zeren.actors import Actor, actor_user, set_change_reason, write_service
 from liangge_zeren.concurrency import check_version, lock_current
 from liangge_zeren.workflow import refuse
 from responsibilities.evidence import add_attachment
@@ -174,7 +174,7 @@ def review_log(
     log.reviewer = reviewer
     log.reviewed_at = timezone.now()
     log.review_comment = comment.strip()
-    log._change_reason = comment.strip() or None
+    set_change_reason(log, comment.strip() or None)
     log.save()
     return log
 

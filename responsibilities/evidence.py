@@ -41,6 +41,9 @@ def attachment_path(attachment: Attachment) -> Path:
 @write_service
 def add_attachment(log: DutyLog, upload: UploadedFile, *, actor: Actor) -> Attachment:
     LOG_FLOW.check(log, "upload", actor)
+    uploader = actor_user(actor)
+    if uploader is None:  # `uploaded_by` is required: a job or command cannot upload evidence
+        raise ValueError("evidence is uploaded by a signed-in user, not a system actor")
     kind = uploads.check_upload(upload)
     stored = uploads.store(upload, EVIDENCE_FOLDER)
     return Attachment.objects.create(
@@ -52,7 +55,7 @@ def add_attachment(log: DutyLog, upload: UploadedFile, *, actor: Actor) -> Attac
         content_type=CONTENT_TYPES[kind],
         size=stored.size,
         sha256=stored.sha256,
-        uploaded_by=actor_user(actor),
+        uploaded_by=uploader,
     )
 
 

@@ -23,7 +23,7 @@ def history_rows(obj, limit: int = 20) -> list[HistoryRow]:
     """
     records = list(obj.history.select_related("history_user").order_by("-history_id")[: limit + 1])
     model = type(obj)
-    rows = []
+    rows: list[HistoryRow] = []
     for newer, older in zip(records, records[1:] + [None], strict=False):
         if len(rows) == limit:
             break

@@ -47,7 +47,7 @@ from liangge_zeren.spreadsheets import (
     write_failed,
 )
 from responsibilities import services
-from responsibilities.models import Body, Organization, Person, Tenure
+from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
 
 ORG, BODY, PERSON, TENURE = "组织", "机构", "人员", "任职"
 
@@ -644,57 +644,71 @@ class _Importer:
 
     def _check_bodies(self) -> None:
         for rec in self.body_rows:
-            r, existing = rec.at, self.db_bodies.get(rec.code)
+            existing = self.db_bodies.get(rec.code)
             rec.existing = existing
             inst = Body(code=rec.code, name=rec.name, kind=rec.kind or "")
             inst.pk = existing.pk if existing else next(self._fake_pk)
             rec.inst = inst
-            if not rec.org_code:
-                pass  # reported as missing
-            elif not self._org_known(rec.org_code):
-                self._not_found_org(r, "所在组织编码", rec.org_code)
-            elif existing is not None and existing.org.code != rec.org_code:
-                r.error(
-                    "所在组织编码",
-                    _("机构“%(code)s”已属于组织“%(org)s”(%(org_code)s),导入不能更改所在组织。")
-                    % {"code": rec.code, "org": existing.org.name, "org_code": existing.org.code},
-                )
-            else:
-                inst.org = self._org_ref(rec.org_code)
-            if existing is not None and rec.kind and existing.kind != rec.kind:
-                r.error(
-                    "机构类型",
-                    _("机构“%(code)s”已登记为“%(kind)s”,导入不能更改机构类型。")
-                    % {"code": rec.code, "kind": source_label(existing.get_kind_display())},
-                )
-            if rec.sent_by_code and not self._body_known(rec.sent_by_code):
-                r.error(
-                    "派出机关编码",
-                    _("找不到编码为“%(code)s”的机构(本文件和系统中都没有)。")
-                    % {"code": rec.sent_by_code},
-                )
-            for code in rec.stationed_codes or ():
-                if not self._org_known(code):
-                    self._not_found_org(r, "派驻单位编码", code)
-            if rec.stationed_codes and rec.kind and rec.kind != Body.Kind.STATIONED_DISCIPLINE_TEAM:
-                r.error("派驻单位编码", _("只有派驻纪检监察组才有派驻单位。"))
+            self._check_body_org(rec, existing, inst)
+            self._check_body_refs(rec, existing)
         for rec in self.body_rows:
-            sent_by = rec.final_sent_by_code
-            if sent_by and "派出机关编码" not in rec.at.bad:
-                rec.inst.sent_by = self._body_ref(sent_by)
-            self._model_check(rec.at, rec.inst, {"org", "org_path", "sent_by", "stationed_in"})
-            existing = rec.existing
-            if existing is None:
-                rec.action = CREATE
-                continue
-            old_sent_by = existing.sent_by.code if existing.sent_by else None
-            old_stationed = {o.code for o in existing.stationed_in.all()}
-            differs = (
-                rec.name != existing.name
-                or sent_by != old_sent_by
-                or (rec.stationed_codes is not None and set(rec.stationed_codes) != old_stationed)
+            self._check_body_changes(rec)
+
+    def _check_body_org(self, rec: _BodyRow, existing: Body | None, inst: Body) -> None:
+        """The body's own organisation: known, and not changed by the import."""
+        r = rec.at
+        if not rec.org_code:
+            pass  # reported as missing
+        elif not self._org_known(rec.org_code):
+            self._not_found_org(r, "所在组织编码", rec.org_code)
+        elif existing is not None and existing.org.code != rec.org_code:
+            r.error(
+                "所在组织编码",
+                _("机构“%(code)s”已属于组织“%(org)s”(%(org_code)s),导入不能更改所在组织。")
+                % {"code": rec.code, "org": existing.org.name, "org_code": existing.org.code},
             )
-            rec.action = UPDATE if differs else UNCHANGED
+        else:
+            inst.org = self._org_ref(rec.org_code)
+
+    def _check_body_refs(self, rec: _BodyRow, existing: Body | None) -> None:
+        """Kind unchanged, the sender and the stationed-in units known."""
+        r = rec.at
+        if existing is not None and rec.kind and existing.kind != rec.kind:
+            r.error(
+                "机构类型",
+                _("机构“%(code)s”已登记为“%(kind)s”,导入不能更改机构类型。")
+                % {"code": rec.code, "kind": source_label(existing.get_kind_display())},
+            )
+        if rec.sent_by_code and not self._body_known(rec.sent_by_code):
+            r.error(
+                "派出机关编码",
+                _("找不到编码为“%(code)s”的机构(本文件和系统中都没有)。")
+                % {"code": rec.sent_by_code},
+            )
+        for code in rec.stationed_codes or ():
+            if not self._org_known(code):
+                self._not_found_org(r, "派驻单位编码", code)
+        if rec.stationed_codes and rec.kind and rec.kind != Body.Kind.STATIONED_DISCIPLINE_TEAM:
+            r.error("派驻单位编码", _("只有派驻纪检监察组才有派驻单位。"))
+
+    def _check_body_changes(self, rec: _BodyRow) -> None:
+        """Second pass (every body's row known): the sender, model validation, the action."""
+        sent_by = rec.final_sent_by_code
+        if sent_by and "派出机关编码" not in rec.at.bad:
+            rec.inst.sent_by = self._body_ref(sent_by)
+        self._model_check(rec.at, rec.inst, {"org", "org_path", "sent_by", "stationed_in"})
+        existing = rec.existing
+        if existing is None:
+            rec.action = CREATE
+            return
+        old_sent_by = existing.sent_by.code if existing.sent_by else None
+        old_stationed = {o.code for o in existing.stationed_in.all()}
+        differs = (
+            rec.name != existing.name
+            or sent_by != old_sent_by
+            or (rec.stationed_codes is not None and set(rec.stationed_codes) != old_stationed)
+        )
+        rec.action = UPDATE if differs else UNCHANGED
 
     def _check_persons(self) -> None:
         for rec in self.person_rows:
@@ -792,14 +806,32 @@ class _Importer:
 
     @transaction.atomic
     def apply(self) -> None:
-        orgs: dict[str, Organization] = {}
+        # Look-up caches filled as the sheets are written, in dependency order.
+        self._org_cache: dict[str, Organization] = {}
+        self._body_cache: dict[str, Body] = {}
+        self._person_cache: dict[str, Person] = {}
+        self._apply_orgs()
+        self._apply_bodies()
+        self._apply_persons()
+        self._apply_tenures()
 
-        def org(code: str) -> Organization:
-            # Fetched fresh: a move earlier in this transaction may have changed paths.
-            if code not in orgs:
-                orgs[code] = Organization.objects.get(code=code)
-            return orgs[code]
+    def _org(self, code: str) -> Organization:
+        # Fetched fresh: a move earlier in this transaction may have changed paths.
+        if code not in self._org_cache:
+            self._org_cache[code] = Organization.objects.get(code=code)
+        return self._org_cache[code]
 
+    def _body(self, code: str) -> Body:
+        if code not in self._body_cache:
+            self._body_cache[code] = Body.objects.select_related("org").get(code=code)
+        return self._body_cache[code]
+
+    def _person(self, code: str) -> Person:
+        if code not in self._person_cache:
+            self._person_cache[code] = Person.objects.get(code=code)
+        return self._person_cache[code]
+
+    def _apply_orgs(self) -> None:
         for code in self._org_order():
             rec = self.orgs[code]
             if rec.action == UNCHANGED:
@@ -826,13 +858,7 @@ class _Importer:
             if (parent.pk if parent else None) != current.parent_id:
                 services.move_organization(current, parent)
 
-        bodies: dict[str, Body] = {}
-
-        def body(code: str) -> Body:
-            if code not in bodies:
-                bodies[code] = Body.objects.select_related("org").get(code=code)
-            return bodies[code]
-
+    def _apply_bodies(self) -> None:
         # A stationed team's sender (a commission, which has no sender) goes first.
         ordered = sorted(
             self.bodies.values(), key=lambda rec: (rec.final_sent_by_code or "") in self.bodies
@@ -840,21 +866,23 @@ class _Importer:
         for rec in ordered:
             if rec.action == UNCHANGED:
                 continue
-            sent_by = body(rec.final_sent_by_code) if rec.final_sent_by_code else None
+            sent_by = self._body(rec.final_sent_by_code) if rec.final_sent_by_code else None
             stationed = (
-                [org(c) for c in rec.stationed_codes] if rec.stationed_codes is not None else None
+                [self._org(c) for c in rec.stationed_codes]
+                if rec.stationed_codes is not None
+                else None
             )
             if rec.action == CREATE:
-                bodies[rec.code] = services.create_body(
+                self._body_cache[rec.code] = services.create_body(
                     code=rec.code,
-                    org=org(rec.org_code),
+                    org=self._org(rec.org_code),
                     kind=rec.kind,
                     name=rec.name,
                     sent_by=sent_by,
                     stationed_in=stationed or (),
                 )
                 continue
-            current = body(rec.code)
+            current = self._body(rec.code)
             fields = {}
             if current.name != rec.name:
                 fields["name"] = rec.name
@@ -862,10 +890,10 @@ class _Importer:
                 fields["sent_by"] = sent_by
             services.update_body(current, stationed_in=stationed, **fields)
 
-        people: dict[str, Person] = {}
+    def _apply_persons(self) -> None:
         for rec in self.persons.values():
             if rec.action == CREATE:
-                people[rec.code] = services.create_person(
+                self._person_cache[rec.code] = services.create_person(
                     code=rec.code,
                     name=rec.name,
                     gender=rec.inst.gender,
@@ -880,15 +908,11 @@ class _Importer:
                 }
                 services.update_person(current, **fields)
 
-        def person(code: str) -> Person:
-            if code not in people:
-                people[code] = Person.objects.get(code=code)
-            return people[code]
-
+    def _apply_tenures(self) -> None:
         for rec in self.tenures.values():
             if rec.action == UNCHANGED:
                 continue
-            where = body(rec.body_code)
+            where = self._body(rec.body_code)
             portfolios = (
                 [services.get_or_create_portfolio(where.org, name) for name in rec.portfolios]
                 if rec.portfolios is not None
@@ -896,7 +920,7 @@ class _Importer:
             )
             if rec.action == CREATE:
                 services.appoint(
-                    person=person(rec.person_code),
+                    person=self._person(rec.person_code),
                     body=where,
                     role=rec.role,
                     start_date=rec.start,
@@ -906,18 +930,21 @@ class _Importer:
                     end_reason=rec.inst.end_reason,
                 )
                 continue
-            # Fetched fresh: its org_path copy may have been re-synced by a move above.
-            current = Tenure.objects.get(pk=rec.existing.pk)
-            closing = current.end_date is None and rec.inst.end_date is not None
-            fields = {
-                f: getattr(rec.inst, f)
-                for f in ("title", "end_date", "end_reason")
-                if getattr(rec.inst, f) != getattr(current, f)
-                and not (closing and f in ("end_date", "end_reason"))
-            }
-            services.update_tenure(current, portfolios=portfolios, **fields)
-            if closing:
-                services.end_tenure(current, rec.inst.end_date, rec.inst.end_reason)
+            self._update_tenure(rec, portfolios)
+
+    def _update_tenure(self, rec: _TenureRow, portfolios: list[Portfolio] | None) -> None:
+        # Fetched fresh: its org_path copy may have been re-synced by a move above.
+        current = Tenure.objects.get(pk=rec.existing.pk)
+        closing = current.end_date is None and rec.inst.end_date is not None
+        fields = {
+            f: getattr(rec.inst, f)
+            for f in ("title", "end_date", "end_reason")
+            if getattr(rec.inst, f) != getattr(current, f)
+            and not (closing and f in ("end_date", "end_reason"))
+        }
+        services.update_tenure(current, portfolios=portfolios, **fields)
+        if closing:
+            services.end_tenure(current, rec.inst.end_date, rec.inst.end_reason)
 
 
 def import_file(data: bytes, filename: str = "", *, dry_run: bool = False) -> ImportResult:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from liangge_zeren.actors import Actor, write_service
+from liangge_zeren.actors import Actor, set_change_reason, write_service
 from liangge_zeren.concurrency import check_version, lock_current
 from responsibilities.duty_logs import items_for_tenure
 from responsibilities.lists import hand_over_items, predecessor_of
@@ -206,7 +206,7 @@ def sign_letter_trusted(
     )
     letter.status = LS.SENT if role == Signature.Role.ISSUER else LS.SIGNED
     letter.save()
-    if letter.status == LS.SIGNED and letter.previous_version_id:
+    if letter.status == LS.SIGNED and letter.previous_version is not None:
         _supersede(letter.previous_version, _("已签订新版本"))
     return signature
 
@@ -215,7 +215,7 @@ def _supersede(letter: ResponsibilityLetter, reason: str) -> None:
     if letter.status in OPEN_LETTER_STATES:
         letter.status = LS.SUPERSEDED
         letter.superseded_at = timezone.now()
-        letter._change_reason = reason
+        set_change_reason(letter, reason)
         letter.save()
 
 

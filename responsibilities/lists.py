@@ -18,7 +18,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangge_zeren.actors import Actor, write_service
+from liangge_zeren.actors import Actor, set_change_reason, write_service
 from liangge_zeren.concurrency import check_version, lock_current
 from responsibilities.copies import refresh_copy_detection
 from responsibilities.models import (
@@ -118,7 +118,7 @@ def add_item(
     )
     item.full_clean()
     if reason:
-        item._change_reason = reason
+        set_change_reason(item, reason)
     item.save()
     lead = lead or duty_list.subject_tenure
     if lead is not None:
@@ -154,7 +154,7 @@ def update_item(
         setattr(item, name, value)
     item.version = stored.version + 1
     item.full_clean()
-    item._change_reason = reason.strip() or None
+    set_change_reason(item, reason.strip() or None)
     item.save()
     if duty_list.template_id and "content" in changed:
         refresh_copy_detection(duty_list, actor=actor)
@@ -170,7 +170,7 @@ def withdraw_item(item: ResponsibilityItem, *, actor: Actor, reason: str) -> Res
         raise ValidationError(_("撤销条目必须填写理由。"))
     item.is_active = False
     item.version += 1
-    item._change_reason = reason.strip()
+    set_change_reason(item, reason.strip())
     item.save()
     if item.list.template_id:
         refresh_copy_detection(item.list, actor=actor)
@@ -227,7 +227,7 @@ def _move(
 ) -> ResponsibilityList:
     lock_current(duty_list, "status")  # a double submit sees the state the first one left
     LIST_FLOW.move(duty_list, action, actor)
-    duty_list._change_reason = reason or None
+    set_change_reason(duty_list, reason or None)
     duty_list.save()
     return duty_list
 
@@ -388,7 +388,7 @@ def hand_over_items(predecessor: Tenure, successor: Tenure) -> int:
         if assignment.item_id in taken:
             continue
         assignment.tenure = successor
-        assignment._change_reason = _("任职交接")
+        set_change_reason(assignment, _("任职交接"))
         assignment.save()
         moved += 1
     return moved

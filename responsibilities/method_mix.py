@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -15,6 +16,9 @@ from responsibilities.models import (
     DutyLog,
 )
 from responsibilities.progress import month_end
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def quarter_window(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
@@ -33,7 +37,7 @@ class MixRow:
     label: str
     total: int
     meetings: int
-    breakdown: list[tuple[str, int]]
+    breakdown: list[tuple[StrOrPromise, int]]  # action labels are lazy translations
 
     @property
     def share(self) -> int:
@@ -72,7 +76,7 @@ def method_mix(
     labels = dict(ActionType.choices)
     result: list[MixRow] = []
     for row in rows:
-        breakdown = [
+        breakdown: list[tuple[StrOrPromise, int]] = [
             (labels[value], row[f"n_{value}"]) for value in ActionType.values if row[f"n_{value}"]
         ]
         result.append(

@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,6 +36,9 @@ from responsibilities.models import (
     Tenure,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 R = Tenure.Role
 
 
@@ -41,10 +46,11 @@ def reminder_setting(name: str, default):
     return getattr(settings, "REMINDERS", {}).get(name, default)
 
 
-def _user(tenure: Tenure | None):
-    if tenure is None or tenure.person.user_id is None or not tenure.person.user.is_active:
+def _user(tenure: Tenure | None) -> User | None:
+    if tenure is None or tenure.person.user_id is None:
         return None
-    return tenure.person.user
+    user = tenure.person.user
+    return user if user is not None and user.is_active else None
 
 
 def holders_by_org(
@@ -85,7 +91,7 @@ def _ancestor_path(path: str, levels_up: int) -> str | None:
 
 
 def escalations(
-    rows: list[tuple[object, Organization, int, str, str, str]], day: datetime.date, kind: str
+    rows: list[tuple[models.Model, Organization, int, str, str, str]], day: datetime.date, kind: str
 ) -> Iterator[Reminder]:
     """rows: (object, its organisation, overdue days, title, body, link).
 

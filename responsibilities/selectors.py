@@ -41,7 +41,8 @@ def _with_progress_list(items: QuerySet[ResponsibilityItem], year: int) -> list[
     """The items annotated with their progress (`item.progress`): one query."""
     annotated = list(with_progress(items, year))
     for item in annotated:
-        item.progress = progress_of(item)
+        # A display attribute for the templates; django-stubs knows only model fields.
+        item.progress = progress_of(item)  # type: ignore[attr-defined]
     return annotated
 
 

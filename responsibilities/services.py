@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.apps import apps
 from django.db import models, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
 from liangge_zeren.concurrency import check_version
 from responsibilities.models import (
@@ -35,7 +36,7 @@ def next_child_path(parent: Organization | None) -> str:
 
 @transaction.atomic
 def create_organization(
-    *, code: str, name: str, kind: str, parent: Organization | None = None, is_active=True
+    *, code: str, name: str, kind: str, parent: Organization | None = None, is_active: bool = True
 ) -> Organization:
     if parent is not None:
         # Serialise sibling numbering under the same parent.
@@ -57,7 +58,9 @@ def create_organization(
 
 
 @transaction.atomic
-def update_organization(org: Organization, *, version: int | None = None, **fields) -> Organization:
+def update_organization(
+    org: Organization, *, version: int | None = None, **fields: Any
+) -> Organization:
     """Change plain fields; a new parent moves the whole subtree.
 
     `version` is the version the editor loaded: if someone saved since, EditConflict is raised
@@ -143,8 +146,8 @@ def refresh_supervising_bodies(root: Organization | None = None) -> int:
     orgs = Organization.objects.all()
     if root is not None:
         orgs = orgs.filter(path__startswith=root.path)
-    orgs = list(orgs.only("pk", "path", "supervising_body_id"))
-    if not orgs:
+    rows = list(orgs.only("pk", "path", "supervising_body_id"))
+    if not rows:
         return 0
     by_path: dict[str, tuple[int, int]] = {}  # path -> (priority, body id)
     commissions = Body.objects.filter(
@@ -160,15 +163,15 @@ def refresh_supervising_bodies(root: Organization | None = None) -> int:
         if path is not None:
             by_path[path] = max(by_path.get(path, (0, 0)), (1, body_id))
     changed = []
-    for org in orgs:
-        body_id = None
+    for org in rows:
+        supervisor: int | None = None
         for end in range(len(org.path), 0, -SEGMENT):
             hit = by_path.get(org.path[:end])
             if hit:
-                body_id = hit[1]
+                supervisor = hit[1]
                 break
-        if org.supervising_body_id != body_id:
-            org.supervising_body_id = body_id
+        if org.supervising_body_id != supervisor:
+            org.supervising_body_id = supervisor
             changed.append(org)
     Organization.objects.bulk_update(changed, ["supervising_body"], batch_size=1000)
     return len(changed)
@@ -260,7 +263,7 @@ def end_tenure(tenure: Tenure, end_date: datetime.date, reason: str = "") -> Ten
     return tenure
 
 
-def holders_on(org: Organization, role: str, day: datetime.date):
+def holders_on(org: Organization, role: str, day: datetime.date) -> QuerySet[Tenure]:
     """Who held `role` in `org` on `day` — one query."""
     return Tenure.objects.held_on(day).filter(org=org, role=role).select_related("person")
 
@@ -269,7 +272,7 @@ def holders_on(org: Organization, role: str, day: datetime.date):
 # so re-applying the same data writes no row and no history record).
 
 
-def _assign_changes(obj: models.Model, fields: dict) -> bool:
+def _assign_changes(obj: models.Model, fields: dict[str, Any]) -> bool:
     """Copy `fields` onto `obj`; True if any differs from the stored row."""
     stored = type(obj)._default_manager.get(pk=obj.pk)
     changed = False
@@ -289,7 +292,7 @@ def create_person(*, code: str, name: str, gender: str = "", party_member: bool 
 
 
 @transaction.atomic
-def update_person(person: Person, **fields) -> Person:
+def update_person(person: Person, **fields: Any) -> Person:
     if _assign_changes(person, fields):
         person.full_clean()
         person.save()
@@ -298,7 +301,7 @@ def update_person(person: Person, **fields) -> Person:
 
 @transaction.atomic
 def update_body(
-    body: Body, *, stationed_in: Iterable[Organization] | None = None, **fields
+    body: Body, *, stationed_in: Iterable[Organization] | None = None, **fields: Any
 ) -> Body:
     """Change a body's plain fields and, if given, the units it is stationed in."""
     was_discipline = Body.objects.get(pk=body.pk).is_discipline
@@ -319,7 +322,7 @@ def update_body(
 
 @transaction.atomic
 def update_tenure(
-    tenure: Tenure, *, portfolios: Iterable[Portfolio] | None = None, **fields
+    tenure: Tenure, *, portfolios: Iterable[Portfolio] | None = None, **fields: Any
 ) -> Tenure:
     """Correct a tenure's title, dates or portfolios (closing one is `end_tenure`)."""
     if _assign_changes(tenure, fields):

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liangge_zeren.actors import set_change_reason
 from responsibilities.models import Organization
 from responsibilities.scoping import Capability, Grant, forget_grants
 from security.admins import ensure_keeper_remains
@@ -89,7 +90,7 @@ def assign_role(by, user, role: str, *, reason: str) -> AdminRoleAssignment:
             _("该账号有业务权限(在任职务或业务授权);管理员账号不得处理业务数据,请使用专用账号。")
         )
     assignment = AdminRoleAssignment(user=user, role=role, assigned_by=by)
-    assignment._change_reason = reason.strip()
+    set_change_reason(assignment, reason.strip())
     assignment.save()  # model validation; the post_save receiver audits it, with the reason
     return assignment
 
@@ -104,7 +105,7 @@ def revoke_role(by, user, *, reason: str) -> None:
     if assignment is None:
         raise ValidationError(_("该账号没有管理角色(可能已被收回)。"))
     ensure_keeper_remains(user)
-    assignment._change_reason = reason.strip()
+    set_change_reason(assignment, reason.strip())
     assignment.delete()  # the post_delete receiver audits the revocation, with the reason
 
 

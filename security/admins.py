@@ -155,7 +155,7 @@ def _issue_link(row: AdminAccountRequest, link_for: Callable[[str], str]) -> Non
     ) % {
         "username": target.get_username(),
         "requester": row.requested_by.get_username() if row.requested_by else "",
-        "confirmer": row.decided_by.get_username(),
+        "confirmer": row.decided_by.get_username() if row.decided_by else "",
         "hours": RESET_LINK_HOURS,
         "link": link_for(token),
     }

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -205,7 +207,9 @@ class AdminRequestForm(_Bootstrap, forms.Form):
     """The security administrator's request about an administrator account (four-eyes)."""
 
     ID_PREFIX = "adminreq_"
-    target = forms.ModelChoiceField(label=_("管理员账号"), queryset=None)
+    target: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
+        label=_("管理员账号"), queryset=None
+    )
     kind = forms.ChoiceField(
         label=_("操作"), choices=[("", "—"), *AdminAccountRequest.Kind.choices]
     )

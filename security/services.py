@@ -17,6 +17,7 @@ import json
 import logging
 from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
@@ -243,7 +244,11 @@ def prune_audit(request_or_user=None, *, days: int | None = None, now=None) -> i
         else:
             through_id, anchor = last.id, last.hash
             deleted = AuditEntry.objects.all()._prune_through(last.id)
-        details = {"deleted": deleted, "retention_days": days, "cutoff": cutoff.isoformat()}
+        details: dict[str, Any] = {
+            "deleted": deleted,
+            "retention_days": days,
+            "cutoff": cutoff.isoformat(),
+        }
         if through_id is not None:
             details.update(through_id=through_id, anchor_hash=anchor)
         audit(request_or_user, Action.AUDIT_PRUNE, **details)
