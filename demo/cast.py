@@ -5,10 +5,12 @@ and a provincial department with a stationed discipline team. Every test module 
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
+from liangge_zeren.actors import DEMO
 from responsibilities import services
 from responsibilities.models import Body, Organization, Person, Tenure
 
@@ -68,7 +70,7 @@ def build_cast(password: str = "cast-password-2026") -> Cast:
 
 def _cast_orgs() -> dict[str, Organization]:
     """The seven units, keyed by their Cast field name."""
-    org = services.create_organization
+    org = functools.partial(services.create_organization, actor=DEMO)
     K = Organization.Kind
     province = org(code="T-P", name="测试省", kind=K.PROVINCE)
     city1 = org(code="T-C1", name="一号市", kind=K.CITY, parent=province)
@@ -106,12 +108,14 @@ def _cast_bodies(units: dict[str, Organization]) -> dict[str, Body]:
             org=unit,
             kind=Body.Kind.PARTY_COMMITTEE,
             name=f"中共{label}委员会",
+            actor=DEMO,
         )
         bodies[f"{unit.code}:discipline"] = services.create_body(
             code=f"{unit.code}-DC",
             org=unit,
             kind=Body.Kind.DISCIPLINE_COMMISSION,
             name=f"{label}纪委监委",
+            actor=DEMO,
         )
     department = units["department"]
     bodies["T-D1:committee"] = services.create_body(
@@ -119,6 +123,7 @@ def _cast_bodies(units: dict[str, Organization]) -> dict[str, Body]:
         org=department,
         kind=Body.Kind.PARTY_LEADERSHIP_GROUP,
         name="中共测试省教育厅党组",
+        actor=DEMO,
     )
     bodies["T-D1:stationed"] = services.create_body(
         code="T-D1-ST",
@@ -127,6 +132,7 @@ def _cast_bodies(units: dict[str, Organization]) -> dict[str, Body]:
         name="省纪委监委驻省教育厅纪检监察组",
         sent_by=bodies["T-P:discipline"],
         stationed_in=[department],
+        actor=DEMO,
     )
     return bodies
 
@@ -205,8 +211,10 @@ def _cast_posts(bodies: dict[str, Body], password: str) -> tuple[dict, dict, dic
             start_date=extra.get("start", START),
             end_date=extra.get("end"),
             portfolios=[
-                services.get_or_create_portfolio(body.org, p) for p in extra.get("portfolios", ())
+                services.get_or_create_portfolio(body.org, p, actor=DEMO)
+                for p in extra.get("portfolios", ())
             ],
+            actor=DEMO,
         )
         people[key] = person
     return people, tenures, users

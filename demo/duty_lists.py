@@ -434,7 +434,7 @@ def step_duty_letters(ctx: DemoContext) -> None:
         (secretary, t) for slot, t in posts.items() if slot.startswith(("member", "deputy"))
     ]
     for issuer, signee in pairs:
-        letter = letters.generate_letter(signee=signee, issuer=issuer, year=year)
+        letter = letters.generate_letter(signee=signee, issuer=issuer, year=year, actor=DEMO)
         ctx.created["letters"] += 1
         for tenure, minutes in ((issuer, 0), (signee, 30)):
             user = tenure.person.user
@@ -445,6 +445,7 @@ def step_duty_letters(ctx: DemoContext) -> None:
                 user=user,
                 ip="10.20.30.40",
                 signed_at=signed_on + datetime.timedelta(minutes=minutes),
+                actor=DEMO,
             )
             letter.refresh_from_db()
 

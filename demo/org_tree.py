@@ -52,6 +52,7 @@ from typing import NamedTuple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 
+from liangge_zeren.actors import DEMO
 from responsibilities import services
 from responsibilities.models import (
     PATH_SEGMENT_WIDTH,
@@ -676,7 +677,11 @@ def _ensure_orgs(spec, created) -> dict[str, Organization]:
     for o in spec.orgs:
         if o.code not in orgs:
             orgs[o.code] = services.create_organization(
-                code=o.code, name=o.name, kind=o.kind, parent=orgs[o.parent] if o.parent else None
+                code=o.code,
+                name=o.name,
+                kind=o.kind,
+                parent=orgs[o.parent] if o.parent else None,
+                actor=DEMO,
             )
             created["organisations"] += 1
     return orgs
@@ -693,6 +698,7 @@ def _ensure_bodies(spec, orgs: dict[str, Organization], created) -> dict[str, Bo
                 name=b.name,
                 sent_by=bodies[b.sent_by] if b.sent_by else None,
                 stationed_in=[orgs[code] for code in b.stationed_in],
+                actor=DEMO,
             )
             created["bodies"] += 1
     return bodies
@@ -711,7 +717,7 @@ def _ensure_tenures(spec, orgs, bodies, people, created) -> dict[str, int]:
 
     def portfolio(org: Organization, name: str) -> Portfolio:
         if (org.pk, name) not in portfolios:
-            portfolios[org.pk, name] = services.get_or_create_portfolio(org, name)
+            portfolios[org.pk, name] = services.get_or_create_portfolio(org, name, actor=DEMO)
             created["portfolios"] += 1
         return portfolios[org.pk, name]
 
@@ -730,6 +736,7 @@ def _ensure_tenures(spec, orgs, bodies, people, created) -> dict[str, int]:
                 end_date=post.end,
                 end_reason=post.end_reason,
                 portfolios=[portfolio(org, name) for name in post.portfolios],
+                actor=DEMO,
             )
             created["tenures"] += 1
         tenure_ids[post.key] = tenure.pk
@@ -938,7 +945,7 @@ def scale_org_tree(ctx: ScaleContext) -> None:
     """Organisations, level by level (paths computed here, one bulk insert per batch)."""
     tree, shape, rng = ctx.tree, ctx.tree.shape, ctx.rng
     root = services.create_organization(
-        code=tree.root_code, name=f"规模测试省({tree.label})", kind=K.PROVINCE
+        code=tree.root_code, name=f"规模测试省({tree.label})", kind=K.PROVINCE, actor=DEMO
     )
     tree.root = root
     ctx.created["organisations"] += 1

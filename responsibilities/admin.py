@@ -3,6 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from liangge_zeren.actors import acting
 from responsibilities import services
 from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
 from responsibilities.scoping import scope_q
@@ -48,13 +49,19 @@ class OrganizationAdmin(ScopedAdmin):
     raw_id_fields = ["parent"]
 
     def save_model(self, request, obj, form, change):
+        # The admin's change form already runs in a transaction: `acting` makes the service
+        # join it (a durable block may not nest) with the admin user as the actor.
+        with acting(request.user):
+            self._save_org(request, obj, form, change)
+
+    def _save_org(self, request, obj, form, change):
         if change:
             parent = form.cleaned_data.get("parent")
             fields = {f: form.cleaned_data[f] for f in ("code", "name", "kind", "is_active")}
-            services.update_organization(obj, parent=parent, **fields)
+            services.update_organization(obj, parent=parent, actor=request.user, **fields)
         else:
             created = services.create_organization(
-                code=obj.code, name=obj.name, kind=obj.kind, parent=obj.parent
+                code=obj.code, name=obj.name, kind=obj.kind, parent=obj.parent, actor=request.user
             )
             obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
 

@@ -80,7 +80,7 @@ def _org_import(request):
         bound = ImportForm(request.POST, request.FILES)
         if bound.is_valid():
             upload = bound.cleaned_data["file"]
-            result = importer.import_file(upload.read(), upload.name)
+            result = importer.import_file(upload.read(), upload.name, actor=request.user)
             status = 200 if result.ok else 400
         else:
             form, status = bound, 400

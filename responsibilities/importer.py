@@ -28,10 +28,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from liangge_zeren.actors import Actor, write_service
 from liangge_zeren.spreadsheets import HELP_SHEET as HELP_SHEET  # re-exported: the format
 from liangge_zeren.spreadsheets import XLSX_CONTENT_TYPE as XLSX_CONTENT_TYPE
 from liangge_zeren.spreadsheets import (
@@ -804,8 +805,10 @@ class _Importer:
             order.extend(reversed(chain))
         return order
 
-    @transaction.atomic
-    def apply(self) -> None:
+    @write_service
+    def apply(self, *, actor: Actor) -> None:
+        """Write every sheet in one transaction; history names `actor` (the importing user)."""
+        self._actor = actor
         # Look-up caches filled as the sheets are written, in dependency order.
         self._org_cache: dict[str, Organization] = {}
         self._body_cache: dict[str, Body] = {}
@@ -845,6 +848,7 @@ class _Importer:
                     kind=rec.kind,
                     parent=parent,
                     is_active=rec.inst.is_active,
+                    actor=self._actor,
                 )
                 continue
             current = Organization.objects.get(pk=rec.existing.pk)
@@ -854,9 +858,9 @@ class _Importer:
                 if getattr(rec.inst, f) != getattr(current, f)
             }
             if fields:
-                services.update_organization(current, **fields)
+                services.update_organization(current, actor=self._actor, **fields)
             if (parent.pk if parent else None) != current.parent_id:
-                services.move_organization(current, parent)
+                services.move_organization(current, parent, actor=self._actor)
 
     def _apply_bodies(self) -> None:
         # A stationed team's sender (a commission, which has no sender) goes first.
@@ -880,6 +884,7 @@ class _Importer:
                     name=rec.name,
                     sent_by=sent_by,
                     stationed_in=stationed or (),
+                    actor=self._actor,
                 )
                 continue
             current = self._body(rec.code)
@@ -888,7 +893,7 @@ class _Importer:
                 fields["name"] = rec.name
             if current.sent_by_id != (sent_by.pk if sent_by else None):
                 fields["sent_by"] = sent_by
-            services.update_body(current, stationed_in=stationed, **fields)
+            services.update_body(current, stationed_in=stationed, actor=self._actor, **fields)
 
     def _apply_persons(self) -> None:
         for rec in self.persons.values():
@@ -898,6 +903,7 @@ class _Importer:
                     name=rec.name,
                     gender=rec.inst.gender,
                     party_member=rec.inst.party_member,
+                    actor=self._actor,
                 )
             elif rec.action == UPDATE:
                 current = Person.objects.get(pk=rec.existing.pk)
@@ -906,7 +912,7 @@ class _Importer:
                     for f in ("name", "gender", "party_member")
                     if getattr(rec.inst, f) != getattr(current, f)
                 }
-                services.update_person(current, **fields)
+                services.update_person(current, actor=self._actor, **fields)
 
     def _apply_tenures(self) -> None:
         for rec in self.tenures.values():
@@ -914,7 +920,10 @@ class _Importer:
                 continue
             where = self._body(rec.body_code)
             portfolios = (
-                [services.get_or_create_portfolio(where.org, name) for name in rec.portfolios]
+                [
+                    services.get_or_create_portfolio(where.org, name, actor=self._actor)
+                    for name in rec.portfolios
+                ]
                 if rec.portfolios is not None
                 else None
             )
@@ -928,6 +937,7 @@ class _Importer:
                     portfolios=portfolios or (),
                     end_date=rec.inst.end_date,
                     end_reason=rec.inst.end_reason,
+                    actor=self._actor,
                 )
                 continue
             self._update_tenure(rec, portfolios)
@@ -942,13 +952,19 @@ class _Importer:
             if getattr(rec.inst, f) != getattr(current, f)
             and not (closing and f in ("end_date", "end_reason"))
         }
-        services.update_tenure(current, portfolios=portfolios, **fields)
+        services.update_tenure(current, portfolios=portfolios, actor=self._actor, **fields)
         if closing:
-            services.end_tenure(current, rec.inst.end_date, rec.inst.end_reason)
+            services.end_tenure(current, rec.inst.end_date, rec.inst.end_reason, actor=self._actor)
 
 
-def import_file(data: bytes, filename: str = "", *, dry_run: bool = False) -> ImportResult:
-    """Validate the whole file; write it (all or nothing) only if there is no problem."""
+def import_file(
+    data: bytes, filename: str = "", *, actor: Actor, dry_run: bool = False
+) -> ImportResult:
+    """Validate the whole file; write it (all or nothing) only if there is no problem.
+
+    `actor` is who imports (the user of the upload page, COMMAND for manage.py import_org);
+    history rows of the write name them.
+    """
     result = ImportResult(dry_run=dry_run)
     importer = _Importer(result)
     tables = TableReader(importer, SHEETS).read(data, filename)
@@ -964,7 +980,7 @@ def import_file(data: bytes, filename: str = "", *, dry_run: bool = False) -> Im
     if dry_run:
         return result
     try:
-        importer.apply()
+        importer.apply(actor=actor)
     except (ValidationError, DatabaseError) as exc:  # data changed since the check
         detail = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         result.errors = [write_failed(detail)]

@@ -81,7 +81,10 @@ def letter_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             letter = letters.generate_letter(
-                signee=form.cleaned_data["signee"], issuer=current, year=form.cleaned_data["year"]
+                signee=form.cleaned_data["signee"],
+                issuer=current,
+                year=form.cleaned_data["year"],
+                actor=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
@@ -124,6 +127,7 @@ def letter_sign(request, pk):
                 user=request.user,
                 password=form.cleaned_data["password"],
                 ip=_client_ip(request),
+                actor=request.user,
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -142,7 +146,7 @@ def letter_revise(request, pk):
         request, pk, write=True, perm="responsibilities.change_responsibilityletter"
     )
     try:
-        new = letters.revise_letter(letter)
+        new = letters.revise_letter(letter, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("duty_letter_detail", pk=letter.pk)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -100,13 +99,14 @@ def build_content(signee: Tenure, issuer: Tenure, year: int, version: int) -> di
     }
 
 
-@transaction.atomic
+@write_service
 def generate_letter(
     *,
     signee: Tenure,
     issuer: Tenure,
     year: int,
     previous: ResponsibilityLetter | None = None,
+    actor: Actor,
 ) -> ResponsibilityLetter:
     """Draft a letter from the signee's assigned items for `year`."""
     _require_enabled()
@@ -157,9 +157,9 @@ def may_sign(user, letter: ResponsibilityLetter) -> bool:
     return tenure.is_current and tenure.person.user_id == user.pk
 
 
-@transaction.atomic
+@write_service
 def sign_letter(
-    letter: ResponsibilityLetter, *, user, password: str, ip: str | None = None
+    letter: ResponsibilityLetter, *, user, password: str, ip: str | None = None, actor: Actor
 ) -> Signature:
     """Issuer signs first (drafted → sent), then the signee (sent → signed).
 
@@ -167,12 +167,17 @@ def sign_letter(
     """
     if not password or not user.check_password(password):
         raise ValidationError(_("密码不正确,未签字。"))
-    return sign_letter_trusted(letter, user=user, ip=ip)
+    return sign_letter_trusted(letter, user=user, ip=ip, actor=actor)
 
 
-@transaction.atomic
+@write_service
 def sign_letter_trusted(
-    letter: ResponsibilityLetter, *, user, ip: str | None = None, signed_at=None
+    letter: ResponsibilityLetter,
+    *,
+    user,
+    ip: str | None = None,
+    signed_at=None,
+    actor: Actor,
 ) -> Signature:
     """Record the due signature without asking for the password (demo seeding only)."""
     _require_enabled()
@@ -219,8 +224,8 @@ def _supersede(letter: ResponsibilityLetter, reason: str) -> None:
         letter.save()
 
 
-@transaction.atomic
-def revise_letter(letter: ResponsibilityLetter) -> ResponsibilityLetter:
+@write_service
+def revise_letter(letter: ResponsibilityLetter, *, actor: Actor) -> ResponsibilityLetter:
     """A changed letter is a new version that must be signed again."""
     _require_enabled()
     lock_current(letter)  # a double submit must not make two new versions
@@ -233,14 +238,15 @@ def revise_letter(letter: ResponsibilityLetter) -> ResponsibilityLetter:
         issuer=letter.issuer_tenure,
         year=letter.year,
         previous=letter,
+        actor=actor,
     )
     if letter.status == LS.SENT:
         _supersede(letter, _("内容变更,已生成新版本"))
     return new
 
 
-@transaction.atomic
-def on_tenure_ended(tenure: Tenure) -> int:
+@write_service
+def on_tenure_ended(tenure: Tenure, *, actor: Actor) -> int:
     """The signee's tenure ended: open letters are superseded (called from end_tenure).
 
     If the successor is already in post, they take over the items and get a new letter.
@@ -257,12 +263,12 @@ def on_tenure_ended(tenure: Tenure) -> int:
         .first()
     )
     if successor is not None:
-        on_tenure_started(successor)
+        on_tenure_started(successor, actor=actor)
     return len(letters)
 
 
-@transaction.atomic
-def on_tenure_started(tenure: Tenure) -> ResponsibilityLetter | None:
+@write_service
+def on_tenure_started(tenure: Tenure, *, actor: Actor) -> ResponsibilityLetter | None:
     """A successor takes the post (called from appoint).
 
     They take over the predecessor's items of the current year, and if the predecessor's
@@ -271,7 +277,7 @@ def on_tenure_started(tenure: Tenure) -> ResponsibilityLetter | None:
     predecessor = predecessor_of(tenure)
     if predecessor is None:
         return None
-    hand_over_items(predecessor, tenure)
+    hand_over_items(predecessor, tenure, actor=actor)
     if not letters_enabled():
         return None
     year = timezone.localdate().year
@@ -289,7 +295,7 @@ def on_tenure_started(tenure: Tenure) -> ResponsibilityLetter | None:
     if not issuer.is_current:
         return None
     try:
-        return generate_letter(signee=tenure, issuer=issuer, year=year)
+        return generate_letter(signee=tenure, issuer=issuer, year=year, actor=actor)
     except ValidationError:
         return None  # the successor has no items yet; the secretary generates it later
 

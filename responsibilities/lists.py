@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -370,13 +369,13 @@ def predecessor_of(tenure: Tenure) -> Tenure | None:
     return candidates.first()
 
 
-@transaction.atomic
-def hand_over_items(predecessor: Tenure, successor: Tenure) -> int:
+@write_service
+def hand_over_items(predecessor: Tenure, successor: Tenure, *, actor: Actor) -> int:
     """The successor takes over the predecessor's assignments on this year's open lists.
 
     Each assignment row moves (history records it with a reason); logs keep their actor.
     A step of letters.on_tenure_started (called from services.appoint), part of that write:
-    it records the actor of the service in progress, if any.
+    the history rows name the actor passed down from appoint.
     """
     year = timezone.localdate().year
     moved = 0

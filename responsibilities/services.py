@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Max, QuerySet
 
+from liangge_zeren.actors import Actor, write_service
 from liangge_zeren.concurrency import check_version
 from responsibilities.models import (
     PATH_SEGMENT_WIDTH,
@@ -34,9 +35,15 @@ def next_child_path(parent: Organization | None) -> str:
     return (parent.path if parent else "") + path_segment(number)
 
 
-@transaction.atomic
+@write_service
 def create_organization(
-    *, code: str, name: str, kind: str, parent: Organization | None = None, is_active: bool = True
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Organization | None = None,
+    is_active: bool = True,
+    actor: Actor,
 ) -> Organization:
     if parent is not None:
         # Serialise sibling numbering under the same parent.
@@ -57,9 +64,9 @@ def create_organization(
     return org
 
 
-@transaction.atomic
+@write_service
 def update_organization(
-    org: Organization, *, version: int | None = None, **fields: Any
+    org: Organization, *, actor: Actor, version: int | None = None, **fields: Any
 ) -> Organization:
     """Change plain fields; a new parent moves the whole subtree.
 
@@ -79,12 +86,14 @@ def update_organization(
         org.full_clean()
         org.save()
     if (new_parent.pk if new_parent else None) != org.parent_id:
-        move_organization(org, new_parent)
+        move_organization(org, new_parent, actor=actor)
     return org
 
 
-@transaction.atomic
-def move_organization(org: Organization, new_parent: Organization | None) -> Organization:
+@write_service
+def move_organization(
+    org: Organization, new_parent: Organization | None, *, actor: Actor
+) -> Organization:
     if new_parent is not None and (new_parent.pk == org.pk or new_parent.is_descendant_of(org)):
         raise ValueError("An organisation cannot be moved under itself.")
     old_path = org.path
@@ -185,7 +194,7 @@ def resync_org_tree() -> dict[str, int]:
     }
 
 
-@transaction.atomic
+@write_service
 def create_body(
     *,
     code: str,
@@ -194,6 +203,7 @@ def create_body(
     name: str,
     sent_by: Body | None = None,
     stationed_in: Iterable[Organization] = (),
+    actor: Actor,
 ) -> Body:
     body = Body(code=code, org=org, org_path=org.path, kind=kind, name=name, sent_by=sent_by)
     body.full_clean()
@@ -205,14 +215,15 @@ def create_body(
     return body
 
 
-def get_or_create_portfolio(org: Organization, name: str) -> Portfolio:
+@write_service
+def get_or_create_portfolio(org: Organization, name: str, *, actor: Actor) -> Portfolio:
     portfolio, _ = Portfolio.objects.get_or_create(
         org=org, name=name, defaults={"org_path": org.path}
     )
     return portfolio
 
 
-@transaction.atomic
+@write_service
 def appoint(
     *,
     person: Person,
@@ -224,6 +235,7 @@ def appoint(
     portfolios: Iterable[Portfolio] = (),
     end_date: datetime.date | None = None,
     end_reason: str = "",
+    actor: Actor,
 ) -> Tenure:
     """Record that `person` holds `role` in `body` from `start_date`."""
     org = org or body.org
@@ -244,12 +256,14 @@ def appoint(
         tenure.portfolios.set(portfolios)
     from responsibilities.letters import on_tenure_started  # issue 3: successor's letter
 
-    on_tenure_started(tenure)
+    on_tenure_started(tenure, actor=actor)
     return tenure
 
 
-@transaction.atomic
-def end_tenure(tenure: Tenure, end_date: datetime.date, reason: str = "") -> Tenure:
+@write_service
+def end_tenure(
+    tenure: Tenure, end_date: datetime.date, reason: str = "", *, actor: Actor
+) -> Tenure:
     """Close a tenure. The row stays: responsibility at past dates depends on it."""
     if tenure.end_date is not None and tenure.end_date <= end_date:
         return tenure
@@ -259,7 +273,7 @@ def end_tenure(tenure: Tenure, end_date: datetime.date, reason: str = "") -> Ten
     tenure.save(update_fields=["end_date", "end_reason"])
     from responsibilities.letters import on_tenure_ended  # issue 3: supersede letters
 
-    on_tenure_ended(tenure)
+    on_tenure_ended(tenure, actor=actor)
     return tenure
 
 
@@ -283,25 +297,31 @@ def _assign_changes(obj: models.Model, fields: dict[str, Any]) -> bool:
     return changed
 
 
-@transaction.atomic
-def create_person(*, code: str, name: str, gender: str = "", party_member: bool = True) -> Person:
+@write_service
+def create_person(
+    *, code: str, name: str, gender: str = "", party_member: bool = True, actor: Actor
+) -> Person:
     person = Person(code=code, name=name, gender=gender, party_member=party_member)
     person.full_clean()
     person.save()
     return person
 
 
-@transaction.atomic
-def update_person(person: Person, **fields: Any) -> Person:
+@write_service
+def update_person(person: Person, *, actor: Actor, **fields: Any) -> Person:
     if _assign_changes(person, fields):
         person.full_clean()
         person.save()
     return person
 
 
-@transaction.atomic
+@write_service
 def update_body(
-    body: Body, *, stationed_in: Iterable[Organization] | None = None, **fields: Any
+    body: Body,
+    *,
+    actor: Actor,
+    stationed_in: Iterable[Organization] | None = None,
+    **fields: Any,
 ) -> Body:
     """Change a body's plain fields and, if given, the units it is stationed in."""
     was_discipline = Body.objects.get(pk=body.pk).is_discipline
@@ -320,9 +340,13 @@ def update_body(
     return body
 
 
-@transaction.atomic
+@write_service
 def update_tenure(
-    tenure: Tenure, *, portfolios: Iterable[Portfolio] | None = None, **fields: Any
+    tenure: Tenure,
+    *,
+    actor: Actor,
+    portfolios: Iterable[Portfolio] | None = None,
+    **fields: Any,
 ) -> Tenure:
     """Correct a tenure's title, dates or portfolios (closing one is `end_tenure`)."""
     if _assign_changes(tenure, fields):

@@ -96,7 +96,7 @@ def org_edit(request, pk):
     form = OrganizationForm(request.POST or None, instance=copy.copy(org))
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_organization(org, **form.cleaned_data)
+            services.update_organization(org, actor=request.user, **form.cleaned_data)
         except EditConflict as conflict:
             form.show_conflict(conflict)  # keeps the input, lists the other person's changes
             return render(
@@ -165,7 +165,12 @@ def tenure_end(request, pk):
     tenure = get_tenure_for_user(request, pk, write=True)
     form = EndTenureForm(request.POST, tenure=tenure)
     if form.is_valid():
-        services.end_tenure(tenure, form.cleaned_data["end_date"], form.cleaned_data["end_reason"])
+        services.end_tenure(
+            tenure,
+            form.cleaned_data["end_date"],
+            form.cleaned_data["end_reason"],
+            actor=request.user,
+        )
         messages.success(request, _("任职已结束,记录保留在历史中。"))
         return redirect("tenure_detail", pk=tenure.pk)
     context = {

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from liangge_zeren.actors import COMMAND
 from responsibilities import importer
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(_("无法读取文件:%(error)s") % {"error": exc}) from exc
-        result = importer.import_file(data, path.name, dry_run=dry_run)
+        result = importer.import_file(data, path.name, dry_run=dry_run, actor=COMMAND)
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(str(error))
