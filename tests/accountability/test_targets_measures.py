@@ -46,10 +46,11 @@ def test_it_proposes_the_incumbent_when_the_event_is_after_the_handover(cast):
 def test_it_proposes_the_member_in_charge_of_the_portfolio_and_the_discipline_secretary(cast):
     education = cast.tenures["county1_member"].portfolios.get(name="教育")
     head = rs.appoint(
-        person=rs.create_person(code="T-k1-jwsj", name="钱正风"),
+        person=rs.create_person(code="T-k1-jwsj", name="钱正风", actor=COMMAND),
         body=cast.bodies["T-K1:discipline"],
         role="discipline_secretary",
         start_date=D(2022, 1, 1),
+        actor=COMMAND,
     )
     slots = {s.key: s for s in proposals.propose_targets(cast.county1, EVENT, portfolio=education)}
     assert _names(slots["portfolio"].at_event) == ["陈晓梅"]
@@ -75,6 +76,7 @@ def test_it_keeps_a_target_reachable_after_they_moved_or_retired(cast):
         role="team_member",
         title="市委组织部部长",
         start_date=TODAY - datetime.timedelta(days=1),
+        actor=COMMAND,
     )
     advance(cast, case, S.DECIDED)
     target.refresh_from_db()

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from assessments.models import AssessmentSnapshot, Ballot, EvaluationRound, VoterToken
 from assessments.services import evaluations, snapshots
-from liangge_zeren.actors import JOBS
+from liangge_zeren.actors import COMMAND, JOBS
 from tests.assessments.conftest import QUARTER, YEAR
 
 pytestmark = pytest.mark.django_db
@@ -174,10 +174,14 @@ def test_it_the_list_query_count_does_not_grow_with_units(
         client.get(url)
     for i in range(10):
         org = org_services.create_organization(
-            code=f"T-Y{i}", name=f"新镇{i}", kind=Organization.Kind.TOWNSHIP, parent=cast.county1
+            code=f"T-Y{i}",
+            name=f"新镇{i}",
+            kind=Organization.Kind.TOWNSHIP,
+            parent=cast.county1,
+            actor=COMMAND,
         )
         org_services.create_body(
-            code=f"T-Y{i}-PC", org=org, kind="party_committee", name=f"新镇{i}党委"
+            code=f"T-Y{i}-PC", org=org, kind="party_committee", name=f"新镇{i}党委", actor=COMMAND
         )
     snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     with django_assert_max_num_queries(len(few.captured_queries)):

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from assessments import authority
 from assessments.models import AssessmentSnapshot, EvaluationInput
 from assessments.services import evaluations, snapshots
-from liangge_zeren.actors import JOBS
+from liangge_zeren.actors import COMMAND, JOBS
 from liangge_zeren.workflow import TransitionRefused
 from tests.assessments.conftest import QUARTER, YEAR
 
@@ -123,9 +123,14 @@ def test_it_compute_queries_do_not_grow_with_units(quarter, django_assert_max_nu
             name=f"镇{i}",
             kind=Organization.Kind.TOWNSHIP,
             parent=quarter.cast.county1,
+            actor=COMMAND,
         )
         org_services.create_body(
-            code=f"T-X{i + 10}-PC", org=org, kind="party_committee", name=f"镇{i}党委"
+            code=f"T-X{i + 10}-PC",
+            org=org,
+            kind="party_committee",
+            name=f"镇{i}党委",
+            actor=COMMAND,
         )
     with django_assert_max_num_queries(len(few.captured_queries) + 4):  # + bulk insert/history
         snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)

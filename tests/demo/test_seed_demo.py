@@ -13,6 +13,7 @@ from django.db.models import F
 from django.test import RequestFactory, override_settings
 
 from demo import org_tree, steps
+from liangge_zeren.actors import COMMAND
 from responsibilities import services
 from responsibilities.models import (
     PATH_SEGMENT_WIDTH,
@@ -317,7 +318,11 @@ def test_it_bulk_tree_matches_what_the_services_build():
     county = Organization.objects.get(code="SCALE-t-C01K01")
     children = county.children.count()
     added = services.create_organization(
-        code="SCALE-t-new", name="新增单位", kind=Organization.Kind.TOWNSHIP, parent=county
+        code="SCALE-t-new",
+        name="新增单位",
+        kind=Organization.Kind.TOWNSHIP,
+        parent=county,
+        actor=COMMAND,
     )
     assert added.path == county.path + path_segment(children + 1)
     # Copies of the path and supervising bodies are what the services would have set.

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from liangge_zeren.actors import COMMAND
 from responsibilities import importer
 from tests.liangge_zeren import bombs
 
@@ -49,14 +50,16 @@ def _traced(run) -> tuple[int, int]:
 
 def test_it_returns_python_memory_to_its_baseline_after_a_large_import_and_a_bomb(files, db):
     def large() -> None:
-        result = importer.import_file(files["import"], "large.xlsx", dry_run=True)
+        result = importer.import_file(files["import"], "large.xlsx", dry_run=True, actor=COMMAND)
         assert result.ok and result.counts[importer.ORG].created == IMPORT_ROWS
 
     def bomb() -> None:
-        result = importer.import_file(files["bomb"], "bomb.xlsx")
+        result = importer.import_file(files["bomb"], "bomb.xlsx", actor=COMMAND)
         assert not result.ok
 
-    importer.import_file(bombs.workbook(bombs.org_rows(5)), "warm.xlsx", dry_run=True)
+    importer.import_file(
+        bombs.workbook(bombs.org_rows(5)), "warm.xlsx", dry_run=True, actor=COMMAND
+    )
     bomb()  # caches (translations, choice tables) warm before measuring
     tracemalloc.start()
     try:

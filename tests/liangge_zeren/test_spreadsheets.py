@@ -51,7 +51,7 @@ def test_it_refuses_a_shared_strings_bomb_before_parsing_it(bomb, never_parsed, 
     members = zipfile.ZipFile(io.BytesIO(bomb)).infolist()
     inflated = sum(m.file_size for m in members)
     assert len(bomb) < 1024 * 1024 and inflated > 300 * 1024 * 1024  # the crafted bomb
-    result = importer.import_file(bomb, "bomb.xlsx")
+    result = importer.import_file(bomb, "bomb.xlsx", actor=COMMAND)
     assert not result.applied
     [message] = messages(result)
     assert "xl/sharedStrings.xml" in message and "超过 100 倍的上限" in message
@@ -62,11 +62,11 @@ def test_it_refuses_by_the_total_uncompressed_size_when_the_ratio_is_allowed(
     bomb, never_parsed, settings, db
 ):
     settings.SPREADSHEET_MAX_COMPRESSION_RATIO = 10_000
-    [message] = messages(importer.import_file(bomb, "bomb.xlsx"))
+    [message] = messages(importer.import_file(bomb, "bomb.xlsx", actor=COMMAND))
     assert "超过 100 MB 的上限" in message and "压缩炸弹" in message
     # Past both directory checks, the stream scan still counts the strings before parsing.
     settings.SPREADSHEET_MAX_UNCOMPRESSED_MB = 400
-    [message] = messages(importer.import_file(bomb, "bomb.xlsx"))
+    [message] = messages(importer.import_file(bomb, "bomb.xlsx", actor=COMMAND))
     assert "超过 1,000,000 个单元格的上限" in message
 
 
@@ -89,18 +89,22 @@ def test_it_the_upload_page_answers_a_bomb_with_400_and_the_reason(bomb, client,
 
 def test_it_refuses_too_many_rows_before_parsing(settings, never_parsed, db):
     settings.SPREADSHEET_MAX_ROWS = 100
-    [message] = messages(importer.import_file(bombs.workbook(bombs.org_rows(150)), "x.xlsx"))
+    [message] = messages(
+        importer.import_file(bombs.workbook(bombs.org_rows(150)), "x.xlsx", actor=COMMAND)
+    )
     assert message == "文件超过 100 行的上限,请拆分后分批导入。"
 
 
 def test_it_refuses_too_many_cells_before_parsing(settings, never_parsed, db):
     settings.SPREADSHEET_MAX_CELLS = 500
-    [message] = messages(importer.import_file(bombs.workbook(bombs.org_rows(150)), "x.xlsx"))
+    [message] = messages(
+        importer.import_file(bombs.workbook(bombs.org_rows(150)), "x.xlsx", actor=COMMAND)
+    )
     assert "超过 500 个单元格的上限" in message
 
 
 def test_it_refuses_a_row_larger_than_a_megabyte_before_parsing(never_parsed, db):
-    [message] = messages(importer.import_file(bombs.wide_row(), "wide.xlsx"))
+    [message] = messages(importer.import_file(bombs.wide_row(), "wide.xlsx", actor=COMMAND))
     assert message == "文件中有一行超过 1 MB,不是正常的表格,已拒绝读取。"
 
 
@@ -108,7 +112,7 @@ def test_it_stops_reading_rows_a_tiny_file_expands_to(db):
     data = bombs.far_row(1_000_000)  # one cell on row 1,000,000: a million rows to read
     assert len(data) < 10_000
     started = time.perf_counter()
-    [message] = messages(importer.import_file(data, "far.xlsx"))
+    [message] = messages(importer.import_file(data, "far.xlsx", actor=COMMAND))
     print(f"far row refused after {time.perf_counter() - started:.2f} s")
     assert message == "文件超过 100,000 行的上限,请拆分后分批导入。"
 
@@ -116,13 +120,13 @@ def test_it_stops_reading_rows_a_tiny_file_expands_to(db):
 def test_it_bounds_csv_files_by_the_same_limits(settings, db):
     settings.SPREADSHEET_MAX_CELLS = 100
     rows = "\n".join(",".join(r) for r in [list(importer.SHEETS[0].headers)] * 30)
-    [message] = messages(importer.import_file(rows.encode(), "x.csv"))
+    [message] = messages(importer.import_file(rows.encode(), "x.csv", actor=COMMAND))
     assert "超过 100 个单元格的上限" in message
 
 
 def test_it_reports_a_csv_field_past_the_csv_modules_limit(db):
     data = ("编码,名称,类型\n" + '"' + "长" * 200_000 + '",x,县\n').encode()
-    [message] = messages(importer.import_file(data, "x.csv"))
+    [message] = messages(importer.import_file(data, "x.csv", actor=COMMAND))
     assert message.startswith("无法读取 CSV 文件")
 
 
@@ -130,12 +134,14 @@ def test_it_a_damaged_member_is_a_clear_error_not_a_crash(db):
     good = bombs.workbook(bombs.org_rows(3))
     # The sheet's data replaced by bytes that are not XML.
     data = bombs.replace_member(good, "xl/worksheets/sheet1.xml", lambda s: s.write(b"\x00" * 64))
-    [message] = messages(importer.import_file(data, "x.xlsx"))
+    [message] = messages(importer.import_file(data, "x.xlsx", actor=COMMAND))
     assert message == "无法读取 Excel 文件,请确认文件是 .xlsx 格式且没有损坏。"
 
 
 def test_it_a_legal_workbook_within_the_limits_still_imports(db):
-    result = importer.import_file(bombs.workbook(bombs.org_rows(2)), "ok.xlsx", dry_run=True)
+    result = importer.import_file(
+        bombs.workbook(bombs.org_rows(2)), "ok.xlsx", dry_run=True, actor=COMMAND
+    )
     assert result.ok, result.errors
     assert result.counts[importer.ORG].created == 2
 

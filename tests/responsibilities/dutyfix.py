@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
+from liangge_zeren.actors import COMMAND
 from responsibilities import duty_logs, lists, services
 from responsibilities.models import (
     ActionType,
@@ -176,7 +177,7 @@ def end_and_replace(cast, key, name, day=None):
     """End a tenure and appoint a successor in the same body and role (for letters)."""
     day = day or timezone.localdate()
     old = cast.tenures[key]
-    services.end_tenure(old, day - datetime.timedelta(days=1), "调任")
+    services.end_tenure(old, day - datetime.timedelta(days=1), "调任", actor=COMMAND)
     person = Person.objects.create(code=f"T-{key}-next", name=name)
     return services.appoint(
         person=person,
@@ -184,6 +185,7 @@ def end_and_replace(cast, key, name, day=None):
         role=old.role,
         start_date=day,
         portfolios=list(old.portfolios.all()),
+        actor=COMMAND,
     )
 
 

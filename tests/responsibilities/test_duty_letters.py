@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from liangge_zeren.actors import COMMAND
 from liangge_zeren.workflow import TransitionRefused
 from responsibilities import gap_matrix, letters, services
 from responsibilities.models import DutyReport, ResponsibilityLetter, Signature
@@ -25,17 +26,20 @@ def letter(duty):
         signee=duty.tenure("county1_member"),
         issuer=duty.tenure("county1_secretary"),
         year=duty.year,
+        actor=duty.cast.user("county1_secretary"),
     )
+
+
+def sign(duty, letter, who, password, ip=None):
+    """`who` of the cast signs with `password`; the signer is the write's actor."""
+    user = duty.cast.user(who)
+    return letters.sign_letter(letter, user=user, password=password, ip=ip, actor=user)
 
 
 def sign_both(duty, letter):
-    letters.sign_letter(
-        letter, user=duty.cast.user("county1_secretary"), password=PASSWORD, ip="10.0.0.1"
-    )
+    sign(duty, letter, "county1_secretary", PASSWORD, ip="10.0.0.1")
     letter.refresh_from_db()
-    letters.sign_letter(
-        letter, user=duty.cast.user("county1_member"), password=PASSWORD, ip="10.0.0.2"
-    )
+    sign(duty, letter, "county1_member", PASSWORD, ip="10.0.0.2")
     letter.refresh_from_db()
     return letter
 
@@ -51,9 +55,9 @@ def test_it_a_letter_freezes_the_signees_items(duty, letter):
 
 def test_it_issuer_then_signee_sign_with_their_passwords(duty, letter):
     with pytest.raises(ValidationError):  # signee cannot go first
-        letters.sign_letter(letter, user=duty.cast.user("county1_member"), password=PASSWORD)
+        sign(duty, letter, "county1_member", PASSWORD)
     with pytest.raises(ValidationError):
-        letters.sign_letter(letter, user=duty.cast.user("county1_secretary"), password="wrong")
+        sign(duty, letter, "county1_secretary", "wrong")
     assert not Signature.objects.exists()
     letter = sign_both(duty, letter)
     assert letter.status == LS.SIGNED
@@ -62,7 +66,7 @@ def test_it_issuer_then_signee_sign_with_their_passwords(duty, letter):
     assert second.prev_sha256 == first.chain_sha256
     assert second.ip == "10.0.0.2"
     with pytest.raises(ValidationError):
-        letters.sign_letter(letter, user=duty.cast.user("county1_member"), password=PASSWORD)
+        sign(duty, letter, "county1_member", PASSWORD)
 
 
 def test_it_verify_signatures_passes_on_an_intact_chain(duty, letter, capsys):
@@ -96,7 +100,7 @@ def test_it_verify_signatures_detects_an_altered_signature_row(duty, letter):
 
 def test_it_a_changed_letter_is_a_new_version_signed_again(duty, letter):
     letter = sign_both(duty, letter)
-    new = letters.revise_letter(letter)
+    new = letters.revise_letter(letter, actor=duty.cast.user("county1_secretary"))
     assert (new.version, new.status, new.previous_version) == (2, LS.DRAFTED, letter)
     letter.refresh_from_db()
     assert letter.status == LS.SIGNED  # stays valid until the new version is signed
@@ -130,6 +134,7 @@ def test_it_a_secretarys_departure_hands_the_post_to_the_successor(duty):
         signee=duty.tenure("county1_secretary"),
         issuer=duty.tenure("city1_secretary"),
         year=duty.year,
+        actor=duty.cast.user("city1_secretary"),
     )
     successor = end_and_replace(duty.cast, "county1_secretary", "新任书记")
     old.refresh_from_db()
@@ -141,7 +146,10 @@ def test_it_a_secretarys_departure_hands_the_post_to_the_successor(duty):
 
 def test_it_an_ended_tenure_without_successor_leaves_a_gap(duty):
     services.end_tenure(
-        duty.tenure("county1_member"), timezone.localdate() - datetime.timedelta(days=1), "调离"
+        duty.tenure("county1_member"),
+        timezone.localdate() - datetime.timedelta(days=1),
+        "调离",
+        actor=COMMAND,
     )
     matrix = gap_matrix.gap_matrix(duty.cast.county1, duty.year)
     assert duty.items["c1_overlap"] not in matrix.items_with_several_leads
@@ -155,6 +163,7 @@ def test_it_letters_can_be_switched_off(duty, settings):
             signee=duty.tenure("county1_member"),
             issuer=duty.tenure("county1_secretary"),
             year=duty.year,
+            actor=duty.cast.user("county1_secretary"),
         )
 
 

@@ -45,6 +45,7 @@ def world(duty, settings, tmp_path):
         signee=duty.tenure("county1_member"),
         issuer=duty.tenure("county1_secretary"),
         year=duty.year,
+        actor=duty.cast.user("county1_secretary"),
     )
     letters.draft_report(
         org=duty.cast.county1, year=duty.year, actor=duty.cast.user("county1_secretary")

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from liangge_zeren.actors import COMMAND
 from liangge_zeren.workflow import TransitionRefused
 from responsibilities import copies, duty_logs, evidence, gap_matrix, lists, method_mix, progress
 from responsibilities.models import (
@@ -218,7 +219,8 @@ def test_it_the_matrix_flags_portfolios_and_members_without_items(duty):
         body=duty.cast.bodies["T-K1:committee"],
         role="team_member",
         start_date=datetime.date(2024, 1, 1),
-        portfolios=[services.get_or_create_portfolio(duty.cast.county1, "文化旅游")],
+        portfolios=[services.get_or_create_portfolio(duty.cast.county1, "文化旅游", actor=COMMAND)],
+        actor=COMMAND,
     )
     matrix = gap_matrix.gap_matrix(duty.cast.county1, duty.year)
     assert idle in matrix.members_without_item

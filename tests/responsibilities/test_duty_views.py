@@ -47,6 +47,7 @@ def letter(duty):
         signee=duty.tenure("county1_member"),
         issuer=duty.tenure("county1_secretary"),
         year=duty.year,
+        actor=duty.cast.user("county1_secretary"),
     )
 
 

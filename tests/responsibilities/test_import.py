@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from liangge_zeren.actors import COMMAND
 from responsibilities import importer
 from responsibilities.importer import BODY, ORG, PERSON, TENURE, RowError
 from responsibilities.models import Body, Organization, Person, Tenure
@@ -106,7 +107,7 @@ def admin_user(django_user_model):
 
 
 def test_it_creates_the_tree_bodies_people_and_tenures_from_a_good_workbook(db):
-    result = importer.import_file(xlsx(good_sheets()), "花名册.xlsx")
+    result = importer.import_file(xlsx(good_sheets()), "花名册.xlsx", actor=COMMAND)
 
     assert result.ok, result.errors
     assert result.applied
@@ -156,7 +157,7 @@ def test_it_references_codes_already_in_the_database(cast):
             TENURE: [["T-county1_member", "T-X2-PC", "书记", "镇党委书记", "", "2025-01-02"]],
         }
     )
-    result = importer.import_file(file, "x.xlsx")
+    result = importer.import_file(file, "x.xlsx", actor=COMMAND)
 
     assert result.ok, result.errors
     township = Organization.objects.get(code="T-X2")
@@ -193,7 +194,7 @@ def test_it_reports_every_bad_row_in_chinese_and_writes_nothing(cast):
             ],
         }
     )
-    result = importer.import_file(file, "bad.xlsx")
+    result = importer.import_file(file, "bad.xlsx", actor=COMMAND)
 
     assert not result.ok and not result.applied
     assert located(result) == {
@@ -238,7 +239,7 @@ def test_it_writes_nothing_when_only_one_row_of_many_is_bad(db):
     sheets[TENURE].append(["GP-1", "G-C-DC", "班子成员", "", "", "2024-01-01"])
     before = row_counts()
 
-    result = importer.import_file(xlsx(sheets), "x.xlsx")
+    result = importer.import_file(xlsx(sheets), "x.xlsx", actor=COMMAND)
 
     assert located(result) == {(TENURE, 5, "角色")}
     assert row_counts() == before
@@ -246,7 +247,7 @@ def test_it_writes_nothing_when_only_one_row_of_many_is_bad(db):
 
 def test_it_refuses_to_change_an_existing_bodys_kind(cast):
     file = xlsx({BODY: [["T-K1-DC", "T-K1", "党委", "一号县纪委监委", "", ""]]})
-    result = importer.import_file(file, "x.xlsx")
+    result = importer.import_file(file, "x.xlsx", actor=COMMAND)
     assert located(result) == {(BODY, 2, "机构类型")}
     assert "已登记为“纪委监委”" in result.errors[0].message
 
@@ -260,7 +261,7 @@ def test_it_reports_a_missing_required_column(db):
     buffer = io.BytesIO()
     workbook.save(buffer)
 
-    result = importer.import_file(buffer.getvalue(), "x.xlsx")
+    result = importer.import_file(buffer.getvalue(), "x.xlsx", actor=COMMAND)
 
     assert [(e.sheet, e.row, e.column) for e in result.errors] == [(PERSON, 1, "姓名")]
     assert "缺少必填列" in result.errors[0].message
@@ -268,7 +269,7 @@ def test_it_reports_a_missing_required_column(db):
 
 
 def test_it_rejects_a_file_that_is_not_a_workbook(db):
-    result = importer.import_file(b"PK\x03\x04 not really a zip", "x.xlsx")
+    result = importer.import_file(b"PK\x03\x04 not really a zip", "x.xlsx", actor=COMMAND)
     assert not result.ok and "无法读取 Excel 文件" in result.errors[0].message
 
 
@@ -277,11 +278,11 @@ def test_it_rejects_a_file_that_is_not_a_workbook(db):
 
 def test_it_changes_nothing_when_the_same_file_is_imported_again(db):
     file = xlsx(good_sheets())
-    assert importer.import_file(file, "x.xlsx").ok
+    assert importer.import_file(file, "x.xlsx", actor=COMMAND).ok
     before = row_counts()
     assert any(n for n in history_counts().values())
 
-    again = importer.import_file(file, "x.xlsx")
+    again = importer.import_file(file, "x.xlsx", actor=COMMAND)
 
     assert again.ok and not again.changed
     assert {s: (c.created, c.updated) for s, c in again.counts.items()} == {
@@ -296,12 +297,12 @@ def test_it_changes_nothing_when_the_same_file_is_imported_again(db):
 
 
 def test_it_updates_only_the_row_whose_name_changed(db):
-    importer.import_file(xlsx(good_sheets()), "x.xlsx")
+    importer.import_file(xlsx(good_sheets()), "x.xlsx", actor=COMMAND)
     before = row_counts()
     sheets = good_sheets()
     sheets[ORG][0][1] = "样例县(新名)"
 
-    result = importer.import_file(xlsx(sheets), "x.xlsx")
+    result = importer.import_file(xlsx(sheets), "x.xlsx", actor=COMMAND)
 
     assert result.ok
     assert (result.counts[ORG].updated, result.counts[ORG].unchanged) == (1, 2)
@@ -322,7 +323,7 @@ def test_it_keeps_stored_values_where_the_file_leaves_a_cell_blank(cast):
     person.save()
     file = xlsx({PERSON: [["T-county1_member", "陈晓梅", "", ""]]})
 
-    result = importer.import_file(file, "x.xlsx")
+    result = importer.import_file(file, "x.xlsx", actor=COMMAND)
 
     assert result.ok and result.counts[PERSON].unchanged == 1
     person.refresh_from_db()
@@ -346,7 +347,7 @@ def test_it_closes_an_open_tenure_when_the_file_gives_an_end_date(cast):
             ]
         }
     )
-    result = importer.import_file(file, "x.xlsx")
+    result = importer.import_file(file, "x.xlsx", actor=COMMAND)
 
     assert result.ok and result.counts[TENURE].updated == 1
     tenure = cast.tenures["county1_member"]
@@ -358,7 +359,7 @@ def test_it_closes_an_open_tenure_when_the_file_gives_an_end_date(cast):
 def test_it_moves_an_existing_unit_and_says_so(cast):
     file = xlsx({ORG: [["T-K2", "二号县", "县(市、区)", "T-C2", ""]]})
 
-    result = importer.import_file(file, "x.xlsx")
+    result = importer.import_file(file, "x.xlsx", actor=COMMAND)
 
     assert result.ok and result.counts[ORG].updated == 1
     assert [(m.code, m.old_parent, m.new_parent) for m in result.moves] == [
@@ -376,26 +377,28 @@ def test_it_restations_a_team_and_refreshes_who_supervises_whom(cast):
     assert cast.city2.supervising_body.code == "T-C2-DC"
     row = ["T-D1-ST", "T-D1", "派驻纪检监察组", "省纪委监委驻省教育厅纪检监察组", "", "T-D1；T-C2"]
 
-    result = importer.import_file(xlsx({BODY: [row]}), "x.xlsx")
+    result = importer.import_file(xlsx({BODY: [row]}), "x.xlsx", actor=COMMAND)
 
     assert result.ok and result.counts[BODY].updated == 1
     team = Body.objects.get(code="T-D1-ST")
     assert sorted(team.stationed_in.values_list("code", flat=True)) == ["T-C2", "T-D1"]
     assert team.sent_by.code == "T-P-DC"  # blank cell: kept
     assert Organization.objects.get(code="T-C2").supervising_body == team
-    assert importer.import_file(xlsx({BODY: [row]}), "x.xlsx").changed is False
+    assert importer.import_file(xlsx({BODY: [row]}), "x.xlsx", actor=COMMAND).changed is False
 
 
 def test_it_reports_a_cycle_through_the_database(cast):
     # T-C1 under its own grandchild T-X1 (T-X1 → T-K1 → T-C1 in the database).
-    result = importer.import_file(xlsx({ORG: [["T-C1", "一号市", "市", "T-X1", ""]]}), "x.xlsx")
+    result = importer.import_file(
+        xlsx({ORG: [["T-C1", "一号市", "市", "T-X1", ""]]}), "x.xlsx", actor=COMMAND
+    )
     assert located(result) == {(ORG, 2, "上级编码")}
     assert "T-C1 → T-X1 → T-K1 → T-C1" in result.errors[0].message
 
 
 def test_it_a_dry_run_validates_and_counts_but_writes_nothing(db):
     before = row_counts()
-    result = importer.import_file(xlsx(good_sheets()), "x.xlsx", dry_run=True)
+    result = importer.import_file(xlsx(good_sheets()), "x.xlsx", dry_run=True, actor=COMMAND)
     assert result.ok and not result.applied and result.counts[ORG].created == 3
     assert row_counts() == before
 
@@ -415,7 +418,7 @@ def test_it_reads_a_csv_sheet_in_utf8_with_or_without_bom_and_in_gb18030(db, enc
     if encoding == "utf-8-sig":
         assert data.startswith(b"\xef\xbb\xbf")
 
-    result = importer.import_file(data, "people.csv")
+    result = importer.import_file(data, "people.csv", actor=COMMAND)
 
     assert result.ok, result.errors
     assert result.counts[PERSON].created == 2
@@ -429,14 +432,16 @@ def test_it_recognises_a_csv_tenure_sheet_by_its_header_and_reports_csv_rows(cas
         ["T-county2_secretary", "T-K2-PC", "副书记", "", "", "2024/5/6"],
         ["T-county2_secretary", "T-K2-PC", "书记", "", "", "不是日期"],
     ]
-    result = importer.import_file(csv_text(rows).encode("gb18030"), "tenures.csv")
+    result = importer.import_file(csv_text(rows).encode("gb18030"), "tenures.csv", actor=COMMAND)
     assert located(result) == {(TENURE, 3, "任职开始")}
     assert not Tenure.objects.filter(role=Tenure.Role.DEPUTY_SECRETARY).exists()
 
 
 def test_it_says_so_when_a_csv_header_is_not_recognised(db):
     before = row_counts()
-    result = importer.import_file(csv_text([["序号", "单位"], ["1", "某单位"]]).encode(), "x.csv")
+    result = importer.import_file(
+        csv_text([["序号", "单位"], ["1", "某单位"]]).encode(), "x.csv", actor=COMMAND
+    )
     assert not result.ok
     assert result.errors[0].row == 1
     assert "无法识别表头" in result.errors[0].message
@@ -457,11 +462,11 @@ def test_it_the_template_explains_every_column_and_its_example_rows_import(db):
     )
     assert "县(市、区)" in help_text and "派驻纪检监察组组长" in help_text
 
-    result = importer.import_file(data, "template.xlsx")
+    result = importer.import_file(data, "template.xlsx", actor=COMMAND)
 
     assert result.ok, result.errors
     assert all(c.created == 1 for c in result.counts.values())
-    assert importer.import_file(data, "template.xlsx").changed is False
+    assert importer.import_file(data, "template.xlsx", actor=COMMAND).changed is False
 
 
 # --- The browser view ---------------------------------------------------------------

@@ -161,6 +161,7 @@ def test_it_no_path_gives_an_administrator_business_access(admins, cast):
 
     from django.core.exceptions import ValidationError
 
+    from liangge_zeren.actors import COMMAND
     from responsibilities import services as tree
 
     with pytest.raises(ValidationError, match="业务权限"):
@@ -180,4 +181,5 @@ def test_it_no_path_gives_an_administrator_business_access(admins, cast):
             body=member.body,
             role=member.role,
             start_date=datetime.date(2026, 1, 1),
+            actor=COMMAND,
         )

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from liangge_zeren.actors import COMMAND
 from responsibilities import services as tree
 from security.models import AuditEntry
 from security.services import audit
@@ -105,11 +106,12 @@ def test_it_appointments_and_ended_tenures_are_audited(cast):
         body=cast.bodies["T-K1:committee"],
         role="deputy_secretary",
         start_date=datetime.date(2025, 1, 1),
+        actor=COMMAND,
     )
     appointed = AuditEntry.objects.filter(action="tenure_change", object_id=str(tenure.pk)).get()
     assert appointed.details["event"] == "appoint"
     assert appointed.org_path == cast.county1.path
-    tree.end_tenure(tenure, datetime.date(2025, 6, 30), "调任")
+    tree.end_tenure(tenure, datetime.date(2025, 6, 30), "调任", actor=COMMAND)
     ended = AuditEntry.objects.filter(
         action="tenure_change", object_id=str(tenure.pk), details__event="end"
     ).get()

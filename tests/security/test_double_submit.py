@@ -33,15 +33,16 @@ def test_it_a_signed_letter_is_revised_into_one_new_version(cast, settings):
         signee=duty.tenure("county1_member"),
         issuer=duty.tenure("county1_secretary"),
         year=duty.year,
+        actor=cast.user("county1_secretary"),
     )
     ResponsibilityLetter.objects.filter(pk=letter.pk).update(
         status=ResponsibilityLetter.Status.SENT
     )
     first = ResponsibilityLetter.objects.get(pk=letter.pk)
     second = ResponsibilityLetter.objects.get(pk=letter.pk)
-    letters.revise_letter(first)
+    letters.revise_letter(first, actor=cast.user("county1_secretary"))
     with pytest.raises(ValidationError):
-        letters.revise_letter(second)
+        letters.revise_letter(second, actor=cast.user("county1_secretary"))
     assert ResponsibilityLetter.objects.filter(previous_version=letter).count() == 1
 
 

@@ -91,6 +91,7 @@ class World:
             signee=self.duty.tenure("county1_member"),
             issuer=self.duty.tenure("county1_secretary"),
             year=self.duty.year,
+            actor=self.duty.cast.user("county1_secretary"),
         )
 
     @cached_property
