@@ -131,7 +131,8 @@ def request_change(target, kind: str, *, actor, reason: str) -> AdminAccountRequ
 
 def _locked(row: AdminAccountRequest) -> AdminAccountRequest:
     row = (
-        AdminAccountRequest.objects.select_for_update()
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer join.
+        AdminAccountRequest.objects.select_for_update(of=("self",))
         .select_related("target", "requested_by")
         .get(pk=row.pk)
     )
