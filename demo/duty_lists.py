@@ -294,21 +294,33 @@ def _localise_adopted(duty_list: RL, rng: random.Random) -> None:
     lists.put_in_force(duty_list, actor=DEMO)
 
 
+def _subject_list(unit: Organization, year: int, subject_type, subject, title: str, items) -> None:
+    """One in-force list of `items` for `subject` (a tenure) in `unit`."""
+    duty_list = lists.create_list(
+        org=unit,
+        year=year,
+        subject_type=subject_type,
+        subject_tenure=subject,
+        title=title,
+        actor=DEMO,
+    )
+    _add_items(duty_list, items)
+    _in_force(duty_list)
+
+
 def _unit_lists(ctx: DemoContext, unit: Organization, template: RL, year: int) -> None:
     """A city/county: owners of its adopted list, its secretary's, members' and DC's lists."""
     posts = _posts(ctx, unit.code)
     secretary = posts["secretary"]
     _assign_owners(unit, posts, RL.objects.get(org=unit, template=template))
-    own = lists.create_list(
-        org=unit,
-        year=year,
-        subject_type=RL.SubjectType.FIRST_RESPONSIBLE_PERSON,
-        subject_tenure=secretary,
-        title=f"{secretary.person.name}第一责任人责任清单",
-        actor=DEMO,
+    _subject_list(
+        unit,
+        year,
+        RL.SubjectType.FIRST_RESPONSIBLE_PERSON,
+        secretary,
+        f"{secretary.person.name}第一责任人责任清单",
+        SECRETARY_ITEMS,
     )
-    _add_items(own, SECRETARY_ITEMS)
-    _in_force(own)
     for slot, tenure in posts.items():
         if not (slot.startswith("member") or slot.startswith("deputy")):
             continue
@@ -316,16 +328,14 @@ def _unit_lists(ctx: DemoContext, unit: Organization, template: RL, year: int) -
         ctx.created["duty lists"] += 1
     dc = _posts(ctx, unit.code, "DC").get("secretary")
     if dc is not None:
-        dc_list = lists.create_list(
-            org=unit,
-            year=year,
-            subject_type=RL.SubjectType.DISCIPLINE_COMMISSION,
-            subject_tenure=dc,
-            title=f"{unit.name}纪委监委监督责任清单",
-            actor=DEMO,
+        _subject_list(
+            unit,
+            year,
+            RL.SubjectType.DISCIPLINE_COMMISSION,
+            dc,
+            f"{unit.name}纪委监委监督责任清单",
+            DISCIPLINE_ITEMS,
         )
-        _add_items(dc_list, DISCIPLINE_ITEMS)
-        _in_force(dc_list)
         ctx.created["duty lists"] += 1
     ctx.created["duty lists"] += 1
 
