@@ -1,9 +1,15 @@
-"""Admin: the configurable tables (grounds, influence periods); case data is read-only here."""
+"""Admin: the configurable tables (grounds, influence periods, measure combination rules); case
+data is read-only here. The system administrator edits the combination rules
+(security/roles.py CONFIG_TABLES); every change is kept in their history."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accountability.models import AccountabilityGround, InfluencePeriodRule
+from accountability.models import (
+    AccountabilityGround,
+    InfluencePeriodRule,
+    MeasureCombinationRule,
+)
 
 
 @admin.register(AccountabilityGround)
@@ -16,3 +22,10 @@ class AccountabilityGroundAdmin(SimpleHistoryAdmin):
 class InfluencePeriodRuleAdmin(SimpleHistoryAdmin):
     list_display = ("kind", "subtype", "months", "is_verified", "basis")
     list_filter = ("kind", "is_verified")
+
+
+@admin.register(MeasureCombinationRule)
+class MeasureCombinationRuleAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "kind", "other_kind", "effect", "basis")
+    list_filter = ("effect", "name")
+    search_fields = ("name", "basis")

@@ -1,6 +1,6 @@
-"""Default rows of the configurable tables (问责情形, 影响期), used by migration 0002 and by
-`ensure_defaults()` (tests that flush the database, the demo step). Edit the rows in the
-admin, not here; these are only the seeds.
+"""Default rows of the configurable tables (问责情形, 影响期, 组合规则), used by migrations 0002
+and 0006 and by `ensure_defaults()` (tests that flush the database, the demo step). Edit the
+rows in the admin, not here; these are only the seeds.
 
 Influence periods: R17 (纪律处分条例, verified), R20 (政务处分法 art.8, verified), R21
 (cadre-management effects of 诫勉 / 免职 / 降职, from memory — marked unverified).
@@ -65,9 +65,86 @@ RULES = [
 ]
 
 
+# Measure combination rules (R10 art.8 "依据规定合并使用"; the defaults of domain.md "Authority
+# in practice", local practice [P]): (rule name, effect, basis, pairs of kinds). A pair without
+# a row may be combined. See accountability/README.md.
+SAME_KIND = "同一方式不重复使用"
+ONE_SANCTION = "一案一对象每一渠道至多一项处分"
+NO_ADMONITION_WITH_SANCTION = "诫勉不与党纪处分并用"
+HANDLING_WITH_SANCTION = "组织调整或组织处理可与党纪处分并用"
+CIRCULATION_WITH_ANY = "通报可与其他方式并用"
+COMBINATIONS = [
+    (
+        SAME_KIND,
+        "forbid",
+        "同一决定对同一对象,同一种问责方式只用一次",
+        [
+            ("org_self_criticism", "org_self_criticism"),
+            ("circulated_criticism", "circulated_criticism"),
+            ("reorganization", "reorganization"),
+            ("admonition", "admonition"),
+            ("organizational_handling", "organizational_handling"),
+        ],
+    ),
+    (
+        ONE_SANCTION,
+        "forbid",
+        "同一案件对同一对象,党纪处分、政务处分各至多一项;变更须经纠错或申诉",
+        [
+            ("party_sanction", "party_sanction"),
+            ("public_office_sanction", "public_office_sanction"),
+        ],
+    ),
+    (
+        NO_ADMONITION_WITH_SANCTION,
+        "forbid",
+        "同一事实已给予党纪处分的,不再诫勉(处分是更重的处理)",
+        [("admonition", "party_sanction")],
+    ),
+    (
+        HANDLING_WITH_SANCTION,
+        "allow",
+        "如警告并免职",
+        [("organizational_handling", "party_sanction")],
+    ),
+    (
+        CIRCULATION_WITH_ANY,
+        "allow",
+        "通报可伴随其他任何问责方式",
+        [
+            ("circulated_criticism", other)
+            for other in (
+                "org_self_criticism",
+                "reorganization",
+                "admonition",
+                "organizational_handling",
+                "party_sanction",
+                "public_office_sanction",
+            )
+        ],
+    ),
+]
+
+
+def combination_rows() -> list[dict[str, str]]:
+    """The default rows, one per unordered pair, stored in the table's order."""
+    rows = []
+    for name, effect, basis, pairs in COMBINATIONS:
+        for a, b in pairs:
+            kind, other = sorted((a, b))
+            rows.append(
+                {"name": name, "effect": effect, "basis": basis, "kind": kind, "other_kind": other}
+            )
+    return rows
+
+
 def ensure_defaults() -> int:
     """Create whichever default grounds and influence-period rules are missing."""
-    from accountability.models import AccountabilityGround, InfluencePeriodRule
+    from accountability.models import (
+        AccountabilityGround,
+        InfluencePeriodRule,
+        MeasureCombinationRule,
+    )
 
     created = 0
     for number, name, catch_all in GROUNDS:
@@ -79,6 +156,10 @@ def ensure_defaults() -> int:
             kind=kind,
             subtype=subtype,
             defaults={"months": months, "basis": basis, "is_verified": verified},
+        )[1]
+    for row in combination_rows():
+        created += MeasureCombinationRule.objects.get_or_create(
+            kind=row["kind"], other_kind=row["other_kind"], defaults=row
         )[1]
     return created
 

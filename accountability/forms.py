@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -9,6 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accountability.combinations import (
+    allowed_kinds,
+    forbidden_pairs,
+    in_force_measures,
+    refusal_for,
+)
 from accountability.models import (
     MEASURE_SUBTYPES,
     AccountabilityCase,
@@ -16,6 +23,7 @@ from accountability.models import (
     AccountabilityMeasure,
     Appeal,
     CaseCorrection,
+    Channel,
     DisciplinaryCase,
     DualInvestigation,
     FailedArea,
@@ -25,6 +33,7 @@ from accountability.models import (
     PublicOfficeSanction,
     ResponsibilityKind,
 )
+from accountability.roles import ORG, PERSON, role_choices
 from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
 from responsibilities.scoping import Capability, is_unrestricted, paths_q, scope_paths
 
@@ -84,6 +93,14 @@ class CaseForm(forms.Form):
     event_date = _date_field(_("问题发生日期"))
     source = forms.ChoiceField(label=_("线索来源"), choices=AccountabilityCase.Source.choices)
     area = forms.ChoiceField(label=_("失责领域"), choices=FailedArea.choices)
+    # 分管领域: the portfolio the matter falls in, so the member in charge of it is proposed
+    # as bearing 重要领导责任 (accountability/proposals.py).
+    portfolio = forms.ModelChoiceField(
+        label=_("分管领域"),
+        queryset=Portfolio.objects.none(),
+        required=False,
+        help_text=_("所涉事项属于哪位班子成员分管的领域;据此建议负重要领导责任的班子成员。"),
+    )
     handling_body = forms.ModelChoiceField(label=_("承办机关"), queryset=Body.objects.none())
     deciding_body = forms.ModelChoiceField(label=_("问责决定机关"), queryset=Body.objects.none())
     facts = forms.CharField(label=_("基本事实"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -91,12 +108,20 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = supervised_orgs(user)
+        orgs = supervised_orgs(user)
+        self.fields["org"].queryset = orgs
+        self.fields["portfolio"].queryset = (
+            Portfolio.objects.filter(org__in=orgs).select_related("org").order_by("org__path")
+        )
+        self.fields["portfolio"].label_from_instance = lambda p: f"{p.org.name} · {p.name}"
         self.fields["handling_body"].queryset = handling_bodies(user)
         self.fields["deciding_body"].queryset = deciding_bodies()
 
     def clean(self):
         data = super().clean()
+        org, portfolio = data.get("org"), data.get("portfolio")
+        if org and portfolio and portfolio.org_id != org.pk:
+            self.add_error("portfolio", _("分管领域必须属于失职失责单位。"))
         org, body = data.get("org"), data.get("deciding_body")
         if org and body and not org.path.startswith(body.org.path):
             self.add_error(
@@ -238,7 +263,10 @@ def transition_form(action: str, case: AccountabilityCase, data: Any = None) -> 
 
 class PersonTargetForm(forms.Form):
     tenure = forms.ModelChoiceField(label=_("问题发生时的任职"), queryset=Tenure.objects.none())
-    responsibility_kind = forms.ChoiceField(label=_("责任类型"), choices=ResponsibilityKind.choices)
+    # Only the roles 问责 knows for a person (R9: 主要/重要领导责任; accountability/roles.py).
+    responsibility_kind = forms.ChoiceField(
+        label=_("责任类型"), choices=lambda: role_choices(Channel.PARTY_ACCOUNTABILITY, PERSON)
+    )
     is_collective = forms.BooleanField(label=_("属集体决策责任"), required=False)
     dissent_recorded = forms.BooleanField(label=_("集体决策中明确表示不同意见"), required=False)
     mitigating = forms.CharField(label=_("从轻减轻情节"), required=False)
@@ -269,7 +297,7 @@ class OrgTargetForm(forms.Form):
     )
     responsibility_kind = forms.ChoiceField(
         label=_("责任类型"),
-        choices=ResponsibilityKind.choices,
+        choices=lambda: role_choices(Channel.PARTY_ACCOUNTABILITY, ORG),
         initial=ResponsibilityKind.OVERALL,
     )
     no_person_reason = forms.CharField(
@@ -287,6 +315,10 @@ class OrgTargetForm(forms.Form):
 
 
 class MeasureForm(forms.Form):
+    """Offers, per target, only the kinds the combination rules still allow (R10): the target
+    select carries them (data-allowed-kinds, static/js/accountability.js filters the kinds);
+    clean() refuses the rest with the service's message."""
+
     target = forms.ModelChoiceField(label=_("问责对象"), queryset=Body.objects.none())
     kind = forms.ChoiceField(label=_("问责方式"), choices=MeasureKind.choices)
     subtype = forms.ChoiceField(label=_("具体方式"), required=False)
@@ -310,6 +342,36 @@ class MeasureForm(forms.Form):
         )
         self.fields["deciding_body"].initial = case.deciding_body_id
         self.fields["decision_no"].initial = case.decision_no
+        self.allowed = measure_kinds_by_target(case)
+        offered = {kind for kinds in self.allowed.values() for kind in kinds}
+        # Rendered: only kinds some target may still receive; a posted other kind is refused in
+        # clean() with the rule's name (not a bare "invalid choice").
+        self.fields["kind"].widget.choices = [c for c in MeasureKind.choices if c[0] in offered]
+        self.fields["target"].widget.attrs["data-allowed-kinds"] = json.dumps(
+            {str(pk): kinds for pk, kinds in self.allowed.items()}
+        )
+
+    def clean(self):
+        data = super().clean()
+        target, kind = data.get("target"), data.get("kind")
+        if target is not None and kind and kind not in self.allowed.get(target.pk, []):
+            refusal = refusal_for(kind, in_force_measures(target))
+            self.add_error("kind", refusal or _("该问责对象不能采取此问责方式。"))
+        return data
+
+
+def measure_kinds_by_target(case: AccountabilityCase) -> dict[int, list[str]]:
+    """For each target of the case, the measure kinds the combination rules still allow."""
+    forbidden = forbidden_pairs()
+    existing: dict[int, list[tuple[str, str]]] = {}
+    for measure in case.measures.filter(status=AccountabilityMeasure.Status.IN_FORCE).order_by(
+        "pk"
+    ):
+        existing.setdefault(measure.target_id, []).append((measure.kind, measure.label))
+    return {
+        target.pk: allowed_kinds(target.target_type, existing.get(target.pk, []), forbidden)
+        for target in case.targets.all()
+    }
 
 
 class AppealForm(forms.Form):
@@ -369,6 +431,12 @@ class DisciplinaryCaseForm(forms.Form):
     handling_body = forms.ModelChoiceField(label=_("审查机关"), queryset=Body.objects.none())
     subject_tenure = forms.ModelChoiceField(
         label=_("被审查人(违纪时任职)"), queryset=Tenure.objects.none()
+    )
+    # R19a: 直接责任者, 主要领导责任者, 重要领导责任者 (accountability/roles.py).
+    subject_role = forms.ChoiceField(
+        label=_("责任者类型"),
+        choices=lambda: role_choices(Channel.PARTY_DISCIPLINE, PERSON),
+        initial=ResponsibilityKind.DIRECT,
     )
     violation_type = forms.ChoiceField(
         label=_("违纪违法类型"), choices=DisciplinaryCase.ViolationType.choices

@@ -83,6 +83,22 @@ class Channel(models.TextChoices):
     PUBLIC_OFFICE = "public_office_sanction", _("政务处分")
 
 
+class ResponsibilityKind(models.TextChoices):
+    """Every role a target may have borne; which are valid where is accountability/roles.py
+    (R9, R19a). `SUPERVISORY` is kept for rows stored before those rules; no form offers it."""
+
+    OVERALL = "overall_leadership", _("全面领导责任")
+    PRIMARY = "primary_leadership", _("主要领导责任")
+    IMPORTANT = "important_leadership", _("重要领导责任")
+    SUPERVISORY = "supervisory", _("监督责任")
+    DIRECT = "direct", _("直接责任")
+
+
+LEADERSHIP_KINDS = frozenset(
+    {ResponsibilityKind.OVERALL, ResponsibilityKind.PRIMARY, ResponsibilityKind.IMPORTANT}
+)
+
+
 ORG_MEASURES = frozenset(
     {MeasureKind.ORG_SELF_CRITICISM, MeasureKind.CIRCULATED_CRITICISM, MeasureKind.REORGANIZATION}
 )
@@ -181,6 +197,49 @@ class InfluencePeriodRule(models.Model):
         return f"{label}: {self.months if self.months is not None else '—'}"
 
 
+class MeasureCombinationRule(models.Model):
+    """Which two measure kinds may be used together on one target in one decision (R10:
+    "单独使用,也可以依据规定合并使用"). One row per unordered pair of kinds (a kind paired with
+    itself = the kind used twice); the rows sharing a `name` make up one rule, and a refusal
+    names it. A pair without a row may be combined (art.8's general clause). Defaults:
+    accountability/defaults.py COMBINATIONS, documented in accountability/README.md."""
+
+    class Effect(models.TextChoices):
+        FORBID = "forbid", _("不得并用")
+        ALLOW = "allow", _("可以并用")
+
+    name = models.CharField(_("规则名称"), max_length=60)
+    kind = models.CharField(_("问责方式"), max_length=32, choices=MeasureKind.choices)
+    other_kind = models.CharField(_("另一问责方式"), max_length=32, choices=MeasureKind.choices)
+    effect = models.CharField(_("能否并用"), max_length=8, choices=Effect.choices)
+    basis = models.CharField(_("依据"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("问责方式组合规则")
+        verbose_name_plural = _("问责方式组合规则")
+        ordering = ["effect", "name", "kind", "other_kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "other_kind"], name="combination_pair_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__lte=models.F("other_kind")), name="combination_pair_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.get_kind_display()} + {self.get_other_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        # One row per unordered pair: store it in one order whichever way it was entered.
+        if self.kind and self.other_kind and self.kind > self.other_kind:
+            self.kind, self.other_kind = self.other_kind, self.kind
+
+
 # --- Disciplinary cases and 一案双查 -------------------------------------------------------
 
 
@@ -268,6 +327,13 @@ class DisciplinaryCase(ScopedModel):
         related_name="+",
     )
     subject_snapshot = models.CharField(_("违纪时单位职务"), max_length=200, blank=True)
+    # R19a: which responsible person the subject is (accountability/roles.py says which roles).
+    subject_role = models.CharField(
+        _("责任者类型"),
+        max_length=24,
+        choices=ResponsibilityKind.choices,
+        default=ResponsibilityKind.DIRECT,
+    )
     violation_type = models.CharField(
         _("违纪违法类型"), max_length=20, choices=ViolationType.choices
     )
@@ -324,6 +390,13 @@ class DisciplinaryCase(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.case_no} {self.subject_person}"
+
+    @property
+    def subject_role_label(self) -> str:
+        """In the regulation's wording (直接责任者 …)."""
+        from accountability.roles import role_label
+
+        return role_label(Channel.PARTY_DISCIPLINE, self.subject_role)
 
 
 class DualInvestigation(ScopedModel):
@@ -580,19 +653,6 @@ class CaseTransition(models.Model):
 
     def to_label(self):
         return AccountabilityCase.Status(self.to_status).label
-
-
-class ResponsibilityKind(models.TextChoices):
-    OVERALL = "overall_leadership", _("全面领导责任")
-    PRIMARY = "primary_leadership", _("主要领导责任")
-    IMPORTANT = "important_leadership", _("重要领导责任")
-    SUPERVISORY = "supervisory", _("监督责任")
-    DIRECT = "direct", _("直接责任")
-
-
-LEADERSHIP_KINDS = frozenset(
-    {ResponsibilityKind.OVERALL, ResponsibilityKind.PRIMARY, ResponsibilityKind.IMPORTANT}
-)
 
 
 class AccountabilityTarget(ScopedModel):

@@ -1,5 +1,9 @@
 """Whom to hold to account: who held the posts answerable for a failure on the event date
-(前任) and who holds them today (现任). A read; the officer picks, services/targets.py adds."""
+(前任) and who holds them today (现任). A read; the officer picks, services/targets.py adds.
+
+Suggested roles (R9, 问责条例 art.6): the secretary 主要领导责任; the member whose portfolio
+(分管领域, the case's `portfolio`) covers the matter 重要领导责任; the supervising commission's
+head 主要领导责任 for its supervisory responsibility."""
 
 from __future__ import annotations
 
@@ -50,13 +54,15 @@ def _slot_roles(org: Organization) -> list[tuple[str, str, str, Q]]:
         (
             "portfolio",
             _("分管该领域的班子成员"),
-            ResponsibilityKind.PRIMARY,
+            ResponsibilityKind.IMPORTANT,
             committee & Q(role__in=[R.DEPUTY_SECRETARY, R.TEAM_MEMBER]),
         ),
         (
+            # The commission's principal leader, for its supervisory responsibility: 问责 knows
+            # only leadership roles for a person (accountability/roles.py).
             "discipline",
-            _("纪委书记(派驻组组长)"),
-            ResponsibilityKind.SUPERVISORY,
+            _("纪委书记(派驻组组长)·监督责任"),
+            ResponsibilityKind.PRIMARY,
             discipline & Q(role__in=[R.DISCIPLINE_SECRETARY, R.STATIONED_TEAM_LEADER]),
         ),
     ]

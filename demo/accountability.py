@@ -3,7 +3,8 @@
 Adds, in 东溪县 (county 1, JH-C01-K01) and its townships:
 - the headline case: the finding "县委落实意识形态工作责任制检查不到位" traced back to an
   event on 2024-01-20, *before* the change of secretary (2024-03-01), so the predecessor —
-  now city 1's organisation minister — is the target; a written admonition and a
+  now city 1's organisation minister — is the target (the case names the 宣传 portfolio, so
+  the member in charge of it is proposed too); a written admonition and a
   reassignment (formalities open), a pending appeal, and the predecessor's duty logs of 2023
   on the chain page;
 - four disciplinary cases with 一案双查 in several states: both probes concluded (one led
@@ -37,7 +38,7 @@ from accountability.services import targets as acc_targets
 from demo.org_tree import DemoContext
 from liangge_zeren.actors import DEMO
 from responsibilities import duty_logs
-from responsibilities.models import ActionType, DutyLog
+from responsibilities.models import ActionType, DutyLog, Portfolio
 
 S = AccountabilityCase.Status
 SRC = AccountabilityCase.Source
@@ -213,7 +214,11 @@ def _open_headline_case(s: _Seeder, title: str) -> AccountabilityCase:
     """From the headline inspection finding when the inspections seeding made it."""
     from inspections.models import Finding
 
-    finding = Finding.objects.filter(org=s.tree.org(COUNTY1), title=HEADLINE_FINDING).first()
+    county = s.tree.org(COUNTY1)
+    # 分管领域: the matter is in the propaganda portfolio, so the targets page proposes the
+    # standing-committee member in charge of it (重要领导责任) beside the secretary.
+    portfolio = Portfolio.objects.filter(org=county, name="宣传").first()
+    finding = Finding.objects.filter(org=county, title=HEADLINE_FINDING).first()
     if finding is not None:
         return cases.open_case_from_finding(
             finding,
@@ -222,12 +227,14 @@ def _open_headline_case(s: _Seeder, title: str) -> AccountabilityCase:
             title=title,
             deciding_body=s.tree.body("JH-C01-PC"),
             handling_body=s.tree.body("JH-C01-K01-DC"),
+            portfolio=portfolio,
             grounds=s.grounds(3, 8),
         )
     return cases.open_case(
         actor=s.jw,
         title=title,
-        org=s.tree.org(COUNTY1),
+        org=county,
+        portfolio=portfolio,
         event_date=HEADLINE_EVENT,
         source=SRC.INSPECTION_FINDING,
         handling_body=s.tree.body("JH-C01-K01-DC"),

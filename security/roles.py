@@ -1,16 +1,18 @@
 """三员分立: what each administrative role may do. The three sets are disjoint (tested).
 
-- system administrator: organisations, bodies, people, tenures and accounts — no business
-  records, no permission assignments;
+- system administrator: organisations, bodies, people, tenures and accounts, and the
+  business apps' configuration tables in CONFIG_TABLES — no business records, no permission
+  assignments;
 - security administrator: administrative roles and business grants on /security/access/,
   the administrator accounts (four-eyes, security/admins.py), unlocking accounts — no
   business records, no org tree, no raw Django permissions or groups;
 - audit administrator: reads and exports the audit log — nothing else.
 
 The powers are given by `AdminRoleBackend` (listed in AUTHENTICATION_BACKENDS), installation-wide
-and for objects too. No role includes a permission of a business app (inspections,
-accountability, assessments). The Django superuser is break-glass only; every request it makes
-is audited (security.middleware.AuditTrailMiddleware).
+and for objects too. No role includes a permission on a business record of a business app
+(inspections, accountability, assessments); only the system administrator edits the
+configuration tables listed in CONFIG_TABLES. The Django superuser is break-glass only; every
+request it makes is audited (security.middleware.AuditTrailMiddleware).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from liangge_zeren import request_cache
 from security.models import AdminRole, AdminRoleAssignment
 
 _TREE = ("organization", "body", "portfolio", "person", "tenure")
+# Configuration tables of the business apps that the system administrator keeps (local
+# practice, with history) — rules, not business records.
+CONFIG_TABLES = ("accountability.measurecombinationrule",)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     AdminRole.SYSTEM: frozenset(
@@ -30,6 +35,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             for action in ("view", "add", "change")
         ]
         + ["auth.view_user", "auth.add_user", "auth.change_user", "security.reset_password"]
+        + [
+            f"{table.split('.')[0]}.{action}_{table.split('.')[1]}"
+            for table in CONFIG_TABLES
+            for action in ("view", "add", "change")
+        ]
     ),
     AdminRole.SECURITY: frozenset(
         [

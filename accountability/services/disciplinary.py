@@ -16,10 +16,13 @@ from accountability.bodies import committee_of, default_deciding_body, handling_
 from accountability.dual import dual_triggers, probes_complete
 from accountability.models import (
     AccountabilityCase,
+    Channel,
     DisciplinaryCase,
     DualInvestigation,
     FailedArea,
+    ResponsibilityKind,
 )
+from accountability.roles import PERSON, check_role
 from accountability.services.cases import open_case
 from accountability.workflows import DISCIPLINARY_FLOW, PROBE_FLOW
 from inspections.models import Finding
@@ -51,7 +54,11 @@ def register_disciplinary_case(
     subject_tenure: Tenure | None = None,
     amount_involved: Decimal | None = None,
     source_finding: Finding | None = None,
+    subject_role: str = ResponsibilityKind.DIRECT,
 ) -> DisciplinaryCase:
+    """The subject is the 直接责任者 unless registered as a leadership-responsible person
+    (R19a, R19b: art.74 cases); accountability/roles.py says which roles a case knows."""
+    check_role(Channel.PARTY_DISCIPLINE, PERSON, subject_role)
     if not handling_body.is_discipline:
         refuse(_("纪律审查案件只能由纪检监察机关立案。"))
     if DisciplinaryCase.objects.filter(case_no=case_no).exists():
@@ -67,6 +74,7 @@ def register_disciplinary_case(
         subject_person=subject_person,
         subject_tenure=subject_tenure,
         subject_snapshot=_snapshot_of(subject_tenure),
+        subject_role=subject_role,
         violation_type=violation_type,
         summary=summary,
         registered_on=registered_on,

@@ -8,6 +8,7 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accountability.combinations import in_force_measures, refusal_for
 from accountability.defaults import DEFAULT_MONTHS
 from accountability.models import (
     MEASURE_SUBTYPES,
@@ -85,11 +86,10 @@ def _check_measure(
         refuse(_("须填写决定文号。"))
     if case.decided_on and effective_date < case.decided_on:
         refuse(_("生效日期不能早于问责决定日期。"))
-    if (
-        kind in (MeasureKind.PARTY_SANCTION, MeasureKind.PUBLIC_OFFICE_SANCTION)
-        and case.measures.filter(target=target, kind=kind, status=MS.IN_FORCE).exists()
-    ):
-        refuse(_("同一对象在同一渠道只能有一项有效处分;如需变更请先纠错或经申诉变更。"))
+    # R10: the whole set of the target's measures in force, against the combination rules.
+    refusal = refusal_for(kind, in_force_measures(target))
+    if refusal is not None:
+        refuse(refusal)
 
 
 @write_service
@@ -105,7 +105,8 @@ def add_measure(
     deciding_body: Body,
     note: str = "",
 ) -> AccountabilityMeasure:
-    """Record a measure of the decision; kinds combine freely within the rules (R10)."""
+    """Record a measure of the decision; kinds combine within the rule table (R10), and a
+    refused combination names the rule (accountability/combinations.py)."""
     lock_current(case, "status")
     CASE_FLOW.check(case, "add_measure", actor)
     if target.case_id != case.pk:

@@ -15,8 +15,10 @@ from accountability.bodies import committee_of
 from accountability.models import (
     AccountabilityCase,
     AccountabilityTarget,
+    Channel,
     ResponsibilityKind,
 )
+from accountability.roles import ORG, PERSON, check_role
 from accountability.workflows import CASE_FLOW
 from liangge_zeren.actors import Actor, actor_user, write_service
 from liangge_zeren.concurrency import lock_current
@@ -69,11 +71,11 @@ def add_person_target(
     mitigating: str = "",
     aggravating: str = "",
 ) -> AccountabilityTarget:
-    """A leader, as the tenure they held when the failure happened."""
+    """A leader, as the tenure they held when the failure happened; the role is one that
+    问责 knows for a person (主要/重要领导责任, accountability/roles.py)."""
     lock_current(case, "status")
     CASE_FLOW.check(case, "add_target", actor)
-    if responsibility_kind not in ResponsibilityKind.values:
-        refuse(_("请选择责任类型。"))
+    check_role(Channel.PARTY_ACCOUNTABILITY, PERSON, responsibility_kind)
     _check_tenure(case, tenure)
     target = AccountabilityTarget(
         case=case,
@@ -111,6 +113,7 @@ def add_org_target(
     """A Party organisation (collective responsibility: 检查 / 通报 / 改组)."""
     lock_current(case, "status")
     CASE_FLOW.check(case, "add_target", actor)
+    check_role(Channel.PARTY_ACCOUNTABILITY, ORG, responsibility_kind)
     body = body or committee_of(org)
     if body is None:
         refuse(_("该单位没有可问责的党组织。"))

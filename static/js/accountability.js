@@ -48,3 +48,29 @@
   });
   document.addEventListener("DOMContentLoaded", filterSubtypes);
 })();
+
+// Measure form: for the chosen target, offer only the kinds the combination rules still allow
+// (the target select's data-allowed-kinds; the server refuses the rest, naming the rule).
+(function () {
+  function filterKinds() {
+    var target = document.getElementById("id_target");
+    var kind = document.getElementById("id_kind");
+    if (!target || !kind || !target.dataset.allowedKinds) { return; }
+    var allowed = JSON.parse(target.dataset.allowedKinds)[target.value];
+    Array.prototype.forEach.call(kind.options, function (option) {
+      var visible = !allowed || allowed.indexOf(option.value) >= 0;
+      option.hidden = !visible;
+      option.disabled = !visible;
+    });
+    var current = kind.selectedIndex >= 0 ? kind.options[kind.selectedIndex] : null;
+    if (current && current.disabled) {
+      var first = Array.prototype.find.call(kind.options, function (o) { return !o.disabled; });
+      kind.value = first ? first.value : "";
+      kind.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.id === "id_target") { filterKinds(); }
+  });
+  document.addEventListener("DOMContentLoaded", filterKinds);
+})();

@@ -9,7 +9,6 @@ from accountability.models import (
     AccountabilityGround,
     AccountabilityMeasure,
     CaseCorrection,
-    ResponsibilityKind,
 )
 from accountability.services import cases, measures, targets
 from liangge_zeren.workflow import TransitionRefused
@@ -124,13 +123,8 @@ def test_it_records_not_pursued_with_a_reason_code(cast):
 def test_it_requires_a_leader_alongside_an_organisation_target_or_a_reason(cast):
     case = advance(cast, open_county1_case(cast), S.INVESTIGATING, target=False)
     jw = cast.user("county1_jw")
+    # Only the organisation (a person target in 问责 always bears a leadership role, R9).
     org_target = targets.add_org_target(case, actor=jw, org=cast.county1)
-    targets.add_person_target(
-        case,
-        actor=jw,
-        tenure=cast.tenures["county1_member"],
-        responsibility_kind=ResponsibilityKind.DIRECT,
-    )
     advance(cast, case, S.REPORT_DISCUSSED)
     with pytest.raises(TransitionRefused, match="同时对负有领导责任的班子成员问责"):
         cases.decide_case(case, actor=jw, decision_no="文号", decided_on=TODAY)

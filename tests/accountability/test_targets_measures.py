@@ -55,7 +55,10 @@ def test_it_proposes_the_member_in_charge_of_the_portfolio_and_the_discipline_se
     slots = {s.key: s for s in proposals.propose_targets(cast.county1, EVENT, portfolio=education)}
     assert _names(slots["portfolio"].at_event) == ["陈晓梅"]
     assert [c.tenure for c in slots["discipline"].at_event] == [head]
-    assert slots["discipline"].suggested_kind == ResponsibilityKind.SUPERVISORY
+    # 问责 knows leadership roles only (R9): the member in charge of the portfolio bears
+    # 重要领导责任, the commission's head 主要领导责任 for its supervisory responsibility.
+    assert slots["portfolio"].suggested_kind == ResponsibilityKind.IMPORTANT
+    assert slots["discipline"].suggested_kind == ResponsibilityKind.PRIMARY
 
 
 def test_it_keeps_a_target_reachable_after_they_moved_or_retired(cast):
@@ -158,7 +161,7 @@ def test_it_combines_measures_across_channels_and_lists_them_apart(cast):
         "party_discipline",
         "public_office_sanction",
     ]
-    with pytest.raises(TransitionRefused, match="同一渠道只能有一项有效处分"):
+    with pytest.raises(TransitionRefused, match="组合规则「一案一对象每一渠道至多一项处分」"):
         _measure(case, person, "party_sanction", "warning")
 
 

@@ -5,14 +5,18 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.test import override_settings
 
+from accountability.combinations import forbidden_pairs, refusal_for
 from accountability.models import (
     AccountabilityCase,
     AccountabilityMeasure,
     Appeal,
+    Channel,
     DisciplinaryCase,
     DualInvestigation,
     MeasureKind,
 )
+from accountability.proposals import propose_targets
+from accountability.roles import valid_roles
 from accountability.services.disciplinary import archive_disciplinary_case
 from demo import org_tree
 from demo.accountability import step_accountability
@@ -52,6 +56,11 @@ def test_it_seeds_the_predecessor_case_from_the_finding(demo_ctx):
     assert target.is_predecessor
     assert target.tenure == demo_ctx.tree.tenures["JH-C01-K01-PC:secretary:former"]
     assert case.findings.exists() and case.status == "executing"
+    assert case.portfolio is not None and case.portfolio.name == "宣传"
+    slots = {s.key: s for s in propose_targets(case.org, case.event_date, case.portfolio)}
+    assert (
+        slots["portfolio"].at_event and slots["portfolio"].suggested_kind == "important_leadership"
+    )
     assert case.appeals.filter(outcome="").exists()
 
 
@@ -72,6 +81,25 @@ def test_it_seeds_dual_investigations_in_several_states(demo_ctx):
     assert DisciplinaryCase.objects.filter(status="archived", dual_required=True).exists()
     assert DualInvestigation.objects.filter(conclusion="responsible").exists()
     assert DualInvestigation.objects.filter(conclusion="not_responsible").exists()
+
+
+def test_it_the_demo_obeys_the_role_and_combination_rules(demo_ctx):
+    """R9/R19a roles for every target and subject; R10 combination rules for every target."""
+    from accountability.models import AccountabilityTarget
+
+    for target in AccountabilityTarget.objects.all():
+        assert target.responsibility_kind in valid_roles(
+            Channel.PARTY_ACCOUNTABILITY, target.target_type
+        ), target
+    for dcase in DisciplinaryCase.objects.all():
+        assert dcase.subject_role in valid_roles(Channel.PARTY_DISCIPLINE, "person"), dcase
+    forbidden = forbidden_pairs()
+    measures: dict[int, list[tuple[str, str]]] = {}
+    for m in AccountabilityMeasure.objects.filter(status="in_force").order_by("pk"):
+        before = measures.setdefault(m.target_id, [])
+        assert refusal_for(m.kind, before, forbidden) is None, (m.case_id, m.label)
+        before.append((m.kind, m.label))
+    assert measures
 
 
 def test_it_a_second_run_creates_nothing(demo_ctx):
