@@ -20,16 +20,16 @@ from accountability.models import (
     MeasureKind,
 )
 
-Forbidden = dict[tuple[str, str], str]  # (kind, other kind) sorted → rule name
+Forbidden = dict[tuple[str, str], tuple[str, str]]  # (kind, other) sorted → (rule, basis)
 
 
 def forbidden_pairs() -> Forbidden:
     """The pairs the table forbids (one query)."""
     return {
-        (kind, other): name
-        for kind, other, name in MeasureCombinationRule.objects.filter(
+        (kind, other): (name, basis)
+        for kind, other, name, basis in MeasureCombinationRule.objects.filter(
             effect=MeasureCombinationRule.Effect.FORBID
-        ).values_list("kind", "other_kind", "name")
+        ).values_list("kind", "other_kind", "name", "basis")
     }
 
 
@@ -45,13 +45,15 @@ def refusal_for(
     order), or None. The first existing measure that a rule forbids decides; the rule is named."""
     forbidden = forbidden_pairs() if forbidden is None else forbidden
     for other_kind, other_label in existing:
-        name = forbidden.get(_pair(kind, other_kind))
-        if name is not None:
-            return _("组合规则「%(rule)s」:该对象已有「%(other)s」,不能再给予「%(kind)s」。") % {
+        rule = forbidden.get(_pair(kind, other_kind))
+        if rule is not None:
+            name, basis = rule
+            message = _("组合规则「%(rule)s」:该对象已有「%(other)s」,不能再给予「%(kind)s」。") % {
                 "rule": name,
                 "other": other_label,
                 "kind": MeasureKind(kind).label,
             }
+            return f"{message}({basis})" if basis else message
     return None
 
 
