@@ -122,7 +122,7 @@ class CaseForm(forms.Form):
         org, portfolio = data.get("org"), data.get("portfolio")
         if org and portfolio and portfolio.org_id != org.pk:
             self.add_error("portfolio", _("分管领域必须属于失职失责单位。"))
-        org, body = data.get("org"), data.get("deciding_body")
+        body = data.get("deciding_body")
         if org and body and not org.path.startswith(body.org.path):
             self.add_error(
                 "deciding_body", _("问责决定机关须为该单位或其上级的党组织、纪检监察机关。")
