@@ -1,7 +1,8 @@
 """三员分立: what each administrative role may do. The three sets are disjoint (tested).
 
-- system administrator: organisations, bodies, people, tenures and accounts — no business
-  records, no permission assignments;
+- system administrator: organisations, bodies, people, tenures, the cadre-management
+  authority table (干部管理权限) and accounts — no business records, no permission
+  assignments;
 - security administrator: administrative roles and business grants on /security/access/,
   the administrator accounts (four-eyes, security/admins.py), unlocking accounts — no
   business records, no org tree, no raw Django permissions or groups;
@@ -21,12 +22,14 @@ from liangge_zeren import request_cache
 from security.models import AdminRole, AdminRoleAssignment
 
 _TREE = ("organization", "body", "portfolio", "person", "tenure")
+# Configuration tables of the org tree the system administrator keeps (issue 13).
+_TREE_CONFIG = ("managementauthority",)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     AdminRole.SYSTEM: frozenset(
         [
             f"responsibilities.{action}_{model}"
-            for model in _TREE
+            for model in (*_TREE, *_TREE_CONFIG)
             for action in ("view", "add", "change")
         ]
         + ["auth.view_user", "auth.add_user", "auth.change_user", "security.reset_password"]
