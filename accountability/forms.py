@@ -156,6 +156,8 @@ class CaseFromFindingForm(forms.Form):
         super().__init__(*args, **kwargs)
         org = finding.org
         self.fields["deciding_body"].queryset = authority.committees_above(org)
+        if org.parent is not None:  # 下管一级: the committee one level up, by default
+            self.fields["deciding_body"].initial = authority.committee_of(org.parent)
         self.fields["portfolio"].queryset = Portfolio.objects.filter(org=org)
 
 
