@@ -132,6 +132,11 @@ class CaseForm(forms.Form):
         org_pk = _bound_pk(self, "org")
         org = orgs.filter(pk=org_pk).first() if org_pk else None
         self.fields["deciding_body"].queryset = deciding_bodies(user, org)
+        if org is not None:  # only the user's bodies with jurisdiction over the unit
+            handlers = handling_bodies(user).prefetch_related("stationed_in")
+            self.fields["handling_body"].queryset = Body.objects.filter(
+                pk__in=[b.pk for b in handlers if authority.has_jurisdiction(b, org)]
+            )
 
     def clean(self):
         data = super().clean()

@@ -8,7 +8,7 @@ import datetime
 
 import pytest
 
-from accountability.bodies import check_org_decider, check_person_decider
+from accountability.bodies import check_org_decider, check_person_decider, has_jurisdiction
 from accountability.forms import (
     ApproveForm,
     CaseForm,
@@ -65,6 +65,9 @@ def test_it_proposes_and_accepts_only_committees_above_the_unit(cast, unit, allo
     org = getattr(cast, unit)
     form = CaseForm({"org": org.pk}, user=cast.user("prov_jw"))
     assert _keys(cast, form.fields["deciding_body"].queryset) == allowed
+    handlers = _keys(cast, form.fields["handling_body"].queryset)
+    assert handlers == {k for k, b in _discipline(cast).items() if has_jurisdiction(b, org)}
+    assert "T-P:discipline" in handlers and "T-K2:discipline" not in handlers
     for key, body in cast.bodies.items():
         data = dict(
             actor=cast.user("prov_jw"),
