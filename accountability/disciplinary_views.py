@@ -23,6 +23,7 @@ from accountability.forms import (
     DisciplinaryDecisionForm,
     ProbeConclusionForm,
     ReasonForm,
+    ShareForm,
 )
 from accountability.models import DualInvestigation
 from accountability.services import disciplinary
@@ -107,6 +108,10 @@ def disciplinary_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reason_form": ReasonForm(),
             "conclusion_form": ProbeConclusionForm(),
             "archive_form": ArchiveForm(),
+            "shares": list(case.shares.select_related("shared_with")),
+            "share_form": ShareForm(case=case)
+            if user.has_perm(CHANGE_DISCIPLINARY, case)
+            else None,
             "history": history_rows(case),
         },
     )
@@ -176,3 +181,18 @@ def probe_conclude(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("已记录核查结论。"))
     return redirect("accountability:disciplinary_detail", pk=probe.disciplinary_case_id)
+
+
+@login_required
+@require_POST
+def disciplinary_share(request: HttpRequest, pk: int) -> HttpResponse:
+    """R26: the leading (higher) 纪委 shares the case with a lower discipline body."""
+    case = get_disciplinary_case_for_user(request, pk, write=True)
+    submit_form(
+        request,
+        ShareForm(request.POST, case=case),
+        lambda **data: disciplinary.share_disciplinary_case(case, actor=request.user, **data),
+        _("已向下级纪检监察机构共享该案件。"),
+        invalid=_("请选择共享对象。"),
+    )
+    return redirect("accountability:disciplinary_detail", pk=case.pk)

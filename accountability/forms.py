@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accountability import bodies as authority
 from accountability.combinations import (
     allowed_kinds,
     forbidden_pairs,
@@ -34,6 +35,9 @@ from accountability.models import (
     ResponsibilityKind,
 )
 from accountability.roles import ORG, PERSON, role_choices
+from accountability.services.disciplinary import share_candidates
+from liangge_zeren.workflow import TransitionRefused
+from responsibilities.authority import led_from
 from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
 from responsibilities.scoping import Capability, is_unrestricted, paths_q, scope_paths
 
@@ -74,8 +78,39 @@ def handling_bodies(user):
     return qs.filter(paths_q(roots, "org_path") | Q(stationed_in__path__in=roots)).distinct()
 
 
-def deciding_bodies():
-    return Body.objects.filter(is_active=True).select_related("org")
+def deciding_bodies(user, org=None):
+    """Party committees that may decide a case: above the unit when it is known; else above
+    some unit in the user's jurisdiction (下管一级: never a unit's own committee)."""
+    if org is not None:
+        return authority.committees_above(org)
+    qs = Body.objects.filter(kind__in=Body.COMMITTEE_KINDS, is_active=True).select_related("org")
+    if is_unrestricted(user):
+        return qs
+    roots = scope_paths(user, Capability.SUPERVISE)
+    above = {p for root in roots for p in Organization.path_prefixes(root)}
+    return qs.filter(Q(org__path__in=sorted(above)) | paths_q(roots, "org__path"))
+
+
+def handler_levels(user) -> list[str]:
+    return sorted(
+        {
+            authority.handler_level(b)
+            for b in handling_bodies(user).select_related("org", "sent_by__org")
+        }
+    )
+
+
+def _refusal(form: forms.Form, field: str, check) -> None:
+    """Run a service check; its refusal (naming the rule) becomes the field's error."""
+    try:
+        check()
+    except TransitionRefused as error:
+        form.add_error(field, error.message)
+
+
+def _bound_pk(form: forms.Form, name: str) -> int | None:
+    value = form.data.get(form.add_prefix(name)) if form.is_bound else None
+    return int(value) if value and str(value).isdigit() else None
 
 
 def _grounds_field():
@@ -115,18 +150,25 @@ class CaseForm(forms.Form):
         )
         self.fields["portfolio"].label_from_instance = lambda p: f"{p.org.name} · {p.name}"
         self.fields["handling_body"].queryset = handling_bodies(user)
-        self.fields["deciding_body"].queryset = deciding_bodies()
+        org_pk = _bound_pk(self, "org")
+        org = orgs.filter(pk=org_pk).first() if org_pk else None
+        self.fields["deciding_body"].queryset = deciding_bodies(user, org)
+        if org is not None:  # only the user's bodies with jurisdiction over the unit
+            handlers = handling_bodies(user).prefetch_related("stationed_in")
+            self.fields["handling_body"].queryset = Body.objects.filter(
+                pk__in=[b.pk for b in handlers if authority.has_jurisdiction(b, org)]
+            )
 
     def clean(self):
         data = super().clean()
         org, portfolio = data.get("org"), data.get("portfolio")
         if org and portfolio and portfolio.org_id != org.pk:
             self.add_error("portfolio", _("分管领域必须属于失职失责单位。"))
-        body = data.get("deciding_body")
-        if org and body and not org.path.startswith(body.org.path):
-            self.add_error(
-                "deciding_body", _("问责决定机关须为该单位或其上级的党组织、纪检监察机关。")
-            )
+        body, handler = data.get("deciding_body"), data.get("handling_body")
+        if org and body:
+            _refusal(self, "deciding_body", lambda: authority.check_case_deciding_body(org, body))
+        if org and handler:
+            _refusal(self, "handling_body", lambda: authority.check_case_handler(org, handler))
         return data
 
 
@@ -142,9 +184,9 @@ class CaseFromFindingForm(forms.Form):
     def __init__(self, *args, finding=None, **kwargs):
         super().__init__(*args, **kwargs)
         org = finding.org
-        self.fields["deciding_body"].queryset = Body.objects.filter(
-            org__path__in=[*org.ancestor_paths(), org.path], is_active=True
-        ).select_related("org")
+        self.fields["deciding_body"].queryset = authority.committees_above(org)
+        if org.parent is not None:  # 下管一级: the committee one level up, by default
+            self.fields["deciding_body"].initial = authority.committee_of(org.parent)
         self.fields["portfolio"].queryset = Portfolio.objects.filter(org=org)
 
 
@@ -165,9 +207,11 @@ class ApproveForm(forms.Form):
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Any holder of the deciding body's posts; the service checks who may approve.
+        # The deciding body's principal leaders (art.9); the service checks the date.
         self.fields["approver"].queryset = (
-            Tenure.objects.filter(body=case.deciding_body)
+            Tenure.objects.filter(
+                body=case.deciding_body, role__in=authority.principal_roles(case.deciding_body)
+            )
             .select_related("person")
             .order_by("-start_date")
         )
@@ -337,11 +381,15 @@ class MeasureForm(forms.Form):
             for kind, subtypes in MEASURE_SUBTYPES.items()
             if subtypes
         ]
-        self.fields["deciding_body"].queryset = Body.objects.filter(
-            org__path__in=[*case.org.ancestor_paths(), case.org.path], is_active=True
+        # The case's deciding body and those above it; the 纪委 of those levels for 通报
+        # and 诫勉 (R11). clean() asks the service rule for the chosen target and kind.
+        level = case.deciding_body.org
+        self.fields["deciding_body"].queryset = authority.committees_at_or_above(level) | (
+            authority.commissions_at_or_above(level)
         )
         self.fields["deciding_body"].initial = case.deciding_body_id
         self.fields["decision_no"].initial = case.decision_no
+        self.case = case
         self.allowed = measure_kinds_by_target(case)
         offered = {kind for kinds in self.allowed.values() for kind in kinds}
         # Rendered: only kinds some target may still receive; a posted other kind is refused in
@@ -353,11 +401,20 @@ class MeasureForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        target, kind = data.get("target"), data.get("kind")
+        target, body, kind = data.get("target"), data.get("deciding_body"), data.get("kind")
         if target is not None and kind and kind not in self.allowed.get(target.pk, []):
             refusal = refusal_for(kind, in_force_measures(target))
             self.add_error("kind", refusal or _("该问责对象不能采取此问责方式。"))
+        if target and body and kind:
+            _refusal(self, "deciding_body", lambda: self._check_decider(target, body, kind))
         return data
+
+    def _check_decider(self, target, body, kind) -> None:
+        if target.target_type == "org":
+            authority.check_org_decider(body, target.org, kind)
+        else:
+            day = self.case.decided_on or timezone.localdate()
+            authority.check_person_decider(body, target.person, target.tenure, day, kind)
 
 
 def measure_kinds_by_target(case: AccountabilityCase) -> dict[int, list[str]]:
@@ -452,13 +509,38 @@ class DisciplinaryCaseForm(forms.Form):
         orgs = supervised_orgs(user)
         self.fields["org"].queryset = orgs
         self.fields["handling_body"].queryset = handling_bodies(user)
-        self.fields["subject_tenure"].queryset = (
-            Tenure.objects.filter(org__in=orgs)
-            .select_related("person", "org")
-            .order_by("org__path")
+        subjects = Tenure.objects.filter(org__in=orgs)
+        if not is_unrestricted(user):
+            # Only the cadres a body of the user's may lead a case on (干部管理权限, R26).
+            subjects = led_from(subjects, handler_levels(user))
+        self.fields["subject_tenure"].queryset = subjects.select_related("person", "org").order_by(
+            "org__path"
         )
         self.fields["subject_tenure"].label_from_instance = lambda t: (
             f"{t.person.name} · {t.org.name} {t.title or t.get_role_display()}"
+        )
+
+    def clean(self):
+        data = super().clean()
+        body, tenure, org = data.get("handling_body"), data.get("subject_tenure"), data.get("org")
+        if body and tenure and org:
+            day = data.get("registered_on") or timezone.localdate()
+            _refusal(
+                self,
+                "handling_body",
+                lambda: authority.check_disciplinary_handler(body, org, tenure.person, tenure, day),
+            )
+        return data
+
+
+class ShareForm(forms.Form):
+    body = forms.ModelChoiceField(label=_("共享给(下级纪检监察机构)"), queryset=Body.objects.none())
+    note = forms.CharField(label=_("共享说明"), max_length=200, required=False)
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].queryset = Body.objects.filter(
+            pk__in=[b.pk for b in share_candidates(case)]
         )
 
 

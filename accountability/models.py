@@ -399,6 +399,46 @@ class DisciplinaryCase(ScopedModel):
         return role_label(Channel.PARTY_DISCIPLINE, self.subject_role)
 
 
+class DisciplinaryCaseShare(models.Model):
+    """What a higher 纪委 leading a case shares with a lower one (R26: the lower commission
+    sees only what the higher one shares). Read access only; the case stays with its
+    handling line."""
+
+    case = models.ForeignKey(
+        DisciplinaryCase,
+        verbose_name=_("纪律审查案件"),
+        on_delete=models.PROTECT,
+        related_name="shares",
+    )
+    shared_with = models.ForeignKey(
+        Body, verbose_name=_("共享给"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The lower body's jurisdiction (its unit; a stationed team: the unit it sits in).
+    shared_path = models.CharField(max_length=255, db_index=True, editable=False)
+    note = models.CharField(_("共享说明"), max_length=200, blank=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("共享人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    shared_at = models.DateTimeField(_("共享时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("案件共享")
+        verbose_name_plural = _("案件共享")
+        ordering = ["case_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "shared_with"], name="dcase_share_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}→{self.shared_with_id}"
+
+
 class DualInvestigation(ScopedModel):
     """One of the two probes of 一案双查 (R29)."""
 

@@ -107,8 +107,17 @@ define(
     model_level=lambda user: bool(user.is_authenticated),
 )
 
-# Disciplinary cases and probes: the handling discipline line.
-for _name in ("view_disciplinarycase", "change_disciplinarycase", "add_disciplinarycase"):
+# Disciplinary cases and probes: the handling discipline line. R26: a case led by a higher
+# 纪委 is seen by a lower discipline body only once shared with it (DisciplinaryCaseShare).
+SHARED_WITH_LINE: list[Clause] = [
+    RelatedClause(
+        "accountability.DisciplinaryCaseShare",
+        "case",
+        PathClause(Capability.SUPERVISE, "shared_path"),
+    )
+]
+_define("accountability.view_disciplinarycase", handling() + SHARED_WITH_LINE)
+for _name in ("change_disciplinarycase", "add_disciplinarycase"):
     _define(f"accountability.{_name}", handling())
 for _name in ("view_dualinvestigation", "change_dualinvestigation"):
     _define(f"accountability.{_name}", handling("disciplinary_case__handling_path"))

@@ -51,6 +51,11 @@ urlpatterns = [
         disciplinary_views.disciplinary_archive,
         name="disciplinary_archive",
     ),
+    path(
+        "disciplinary/<int:pk>/share/",
+        disciplinary_views.disciplinary_share,
+        name="disciplinary_share",
+    ),
     path("probes/<int:pk>/conclude/", disciplinary_views.probe_conclude, name="probe_conclude"),
     path("statistics/", stats_views.statistics, name="statistics"),
 ]

@@ -3,8 +3,9 @@
 Adds, in 东溪县 (county 1, JH-C01-K01) and its townships:
 - the headline case: the finding "县委落实意识形态工作责任制检查不到位" traced back to an
   event on 2024-01-20, *before* the change of secretary (2024-03-01), so the predecessor —
-  now city 1's organisation minister — is the target (the case names the 宣传 portfolio, so
-  the member in charge of it is proposed too); a written admonition and a
+  now city 1's organisation minister — is the target, so the province committee decides
+  (干部管理权限: a city standing-committee member is managed one level up; the case names the
+  宣传 portfolio, so the member in charge of it is proposed too); a written admonition and a
   reassignment (formalities open), a pending appeal, and the predecessor's duty logs of 2023
   on the chain page;
 - four disciplinary cases with 一案双查 in several states: both probes concluded (one led
@@ -13,7 +14,9 @@ Adds, in 东溪县 (county 1, JH-C01-K01) and its townships:
   triggers (archived normally), and archived on a recorded waiver;
 - a township committee reorganised with its secretary removed (every measure kind occurs);
 - a case decided in 2023 whose influence period has expired (marked by the daily job);
-- a case not pursued (recorded dissent).
+- a case not pursued (recorded dissent);
+- two disciplinary cases on county 1's standing-committee members led by the city 纪委
+  (R26), one of them shared with the county 纪委.
 
 Idempotent: cases are looked up by title, disciplinary cases by case number; whatever
 exists is left alone, so a second run creates nothing.
@@ -38,6 +41,7 @@ from accountability.services import targets as acc_targets
 from demo.org_tree import DemoContext
 from liangge_zeren.actors import DEMO
 from responsibilities import duty_logs
+from responsibilities.authority import ensure_management_defaults
 from responsibilities.models import ActionType, DutyLog, Portfolio
 
 S = AccountabilityCase.Status
@@ -46,6 +50,9 @@ D = datetime.date
 COUNTY1 = "JH-C01-K01"
 HEADLINE_FINDING = "县委落实意识形态工作责任制检查不到位"
 HEADLINE_EVENT = D(2024, 1, 20)
+# The predecessor now sits on the city committee (青山市委常委、组织部部长): under 下管一级
+# the province committee manages her, so it decides (issue 13), not the city committee.
+HEADLINE_DECIDER = "JH-PC"
 
 
 class _Seeder:
@@ -225,7 +232,7 @@ def _open_headline_case(s: _Seeder, title: str) -> AccountabilityCase:
             actor=s.jw,
             event_date=HEADLINE_EVENT,
             title=title,
-            deciding_body=s.tree.body("JH-C01-PC"),
+            deciding_body=s.tree.body(HEADLINE_DECIDER),
             handling_body=s.tree.body("JH-C01-K01-DC"),
             portfolio=portfolio,
             grounds=s.grounds(3, 8),
@@ -238,7 +245,7 @@ def _open_headline_case(s: _Seeder, title: str) -> AccountabilityCase:
         event_date=HEADLINE_EVENT,
         source=SRC.INSPECTION_FINDING,
         handling_body=s.tree.body("JH-C01-K01-DC"),
-        deciding_body=s.tree.body("JH-C01-PC"),
+        deciding_body=s.tree.body(HEADLINE_DECIDER),
         area="ideological",
         grounds=s.grounds(3, 8),
     )
@@ -370,6 +377,27 @@ def _dual_waived(s: _Seeder) -> None:
         )
 
 
+def _same_level(s: _Seeder) -> None:
+    """R26: two cases on county 1's standing-committee members, led by the city 纪委 (the
+    county 纪委 may not open them); the city shares one with the county 纪委, not the other."""
+    city_dc, county_dc = s.tree.body("JH-C01-DC"), s.tree.body("JH-C01-K01-DC")
+    for case_no, subject, shared in (
+        ("青纪审〔2026〕2号", "JH-C01-K01-PC:member4", True),
+        ("青纪审〔2026〕4号", "JH-C01-K01-PC:member6", False),
+    ):
+        case = s.dcase(
+            case_no,
+            subject,
+            actor=s.city_jw,
+            handling_body=city_dc,
+            summary="违规干预插手工程项目。(演示数据)",
+        )
+        if case is not None and shared:
+            disciplinary.share_disciplinary_case(
+                case, actor=s.city_jw, body=county_dc, note="请县纪委配合做好相关工作。"
+            )
+
+
 def _reorganisation(s: _Seeder) -> None:
     township = s.tree.org("JH-C01-K01-T02")
     case = s.open(
@@ -446,11 +474,13 @@ def _not_pursued(s: _Seeder) -> None:
 def step_accountability(ctx: DemoContext) -> None:
     """Accountability cases, 一案双查 probes, measures, appeals, an expired influence period."""
     ensure_defaults()
+    ensure_management_defaults()
     s = _Seeder(ctx)
     if s.jw is None or COUNTY1 not in ctx.tree.orgs:
         return
     _headline(s)
     _dual(s)
+    _same_level(s)
     _reorganisation(s)
     _expired(s)
     _not_pursued(s)

@@ -5,7 +5,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from liangge_zeren.actors import acting
 from responsibilities import services
-from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
+from responsibilities.models import (
+    Body,
+    ManagementAuthority,
+    Organization,
+    Person,
+    Portfolio,
+    Tenure,
+)
 from responsibilities.scoping import scope_q
 
 
@@ -114,3 +121,15 @@ class TenureAdmin(ScopedAdmin):
     def save_model(self, request, obj, form, change):
         obj.org_path = obj.org.path
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ManagementAuthority)
+class ManagementAuthorityAdmin(SimpleHistoryAdmin):
+    """干部管理权限: local practice, kept by the system administrator (with history)."""
+
+    list_display = ["role", "org_kind", "managed_by", "discipline_levels_up", "basis"]
+    list_filter = ["org_kind", "managed_by"]
+
+    def has_delete_permission(self, request, obj=None):
+        # A rule is changed, not deleted (the history shows what applied when).
+        return request.user.is_superuser

@@ -913,3 +913,51 @@ class DutyReport(ScopedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Cadre-management authority (干部管理权限, issue 13) ----------------------------------
+
+
+class ManagementAuthority(models.Model):
+    """Who manages the holder of a post: a rule table the system administrator edits.
+
+    A rule names a role (and optionally a kind of unit: a blank kind is the default for every
+    kind; a row for the kind wins over it) and the level of the managing Party committee:
+    the unit's own committee or the committee one level up ("下管一级", the default for
+    the leadership team). `discipline_levels_up` is where disciplinary cases on the holder
+    are led (R26): that many levels above the post's unit, the 纪委 of that level or higher.
+    """
+
+    class Level(models.TextChoices):
+        OWN = "own", _("本单位党委(党组)")
+        HIGHER = "higher", _("上一级党委(下管一级)")
+
+    org_kind = models.CharField(
+        _("单位类型"),
+        max_length=20,
+        choices=Organization.Kind.choices,
+        blank=True,
+        help_text=_("留空表示适用于所有类型的单位;有针对该类型单位的规则时以其为准。"),
+    )
+    role = models.CharField(_("职务角色"), max_length=32, choices=Tenure.Role.choices)
+    managed_by = models.CharField(_("管理权限"), max_length=8, choices=Level.choices)
+    discipline_levels_up = models.PositiveSmallIntegerField(
+        _("纪律审查主导层级(向上级数)"),
+        default=1,
+        help_text=_("0:本级纪委;1:上一级纪委;2:上两级纪委。"),
+    )
+    basis = models.CharField(_("依据"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("干部管理权限")
+        verbose_name_plural = _("干部管理权限")
+        ordering = ["org_kind", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_kind", "role"], name="management_authority_unique")
+        ]
+
+    def __str__(self) -> str:
+        kind = self.get_org_kind_display() or _("各类单位")
+        return f"{kind} {self.get_role_display()}:{self.get_managed_by_display()}"

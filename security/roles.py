@@ -1,7 +1,8 @@
 """三员分立: what each administrative role may do. The three sets are disjoint (tested).
 
 - system administrator: organisations, bodies, people, tenures and accounts, and the
-  business apps' configuration tables in CONFIG_TABLES — no business records, no permission
+  configuration tables in CONFIG_TABLES (the cadre-management authority table 干部管理权限,
+  the measure-combination rules) — no business records, no permission
   assignments;
 - security administrator: administrative roles and business grants on /security/access/,
   the administrator accounts (four-eyes, security/admins.py), unlocking accounts — no
@@ -23,9 +24,12 @@ from liangge_zeren import request_cache
 from security.models import AdminRole, AdminRoleAssignment
 
 _TREE = ("organization", "body", "portfolio", "person", "tenure")
-# Configuration tables of the business apps that the system administrator keeps (local
-# practice, with history) — rules, not business records.
-CONFIG_TABLES = ("accountability.measurecombinationrule",)
+# Configuration tables the system administrator keeps (local practice, with history) — rules,
+# not business records (issue 13).
+CONFIG_TABLES = (
+    "responsibilities.managementauthority",
+    "accountability.measurecombinationrule",
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     AdminRole.SYSTEM: frozenset(

@@ -14,6 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accountability.bodies import (
+    check_case_deciding_body,
+    check_case_handler,
+    check_org_decider,
+    check_person_decider,
     deciding_path_for,
     default_deciding_body,
     default_handling_body,
@@ -76,6 +80,8 @@ def open_case(
     """受理: register a lead as an accountability case (state lead_received)."""
     if not handling_body.is_discipline:
         refuse(_("问责案件的承办机关必须是纪检监察机关。"))
+    check_case_handler(org, handling_body)
+    check_case_deciding_body(org, deciding_body)
     if event_date > timezone.localdate():
         refuse(_("问题发生日期不能晚于今天。"))
     if portfolio is not None and portfolio.org_id != org.pk:
@@ -279,6 +285,16 @@ def _check_decision_inputs(case: AccountabilityCase, decision_no: str) -> None:
     validate_org_targets(case)
 
 
+def check_deciding_authority(case: AccountabilityCase, day: datetime.date) -> None:
+    """The deciding body has authority over every target on the day of the decision (a
+    person may have moved up since the failure: 下管一级 follows their posts that day)."""
+    for target in case.targets.select_related("person", "tenure", "org"):
+        if target.target_type == AccountabilityTarget.TargetType.ORG:
+            check_org_decider(case.deciding_body, target.org)
+        elif target.person is not None:
+            check_person_decider(case.deciding_body, target.person, target.tenure, day)
+
+
 @write_service
 def decide_case(
     case: AccountabilityCase,
@@ -290,6 +306,7 @@ def decide_case(
 ) -> AccountabilityCase:
     _check(case, "decide", actor)
     _check_decision_inputs(case, decision_no)
+    check_deciding_authority(case, decided_on)
     case.decision_no = decision_no.strip()
     case.decided_on = decided_on
     case.publication_scope = publication_scope

@@ -12,19 +12,27 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accountability.bodies import committee_of, default_deciding_body, handling_path_for
+from accountability.bodies import (
+    check_disciplinary_handler,
+    committee_of,
+    default_deciding_body,
+    handler_level,
+    handling_path_for,
+    has_jurisdiction,
+)
 from accountability.dual import dual_triggers, probes_complete
 from accountability.models import (
     AccountabilityCase,
     Channel,
     DisciplinaryCase,
+    DisciplinaryCaseShare,
     DualInvestigation,
     FailedArea,
     ResponsibilityKind,
 )
 from accountability.roles import PERSON, check_role
 from accountability.services.cases import open_case
-from accountability.workflows import DISCIPLINARY_FLOW, PROBE_FLOW
+from accountability.workflows import CHANGE_DISCIPLINARY, DISCIPLINARY_FLOW, PROBE_FLOW
 from inspections.models import Finding
 from liangge_zeren.actors import Actor, actor_user, write_service
 from liangge_zeren.concurrency import lock_current
@@ -65,6 +73,7 @@ def register_disciplinary_case(
         refuse(_("案件编号已存在。"))
     if subject_tenure is not None and subject_tenure.person_id != subject_person.pk:
         refuse(_("违纪时任职必须是被审查人本人的任职。"))
+    check_disciplinary_handler(handling_body, org, subject_person, subject_tenure, registered_on)
     case = DisciplinaryCase(
         case_no=case_no,
         org=org,
@@ -260,3 +269,43 @@ def archive_disciplinary_case(
     case.archived_at = timezone.now()
     case.save()
     return case
+
+
+@write_service
+def share_disciplinary_case(
+    case: DisciplinaryCase, *, actor: Actor, body: Body, note: str = ""
+) -> DisciplinaryCaseShare:
+    """R26: the higher 纪委 leading a case shares it (read only) with a lower discipline body
+    whose jurisdiction covers the unit; the lower one sees nothing it was not given."""
+    lock_current(case, "status")
+    if not actor.has_perm(CHANGE_DISCIPLINARY, case):
+        refuse(_("只有承办该案件的纪检监察机关可以向下级共享案件。"))
+    if not _lower_with_jurisdiction(body, case):
+        refuse(_("只能向对%(org)s有管辖权的下级纪检监察机构共享案件。") % {"org": case.org.name})
+    if case.shares.filter(shared_with=body).exists():
+        refuse(_("该案件已共享给%(body)s。") % {"body": body.name})
+    return DisciplinaryCaseShare.objects.create(
+        case=case,
+        shared_with=body,
+        shared_path=handling_path_for(body, case.org),
+        note=(note or "").strip()[:200],
+        shared_by=actor_user(actor),
+    )
+
+
+def share_candidates(case: DisciplinaryCase) -> list[Body]:
+    """The lower discipline bodies the case may be shared with (not yet shared)."""
+    shared = set(case.shares.values_list("shared_with_id", flat=True))
+    bodies = (
+        Body.objects.filter(kind__in=Body.DISCIPLINE_KINDS, is_active=True)
+        .filter(org__path__in=Organization.path_prefixes(str(case.org.path)))
+        .exclude(pk__in=shared)
+        .select_related("org", "sent_by__org")
+        .prefetch_related("stationed_in")
+    )
+    return [b for b in bodies if _lower_with_jurisdiction(b, case)]
+
+
+def _lower_with_jurisdiction(body: Body, case: DisciplinaryCase) -> bool:
+    level, own = handler_level(body), handler_level(case.handling_body)
+    return has_jurisdiction(body, case.org) and level != own and level.startswith(own)

@@ -8,6 +8,7 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accountability.bodies import check_org_decider, check_person_decider
 from accountability.combinations import in_force_measures, refusal_for
 from accountability.defaults import DEFAULT_MONTHS
 from accountability.models import (
@@ -92,6 +93,17 @@ def _check_measure(
         refuse(refusal)
 
 
+def _check_decider(
+    case: AccountabilityCase, target: AccountabilityTarget, kind: str, deciding_body: Body
+) -> None:
+    """The measure's deciding body has authority over the target (R11, R18)."""
+    if target.target_type == AccountabilityTarget.TargetType.ORG:
+        check_org_decider(deciding_body, target.org, kind)
+    elif target.person is not None:
+        day = case.decided_on or timezone.localdate()
+        check_person_decider(deciding_body, target.person, target.tenure, day, kind)
+
+
 @write_service
 def add_measure(
     case: AccountabilityCase,
@@ -113,6 +125,7 @@ def add_measure(
         refuse(_("问责对象不属于本案。"))
     subtype = _checked_subtype(target, kind, subtype)
     _check_measure(case, target, kind, effective_date, decision_no)
+    _check_decider(case, target, kind, deciding_body)
     months = influence_months_for(kind, subtype)
     measure = AccountabilityMeasure(
         case=case,

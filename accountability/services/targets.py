@@ -11,7 +11,7 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accountability.bodies import committee_of
+from accountability.bodies import check_org_decider, check_person_decider, committee_of
 from accountability.models import (
     AccountabilityCase,
     AccountabilityTarget,
@@ -77,6 +77,7 @@ def add_person_target(
     CASE_FLOW.check(case, "add_target", actor)
     check_role(Channel.PARTY_ACCOUNTABILITY, PERSON, responsibility_kind)
     _check_tenure(case, tenure)
+    check_person_decider(case.deciding_body, tenure.person, tenure, timezone.localdate())
     target = AccountabilityTarget(
         case=case,
         org=tenure.org,
@@ -121,6 +122,7 @@ def add_org_target(
         refuse(_("党组织须属于该单位。"))
     if not org.path.startswith(case.org_path) and not case.org_path.startswith(org.path):
         refuse(_("被问责党组织须为失职失责单位或其上级。"))
+    check_org_decider(case.deciding_body, org)
     target = AccountabilityTarget(
         case=case,
         org=org,

@@ -6,6 +6,7 @@ from django.urls import reverse
 from accountability.models import AccountabilityCase, DisciplinaryCase
 from accountability.rules import case_visible_q, own_decision_q
 from accountability.services import cases
+from accountability.services.disciplinary import share_disciplinary_case
 from responsibilities.scoping import scope_q
 from security.models import AuditEntry
 from tests.accountability.fixtures import advance, register_dcase
@@ -47,10 +48,26 @@ def test_it_hides_the_case_from_the_same_level_secretary_unless_his_committee_de
 
 def test_it_predicates_and_querysets_agree_on_every_row(cast, acc):
     register_dcase(cast)
+    city = {"actor": cast.user("city1_jw"), "handling_body": cast.bodies["T-C1:discipline"]}
     register_dcase(
-        cast, case_no="二号县案", org=cast.county2, handling_body=cast.bodies["T-K2:discipline"]
+        cast,
+        case_no="二号县案",
+        org=cast.county2,
+        subject_person=cast.people["county2_secretary"],
+        subject_tenure=cast.tenures["county2_secretary"],
+        **city,
     )
-    assert AccountabilityCase.objects.count() == 3 and DisciplinaryCase.objects.count() == 2
+    shared = register_dcase(
+        cast,
+        case_no="一号县常委案",
+        subject_person=cast.people["county1_member"],
+        subject_tenure=cast.tenures["county1_member"],
+        **city,
+    )
+    share_disciplinary_case(
+        shared, actor=cast.user("city1_jw"), body=cast.bodies["T-K1:discipline"]
+    )
+    assert AccountabilityCase.objects.count() == 3 and DisciplinaryCase.objects.count() == 3
     for name in USERS:
         user = cast.user(name)
         for perm, model in (

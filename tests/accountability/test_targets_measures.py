@@ -73,17 +73,18 @@ def test_it_keeps_a_target_reachable_after_they_moved_or_retired(cast):
     assert target.unit_snapshot == "一号县" and "书记" in target.post_snapshot
     assert "现无任职" in target.current_posts_snapshot
     # He is appointed elsewhere before the decision: the snapshot follows at decision time.
+    # (A post still managed by the city committee, which decides: 下管一级, issue 13.)
     rs.appoint(
         person=cast.people["county1_former"],
-        body=cast.bodies["T-C1:committee"],
+        body=cast.bodies["T-K2:committee"],
         role="team_member",
-        title="市委组织部部长",
+        title="二号县委常委、副县长",
         start_date=TODAY - datetime.timedelta(days=1),
         actor=COMMAND,
     )
     advance(cast, case, S.DECIDED)
     target.refresh_from_db()
-    assert "市委组织部部长" in target.current_posts_snapshot
+    assert "二号县委常委、副县长" in target.current_posts_snapshot
 
 
 def test_it_refuses_a_tenure_that_did_not_cover_the_event_date(cast):

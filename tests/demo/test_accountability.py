@@ -108,3 +108,43 @@ def test_it_a_second_run_creates_nothing(demo_ctx):
     step_accountability(ctx)
     assert [m.objects.count() for m in MODELS] == before
     assert not ctx.created
+
+
+def test_it_every_seeded_case_obeys_the_authority_rules(demo_ctx):
+    """Issue 13: deciding bodies and handlers of the demo cases have authority (下管一级,
+    R11, R18, R26); the headline case on a city standing-committee member goes to the
+    province committee, and the city 纪委 leads the cases on county standing members."""
+    from accountability.bodies import (
+        check_case_deciding_body,
+        check_case_handler,
+        check_disciplinary_handler,
+        check_org_decider,
+        check_person_decider,
+    )
+    from accountability.services.cases import check_deciding_authority
+
+    decided = 0
+    for case in AccountabilityCase.objects.select_related("org", "deciding_body", "handling_body"):
+        check_case_deciding_body(case.org, case.deciding_body)
+        check_case_handler(case.org, case.handling_body)
+        if case.decided_on:
+            check_deciding_authority(case, case.decided_on)
+            decided += 1
+    assert decided >= 4
+    for m in AccountabilityMeasure.objects.select_related("target__person", "target__tenure"):
+        if m.target.target_type == "org":
+            check_org_decider(m.deciding_body, m.target.org, m.kind)
+        else:
+            day = m.case.decided_on
+            check_person_decider(m.deciding_body, m.target.person, m.target.tenure, day, m.kind)
+    for d in DisciplinaryCase.objects.select_related("subject_person", "subject_tenure"):
+        check_disciplinary_handler(
+            d.handling_body, d.org, d.subject_person, d.subject_tenure, d.registered_on
+        )
+    headline = AccountabilityCase.objects.get(title="东溪县委落实意识形态工作责任制不力问责案")
+    assert headline.deciding_body == demo_ctx.tree.body("JH-PC")
+    led = DisciplinaryCase.objects.filter(handling_body=demo_ctx.tree.body("JH-C01-DC"))
+    assert led.count() == 2
+    county_jw = demo_ctx.tree.users["county1_jw"]
+    visible = DisciplinaryCase.objects.visible_to(county_jw).filter(pk__in=led)
+    assert list(visible.values_list("case_no", flat=True)) == ["青纪审〔2026〕2号"]
