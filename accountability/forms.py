@@ -16,6 +16,7 @@ from accountability.models import (
     AccountabilityMeasure,
     Appeal,
     CaseCorrection,
+    ConflictDeclaration,
     DisciplinaryCase,
     DualInvestigation,
     FailedArea,
@@ -25,6 +26,7 @@ from accountability.models import (
     PublicOfficeSanction,
     ResponsibilityKind,
 )
+from accountability.recusal import target_bodies, without_recused
 from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
 from responsibilities.scoping import Capability, is_unrestricted, paths_q, scope_paths
 
@@ -140,11 +142,14 @@ class ApproveForm(forms.Form):
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Any holder of the deciding body's posts; the service checks who may approve.
-        self.fields["approver"].queryset = (
+        # Any holder of the deciding body's posts but those who must stand aside (回避);
+        # the service checks who may approve.
+        self.fields["approver"].queryset = without_recused(
             Tenure.objects.filter(body=case.deciding_body)
             .select_related("person")
-            .order_by("-start_date")
+            .order_by("-start_date"),
+            case,
+            "person",
         )
         self.fields["approver"].label_from_instance = lambda t: (
             f"{t.person.name} · {t.get_role_display()}({t.start_date}–{t.end_date or ''})"
@@ -165,22 +170,38 @@ class InvestigationForm(forms.Form):
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
-        org = case.handling_body.org
-        self.fields["team"].queryset = (
-            Person.objects.filter(
-                tenures__in=Tenure.objects.current().filter(
-                    Q(org_path__startswith=org.path) | Q(org_path__in=org.ancestor_paths()),
-                    role__in=Tenure.DISCIPLINE_ROLES,
-                )
+        self.fields["team"].queryset = discipline_people(case)
+
+
+def discipline_people(case):
+    """Discipline officers of the handling body's line, less those who must stand aside."""
+    org = case.handling_body.org
+    people = (
+        Person.objects.filter(
+            tenures__in=Tenure.objects.current().filter(
+                Q(org_path__startswith=org.path) | Q(org_path__in=org.ancestor_paths()),
+                role__in=Tenure.DISCIPLINE_ROLES,
             )
-            .distinct()
-            .order_by("name")
         )
+        .distinct()
+        .order_by("name")
+    )
+    return without_recused(people, case)
 
 
 class HearingForm(forms.Form):
     record = forms.CharField(label=_("陈述申辩记录"), widget=forms.Textarea(attrs={"rows": 4}))
     heard_on = _date_field(_("听取日期"), initial=timezone.localdate)
+    hearers = forms.ModelMultipleChoiceField(
+        label=_("听取人员(不选则为调查组成员)"),
+        queryset=Person.objects.none(),
+        widget=CheckboxList,
+        required=False,
+    )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hearers"].queryset = discipline_people(case)
 
 
 class ReportForm(forms.Form):
@@ -224,13 +245,32 @@ TRANSITION_FORMS: dict[str, type[forms.Form]] = {
     "archive": EmptyForm,
 }
 # Forms whose choices depend on the case.
-CASE_BOUND_FORMS = frozenset({"approve_start", "start_investigation"})
+CASE_BOUND_FORMS = frozenset({"approve_start", "start_investigation", "hearing"})
 
 
 def transition_form(action: str, case: AccountabilityCase, data: Any = None) -> forms.Form:
     """The form of a move, blank (the case page) or bound to posted data."""
     kwargs = {"case": case} if action in CASE_BOUND_FORMS else {}
     return TRANSITION_FORMS[action](data, prefix=action, **kwargs)
+
+
+# --- Recusal (回避) --------------------------------------------------------------------------
+
+
+class ConflictForm(forms.Form):
+    """A conflict declaration: handlers declare anyone; others only themselves."""
+
+    person = forms.ModelChoiceField(label=_("回避人员"), queryset=Person.objects.none())
+    reason = forms.ChoiceField(label=_("回避事由"), choices=ConflictDeclaration.Reason.choices)
+    detail = forms.CharField(
+        label=_("具体情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        if people is not None and len(people) == 1:
+            self.fields["person"].initial = people[0].pk
 
 
 # --- Targets, measures, appeals, corrections ----------------------------------------------
@@ -307,7 +347,7 @@ class MeasureForm(forms.Form):
         ]
         self.fields["deciding_body"].queryset = Body.objects.filter(
             org__path__in=[*case.org.ancestor_paths(), case.org.path], is_active=True
-        )
+        ).exclude(pk__in=target_bodies(case))  # a body never decides on itself (回避)
         self.fields["deciding_body"].initial = case.deciding_body_id
         self.fields["decision_no"].initial = case.decision_no
 

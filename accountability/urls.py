@@ -3,6 +3,7 @@ from django.urls import path
 from accountability import (
     appeal_views,
     case_views,
+    conflict_views,
     disciplinary_views,
     measure_views,
     stats_views,
@@ -52,5 +53,11 @@ urlpatterns = [
         name="disciplinary_archive",
     ),
     path("probes/<int:pk>/conclude/", disciplinary_views.probe_conclude, name="probe_conclude"),
+    path("cases/<int:pk>/conflicts/", conflict_views.case_conflict, name="case_conflict"),
+    path(
+        "disciplinary/<int:pk>/conflicts/",
+        conflict_views.disciplinary_conflict,
+        name="disciplinary_conflict",
+    ),
     path("statistics/", stats_views.statistics, name="statistics"),
 ]

@@ -21,6 +21,7 @@ from accountability.models import (
     accountability_setting,
     channel_of,
 )
+from accountability.recusal import refuse_self_decision
 from accountability.workflows import CASE_FLOW, MEASURE_FLOW
 from inspections.deadlines import add_months
 from liangge_zeren.actors import Actor, actor_user, write_service
@@ -110,6 +111,7 @@ def add_measure(
     CASE_FLOW.check(case, "add_measure", actor)
     if target.case_id != case.pk:
         refuse(_("问责对象不属于本案。"))
+    refuse_self_decision(case, deciding_body)
     subtype = _checked_subtype(target, kind, subtype)
     _check_measure(case, target, kind, effective_date, decision_no)
     months = influence_months_for(kind, subtype)

@@ -80,3 +80,41 @@ def test_it_a_second_run_creates_nothing(demo_ctx):
     step_accountability(ctx)
     assert [m.objects.count() for m in MODELS] == before
     assert not ctx.created
+
+
+def test_it_the_demo_obeys_recusal_self_judgement_and_sign_off(demo_ctx):
+    """Issue 13 on the demo: nobody approves, investigates, hears or decides a case they are a
+    target of; no commission concludes on its own supervisory responsibility; waivers and
+    conclusions are signed by the concluding commission's head."""
+    from accountability.dual import conductor_of
+    from accountability.recusal import recused_ids, target_bodies
+    from accountability.signoff import HEAD_ROLES
+
+    for case in AccountabilityCase.objects.all():
+        aside = recused_ids(case)
+        assert not {p.pk for p in case.investigation_team.all()} & aside
+        assert not {p.pk for p in case.hearers.all()} & aside
+        if case.start_approved_by is not None:
+            assert case.start_approved_by.person_id not in aside
+        assert case.deciding_body_id not in target_bodies(case)
+        if case.status in ("not_pursued", "archived") and case.not_pursued_reason:
+            assert case.signed_by.body == case.handling_body
+            assert case.signed_by.role in HEAD_ROLES
+    concluded = DualInvestigation.objects.filter(status="concluded")
+    assert concluded.exists()
+    for probe in concluded:
+        assert probe.conducting_body == conductor_of(probe)
+        assert probe.conducting_body != probe.target_body
+        assert probe.signed_by.body == probe.conducting_body
+
+
+def test_it_the_demo_s_headline_approver_list_leaves_out_the_target(demo_ctx):
+    """Issue 13: the predecessor now sits on the city committee that decides her case."""
+    from accountability.forms import ApproveForm
+
+    case = AccountabilityCase.objects.get(title="东溪县委落实意识形态工作责任制不力问责案")
+    target = case.targets.get()
+    sits_on_deciding_body = case.deciding_body.tenures.filter(person=target.person)
+    assert sits_on_deciding_body.exists()
+    offered = ApproveForm(case=case).fields["approver"].queryset
+    assert not offered.filter(person=target.person).exists()
