@@ -30,7 +30,7 @@ from accountability.forms import (
     transition_form,
 )
 from accountability.models import AccountabilityCase, AccountabilityMeasure, Channel
-from accountability.services import cases
+from accountability.services import cases, conflicts
 from accountability.workflows import APPEAL_FLOW, CASE_FLOW, CHANGE_CASE, MEASURE_FLOW
 from inspections.access import get_finding_for_user
 from liangge_zeren.pages import paginate, report_form_errors, report_refusal, submit_form
@@ -192,6 +192,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "targets_editable": "add_target" in allowed,
         **_case_forms(case, allowed, can_change),
         "history": history_rows(case),
+        "hearers": list(case.hearers.all()),
+        "conflicts": list(case.conflicts.select_related("person")),
+        "may_declare": user.has_perm(conflicts.DECLARE, case),
     }
     return render(request, "accountability/case_detail.html", context)
 

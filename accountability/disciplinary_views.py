@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,7 @@ from accountability.access import (
     get_disciplinary_case_for_user,
     get_probe_for_user,
 )
-from accountability.dual import dual_triggers, probes_complete
+from accountability.dual import conductor_of, dual_triggers, probes_complete
 from accountability.forms import (
     ArchiveForm,
     DisciplinaryCaseForm,
@@ -26,7 +27,8 @@ from accountability.forms import (
     ShareForm,
 )
 from accountability.models import DualInvestigation
-from accountability.services import disciplinary
+from accountability.services import conflicts, disciplinary
+from accountability.signoff import signing_tenure
 from accountability.workflows import CHANGE_DISCIPLINARY, DISCIPLINARY_FLOW, PROBE_FLOW
 from liangge_zeren.pages import attempt, paginate, report_refusal, submit_form
 from liangge_zeren.workflow import TransitionRefused
@@ -89,9 +91,18 @@ def disciplinary_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit_read(request, case, page="disciplinary")
     user = request.user
     allowed = DISCIPLINARY_FLOW.allowed_actions(case, user)
-    probes = list(case.probes.select_related("target_body", "accountability_case"))
+    probes = list(
+        case.probes.select_related(
+            "target_body__sent_by", "accountability_case", "conducting_body", "signed_by__person"
+        )
+    )
+    today = timezone.localdate()
     for probe in probes:
-        probe.concludable = PROBE_FLOW.can(probe, "conclude", user)
+        # Only the conducting commission's head signs a conclusion (R27, R29).
+        probe.conductor = conductor_of(probe)
+        probe.concludable = PROBE_FLOW.can(probe, "conclude", user) and bool(
+            signing_tenure(user, probe.conductor, today)
+        )
     return render(
         request,
         "accountability/disciplinary_detail.html",
@@ -104,6 +115,8 @@ def disciplinary_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": user.has_perm(CHANGE_DISCIPLINARY, case),
             "allowed": allowed,
             "may_waive": user.has_perm(disciplinary.WAIVE_DUAL, case),
+            "conflicts": list(case.conflicts.select_related("person")),
+            "may_declare": conflicts.may_declare_self(user, case),
             "decision_form": DisciplinaryDecisionForm(),
             "reason_form": ReasonForm(),
             "conclusion_form": ProbeConclusionForm(),

@@ -4,6 +4,7 @@ services/disciplinary.py)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,8 @@ from accountability.models import (
     accountability_setting,
 )
 from inspections.deadlines import add_months
+from liangge_zeren.workflow import refuse
+from responsibilities.models import Body, Tenure
 
 
 def _sanction_triggers(case: DisciplinaryCase) -> list[str]:
@@ -96,3 +99,58 @@ def dual_coverage(cases: QuerySet[DisciplinaryCase]) -> dict[str, Any]:
     qualifying, covered = row["qualifying"], row["covered"]
     row["share"] = round(100 * covered / qualifying, 1) if qualifying else None
     return row
+
+
+# --- No self-judgement (R29, 规则 art.73; R28 for stationed teams) ---------------------------
+
+
+def higher_commission(body: Body) -> Body | None:
+    """The commission one level up: a stationed team's sender, else the discipline
+    commission of the nearest unit above the body's own (one query)."""
+    if body.kind == Body.Kind.STATIONED_DISCIPLINE_TEAM:
+        return body.sent_by
+    return (
+        Body.objects.filter(
+            org__path__in=body.org.ancestor_paths(),
+            kind=Body.Kind.DISCIPLINE_COMMISSION,
+            is_active=True,
+        )
+        .order_by("-org__path", "pk")
+        .first()
+    )
+
+
+def default_conductor(kind: str, target_body: Body | None, handling_body: Body) -> Body:
+    """Who conducts a probe: the supervisory one by the commission one level up from the
+    body whose supervisory responsibility is examined (never that body itself); the
+    principal one by the commission handling the disciplinary case."""
+    if kind != DualInvestigation.Kind.SUPERVISORY or target_body is None:
+        return handling_body
+    return higher_commission(target_body) or refuse(
+        _("一案双查不得自查:找不到%(body)s的上一级纪检监察机关来核查其监督责任。")
+        % {"body": target_body.name}
+    )
+
+
+def conductor_of(probe: DualInvestigation) -> Body:
+    if probe.conducting_body is not None:
+        return probe.conducting_body
+    return default_conductor(probe.kind, probe.target_body, probe.disciplinary_case.handling_body)
+
+
+def refuse_self_judgement(probe: DualInvestigation, people_ids: set[int], day: date) -> None:
+    """The commission whose supervisory responsibility is examined never concludes it."""
+    examined = probe.target_body
+    if probe.kind != DualInvestigation.Kind.SUPERVISORY or examined is None:
+        return
+    conductor = conductor_of(probe)
+    if conductor.pk == examined.pk or (
+        Tenure.objects.held_on(day).filter(body=examined, person_id__in=people_ids).exists()
+    ):
+        refuse(
+            _(
+                "一案双查不得自查(规则第73条):%(body)s的监督责任由%(conductor)s核查,"
+                "本委不得对自身是否负监督责任作出结论。"
+            )
+            % {"body": examined.name, "conductor": conductor.name}
+        )

@@ -25,6 +25,7 @@ from accountability.models import (
     Appeal,
     CaseCorrection,
     Channel,
+    ConflictDeclaration,
     DisciplinaryCase,
     DualInvestigation,
     FailedArea,
@@ -34,6 +35,7 @@ from accountability.models import (
     PublicOfficeSanction,
     ResponsibilityKind,
 )
+from accountability.recusal import target_bodies, without_recused
 from accountability.roles import ORG, PERSON, role_choices
 from accountability.services.disciplinary import share_candidates
 from liangge_zeren.workflow import TransitionRefused
@@ -207,13 +209,16 @@ class ApproveForm(forms.Form):
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # The deciding body's principal leaders (art.9); the service checks the date.
-        self.fields["approver"].queryset = (
+        # The deciding body's principal leaders (art.9) but those who must stand aside
+        # (回避); the service checks the date and who may approve.
+        self.fields["approver"].queryset = without_recused(
             Tenure.objects.filter(
                 body=case.deciding_body, role__in=authority.principal_roles(case.deciding_body)
             )
             .select_related("person")
-            .order_by("-start_date")
+            .order_by("-start_date"),
+            case,
+            "person",
         )
         self.fields["approver"].label_from_instance = lambda t: (
             f"{t.person.name} · {t.get_role_display()}({t.start_date}–{t.end_date or ''})"
@@ -234,22 +239,38 @@ class InvestigationForm(forms.Form):
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
-        org = case.handling_body.org
-        self.fields["team"].queryset = (
-            Person.objects.filter(
-                tenures__in=Tenure.objects.current().filter(
-                    Q(org_path__startswith=org.path) | Q(org_path__in=org.ancestor_paths()),
-                    role__in=Tenure.DISCIPLINE_ROLES,
-                )
+        self.fields["team"].queryset = discipline_people(case)
+
+
+def discipline_people(case):
+    """Discipline officers of the handling body's line, less those who must stand aside."""
+    org = case.handling_body.org
+    people = (
+        Person.objects.filter(
+            tenures__in=Tenure.objects.current().filter(
+                Q(org_path__startswith=org.path) | Q(org_path__in=org.ancestor_paths()),
+                role__in=Tenure.DISCIPLINE_ROLES,
             )
-            .distinct()
-            .order_by("name")
         )
+        .distinct()
+        .order_by("name")
+    )
+    return without_recused(people, case)
 
 
 class HearingForm(forms.Form):
     record = forms.CharField(label=_("陈述申辩记录"), widget=forms.Textarea(attrs={"rows": 4}))
     heard_on = _date_field(_("听取日期"), initial=timezone.localdate)
+    hearers = forms.ModelMultipleChoiceField(
+        label=_("听取人员(不选则为调查组成员)"),
+        queryset=Person.objects.none(),
+        widget=CheckboxList,
+        required=False,
+    )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hearers"].queryset = discipline_people(case)
 
 
 class ReportForm(forms.Form):
@@ -293,13 +314,32 @@ TRANSITION_FORMS: dict[str, type[forms.Form]] = {
     "archive": EmptyForm,
 }
 # Forms whose choices depend on the case.
-CASE_BOUND_FORMS = frozenset({"approve_start", "start_investigation"})
+CASE_BOUND_FORMS = frozenset({"approve_start", "start_investigation", "hearing"})
 
 
 def transition_form(action: str, case: AccountabilityCase, data: Any = None) -> forms.Form:
     """The form of a move, blank (the case page) or bound to posted data."""
     kwargs = {"case": case} if action in CASE_BOUND_FORMS else {}
     return TRANSITION_FORMS[action](data, prefix=action, **kwargs)
+
+
+# --- Recusal (回避) --------------------------------------------------------------------------
+
+
+class ConflictForm(forms.Form):
+    """A conflict declaration: handlers declare anyone; others only themselves."""
+
+    person = forms.ModelChoiceField(label=_("回避人员"), queryset=Person.objects.none())
+    reason = forms.ChoiceField(label=_("回避事由"), choices=ConflictDeclaration.Reason.choices)
+    detail = forms.CharField(
+        label=_("具体情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        if people is not None and len(people) == 1:
+            self.fields["person"].initial = people[0].pk
 
 
 # --- Targets, measures, appeals, corrections ----------------------------------------------
@@ -382,11 +422,12 @@ class MeasureForm(forms.Form):
             if subtypes
         ]
         # The case's deciding body and those above it; the 纪委 of those levels for 通报
-        # and 诫勉 (R11). clean() asks the service rule for the chosen target and kind.
+        # and 诫勉 (R11); never a body that is itself a target (回避). clean() asks the
+        # service rule for the chosen target and kind.
         level = case.deciding_body.org
-        self.fields["deciding_body"].queryset = authority.committees_at_or_above(level) | (
-            authority.commissions_at_or_above(level)
-        )
+        self.fields["deciding_body"].queryset = (
+            authority.committees_at_or_above(level) | authority.commissions_at_or_above(level)
+        ).exclude(pk__in=target_bodies(case))
         self.fields["deciding_body"].initial = case.deciding_body_id
         self.fields["decision_no"].initial = case.decision_no
         self.case = case

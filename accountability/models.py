@@ -489,6 +489,28 @@ class DualInvestigation(ScopedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     concluded_at = models.DateTimeField(_("结论时间"), null=True, blank=True)
+    # No self-judgement (R29, 规则 art.73): the commission that conducts the probe; for the
+    # supervisory probe never the body whose responsibility is examined (accountability/dual.py).
+    conducting_body = models.ForeignKey(
+        Body,
+        verbose_name=_("核查机关"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    # 签字背书 (R27): the conducting commission's secretary (or acting head) who signed.
+    signed_by = models.ForeignKey(
+        Tenure,
+        verbose_name=_("签字背书人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    signed_at = models.DateTimeField(_("签字时间"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -614,6 +636,9 @@ class AccountabilityCase(ScopedModel):
         _("执行情况认定"), max_length=16, choices=ExecutionFinding.choices, blank=True
     )
     hearing_record = models.TextField(_("陈述申辩记录"), blank=True)
+    hearers = models.ManyToManyField(
+        Person, verbose_name=_("听取陈述申辩人员"), blank=True, related_name="+"
+    )
     hearing_on = models.DateField(_("听取陈述申辩日期"), null=True, blank=True)
     report = models.TextField(_("调查报告"), blank=True)
     discussion_record = models.TextField(_("集体讨论情况"), blank=True)
@@ -627,6 +652,17 @@ class AccountabilityCase(ScopedModel):
         _("不予(免予)问责理由"), max_length=24, choices=NotPursuedReason.choices, blank=True
     )
     not_pursued_note = models.TextField(_("不予(免予)问责说明"), blank=True)
+    # 签字背书 (R27): the handling commission's secretary (or acting head) signs a waiver.
+    signed_by = models.ForeignKey(
+        Tenure,
+        verbose_name=_("签字背书人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    signed_at = models.DateTimeField(_("签字时间"), null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -908,3 +944,60 @@ class Appeal(ScopedModel):
     @property
     def is_pending(self) -> bool:
         return not self.outcome
+
+
+class ConflictDeclaration(ScopedModel):
+    """回避: a person declared (or was declared) to be in a conflict with one case.
+
+    Either an accountability case or a disciplinary case. A declared person may not approve,
+    sit on the investigation team of, hear or decide the case (accountability/recusal.py).
+    """
+
+    class Reason(models.TextChoices):
+        CLOSE_RELATIVE = "close_relative", _("近亲属")
+        FORMER_SUPERIOR_SUBORDINATE = "former_superior_subordinate", _("曾有直接上下级关系")
+        OTHER = "other", _("其他")
+
+    case = models.ForeignKey(
+        AccountabilityCase,
+        verbose_name=_("问责案件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conflicts",
+    )
+    disciplinary_case = models.ForeignKey(
+        DisciplinaryCase,
+        verbose_name=_("纪律审查案件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conflicts",
+    )
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("回避人员"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("回避事由"), max_length=32, choices=Reason.choices)
+    detail = models.TextField(_("具体情况"), blank=True)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    declared_at = models.DateTimeField(_("申报时间"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("回避申报")
+        verbose_name_plural = _("回避申报")
+        ordering = ["declared_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(case__isnull=False, disciplinary_case__isnull=True)
+                | Q(case__isnull=True, disciplinary_case__isnull=False),
+                name="conflict_on_one_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_reason_display()}"

@@ -107,6 +107,15 @@ define(
     model_level=lambda user: bool(user.is_authenticated),
 )
 
+# 回避: whoever sees the case file may declare their own conflict (handlers declare anyone:
+# the change permission, checked in services/conflicts.py).
+_define("accountability.declare_conflict", CASE_VIEW, model=ACCOUNTABILITY_CASE)
+_define(
+    "accountability.declare_disciplinary_conflict",
+    handling(),
+    model="accountability.DisciplinaryCase",
+)
+
 # Disciplinary cases and probes: the handling discipline line. R26: a case led by a higher
 # 纪委 is seen by a lower discipline body only once shared with it (DisciplinaryCaseShare).
 SHARED_WITH_LINE: list[Clause] = [

@@ -3,6 +3,7 @@ from django.urls import path
 from accountability import (
     appeal_views,
     case_views,
+    conflict_views,
     disciplinary_views,
     measure_views,
     stats_views,
@@ -57,5 +58,11 @@ urlpatterns = [
         name="disciplinary_share",
     ),
     path("probes/<int:pk>/conclude/", disciplinary_views.probe_conclude, name="probe_conclude"),
+    path("cases/<int:pk>/conflicts/", conflict_views.case_conflict, name="case_conflict"),
+    path(
+        "disciplinary/<int:pk>/conflicts/",
+        conflict_views.disciplinary_conflict,
+        name="disciplinary_conflict",
+    ),
     path("statistics/", stats_views.statistics, name="statistics"),
 ]

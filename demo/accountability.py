@@ -60,6 +60,8 @@ class _Seeder:
         self.ctx = ctx
         self.tree = ctx.tree
         self.jw = ctx.tree.users.get("county1_jw")
+        # The county commission's secretary signs its waivers and probe conclusions (R27).
+        self.jw_head = ctx.tree.users.get("county1_jw_secretary")
         self.city_jw = ctx.tree.users.get("city1_jw")
         self.today = timezone.localdate()
 
@@ -278,9 +280,10 @@ def _dual_concluded(s: _Seeder) -> None:
         )
         _principal_probe_case(s, concluded)
         supervisory = concluded.probes.get(kind=DualInvestigation.Kind.SUPERVISORY)
+        # The township commission's supervisory responsibility: examined one level up (R29).
         disciplinary.conclude_probe(
             supervisory,
-            actor=s.jw,
+            actor=s.jw_head,
             conclusion=DualInvestigation.Conclusion.NOT_RESPONSIBLE,
             reasoning="镇纪委此前已对相关问题开展提醒谈话并及时报告线索,已履行监督责任。",
         )
@@ -292,7 +295,7 @@ def _principal_probe_case(s: _Seeder, concluded: DisciplinaryCase) -> None:
     today = s.today
     principal = concluded.probes.get(kind=DualInvestigation.Kind.PRINCIPAL)
     case = disciplinary.open_case_for_probe(
-        principal, actor=s.jw, deciding_body=s.tree.body("JH-C01-K01-PC")
+        principal, actor=s.jw_head, deciding_body=s.tree.body("JH-C01-K01-PC")
     )
     case.grounds.set(s.grounds(7, 8))
     s.walk(
@@ -465,7 +468,7 @@ def _not_pursued(s: _Seeder) -> None:
     cases.start_preliminary_review(case, actor=s.jw)
     cases.not_pursue(
         case,
-        actor=s.jw,
+        actor=s.jw_head,
         reason="three_distinctions",
         note="属于改革探索中因缺乏经验出现的失误,未谋取私利,已及时纠正。",
     )
@@ -476,7 +479,7 @@ def step_accountability(ctx: DemoContext) -> None:
     ensure_defaults()
     ensure_management_defaults()
     s = _Seeder(ctx)
-    if s.jw is None or COUNTY1 not in ctx.tree.orgs:
+    if s.jw is None or s.jw_head is None or COUNTY1 not in ctx.tree.orgs:
         return
     _headline(s)
     _dual(s)

@@ -319,6 +319,7 @@ ACCOUNTS: dict[str, str | None] = {
     "county1_secretary": "JH-C01-K01-PC:secretary",
     "county1_member": "JH-C01-K01-PC:member5",
     "county1_jw": "JH-C01-K01-DC:officer1",
+    "county1_jw_secretary": "JH-C01-K01-DC:secretary",
     "county2_secretary": "JH-C01-K02-PC:secretary",
 }
 

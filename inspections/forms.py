@@ -18,6 +18,7 @@ from inspections.models import (
     RiskProfile,
     RoundTarget,
 )
+from inspections.selectors import resupervised_body
 from liangge_zeren.concurrency import VersionedFormMixin
 from responsibilities.models import Body, Organization, Person, ResponsibilityItem, Tenure
 from responsibilities.scoping import Capability, paths_q
@@ -317,11 +318,12 @@ class TaskForm(BootstrapMixin, forms.Form):
         units = Organization.objects.filter(Q(pk=finding.org_id) | Q(parent=finding.org_id))
         self.fields["org"].queryset = units.order_by("path")
         self.fields["org"].initial = finding.org_id
-        self.fields["owner_tenure"].queryset = (
-            Tenure.objects.current()
-            .filter(org__in=units)
-            .select_related("person", "org")
-            .order_by("org__path", "role")
+        owners = Tenure.objects.current().filter(org__in=units)
+        commission = resupervised_body(finding)
+        if commission is not None:  # re-supervision: the commission under re-supervision
+            owners = Tenure.objects.current().filter(body=commission)
+        self.fields["owner_tenure"].queryset = owners.select_related("person", "org").order_by(
+            "org__path", "role"
         )
         today = timezone.localdate()
         self.fields["start_date"].initial = today

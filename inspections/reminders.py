@@ -8,7 +8,8 @@ column is not used: a task gets one reminder per threshold it crosses, never two
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -149,6 +150,48 @@ def task_escalations(day: datetime.date) -> Iterator[Reminder]:
     return escalations(rows, day, "rectification_task_escalation")
 
 
+COMMISSION_HEAD_ROLES = (Tenure.Role.DISCIPLINE_SECRETARY, Tenure.Role.STATIONED_TEAM_LEADER)
+
+
+def commission_holders(body_ids: Iterable[int], day: datetime.date) -> dict[int, list[Tenure]]:
+    """Per discipline body: its head(s) with a login, else its officers with one (one query).
+
+    Re-supervision (监督再监督) reports are the duty of the commission under re-supervision,
+    not of the same-level committee's secretary (domain.md "Authority in practice")."""
+    found: dict[int, list[Tenure]] = defaultdict(list)
+    body_ids = set(body_ids)
+    if not body_ids:
+        return found
+    tenures = (
+        Tenure.objects.held_on(day)
+        .filter(body_id__in=body_ids, role__in=Tenure.DISCIPLINE_ROLES, person__user__isnull=False)
+        .select_related("person__user", "org")
+        .order_by("body_id", "role", "pk")
+    )
+    for tenure in tenures:
+        found[tenure.body_id].append(tenure)
+    for body_id, rows in found.items():
+        heads = [t for t in rows if t.role in COMMISSION_HEAD_ROLES]
+        found[body_id] = heads or rows
+    return found
+
+
+def _report_recipients(
+    reports: list[RectificationReport], day: datetime.date
+) -> Callable[[RectificationReport], list[Tenure]]:
+    """Who answers for each report: the target committee's secretary, or for a re-supervised
+    commission that commission."""
+    commissions = {r.target.target_body_id for r in reports if r.target.target_body_id}
+    by_body = commission_holders(commissions, day)
+    orgs = {r.org_id for r in reports if not r.target.target_body_id}
+    by_org = holders_by_org(orgs, day, (Tenure.Role.SECRETARY,))
+    return lambda r: (
+        by_body.get(r.target.target_body_id, [])
+        if r.target.target_body_id
+        else by_org.get(r.org_id, [])
+    )
+
+
 def report_reminders(day: datetime.date) -> Iterator[Reminder]:
     lead = int(reminder_setting("REPORT_LEAD_DAYS", 10))
     reports = list(
@@ -156,12 +199,12 @@ def report_reminders(day: datetime.date) -> Iterator[Reminder]:
             RectificationReport.objects.filter(
                 submitted_at__isnull=True, due_date__lte=day + datetime.timedelta(days=lead)
             )
-        ).select_related("round", "org")
+        ).select_related("round", "org", "target")
     )
-    holders = holders_by_org({r.org_id for r in reports}, day, (Tenure.Role.SECRETARY,))
+    recipients = _report_recipients(reports, day)
     for report in reports:
         overdue = report.due_date < day
-        for tenure in holders.get(report.org_id, []):
+        for tenure in recipients(report):
             yield Reminder(
                 recipient=_user(tenure),
                 obj=report,

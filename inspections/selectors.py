@@ -32,6 +32,20 @@ def target_leader_tenures(user: Any, org: Organization) -> QuerySet[Tenure]:
     )
 
 
+def resupervised_body(finding: Finding) -> Body | None:
+    """The commission under re-supervision a finding is about (None: not a re-supervision
+    finding). Its rectification falls on that commission (domain.md "Authority")."""
+    round_ = finding.round
+    if round_ is None or round_.kind != InspectionRound.Kind.RE_SUPERVISION:
+        return None
+    targets = RoundTarget.objects.filter(round=round_, target_body__isnull=False)
+    for target in targets.select_related("target_body"):
+        if finding.org_path.startswith(target.org_path):
+            body: Body | None = target.target_body
+            return body
+    return None
+
+
 # --- Rounds ---------------------------------------------------------------------------
 
 

@@ -35,7 +35,9 @@ from accountability.models import (
     DisciplinaryCase,
     FailedArea,
 )
+from accountability.recusal import refuse_recused, refuse_recused_actor, refuse_self_decision
 from accountability.services.targets import refresh_target_snapshots
+from accountability.signoff import signer_for
 from accountability.workflows import CASE_FLOW, MEASURE_FLOW
 from inspections.models import Finding
 from liangge_zeren.actors import Actor, actor_user, write_service
@@ -154,6 +156,7 @@ def _check(case: AccountabilityCase, action: str, actor: Actor) -> None:
     before the inputs are looked at."""
     lock_current(case, "status")
     CASE_FLOW.check(case, action, actor)
+    refuse_recused_actor(case, actor, _("办理本案"))
 
 
 def _move(case: AccountabilityCase, action: str, actor: Actor, note: str = "") -> None:
@@ -186,6 +189,7 @@ def approve_start(
             _("启动问责调查须经%(body)s主要负责人批准;%(person)s在批准日不是其主要负责人。")
             % {"body": case.deciding_body.name, "person": approver.person.name}
         )
+    refuse_recused(case, [approver.person], _("批准启动本案调查"))
     case.start_approved_by = approver
     case.start_approved_on = approved_on
     note = _("批准人:%(name)s(%(post)s)") % {
@@ -209,6 +213,7 @@ def start_investigation(
     if len(members) < 2:
         refuse(_("问责调查组成员不得少于2人。"))
     _check(case, "start_investigation", actor)
+    refuse_recused(case, members.values(), _("担任本案调查组成员"))
     case.execution_finding = execution_finding
     _move(case, "start_investigation", actor)
     case.investigation_team.set(list(members.values()))
@@ -217,15 +222,24 @@ def start_investigation(
 
 @write_service
 def record_hearing(
-    case: AccountabilityCase, *, actor: Actor, record: str, heard_on: datetime.date
+    case: AccountabilityCase,
+    *,
+    actor: Actor,
+    record: str,
+    heard_on: datetime.date,
+    hearers: Sequence[Person] = (),
 ) -> AccountabilityCase:
-    """陈述申辩: the targets are heard before any decision."""
+    """陈述申辩: the targets are heard before any decision (by `hearers`; by default the
+    investigation team)."""
     _check(case, "hearing", actor)
     if not (record or "").strip():
         refuse(_("须记录问责对象的陈述申辩。"))
+    people = list(hearers) or list(case.investigation_team.all())
+    refuse_recused(case, people, _("听取本案陈述申辩"))
     case.hearing_record = record.strip()
     case.hearing_on = heard_on
     _move(case, "hearing", actor)
+    case.hearers.set(people)
     return case
 
 
@@ -307,6 +321,7 @@ def decide_case(
     _check(case, "decide", actor)
     _check_decision_inputs(case, decision_no)
     check_deciding_authority(case, decided_on)
+    refuse_self_decision(case, case.deciding_body)
     case.decision_no = decision_no.strip()
     case.decided_on = decided_on
     case.publication_scope = publication_scope
@@ -319,12 +334,15 @@ def decide_case(
 def not_pursue(
     case: AccountabilityCase, *, actor: Actor, reason: str, note: str
 ) -> AccountabilityCase:
-    """不予 / 免予问责 with a reason code (art.17) and an explanation."""
+    """不予 / 免予问责 with a reason code (art.17) and an explanation, signed by the
+    handling commission's secretary (签字背书, R27)."""
     _check(case, "not_pursue", actor)
     if reason not in AccountabilityCase.NotPursuedReason.values:
         refuse(_("请选择不予(免予)问责的理由。"))
     if len((note or "").strip()) < 10:
         refuse(_("不予(免予)问责须写明具体情况(不少于10个字)。"))
+    case.signed_by = signer_for(actor, case.handling_body, timezone.localdate())
+    case.signed_at = timezone.now()
     case.not_pursued_reason = reason
     case.not_pursued_note = note.strip()
     _move(case, "not_pursue", actor, note.strip())

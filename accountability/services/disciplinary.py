@@ -20,7 +20,13 @@ from accountability.bodies import (
     handling_path_for,
     has_jurisdiction,
 )
-from accountability.dual import dual_triggers, probes_complete
+from accountability.dual import (
+    conductor_of,
+    default_conductor,
+    dual_triggers,
+    probes_complete,
+    refuse_self_judgement,
+)
 from accountability.models import (
     AccountabilityCase,
     Channel,
@@ -30,8 +36,10 @@ from accountability.models import (
     FailedArea,
     ResponsibilityKind,
 )
+from accountability.recusal import actor_people, refuse_recused_actor
 from accountability.roles import PERSON, check_role
 from accountability.services.cases import open_case
+from accountability.signoff import signer_for
 from accountability.workflows import CHANGE_DISCIPLINARY, DISCIPLINARY_FLOW, PROBE_FLOW
 from inspections.models import Finding
 from liangge_zeren.actors import Actor, actor_user, write_service
@@ -74,6 +82,8 @@ def register_disciplinary_case(
     if subject_tenure is not None and subject_tenure.person_id != subject_person.pk:
         refuse(_("违纪时任职必须是被审查人本人的任职。"))
     check_disciplinary_handler(handling_body, org, subject_person, subject_tenure, registered_on)
+    if subject_person in actor_people(actor):
+        refuse(_("回避:被审查人本人不得办理对自己的纪律审查案件。"))
     case = DisciplinaryCase(
         case_no=case_no,
         org=org,
@@ -109,6 +119,7 @@ def decide_disciplinary_case(
     """Record the sanction; opens both 一案双查 probes when a configured trigger is met."""
     lock_current(case, "status")
     DISCIPLINARY_FLOW.check(case, "decide", actor)
+    refuse_recused_actor(case, actor, _("办理本案"))
     if decided_on < case.registered_on:
         refuse(_("处分决定日期不能早于立案日期。"))
     DISCIPLINARY_FLOW.move(case, "decide", actor)
@@ -135,6 +146,7 @@ def open_dual_investigation(
         refuse(_("启动一案双查须写明理由。"))
     lock_current(case, "status")
     DISCIPLINARY_FLOW.check(case, "open_dual", actor)
+    refuse_recused_actor(case, actor, _("办理本案"))
     org = case.org
     existing = {p.kind for p in case.probes.all()}
     targets = {
@@ -151,6 +163,7 @@ def open_dual_investigation(
             org=org,
             org_path=org.path,
             target_body=body,
+            conducting_body=default_conductor(kind, body, case.handling_body),
             opened_reason=reason,
             opened_by=actor_user(actor),
         )
@@ -177,6 +190,18 @@ def _conclusion_inputs(
     refuse(_("请选择核查结论。"))
 
 
+def _check_concluder(probe: DualInvestigation, actor: Actor) -> None:
+    """Lock, ask the table, then the rules on who concludes: nobody who must stand aside
+    from the disciplinary case, never the commission examined (R29), and signed by the
+    conducting commission's secretary (R27)."""
+    lock_current(probe, "status")
+    PROBE_FLOW.check(probe, "conclude", actor)
+    refuse_recused_actor(probe.disciplinary_case, actor, _("核查本案"))
+    day = timezone.localdate()
+    refuse_self_judgement(probe, {p.pk for p in actor_people(actor)}, day)
+    probe.signed_by = signer_for(actor, conductor_of(probe), day)
+
+
 @write_service
 def conclude_probe(
     probe: DualInvestigation,
@@ -186,11 +211,12 @@ def conclude_probe(
     reasoning: str = "",
     accountability_case: AccountabilityCase | None = None,
 ) -> DualInvestigation:
-    lock_current(probe, "status")
-    PROBE_FLOW.check(probe, "conclude", actor)
+    _check_concluder(probe, actor)
     reasoning = (reasoning or "").strip()
     accountability_case = _conclusion_inputs(conclusion, reasoning, accountability_case)
     PROBE_FLOW.move(probe, "conclude", actor)
+    probe.conducting_body = conductor_of(probe)
+    probe.signed_at = timezone.now()
     probe.conclusion = conclusion
     probe.reasoning = reasoning
     probe.accountability_case = accountability_case
@@ -208,16 +234,24 @@ def open_case_for_probe(
 ) -> AccountabilityCase:
     """Start the accountability case a probe found necessary, and conclude the probe."""
     # Checked before opening the case: a double submit must not open two cases.
-    lock_current(probe, "status")
-    PROBE_FLOW.check(probe, "conclude", actor)
+    _check_concluder(probe, actor)
     dcase = probe.disciplinary_case
     org = probe.org
     if probe.kind == DualInvestigation.Kind.PRINCIPAL:
         area, title = FailedArea.ANTI_CORRUPTION, _("%(org)s党委落实主体责任不力") % {"org": org}
+        handling = dcase.handling_body
+        deciding_body = deciding_body or default_deciding_body(org)
     else:
         area, title = (
             FailedArea.SUPERVISION,
             _("%(org)s纪检监察机构落实监督责任不力") % {"org": org},
+        )
+        # The commission one level up (a stationed team's sender) handles and decides.
+        handling = conductor_of(probe)
+        deciding_body = deciding_body or handling
+    if probe.target_body is not None and deciding_body.pk == probe.target_body_id:
+        refuse(
+            _("回避:%(body)s不得对自身落实责任的情况作出问责决定。") % {"body": deciding_body.name}
         )
     case = open_case(
         actor=actor,
@@ -225,8 +259,8 @@ def open_case_for_probe(
         org=org,
         event_date=dcase.registered_on,
         source=AccountabilityCase.Source.DUAL_INVESTIGATION,
-        handling_body=dcase.handling_body,
-        deciding_body=deciding_body or default_deciding_body(org),
+        handling_body=handling,
+        deciding_body=deciding_body,
         area=area,
         facts=_("由纪律审查案件 %(no)s 一案双查启动。") % {"no": dcase.case_no},
         disciplinary_cases=[dcase],
@@ -249,6 +283,7 @@ def archive_disciplinary_case(
     派驻组组长: `accountability.waive_dual_investigation`) records why."""
     lock_current(case, "status")
     DISCIPLINARY_FLOW.check(case, "archive", actor)
+    refuse_recused_actor(case, actor, _("办理本案"))
     waiver_reason = (waiver_reason or "").strip()
     qualifies = case.dual_required or bool(dual_triggers(case))
     if qualifies and not probes_complete(case):

@@ -23,6 +23,7 @@ from accountability.models import (
     accountability_setting,
     channel_of,
 )
+from accountability.recusal import refuse_self_decision
 from accountability.workflows import CASE_FLOW, MEASURE_FLOW
 from inspections.deadlines import add_months
 from liangge_zeren.actors import Actor, actor_user, write_service
@@ -123,6 +124,7 @@ def add_measure(
     CASE_FLOW.check(case, "add_measure", actor)
     if target.case_id != case.pk:
         refuse(_("问责对象不属于本案。"))
+    refuse_self_decision(case, deciding_body)
     subtype = _checked_subtype(target, kind, subtype)
     _check_measure(case, target, kind, effective_date, decision_no)
     _check_decider(case, target, kind, deciding_body)

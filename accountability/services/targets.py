@@ -123,6 +123,8 @@ def add_org_target(
     if not org.path.startswith(case.org_path) and not case.org_path.startswith(org.path):
         refuse(_("被问责党组织须为失职失责单位或其上级。"))
     check_org_decider(case.deciding_body, org)
+    if body.pk == case.deciding_body_id:
+        refuse(_("回避:%(body)s是本案问责决定机关,不得对自身问责。") % {"body": body.name})
     target = AccountabilityTarget(
         case=case,
         org=org,

@@ -67,12 +67,35 @@ def _check_targets(issuing_org: Organization, targets: list[Organization]) -> No
             refuse(_("检查对象“%(name)s”不在组织开展机构的管辖范围内。") % {"name": target})
 
 
+def _check_resupervisor(issuing_body: Body, target: Organization, target_body: Body) -> None:
+    """No self-judgement (R29): a commission is re-supervised by a discipline commission
+    above it (a stationed team: also by its sender) or by its same-level committee — never
+    by itself or by a body of its own level or below."""
+    issuing_org = issuing_body.org
+    higher_commission = (
+        issuing_body.kind == Body.Kind.DISCIPLINE_COMMISSION
+        and target.path.startswith(issuing_org.path)
+        and target.pk != issuing_org.pk
+    ) or issuing_body.pk == target_body.sent_by_id
+    same_level_committee = issuing_body.is_committee and issuing_org.pk == target_body.org_id
+    if not (higher_commission or same_level_committee):
+        refuse(
+            _(
+                "监督再监督不得自查:%(target)s须由上级纪委监委或同级党委组织再监督,"
+                "%(issuer)s不能组织。"
+            )
+            % {"target": target_body.name, "issuer": issuing_body.name}
+        )
+
+
 def _add_targets(round_: InspectionRound, targets: list[Organization]) -> None:
     side = _target_side(round_.kind)
     for target in targets:
         target_body = _discipline_body_of(target) if side == Side.SUPERVISORY else None
-        if side == Side.SUPERVISORY and target_body is None:
-            refuse(_("监督再监督的对象必须设有纪检监察机构:%(name)s。") % {"name": target})
+        if side == Side.SUPERVISORY:
+            if target_body is None:
+                refuse(_("监督再监督的对象必须设有纪检监察机构:%(name)s。") % {"name": target})
+            _check_resupervisor(round_.issuing_body, target, target_body)
         RoundTarget.objects.create(
             round=round_, org=target, org_path=target.path, target_body=target_body, side=side
         )

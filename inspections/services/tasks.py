@@ -21,6 +21,7 @@ from inspections.models import (
     RectificationUpdate,
     TaskTransition,
 )
+from inspections.selectors import resupervised_body
 from inspections.uploads import save_attachments
 from inspections.workflows import EXTENSION_FLOW, TASK_FLOW
 from liangge_zeren.actors import Actor, actor_user, write_service
@@ -62,6 +63,12 @@ def create_task(
     start_date = start_date or timezone.localdate()
     if due_date < start_date:
         refuse(_("整改时限不能早于开始日期。"))
+    commission = resupervised_body(finding)
+    if commission is not None and owner_tenure.body_id != commission.pk:
+        refuse(
+            _("监督再监督发现的问题由被再监督的%(body)s负责整改,责任人须在该机构任职。")
+            % {"body": commission.name}
+        )
     task = RectificationTask(
         finding=finding,
         measure=measure,

@@ -173,3 +173,94 @@ def acc_world(cast):
     return SimpleNamespace(
         case=case, measure=measure, appeal=appeal, dcase=dcase, probe=dcase.probes.first()
     )
+
+
+# --- Extra posts for recusal, 一案双查 routing and sign-off (issue 13) ----------------------
+
+
+def appoint_extra(cast, key, name, body, role, *, title="", start=None, username=None):
+    """A post the fixed cast lacks (e.g. county 1's commission secretary), with a login."""
+    from django.contrib.auth import get_user_model
+
+    from demo.cast import START
+    from liangge_zeren.actors import DEMO
+    from responsibilities import services as org_services
+    from responsibilities.models import Person
+
+    person = Person.objects.create(code=f"T-x-{key}", name=name)
+    if username:
+        person.user = get_user_model().objects.create_user(username=username, password="x-2026")
+        person.save()
+    tenure = org_services.appoint(
+        person=person, body=body, role=role, start_date=start or START, title=title, actor=DEMO
+    )
+    return SimpleNamespace(person=person, tenure=tenure, user=person.user)
+
+
+def county1_head(cast):
+    """County 1's discipline commission secretary (signs its waivers and conclusions)."""
+    from responsibilities.models import Tenure
+
+    return appoint_extra(
+        cast,
+        "county1_jw_secretary",
+        "钱正平",
+        cast.bodies["T-K1:discipline"],
+        Tenure.Role.DISCIPLINE_SECRETARY,
+        title="县纪委书记",
+        username="county1_jw_secretary",
+    )
+
+
+def county_stationed_team(cast):
+    """A county department with a stationed team sent by county 1's commission (R28)."""
+    from liangge_zeren.actors import DEMO
+    from responsibilities import services as org_services
+    from responsibilities.models import Body, Organization, Tenure
+
+    dept = org_services.create_organization(
+        code="T-K1-D1",
+        name="一号县教育局",
+        kind=Organization.Kind.DEPARTMENT,
+        parent=cast.county1,
+        actor=DEMO,
+    )
+    group = org_services.create_body(
+        code="T-K1-D1-PG",
+        org=dept,
+        kind=Body.Kind.PARTY_LEADERSHIP_GROUP,
+        name="中共一号县教育局党组",
+        actor=DEMO,
+    )
+    team = org_services.create_body(
+        code="T-K1-ST1",
+        org=dept,
+        kind=Body.Kind.STATIONED_DISCIPLINE_TEAM,
+        name="一号县纪委监委派驻第一纪检监察组",
+        sent_by=cast.bodies["T-K1:discipline"],
+        stationed_in=[dept],
+        actor=DEMO,
+    )
+    leader = appoint_extra(
+        cast,
+        "k1_team_leader",
+        "韩立新",
+        team,
+        Tenure.Role.STATIONED_TEAM_LEADER,
+        title="组长",
+        username="k1_team_leader",
+    )
+    dept_head = appoint_extra(cast, "k1_dept_head", "马文静", group, Tenure.Role.SECRETARY)
+    dept.refresh_from_db()
+    return SimpleNamespace(dept=dept, group=group, team=team, leader=leader, dept_head=dept_head)
+
+
+def probe_signer(cast, probe):
+    """Who concludes a county-1 probe: the supervisory one the city commission's secretary
+    (no self-judgement, R29); the principal one county 1's commission secretary (R27)."""
+    from django.contrib.auth import get_user_model
+
+    if probe.kind == "supervisory":
+        return cast.user("city1_jw")
+    head = get_user_model().objects.filter(username="county1_jw_secretary").first()
+    return head or county1_head(cast).user

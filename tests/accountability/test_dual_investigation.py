@@ -9,7 +9,7 @@ from accountability import dual
 from accountability.models import DisciplinaryCase, DualInvestigation
 from accountability.services import disciplinary
 from liangge_zeren.workflow import TransitionRefused
-from tests.accountability.fixtures import TODAY, register_dcase
+from tests.accountability.fixtures import TODAY, probe_signer, register_dcase
 
 K = DualInvestigation.Kind
 C = DualInvestigation.Conclusion
@@ -70,19 +70,22 @@ def test_it_blocks_archiving_until_both_probes_are_concluded(cast):
     with pytest.raises(TransitionRefused, match="两项核查均得出结论后才能归档"):
         disciplinary.archive_disciplinary_case(case, actor=jw)
     principal = case.probes.get(kind=K.PRINCIPAL)
-    accountability_case = disciplinary.open_case_for_probe(principal, actor=jw)
+    accountability_case = disciplinary.open_case_for_probe(
+        principal, actor=probe_signer(cast, principal)
+    )
     assert accountability_case.source == "dual_investigation"
     assert list(accountability_case.disciplinary_cases.all()) == [case]
     with pytest.raises(TransitionRefused, match="两项核查"):
         disciplinary.archive_disciplinary_case(case, actor=jw)
     supervisory = case.probes.get(kind=K.SUPERVISORY)
+    city = probe_signer(cast, supervisory)  # the county commission's own: one level up
     with pytest.raises(TransitionRefused, match="写明理由"):
         disciplinary.conclude_probe(
-            supervisory, actor=jw, conclusion=C.NOT_RESPONSIBLE, reasoning="无"
+            supervisory, actor=city, conclusion=C.NOT_RESPONSIBLE, reasoning="无"
         )
     disciplinary.conclude_probe(
         supervisory,
-        actor=jw,
+        actor=city,
         conclusion=C.NOT_RESPONSIBLE,
         reasoning="县纪委已多次提醒并及时查处,已履职尽责。",
     )
@@ -92,9 +95,10 @@ def test_it_blocks_archiving_until_both_probes_are_concluded(cast):
 
 def test_it_requires_a_linked_case_for_a_responsible_conclusion(cast):
     case = _decide(cast, register_dcase(cast), party_sanction="expulsion")
+    probe = case.probes.first()
     with pytest.raises(TransitionRefused, match="须关联问责案件"):
         disciplinary.conclude_probe(
-            case.probes.first(), actor=cast.user("county1_jw"), conclusion=C.RESPONSIBLE
+            probe, actor=probe_signer(cast, probe), conclusion=C.RESPONSIBLE
         )
 
 
@@ -121,11 +125,13 @@ def test_it_only_a_discipline_head_may_waive_and_the_reason_is_kept(cast):
 
 
 def test_it_computes_coverage_over_qualifying_cases(cast):
-    jw = cast.user("county1_jw")
     done = _decide(cast, register_dcase(cast, case_no="A"), party_sanction="expulsion")
     for probe in done.probes.all():
         disciplinary.conclude_probe(
-            probe, actor=jw, conclusion=C.NOT_RESPONSIBLE, reasoning="经核查已履职尽责,不予问责。"
+            probe,
+            actor=probe_signer(cast, probe),
+            conclusion=C.NOT_RESPONSIBLE,
+            reasoning="经核查已履职尽责,不予问责。",
         )
     _decide(cast, register_dcase(cast, case_no="B"), party_sanction="expulsion")  # open probes
     _decide(cast, register_dcase(cast, case_no="C", org=cast.township1))  # does not qualify

@@ -12,7 +12,7 @@ from accountability.models import (
 )
 from accountability.services import cases, measures, targets
 from liangge_zeren.workflow import TransitionRefused
-from tests.accountability.fixtures import TODAY, advance, open_county1_case
+from tests.accountability.fixtures import TODAY, advance, county1_head, open_county1_case
 
 S = AccountabilityCase.Status
 
@@ -104,8 +104,11 @@ def test_it_records_not_pursued_with_a_reason_code(cast):
     jw = cast.user("county1_jw")
     with pytest.raises(TransitionRefused):
         cases.not_pursue(case, actor=jw, reason="three_distinctions", note="短")
-    cases.not_pursue(
-        case, actor=jw, reason="recorded_dissent", note="该同志在集体决策时明确表示反对并记录在案。"
+    cases.not_pursue(  # signed by the handling commission's secretary (R27)
+        case,
+        actor=county1_head(cast).user,
+        reason="recorded_dissent",
+        note="该同志在集体决策时明确表示反对并记录在案。",
     )
     assert case.status == S.NOT_PURSUED
     assert case.transitions.last().action == "not_pursue"

@@ -9,7 +9,14 @@ from accountability.services import appeals, disciplinary, measures, targets
 from inspections import deadlines
 from responsibilities import duty_logs
 from responsibilities.models import ActionType
-from tests.accountability.fixtures import EVENT, TODAY, advance, open_county1_case, register_dcase
+from tests.accountability.fixtures import (
+    EVENT,
+    TODAY,
+    advance,
+    open_county1_case,
+    probe_signer,
+    register_dcase,
+)
 
 S = AccountabilityCase.Status
 
@@ -196,7 +203,7 @@ def test_it_the_statistics_page_shows_shares_without_names(
     for probe in dcase.probes.all():
         disciplinary.conclude_probe(
             probe,
-            actor=cast.user("county1_jw"),
+            actor=probe_signer(cast, probe),
             conclusion=DualInvestigation.Conclusion.NOT_RESPONSIBLE,
             reasoning="经核查已履职尽责,不予问责。",
         )
@@ -226,6 +233,14 @@ def test_it_the_disciplinary_page_blocks_archiving_without_probes(cast, client_f
     dcase.refresh_from_db()
     assert dcase.status == "decided"
     probe = dcase.probes.get(kind="principal")
+    # The officer may not sign the conclusion (R27): the refusal is a message.
+    response = client.post(
+        reverse("accountability:probe_conclude", args=[probe.pk]),
+        {"conclusion": "responsible"},
+        follow=True,
+    )
+    assert "签字背书" in response.content.decode()
+    client = client_for(probe_signer(cast, probe))
     response = client.post(
         reverse("accountability:probe_conclude", args=[probe.pk]), {"conclusion": "responsible"}
     )

@@ -148,3 +148,40 @@ def test_it_every_seeded_case_obeys_the_authority_rules(demo_ctx):
     county_jw = demo_ctx.tree.users["county1_jw"]
     visible = DisciplinaryCase.objects.visible_to(county_jw).filter(pk__in=led)
     assert list(visible.values_list("case_no", flat=True)) == ["青纪审〔2026〕2号"]
+
+
+def test_it_the_demo_obeys_recusal_self_judgement_and_sign_off(demo_ctx):
+    """Issue 13 on the demo: nobody approves, investigates, hears or decides a case they are a
+    target of; no commission concludes on its own supervisory responsibility; waivers and
+    conclusions are signed by the concluding commission's head."""
+    from accountability.dual import conductor_of
+    from accountability.recusal import recused_ids, target_bodies
+    from accountability.signoff import HEAD_ROLES
+
+    for case in AccountabilityCase.objects.all():
+        aside = recused_ids(case)
+        assert not {p.pk for p in case.investigation_team.all()} & aside
+        assert not {p.pk for p in case.hearers.all()} & aside
+        if case.start_approved_by is not None:
+            assert case.start_approved_by.person_id not in aside
+        assert case.deciding_body_id not in target_bodies(case)
+        if case.status in ("not_pursued", "archived") and case.not_pursued_reason:
+            assert case.signed_by.body == case.handling_body
+            assert case.signed_by.role in HEAD_ROLES
+    concluded = DualInvestigation.objects.filter(status="concluded")
+    assert concluded.exists()
+    for probe in concluded:
+        assert probe.conducting_body == conductor_of(probe)
+        assert probe.conducting_body != probe.target_body
+        assert probe.signed_by.body == probe.conducting_body
+
+
+def test_it_the_demo_s_headline_approver_list_leaves_out_the_target(demo_ctx):
+    """Issue 13: the predecessor now sits on the city committee (the province committee decides
+    her case, by 下管一级); she is never offered as approver of her own case."""
+    from accountability.forms import ApproveForm
+
+    case = AccountabilityCase.objects.get(title="东溪县委落实意识形态工作责任制不力问责案")
+    target = case.targets.get()
+    offered = ApproveForm(case=case).fields["approver"].queryset
+    assert not offered.filter(person=target.person).exists()

@@ -83,3 +83,22 @@ def test_it_a_second_run_creates_nothing(demo_ctx):
     step_inspections(ctx)
     assert {m: m.objects.count() for m in MODELS} == before
     assert not any(k in ctx.created for k in ("inspection rounds", "findings"))
+
+
+def test_it_the_re_supervision_report_reminders_go_to_the_county_commission(demo_ctx):
+    """Issue 13: "The rectification-report reminder of a re-supervision round of 东溪县纪委监委
+    went to the 县委书记" — it goes to the commission's secretary."""
+    import datetime
+
+    from inspections.models import InspectionRound
+    from inspections.reminders import report_reminders
+
+    round_ = InspectionRound.objects.get(kind="re_supervision")
+    assert round_.issuing_body.code == "JH-C01-DC"
+    due = round_.reports.order_by("due_date").first().due_date
+    recipients = {
+        r.recipient.username
+        for r in report_reminders(due + datetime.timedelta(days=1))
+        if r.obj.round_id == round_.pk
+    }
+    assert recipients == {"county1_jw_secretary"}

@@ -42,6 +42,7 @@ EXPECTED_POSTS = {
     "county1_secretary": ("JH-C01-K01", R.SECRETARY),
     "county1_member": ("JH-C01-K01", R.TEAM_MEMBER),
     "county1_jw": ("JH-C01-K01", R.DISCIPLINE_OFFICER),
+    "county1_jw_secretary": ("JH-C01-K01", R.DISCIPLINE_SECRETARY),
     "county2_secretary": ("JH-C01-K02", R.SECRETARY),
 }
 
@@ -212,6 +213,7 @@ def test_it_person_codes_are_stable(tree):
         "county1_secretary": "P000063",
         "county1_member": "P000070",
         "county1_jw": "P000074",
+        "county1_jw_secretary": "P000073",
         "county2_secretary": "P000114",
     }
     assert tree.tenure("JH-C01-K01-PC:secretary:former").person.code == "P000043"
