@@ -372,3 +372,24 @@ def test_it_the_filtered_case_list_refuses_a_unit_out_of_scope(world, client_for
     url = reverse("accountability:disciplinary_list")
     assert client.get(url, {"org": world.cast.county1.pk}).status_code == 404
     assert client.get(url, {"org": world.cast.county2.pk, "dual": "1"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("username", "secretary", "discipline"),
+    [
+        ("county1_secretary", True, False),
+        ("county1_jw", False, True),
+        ("county1_member", False, False),
+        ("outsider", False, False),
+    ],
+)
+def test_it_the_home_page_offers_only_the_panels_the_posts_open(
+    world, client_for, username, secretary, discipline
+):
+    """Issue 17.5: a member was offered both panels and got two 404s."""
+    client = client_for(world.cast.user(username))
+    html = client.get(reverse("home")).content.decode()
+    for url_name, offered in (("secretary_panel", secretary), ("discipline_panel", discipline)):
+        url = reverse(f"dashboards:{url_name}")
+        assert (f'href="{url}"' in html) is offered
+        assert client.get(url).status_code == (200 if offered else 404)

@@ -150,6 +150,11 @@ def test_it_the_chain_from_finding_to_closure_through_the_pages(cast, insp, clie
     task.refresh_from_db()
     assert task.status == RectificationTask.Status.CLOSED
     assert Finding.objects.get(pk=finding.pk).status == Finding.Status.CLOSED
+    # Issue 17.10: a closed task shows "已销号", not a green light, and who closed it by name.
+    page = jw.get(reverse("inspections:task_detail", args=[task.pk])).content.decode()
+    assert "已销号" in page and "绿灯" not in page
+    closer = cast.user("county1_jw")
+    assert f"{closer.person.name}:核实无误" in page and "county1_jw:" not in page
 
     # The evidence file is served to those who may see the task, and to nobody else.
     url = reverse("inspections:attachment_download", args=[evidence.pk])
