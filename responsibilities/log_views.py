@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -117,25 +118,31 @@ def _merge_errors(form, exc: ValidationError | TransitionRefused) -> None:
         form.add_error(None, exc.messages)
 
 
-@login_required
-def log_detail(request, pk):
-    log = get_log_for_user(request, pk)
+def _detail_context(request, log, review_form=None) -> dict:
     actions = LOG_FLOW.allowed_actions(log, request.user)
-    context = {
+    can_review = "accept" in actions
+    return {
         "log": log,
         "items": log.items.select_related("list"),
         "attachments": log.attachments.filter(is_removed=False),
         "amendments": log.amendments.select_related("author"),
         "can_change": "edit" in actions,
-        "can_review": "accept" in actions,
+        "can_review": can_review,
         "can_amend": "amend" in actions,
-        "review_form": ReviewForm(),
+        "review_form": review_form or ReviewForm(),
+        # Review without detours (issue 17.4): the next log waiting for me, and the queue.
+        "next_to_review": selectors.next_to_review(request.user, log) if can_review else None,
         "amend_form": AmendForm(),
         "upload_form": UploadForm(),
         "history": history_rows(log),
         "crumbs": [*Organization.objects.ancestors_of(log.org), log.org],
     }
-    return render(request, "responsibilities/duty/log_detail.html", context)
+
+
+@login_required
+def log_detail(request, pk):
+    log = get_log_for_user(request, pk)
+    return render(request, "responsibilities/duty/log_detail.html", _detail_context(request, log))
 
 
 @login_required
@@ -190,22 +197,30 @@ def log_review(request, pk):
     log = get_log_for_user(request, pk, write=True, perm="responsibilities.review_dutylog")
     form = ReviewForm(request.POST)
     reviewer = selectors.post_for(request, log.org_path, Capability.MANAGE, Capability.SUPERVISE)
-    if form.is_valid() and reviewer is not None:
-        try:
-            duty_logs.review_log(
-                log,
-                actor=request.user,
-                reviewer=reviewer,
-                accept=form.cleaned_data["decision"] == "accept",
-                comment=form.cleaned_data["comment"],
-            )
-        except (ValidationError, TransitionRefused) as exc:
-            report_refusal(request, exc)
-        else:
-            messages.success(request, _("审核结果已保存。"))
-    else:
-        messages.error(request, _("退回时必须填写审核意见。"))
-    return redirect("duty_log_detail", pk=log.pk)
+    if reviewer is None:
+        messages.error(request, _("您没有可以审核该纪实的在任职务。"))
+        return redirect("duty_log_detail", pk=log.pk)
+    if not form.is_valid():
+        # Keep the chosen decision and the comment; say what is missing beside the field.
+        context = _detail_context(request, log, review_form=form)
+        return render(request, "responsibilities/duty/log_detail.html", context, status=400)
+    try:
+        duty_logs.review_log(
+            log,
+            actor=request.user,
+            reviewer=reviewer,
+            accept=form.cleaned_data["decision"] == "accept",
+            comment=form.cleaned_data["comment"],
+        )
+    except (ValidationError, TransitionRefused) as exc:
+        report_refusal(request, exc)
+        return redirect("duty_log_detail", pk=log.pk)
+    next_log = selectors.next_to_review(request.user, log)
+    if next_log is None:
+        messages.success(request, _("审核结果已保存。待审队列已全部处理。"))
+        return redirect(f"{reverse('duty_log_index')}?tab=review")
+    messages.success(request, _("审核结果已保存，已转到下一条待审纪实。"))
+    return redirect("duty_log_detail", pk=next_log.pk)
 
 
 @login_required

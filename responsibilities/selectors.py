@@ -130,3 +130,17 @@ def my_progress_context(current: Tenure | None) -> dict[str, Any]:
 def cited_items(tenure: Tenure, cited_ids: set[int]) -> list[Any]:
     """The tenure's items a just-saved log cites, with their progress after the save."""
     return [i for i in my_items_with_progress(tenure) if i.pk in cited_ids]
+
+
+def review_queue(user: Any) -> QuerySet[DutyLog]:
+    """Logs waiting for this user's review, in the order the review tab lists them."""
+    return DutyLog.objects.filter(dutylog_review_q(user)).order_by("-occurred_on", "-pk")
+
+
+def next_to_review(user: Any, after: DutyLog) -> DutyLog | None:
+    """The next log of the review queue after `after` (wrapping to its start), or None."""
+    queue = review_queue(user).exclude(pk=after.pk)
+    later = queue.filter(occurred_on__lt=after.occurred_on) | queue.filter(
+        occurred_on=after.occurred_on, pk__lt=after.pk
+    )
+    return later.first() or queue.first()

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 import docx
 import pytest
@@ -597,3 +598,43 @@ def test_it_pagination_keeps_the_filters(duty, client_for):
     client = client_for(duty.cast.user("county1_secretary"))
     page = client.get(reverse("duty_list_index") + f"?year={duty.year}").content.decode()
     assert f"?year={duty.year}&amp;page=2" in page
+
+
+def test_it_reviewing_goes_from_log_to_log_without_navigating(duty, client_for):
+    """Issue 17.4: after a decision the next waiting log opens; at the end, the queue."""
+    day = timezone.localdate()
+    logs = [
+        make_log(duty, title=f"待审纪实{n}", occurred_on=day - datetime.timedelta(days=n))
+        for n in range(3)
+    ]
+    jw = client_for(duty.cast.user("county1_jw"))
+    page = jw.get(reverse("duty_log_detail", args=[logs[0].pk]))
+    assert page.context["next_to_review"] == logs[1]
+    assert 'id="review-queue"' in page.content.decode()
+    visited = []
+    current = logs[0]
+    for _ in logs:
+        visited.append(current.pk)
+        response = jw.post(
+            reverse("duty_log_review", args=[current.pk]), {"decision": "accept", "comment": "属实"}
+        )
+        assert response.status_code == 302
+        if response.url.endswith("?tab=review"):
+            break
+        current = DutyLog.objects.get(pk=response.url.rstrip("/").split("/")[-1])
+    assert visited == [log.pk for log in logs]
+    assert response.url == reverse("duty_log_index") + "?tab=review"
+    assert DutyLog.objects.filter(pk__in=visited, status="accepted").count() == 3
+
+
+def test_it_a_return_without_a_reason_keeps_the_chosen_decision(duty, log, client_for):
+    """Issue 17.4: a failed return cleared the decision; now the form comes back as filled."""
+    jw = client_for(duty.cast.user("county1_jw"))
+    response = jw.post(reverse("duty_log_review", args=[log.pk]), {"decision": "return"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert re.search(r'<input[^>]*value="return"[^>]*checked', html)
+    assert not re.search(r'<input[^>]*value="accept"[^>]*checked', html)
+    assert "退回时必须填写审核意见" in html
+    log.refresh_from_db()
+    assert log.status == "submitted"
