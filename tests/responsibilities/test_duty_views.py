@@ -638,3 +638,42 @@ def test_it_a_return_without_a_reason_keeps_the_chosen_decision(duty, log, clien
     assert "退回时必须填写审核意见" in html
     log.refresh_from_db()
     assert log.status == "submitted"
+
+
+def test_it_each_unit_summary_figure_opens_exactly_its_items(duty, client_for):
+    """Issue 17.6: "2 逾期或滞后" on the secretary's home was plain text."""
+    make_log(duty)  # some items move, so the states differ
+    client = client_for(duty.cast.user("county1_secretary"))
+    home = client.get(reverse("home"))
+    summary = home.context["duty_unit_summary"]
+    html = home.content.decode()
+    assert sum(summary[s] for s in ("green", "yellow", "red")) > 0
+    url = reverse("duty_unit_items", args=[duty.cast.county1.pk])
+    for state in ("green", "yellow", "red"):
+        assert f'href="{url}?state={state}"' in html
+        page = client.get(f"{url}?state={state}")
+        assert page.status_code == 200
+        assert page.context["total"] == summary[state]
+        assert all(item.progress.state == state for item in page.context["page"].object_list)
+    assert client.get(f"{url}?state=purple").status_code == 404
+    member = client_for(duty.cast.user("county1_member"))
+    assert member.get(f"{url}?state=red").status_code == 403
+
+
+def test_it_an_item_page_shows_its_progress_and_the_logs_counted(duty, client_for):
+    """Issue 17.6: an item's page showed no progress and no logs."""
+    counted = make_log(duty, title="计入本期的谈话")
+    make_log(duty, title="草稿不计", submit=False)
+    item = duty.items["talk"]
+    page = client_for(duty.cast.user("county1_member")).get(
+        reverse("duty_item_detail", args=[item.pk])
+    )
+    progress = page.context["progress"]
+    assert (progress.count, progress.required) == (1, item.min_count)
+    logs = {log.title: log.counts for log in page.context["item_logs"]}
+    assert logs == {"计入本期的谈话": True, "草稿不计": False}
+    html = page.content.decode()
+    assert f"已计 1 / 应有 {item.min_count} 次" in html
+    assert reverse("duty_log_detail", args=[counted.pk]) in html
+    outsider = client_for(duty.cast.user("county2_secretary"))
+    assert outsider.get(reverse("duty_item_detail", args=[item.pk])).status_code == 404
