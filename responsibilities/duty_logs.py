@@ -48,6 +48,17 @@ def _is_late(occurred_on: datetime.date, entered_at: datetime.datetime) -> bool:
     return (timezone.localdate(entered_at) - occurred_on).days > settings.LATE_ENTRY_DAYS
 
 
+def method_mismatches(
+    log: DutyLog, items: Iterable[ResponsibilityItem]
+) -> list[ResponsibilityItem]:
+    """The cited items whose list names another method than the log's (issue 17.8)."""
+    return [
+        item
+        for item in items
+        if item.required_action_type and item.required_action_type != log.action_type
+    ]
+
+
 def _validate_log(log: DutyLog, items: list[ResponsibilityItem]) -> None:
     errors: dict[str, str] = {}
     today = timezone.localdate()
@@ -66,6 +77,13 @@ def _validate_log(log: DutyLog, items: list[ResponsibilityItem]) -> None:
         )
         if any(i.pk not in allowed for i in items):
             errors["items"] = _("只能关联本人负责的责任条目。")
+        elif refused := [i for i in method_mismatches(log, items) if i.method_required]:
+            errors["items"] = _(
+                "条目 {numbers} 须以“{method}”方式履责,本纪实的方式不同,不能关联。"
+            ).format(
+                numbers="、".join(str(i.number) for i in refused),
+                method=refused[0].get_required_action_type_display(),
+            )
     if errors:
         raise ValidationError(errors)
 

@@ -96,6 +96,7 @@ def log_create(request):
             return _render_form(request, form, tenure, status=400)
         context = {
             "log": log,
+            "mismatched": duty_logs.method_mismatches(log, form.cleaned_data["items"]),
             "cited": selectors.cited_items(tenure, {i.pk for i in form.cleaned_data["items"]}),
             "form": DutyLogForm(tenure=tenure),
             "tenure": tenure,
@@ -103,6 +104,8 @@ def log_create(request):
         if request.htmx:
             return render(request, "responsibilities/duty/_log_saved.html", context)
         messages.success(request, _("履责纪实已保存。"))
+        if context["mismatched"]:
+            messages.warning(request, _("本纪实的履责方式与所关联条目规定的方式不同,请核对。"))
         return redirect("duty_log_detail", pk=log.pk)
     status = 400 if request.method == "POST" else 200
     return _render_form(request, form, tenure, status=status)
@@ -121,9 +124,11 @@ def _merge_errors(form, exc: ValidationError | TransitionRefused) -> None:
 def _detail_context(request, log, review_form=None) -> dict:
     actions = LOG_FLOW.allowed_actions(log, request.user)
     can_review = "accept" in actions
+    items = list(log.items.select_related("list"))
     return {
         "log": log,
-        "items": log.items.select_related("list"),
+        "items": items,
+        "mismatched": duty_logs.method_mismatches(log, items),
         "attachments": log.attachments.filter(is_removed=False),
         "amendments": log.amendments.select_related("author"),
         "can_change": "edit" in actions,
@@ -296,6 +301,7 @@ def method_mix_view(request, pk):
         "people": people,
         "units": units,
         "quarters": [1, 2, 3, 4],
+        "rule": method_mix.warning_rule(),
         "crumbs": [*Organization.objects.ancestors_of(org), org],
     }
     return render(request, "responsibilities/duty/method_mix.html", context)

@@ -6,6 +6,7 @@ import re
 
 import docx
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -677,3 +678,34 @@ def test_it_an_item_page_shows_its_progress_and_the_logs_counted(duty, client_fo
     assert reverse("duty_log_detail", args=[counted.pk]) in html
     outsider = client_for(duty.cast.user("county2_secretary"))
     assert outsider.get(reverse("duty_item_detail", args=[item.pk])).status_code == 404
+
+
+def test_it_a_log_of_another_method_is_flagged_and_refused_where_the_method_binds(duty, client_for):
+    """Issue 17.8: a 谈心谈话 counted toward a 督导检查 item with no hint."""
+    client = client_for(duty.cast.user("county1_member"))
+    visit = duty.items["visit"]  # its list names 督导检查; a talk may cite it, flagged
+    form = client.get(reverse("duty_log_create")).context["form"]
+    labels = dict((str(v), str(lbl)) for v, lbl in form.fields["items"].choices)
+    assert "方式:督导检查" in labels[str(visit.pk)]
+    response = client.post(reverse("duty_log_create"), log_form_data(duty), follow=True)
+    html = response.content.decode()
+    assert 'id="method-mismatch"' in html and visit.content[:10] in html
+    assert "履责方式与所关联条目规定的方式不同" in html
+    assert DutyLog.objects.filter(items=visit).count() == 1
+
+    visit.method_required = True
+    visit.save()
+    response = client.post(reverse("duty_log_create"), log_form_data(duty, title="第二次"))
+    assert response.status_code == 400
+    assert f"条目 {visit.number} 须以“督导检查”方式履责" in response.content.decode()
+    assert not DutyLog.objects.filter(title="第二次").exists()
+    with pytest.raises(ValidationError):
+        make_log(duty, title="服务也拒绝")
+
+
+def test_it_the_method_mix_page_says_what_triggers_its_warning(duty, client_for, settings):
+    settings.METHOD_MIX_THRESHOLD = 65
+    settings.METHOD_MIX_MIN_LOGS = 4
+    client = client_for(duty.cast.user("city1_secretary"))
+    page = client.get(reverse("duty_method_mix", args=[duty.cast.county1.pk])).content.decode()
+    assert "不少于 4 条" in page and "超过 65%" in page and "传达文件或会议精神" in page
