@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications.models import Notification
 from responsibilities import duty_logs, evidence, letters, lists
 from responsibilities.models import (
     Attachment,
@@ -362,6 +363,8 @@ def test_it_review_locks_the_log_and_nobody_can_edit_it(duty, log, client_for):
     assert response.status_code == 302
     log.refresh_from_db()
     assert log.status == "accepted"
+    told = Notification.objects.get(kind="duty_log_accepted")  # issue 17.3
+    assert told.recipient == duty.cast.user("county1_member") and log.title in told.title
     for username in ("county1_member", "county1_secretary", "city1_secretary", "county1_jw"):
         client = client_for(duty.cast.user(username))
         assert client.get(reverse("duty_log_edit", args=[log.pk])).status_code == 403
@@ -391,6 +394,10 @@ def test_it_superiors_return_a_log_with_a_comment(duty, log, client_for):
     )
     log.refresh_from_db()
     assert log.status == "returned" and log.reviewer == duty.tenure("city1_secretary")
+    # Issue 17.3: the member is told, with the reason and a link.
+    told = Notification.objects.get(kind="duty_log_returned")
+    assert told.recipient == duty.cast.user("county1_member")
+    assert "请补充成效" in told.body and told.link == reverse("duty_log_detail", args=[log.pk])
 
 
 def test_it_the_review_queue_lists_only_others_logs_in_oversight(duty, log, client_for):
