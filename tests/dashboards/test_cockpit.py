@@ -363,6 +363,9 @@ def test_it_each_dual_investigation_figure_opens_the_cases_behind_it(
         listing = client.get(row.links[0])
         assert listing.status_code == 200
         assert listing.context["page"].paginator.count == row.cells[0], row.label
+        if row.cells[0]:  # issue 17.10: badges were cut to "主体…核查中"
+            html = listing.content.decode()
+            assert "主体责任 · " in html and "…" not in html
         followed += row.cells[0] > 0
     assert followed  # county 1's disciplinary case is counted and listed
 
