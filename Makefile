@@ -11,7 +11,7 @@ PORT ?= 8000
 # Embedded mode defaults for the local demo server (override in the environment).
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test install lint format messages clean-venv bench loadtest
+.PHONY: run test install test-tools lint format messages clean-venv bench loadtest
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "需要 Python 3.11: neither python3.11 nor a python3 3.11 was found (make PYTHON=/path/to/python3.11)"; exit 1; }
@@ -35,8 +35,18 @@ run: $(STAMP)
 # `slow` ones (minutes) only with RUN_SLOW_TESTS=1 (.ci/run sets it in its PostgreSQL pass).
 # Two workers by default (pytest-xdist; the machines have 2 cores): PYTEST_WORKERS=0 runs in-process.
 PYTEST_WORKERS ?= auto
-test: $(STAMP)
+test: $(STAMP) test-tools
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Test counterparts from the npm registry (axe-core for the browser tests), under tests/tools,
+# never in static/. Without Node.js or the registry the browser tests say so (and CI fails).
+AXE_JS := tests/tools/node_modules/axe-core/axe.min.js
+test-tools: $(AXE_JS)
+$(AXE_JS): tests/tools/package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --prefix tests/tools --no-audit --no-fund --silent && touch $(AXE_JS) || \
+		echo "npm install in tests/tools failed: the accessibility audit will not run"; \
+	else echo "npm not found: the browser tests' accessibility audit will not run"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

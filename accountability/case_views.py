@@ -142,16 +142,21 @@ def _own_decision(request: HttpRequest, case: AccountabilityCase) -> HttpRespons
 
 
 def _case_forms(case: AccountabilityCase, allowed: set[str], can_change: bool) -> dict[str, Any]:
+    # One page, several forms: each its own ids (auto_id), so every label names its field.
     return {
-        "measure_form": MeasureForm(case=case) if "add_measure" in allowed else None,
-        "correction_form": CorrectionForm(case=case) if "correct" in allowed else None,
+        "measure_form": (
+            MeasureForm(case=case, auto_id="measure_%s") if "add_measure" in allowed else None
+        ),
+        "correction_form": (
+            CorrectionForm(case=case, auto_id="correction_%s") if "correct" in allowed else None
+        ),
         "appeal_form": (
-            AppealForm(targets=case.targets.filter(target_type="person"))
+            AppealForm(targets=case.targets.filter(target_type="person"), auto_id="appeal_%s")
             if can_change and "appeal" in allowed
             else None
         ),
-        "decision_form": AppealDecisionForm(),
-        "formalities_form": FormalitiesForm(),
+        "decision_form": AppealDecisionForm(auto_id="decision_%s"),
+        "formalities_form": FormalitiesForm(auto_id="formalities_%s"),
     }
 
 

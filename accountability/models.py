@@ -527,6 +527,11 @@ class DualInvestigation(ScopedModel):
     def __str__(self) -> str:
         return f"{self.disciplinary_case.case_no} · {self.get_kind_display()}"
 
+    @property
+    def short_kind(self) -> str:
+        """The kind in two words, for badges (the full label is too long for one)."""
+        return str(_("主体责任") if self.kind == self.Kind.PRINCIPAL else _("监督责任"))
+
 
 # --- Accountability cases ----------------------------------------------------------------
 

@@ -119,6 +119,14 @@ def discipline_panel(request) -> dict | None:
     }
 
 
+def offered_panels(request) -> dict[str, bool]:
+    """Which panel pages the person's current posts open (the others would answer 404)."""
+    return {
+        "secretary": _post(request, COMMITTEE_ROLES) is not None,
+        "discipline": _post(request, Tenure.DISCIPLINE_ROLES) is not None,
+    }
+
+
 def home_panel(request) -> tuple[str, dict] | None:
     """The panel of the post the user is working in, for the home page: (template, context)."""
     _posts, current = current_posts(request)

@@ -9,15 +9,23 @@ from django.utils import timezone
 
 from inspections.models import Finding, FindingResponsibility, InspectionRound, RectificationTask
 from responsibilities.models import Organization
-from responsibilities.scoping import Capability
+from responsibilities.scoped import scope_roots, sees_everything
+from responsibilities.scoping import Capability, paths_q
 
 # Rounds offered in the filter: those of the last few years.
 ROUND_YEARS = 5
 
 
-def filter_orgs(user: Any) -> QuerySet[Organization]:
-    """The units offered in the filter: the user's view roots, their level and two below."""
+def filter_orgs(user: Any, selected: str | None = None) -> QuerySet[Organization]:
+    """The units offered in the filter: the user's view roots, their level and two below, and
+    the unit a link asks for (a figure deeper in the tree) when it lies in the user's scope:
+    a filter a figure links with is honoured, never dropped (issue 17.1)."""
     orgs = Organization.objects.pickable(user, Capability.VIEW, below=2, active_only=False)
+    if selected and selected.isdigit():
+        asked = Organization.objects.filter(pk=int(selected))
+        if not sees_everything(user):
+            asked = asked.filter(paths_q(scope_roots(user, Capability.VIEW), "path"))
+        orgs = orgs | asked
     return orgs.order_by("path")
 
 

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inspections import exports, ledger
 from inspections.forms import LedgerFilterForm
@@ -17,10 +18,15 @@ from liangge_zeren.pages import paginate
 def _ledger(request: HttpRequest) -> tuple[LedgerFilterForm, QuerySet[Finding]]:
     user = request.user
     form = LedgerFilterForm(
-        request.GET or None, orgs=ledger.filter_orgs(user), rounds=ledger.filter_rounds(user)
+        request.GET or None,
+        orgs=ledger.filter_orgs(user, request.GET.get("org")),
+        rounds=ledger.filter_rounds(user),
     )
-    filters = form.cleaned_data if form.is_valid() else None
-    return form, ledger.ledger_findings(user, filters)
+    if form.is_bound and not form.is_valid():
+        # A filter that cannot be applied says so and lists nothing: it is never dropped
+        # silently, which would show more rows than the link promised.
+        return form, Finding.objects.none()
+    return form, ledger.ledger_findings(user, form.cleaned_data if form.is_bound else None)
 
 
 @login_required
@@ -38,12 +44,16 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
             "extra_query": query.urlencode(),
             "today": timezone.localdate(),
         },
+        status=400 if form.errors else 200,
     )
 
 
 @login_required
 def ledger_export(request: HttpRequest) -> HttpResponse:
-    _form, findings = _ledger(request)
+    form, findings = _ledger(request)
+    if form.errors:
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        return HttpResponse(_("筛选条件无效:") + "; ".join(problems), status=400)
     content = exports.ledger_xlsx(findings)
     response = HttpResponse(
         content,

@@ -612,6 +612,11 @@ class RectificationTask(ScopedModel):
         return self.light()
 
     @property
+    def badge_light(self) -> str:
+        """What the task's badge shows: "closed" once 销号 (a closed task is not "green")."""
+        return "closed" if self.status == self.Status.CLOSED else self.light()
+
+    @property
     def traffic_light_label(self) -> str:
         return self.Light(self.traffic_light).label
 

@@ -124,8 +124,15 @@ def _round_context(request: HttpRequest, round_: InspectionRound) -> dict[str, A
         "allowed": allowed,
         "moves": [t for t in moves if t.target is not None],
         "give_feedback_form": GiveFeedbackForm() if "give_feedback" in allowed else None,
-        "feedback_form": FeedbackForm(round_=round_) if "record_feedback" in allowed else None,
-        "review_form": ReviewForm(round_=round_) if "record_review" in allowed else None,
+        # One page, several forms: each its own ids (auto_id), so every label names its field.
+        "feedback_form": (
+            FeedbackForm(round_=round_, auto_id="feedback_%s")
+            if "record_feedback" in allowed
+            else None
+        ),
+        "review_form": (
+            ReviewForm(round_=round_, auto_id="review_%s") if "record_review" in allowed else None
+        ),
         "history": history_rows(round_),
     }
 

@@ -1,7 +1,15 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from security import views as security_views
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico where a page names no icon (files, JSON): never a 404."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
 
 urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
@@ -9,6 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("security/", include("security.urls")),
     path("healthz", security_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico where a page names no icon (files, the API): no 404 there.
+    path("favicon.ico", favicon, name="favicon"),
     path("inspections/", include("inspections.urls")),
     path("accountability/", include("accountability.urls")),
     path("notifications/", include("notifications.urls")),

@@ -31,7 +31,13 @@ class TenureMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 class ItemChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.list.get_subject_type_display()} {obj.number}. {obj.content[:60]}"
+        label = f"{obj.list.get_subject_type_display()} {obj.number}. {obj.content[:60]}"
+        if obj.required_action_type:
+            # Say the item's method where the member picks it, so a mismatch is no surprise.
+            method = obj.get_required_action_type_display()
+            hint = _("须以“{method}”方式") if obj.method_required else _("方式:{method}")
+            label += f"({hint.format(method=method)})"
+        return label
 
 
 def _bootstrap(form: forms.Form) -> None:
@@ -89,6 +95,7 @@ class ItemForm(VersionedFormMixin, forms.ModelForm):
             "category",
             "content",
             "required_action_type",
+            "method_required",
             "frequency",
             "min_count",
             "due_date",

@@ -10,12 +10,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liangge_zeren.actors import Actor, actor_user, set_change_reason, write_service
 from liangge_zeren.concurrency import check_version, lock_current
 from liangge_zeren.workflow import refuse
+from notifications.models import Level
+from notifications.services import notify
 from responsibilities.evidence import add_attachment
 from responsibilities.models import (
     ActionType,
@@ -48,6 +51,17 @@ def _is_late(occurred_on: datetime.date, entered_at: datetime.datetime) -> bool:
     return (timezone.localdate(entered_at) - occurred_on).days > settings.LATE_ENTRY_DAYS
 
 
+def method_mismatches(
+    log: DutyLog, items: Iterable[ResponsibilityItem]
+) -> list[ResponsibilityItem]:
+    """The cited items whose list names another method than the log's (issue 17.8)."""
+    return [
+        item
+        for item in items
+        if item.required_action_type and item.required_action_type != log.action_type
+    ]
+
+
 def _validate_log(log: DutyLog, items: list[ResponsibilityItem]) -> None:
     errors: dict[str, str] = {}
     today = timezone.localdate()
@@ -66,6 +80,13 @@ def _validate_log(log: DutyLog, items: list[ResponsibilityItem]) -> None:
         )
         if any(i.pk not in allowed for i in items):
             errors["items"] = _("只能关联本人负责的责任条目。")
+        elif refused := [i for i in method_mismatches(log, items) if i.method_required]:
+            errors["items"] = _(
+                "条目 {numbers} 须以“{method}”方式履责,本纪实的方式不同,不能关联。"
+            ).format(
+                numbers="、".join(str(i.number) for i in refused),
+                method=refused[0].get_required_action_type_display(),
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -176,7 +197,31 @@ def review_log(
     log.review_comment = comment.strip()
     set_change_reason(log, comment.strip() or None)
     log.save()
+    _tell_author(log, accept)
     return log
+
+
+def _tell_author(log: DutyLog, accepted: bool) -> None:
+    """Work that comes back is announced to its person, with the reason and a link (17.3)."""
+    author = log.tenure.person.user
+    if author is None:
+        return
+    if accepted:
+        title = _("履责纪实已通过审核:{title}").format(title=log.title)
+        body = log.review_comment
+    else:
+        title = _("履责纪实被退回,请修改后重新提交:{title}").format(title=log.title)
+        body = _("退回理由:{reason}").format(reason=log.review_comment)
+    notify(
+        author,
+        title,
+        body=body,
+        link=reverse("duty_log_detail", args=[log.pk]),
+        kind="duty_log_accepted" if accepted else "duty_log_returned",
+        level=Level.INFO if accepted else Level.YELLOW,
+        org_path=log.org_path,
+        obj=log,
+    )
 
 
 @write_service

@@ -5,13 +5,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from liangge_zeren.concurrency import EditConflict
-from liangge_zeren.pages import report_refusal
+from liangge_zeren.pages import paginate, report_refusal
 from liangge_zeren.workflow import TransitionRefused
 from responsibilities import copies, gap_matrix, lists, progress, selectors
 from responsibilities.access import get_item_for_user, get_list_for_user, get_org_for_user
@@ -227,6 +229,7 @@ def _item_context(request, item, **extra):
         "owners_form": OwnersForm(item=item) if can_change else None,
         "withdraw_form": ReasonForm() if can_change and item.is_active else None,
         "assignments": item.assignments.select_related("tenure__person").order_by("role"),
+        **selectors.item_progress_and_logs(item, request.user),
         "history": history_rows(item),
         "crumbs": [*Organization.objects.ancestors_of(item.org), item.org],
     }
@@ -307,6 +310,38 @@ def item_withdraw(request, pk):
     else:
         messages.error(request, _("撤销条目必须填写理由。"))
     return redirect("duty_item_detail", pk=item.pk)
+
+
+# The figures of a unit's summary that open rows (labels as on the home page).
+PROGRESS_STATES = {
+    "green": gettext_lazy("正常"),
+    "yellow": gettext_lazy("即将到期"),
+    "red": gettext_lazy("逾期或滞后"),
+}
+
+
+@login_required
+def unit_items(request, pk):
+    """The items behind a figure of a unit's progress summary (issue 17.6: counts open rows)."""
+    org = get_org_for_user(request, pk)
+    if not request.user.has_perm("responsibilities.oversee_organization", org):
+        raise PermissionDenied
+    year = _year(request)
+    state = request.GET.get("state", "red")
+    if state not in PROGRESS_STATES:
+        raise Http404(_("没有这种进度状态。"))
+    rows = selectors.unit_items_in_state(org.pk, year, state)
+    context = {
+        "org": org,
+        "year": year,
+        "state": state,
+        "state_label": PROGRESS_STATES[state],
+        "states": PROGRESS_STATES,
+        "page": paginate(request, rows),
+        "total": len(rows),
+        "crumbs": [*Organization.objects.ancestors_of(org), org],
+    }
+    return render(request, "responsibilities/duty/unit_items.html", context)
 
 
 @login_required

@@ -35,6 +35,7 @@ ITEM_FIELDS = (
     "category",
     "content",
     "required_action_type",
+    "method_required",
     "frequency",
     "min_count",
     "due_date",

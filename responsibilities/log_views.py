@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -95,6 +96,7 @@ def log_create(request):
             return _render_form(request, form, tenure, status=400)
         context = {
             "log": log,
+            "mismatched": duty_logs.method_mismatches(log, form.cleaned_data["items"]),
             "cited": selectors.cited_items(tenure, {i.pk for i in form.cleaned_data["items"]}),
             "form": DutyLogForm(tenure=tenure),
             "tenure": tenure,
@@ -102,6 +104,8 @@ def log_create(request):
         if request.htmx:
             return render(request, "responsibilities/duty/_log_saved.html", context)
         messages.success(request, _("履责纪实已保存。"))
+        if context["mismatched"]:
+            messages.warning(request, _("本纪实的履责方式与所关联条目规定的方式不同,请核对。"))
         return redirect("duty_log_detail", pk=log.pk)
     status = 400 if request.method == "POST" else 200
     return _render_form(request, form, tenure, status=status)
@@ -117,25 +121,33 @@ def _merge_errors(form, exc: ValidationError | TransitionRefused) -> None:
         form.add_error(None, exc.messages)
 
 
-@login_required
-def log_detail(request, pk):
-    log = get_log_for_user(request, pk)
+def _detail_context(request, log, review_form=None) -> dict:
     actions = LOG_FLOW.allowed_actions(log, request.user)
-    context = {
+    can_review = "accept" in actions
+    items = list(log.items.select_related("list"))
+    return {
         "log": log,
-        "items": log.items.select_related("list"),
+        "items": items,
+        "mismatched": duty_logs.method_mismatches(log, items),
         "attachments": log.attachments.filter(is_removed=False),
         "amendments": log.amendments.select_related("author"),
         "can_change": "edit" in actions,
-        "can_review": "accept" in actions,
+        "can_review": can_review,
         "can_amend": "amend" in actions,
-        "review_form": ReviewForm(),
+        "review_form": review_form or ReviewForm(),
+        # Review without detours (issue 17.4): the next log waiting for me, and the queue.
+        "next_to_review": selectors.next_to_review(request.user, log) if can_review else None,
         "amend_form": AmendForm(),
         "upload_form": UploadForm(),
         "history": history_rows(log),
         "crumbs": [*Organization.objects.ancestors_of(log.org), log.org],
     }
-    return render(request, "responsibilities/duty/log_detail.html", context)
+
+
+@login_required
+def log_detail(request, pk):
+    log = get_log_for_user(request, pk)
+    return render(request, "responsibilities/duty/log_detail.html", _detail_context(request, log))
 
 
 @login_required
@@ -190,22 +202,30 @@ def log_review(request, pk):
     log = get_log_for_user(request, pk, write=True, perm="responsibilities.review_dutylog")
     form = ReviewForm(request.POST)
     reviewer = selectors.post_for(request, log.org_path, Capability.MANAGE, Capability.SUPERVISE)
-    if form.is_valid() and reviewer is not None:
-        try:
-            duty_logs.review_log(
-                log,
-                actor=request.user,
-                reviewer=reviewer,
-                accept=form.cleaned_data["decision"] == "accept",
-                comment=form.cleaned_data["comment"],
-            )
-        except (ValidationError, TransitionRefused) as exc:
-            report_refusal(request, exc)
-        else:
-            messages.success(request, _("审核结果已保存。"))
-    else:
-        messages.error(request, _("退回时必须填写审核意见。"))
-    return redirect("duty_log_detail", pk=log.pk)
+    if reviewer is None:
+        messages.error(request, _("您没有可以审核该纪实的在任职务。"))
+        return redirect("duty_log_detail", pk=log.pk)
+    if not form.is_valid():
+        # Keep the chosen decision and the comment; say what is missing beside the field.
+        context = _detail_context(request, log, review_form=form)
+        return render(request, "responsibilities/duty/log_detail.html", context, status=400)
+    try:
+        duty_logs.review_log(
+            log,
+            actor=request.user,
+            reviewer=reviewer,
+            accept=form.cleaned_data["decision"] == "accept",
+            comment=form.cleaned_data["comment"],
+        )
+    except (ValidationError, TransitionRefused) as exc:
+        report_refusal(request, exc)
+        return redirect("duty_log_detail", pk=log.pk)
+    next_log = selectors.next_to_review(request.user, log)
+    if next_log is None:
+        messages.success(request, _("审核结果已保存。待审队列已全部处理。"))
+        return redirect(f"{reverse('duty_log_index')}?tab=review")
+    messages.success(request, _("审核结果已保存，已转到下一条待审纪实。"))
+    return redirect("duty_log_detail", pk=next_log.pk)
 
 
 @login_required
@@ -281,6 +301,7 @@ def method_mix_view(request, pk):
         "people": people,
         "units": units,
         "quarters": [1, 2, 3, 4],
+        "rule": method_mix.warning_rule(),
         "crumbs": [*Organization.objects.ancestors_of(org), org],
     }
     return render(request, "responsibilities/duty/method_mix.html", context)

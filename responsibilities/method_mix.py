@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -89,3 +89,12 @@ def method_mix(
             )
         )
     return result
+
+
+def warning_rule() -> dict[str, Any]:
+    """What triggers the "以会议贯彻会议" warning, for the page to say (issue 17.8)."""
+    return {
+        "threshold": settings.METHOD_MIX_THRESHOLD,
+        "min_logs": settings.METHOD_MIX_MIN_LOGS,
+        "meeting_actions": [ActionType(a).label for a in sorted(MEETING_ONLY_ACTIONS)],
+    }

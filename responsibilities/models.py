@@ -552,6 +552,13 @@ class ResponsibilityItem(ScopedModel):
     required_action_type = models.CharField(
         _("履责方式"), max_length=32, choices=ActionType.choices, blank=True
     )
+    # Where the list says the method is binding, a log of another method may not cite the item;
+    # otherwise a different method is allowed but flagged (issue 17.8).
+    method_required = models.BooleanField(
+        _("须采用该履责方式"),
+        default=False,
+        help_text=_("勾选后,只有采用上述履责方式的纪实才能计入本条目。"),
+    )
     frequency = models.CharField(
         _("频次"), max_length=16, choices=Frequency.choices, default=Frequency.ANNUAL
     )

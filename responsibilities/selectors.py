@@ -63,16 +63,28 @@ def list_items_with_progress(duty_list: ResponsibilityList) -> list[Any]:
     return _with_progress_list(items, duty_list.year)
 
 
-def unit_progress(org_id: int, year: int) -> list[Progress]:
-    """Progress of every active item of the unit's issued lists of `year` (one query)."""
-    items = (
+def _unit_items(org_id: int, year: int) -> QuerySet[ResponsibilityItem]:
+    """The active items of the unit's issued lists of `year`."""
+    return (
         ResponsibilityItem.objects.filter(
             org=org_id, list__year=year, is_active=True, list__is_template=False
         )
         .exclude(list__status__in=[RL.Status.DRAFT, RL.Status.ARCHIVED])
         .select_related("list")
     )
-    return [progress_of(item) for item in with_progress(items, year)]
+
+
+def unit_progress(org_id: int, year: int) -> list[Progress]:
+    """Progress of every active item of the unit's issued lists of `year` (one query)."""
+    return [progress_of(item) for item in with_progress(_unit_items(org_id, year), year)]
+
+
+def unit_items_in_state(org_id: int, year: int, state: str) -> list[Any]:
+    """The rows behind a figure of the unit summary (`unit_progress`): the same items, those
+    whose progress is in `state` (green/yellow/red/grey), in list and clause order."""
+    items = _unit_items(org_id, year).prefetch_related("assignments__tenure__person")
+    rows = _with_progress_list(items.order_by("list_id", "number", "pk"), year)
+    return [item for item in rows if item.progress.state == state]
 
 
 def _unit_block(current: Tenure, year: int, quarter: int) -> tuple[dict[str, Any], list[MixRow]]:
@@ -130,3 +142,35 @@ def my_progress_context(current: Tenure | None) -> dict[str, Any]:
 def cited_items(tenure: Tenure, cited_ids: set[int]) -> list[Any]:
     """The tenure's items a just-saved log cites, with their progress after the save."""
     return [i for i in my_items_with_progress(tenure) if i.pk in cited_ids]
+
+
+def review_queue(user: Any) -> QuerySet[DutyLog]:
+    """Logs waiting for this user's review, in the order the review tab lists them."""
+    return DutyLog.objects.filter(dutylog_review_q(user)).order_by("-occurred_on", "-pk")
+
+
+def next_to_review(user: Any, after: DutyLog) -> DutyLog | None:
+    """The next log of the review queue after `after` (wrapping to its start), or None."""
+    queue = review_queue(user).exclude(pk=after.pk)
+    later = queue.filter(occurred_on__lt=after.occurred_on) | queue.filter(
+        occurred_on=after.occurred_on, pk__lt=after.pk
+    )
+    return later.first() or queue.first()
+
+
+def item_progress_and_logs(item: ResponsibilityItem, user: Any) -> dict[str, Any]:
+    """An item's x/y in its current period and the logs cited for it that `user` may see,
+    each marked whether it counts toward the period (issue 17.6): two queries."""
+    annotated = with_progress(ResponsibilityItem.objects.filter(pk=item.pk), item.list.year)
+    progress = progress_of(annotated.select_related("list").get())
+    logs = list(
+        DutyLog.objects.visible_to(user)
+        .filter(items=item)
+        .select_related("tenure__person")
+        .order_by("-occurred_on", "-pk")
+    )
+    start, end = progress.window
+    for log in logs:
+        # A display attribute for the template; django-stubs knows only model fields.
+        log.counts = log.status in DutyLog.COUNTED and start <= log.occurred_on <= end  # type: ignore[attr-defined]
+    return {"progress": progress, "item_logs": logs}

@@ -30,6 +30,7 @@ urlpatterns = [
     path("duty/items/<int:pk>/owners/", list_views.item_owners, name="duty_item_owners"),
     path("duty/items/<int:pk>/withdraw/", list_views.item_withdraw, name="duty_item_withdraw"),
     path("duty/orgs/<int:pk>/matrix/", list_views.gap_matrix_view, name="duty_gap_matrix"),
+    path("duty/orgs/<int:pk>/items/", list_views.unit_items, name="duty_unit_items"),
     path("duty/orgs/<int:pk>/method-mix/", log_views.method_mix_view, name="duty_method_mix"),
     path("duty/progress/", log_views.my_progress, name="duty_my_progress"),
     path("duty/logs/", log_views.log_index, name="duty_log_index"),

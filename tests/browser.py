@@ -43,6 +43,9 @@ def log_in(page, live_server, username: str) -> None:
     form = page.locator("main form[action='/accounts/login/']")
     form.locator("#id_username").fill(username)
     form.locator("#id_password").fill(cast_password())
+    visits = getattr(page, "lz_visits", None)
+    if visits is not None:
+        visits.user = username  # pages from here on were seen as this user
     form.locator("button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
     page.wait_for_selector("#posts-heading")
@@ -57,3 +60,69 @@ BROWSER_MARKS = [
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
 ]
+
+
+# --- Accessibility: axe-core over every page the browser tests visit (issue 17.9) -----------
+
+AXE = Path(__file__).resolve().parent / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.1 A and AA, the level government sites are assessed against.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+class Visits:
+    """The pages a browser test saw, with who was logged in: the audit revisits each."""
+
+    def __init__(self) -> None:
+        self.user = ""
+        self.seen: dict[tuple[str, str], None] = {}
+
+    def record(self, url: str) -> None:
+        if url.startswith("http"):
+            self.seen[(self.user, url.split("#")[0])] = None
+
+    def by_user(self) -> dict[str, list[str]]:
+        grouped: dict[str, list[str]] = {}
+        for user, url in self.seen:
+            grouped.setdefault(user, []).append(url)
+        return grouped
+
+
+def watch(page) -> None:
+    """Record every page `page` shows (main frame only)."""
+    visits = Visits()
+    page.lz_visits = visits
+    page.on("framenavigated", lambda frame: frame == page.main_frame and visits.record(frame.url))
+
+
+def axe_violations(page) -> list[str]:
+    """Run axe-core on the page as it stands: one line per violation and node."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
+             .violations.map(v => v.nodes.map(n => v.id + ': ' + n.target.join(' ') + ' — '
+             + (n.failureSummary || '').split('\\n').slice(0, 2).join(' ')))""",
+        AXE_TAGS,
+    )
+    return [line for nodes in found for line in nodes]
+
+
+def audit_visits(context, visits: Visits) -> list[str]:
+    """Revisit each recorded page as the user who saw it, in the test's viewport; axe each."""
+    problems = []
+    page = context.new_page()
+    for user, urls in visits.by_user().items():
+        context.clear_cookies()
+        if user:
+            origin = "/".join(urls[0].split("/")[:3])
+            page.goto(f"{origin}/accounts/login/")
+            form = page.locator("main form[action='/accounts/login/']")
+            form.locator("#id_username").fill(user)
+            form.locator("#id_password").fill(cast_password())
+            form.locator("button[type=submit]").click()
+            page.wait_for_load_state("networkidle")
+        for url in urls:
+            page.goto(url)
+            page.wait_for_load_state("networkidle")
+            problems += [f"{user or 'anonymous'} {url}: {v}" for v in axe_violations(page)]
+    page.close()
+    return problems

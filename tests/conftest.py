@@ -1,4 +1,5 @@
 import os
+import warnings
 
 import pytest
 
@@ -90,20 +91,32 @@ def browser():
 @pytest.fixture
 def new_page(browser):
     """new_page(**context_options) → a page in a fresh zh-CN context, closed after the test."""
-    from tests.browser import TIMEOUT_MS
+    from tests.browser import AXE, TIMEOUT_MS, audit_visits, watch
 
-    contexts = []
+    opened = []
 
     def make(**options):
         context = browser.new_context(locale="zh-CN", **options)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        watch(page)
+        opened.append((context, page))
+        return page
 
     yield make
-    for context in contexts:
+    # Every page the test saw is audited with axe-core as the user who saw it (issue 17.9).
+    problems = []
+    for context, page in opened:
+        if AXE.exists():
+            problems += audit_visits(context, page.lz_visits)
         context.close()
+    if not AXE.exists():
+        message = f"axe-core missing at {AXE} (make test-tools installs it from npm)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        warnings.warn(message, stacklevel=1)
+    assert not problems, "axe-core found accessibility violations:\n" + "\n".join(problems)
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ Marked ``browser``; skipped when /usr/bin/chromium is missing. Screenshots go to
 
 from urllib.parse import urlsplit
 
+import pytest
+
 from tests.browser import (  # noqa: F401  (re-exported for older imports)
     ARTIFACTS,
     BROWSER_MARKS,
@@ -117,3 +119,24 @@ def test_it_requests_nothing_outside_the_server(live_server, live_cast, new_page
     assert "/static/vendor/bootstrap/css/bootstrap.min.css" in assets
     assert "/static/vendor/bootstrap/js/bootstrap.bundle.min.js" in assets
     assert any(path.startswith("/static/django_htmx/htmx") for path in assets)
+
+
+def test_it_the_accessibility_audit_sees_violations_and_records_visits(
+    live_server, live_cast, new_page
+):
+    """The axe audit is not vacuous: it reports a known failure (issue 17.9) and records
+    each page a test visits with the user who saw it."""
+    from tests.browser import AXE, axe_violations
+
+    if not AXE.exists():
+        pytest.skip(f"axe-core missing at {AXE} (make test-tools)")
+    page = new_page()
+    page.set_content(
+        '<html lang="zh-CN"><title>t</title><body><main><p id="x">1</p>'
+        '<a href="#" style="color:#0d6efd;background:#f8d7da">查看</a>'
+        '<input id="x"></main></body></html>'
+    )
+    found = " ".join(axe_violations(page))
+    assert "color-contrast" in found and "label" in found
+    log_in(page, live_server, "county1_member")
+    assert ("county1_member", f"{live_server.url}/") in page.lz_visits.seen

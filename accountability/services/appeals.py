@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,7 @@ from inspections.deadlines import add_months
 from liangge_zeren.actors import Actor, actor_user, write_service
 from liangge_zeren.concurrency import lock_current
 from liangge_zeren.workflow import refuse
+from notifications.services import notify
 
 MS = AccountabilityMeasure.Status
 # What an appeal's outcome does to the measures it concerns (upheld: nothing).
@@ -124,7 +126,24 @@ def decide_appeal(
     action = MEASURE_ACTIONS.get(outcome)
     if action is not None:
         _apply_to_measures(appeal, action, actor)
+    _tell_appellant(appeal)
     return appeal
+
+
+def _tell_appellant(appeal: Appeal) -> None:
+    """The decision on an appeal is announced to the appellant and to whoever registered it:
+    the outcome and a link, nothing of the case (the page decides who may read it) (17.3)."""
+    person = appeal.target.person
+    recipients = {u.pk: u for u in (person.user if person else None, appeal.filed_by) if u}
+    for user in recipients.values():
+        notify(
+            user,
+            _("申诉已作出复查决定:{outcome}").format(outcome=appeal.get_outcome_display()),
+            link=reverse("accountability:case_detail", args=[appeal.case_id]),
+            kind="appeal_decided",
+            org_path=appeal.org_path,
+            obj=appeal,
+        )
 
 
 def _apply_to_measures(appeal: Appeal, action: str, actor: Actor) -> None:

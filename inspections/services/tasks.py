@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,8 @@ from inspections.workflows import EXTENSION_FLOW, TASK_FLOW
 from liangge_zeren.actors import Actor, actor_user, write_service
 from liangge_zeren.concurrency import lock_current
 from liangge_zeren.workflow import refuse
+from notifications.models import Level
+from notifications.services import notify
 from responsibilities.models import Organization, Tenure
 
 TS = RectificationTask.Status
@@ -167,7 +170,25 @@ def return_task(task: RectificationTask, *, actor: Actor, reason: str) -> Rectif
     task.returned_reason = reason
     task.save(update_fields=["status", "returned_reason"])
     refresh_finding_status(task.finding)
+    _tell_owner_returned(task, reason)
     return task
+
+
+def _tell_owner_returned(task: RectificationTask, reason: str) -> None:
+    """A returned closure request is announced to the task's owner, with the reason (17.3)."""
+    owner = task.owner_tenure.person.user
+    if owner is None:
+        return
+    notify(
+        owner,
+        _("整改销号申请被退回:{measure}").format(measure=task.measure[:60]),
+        body=_("退回理由:{reason}").format(reason=reason.strip()),
+        link=reverse("inspections:task_detail", args=[task.pk]),
+        kind="rectification_returned",
+        level=Level.YELLOW,
+        org_path=task.org_path,
+        obj=task,
+    )
 
 
 @write_service

@@ -31,8 +31,8 @@
 // Measure form: show only the sub-kinds of the chosen measure kind (the server validates too).
 (function () {
   function filterSubtypes() {
-    var kind = document.getElementById("id_kind");
-    var sub = document.getElementById("id_subtype");
+    var kind = document.getElementById("measure_kind");
+    var sub = document.getElementById("measure_subtype");
     if (!kind || !sub) { return; }
     var label = kind.selectedIndex >= 0 ? kind.options[kind.selectedIndex].text : null;
     sub.querySelectorAll("optgroup").forEach(function (group) {
@@ -44,7 +44,7 @@
     if (current && current.parentElement && current.parentElement.disabled) { sub.value = ""; }
   }
   document.addEventListener("change", function (event) {
-    if (event.target && event.target.id === "id_kind") { filterSubtypes(); }
+    if (event.target && event.target.id === "measure_kind") { filterSubtypes(); }
   });
   document.addEventListener("DOMContentLoaded", filterSubtypes);
 })();
@@ -53,8 +53,8 @@
 // (the target select's data-allowed-kinds; the server refuses the rest, naming the rule).
 (function () {
   function filterKinds() {
-    var target = document.getElementById("id_target");
-    var kind = document.getElementById("id_kind");
+    var target = document.getElementById("measure_target");
+    var kind = document.getElementById("measure_kind");
     if (!target || !kind || !target.dataset.allowedKinds) { return; }
     var allowed = JSON.parse(target.dataset.allowedKinds)[target.value];
     Array.prototype.forEach.call(kind.options, function (option) {
@@ -70,7 +70,7 @@
     }
   }
   document.addEventListener("change", function (event) {
-    if (event.target && event.target.id === "id_target") { filterKinds(); }
+    if (event.target && event.target.id === "measure_target") { filterKinds(); }
   });
   document.addEventListener("DOMContentLoaded", filterKinds);
 })();

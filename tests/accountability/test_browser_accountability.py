@@ -101,9 +101,9 @@ def test_it_a_case_is_traced_back_to_the_predecessor_and_his_duty_logs(
     # 4. The officer records a measure.
     page.goto(f"{live_server.url}/accountability/cases/{case.pk}/")
     form = page.locator("#add-measure form")
-    form.locator("#id_target").select_option(index=1)
-    form.locator("#id_kind").select_option("admonition")
-    form.locator("#id_subtype").select_option("written")
+    form.locator("[name=target]").select_option(index=1)
+    form.locator("[name=kind]").select_option("admonition")
+    form.locator("[name=subtype]").select_option("written")
     form.get_by_role("button", name="登记").click()
     expect(page.locator("#measures-heading").locator("..")).to_contain_text("书面诫勉")
 

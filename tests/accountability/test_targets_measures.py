@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 
 from accountability import proposals, selectors
 from accountability.models import (
@@ -17,6 +18,7 @@ from accountability.services import measures as acc_measures
 from inspections import deadlines
 from liangge_zeren.actors import COMMAND, JOBS
 from liangge_zeren.workflow import TransitionRefused
+from notifications.models import Notification
 from responsibilities import services as rs
 from tests.accountability.fixtures import EVENT, TODAY, advance, open_county1_case
 
@@ -239,6 +241,10 @@ def test_it_accepts_an_appeal_within_the_window_and_keeps_the_decision_in_force(
     measure.refresh_from_db()
     assert measure.status == AccountabilityMeasure.Status.REVOKED
     assert appeal.outcome == Appeal.Outcome.REVOKED
+    # Issue 17.3: the registering officer is told the outcome, with a link and no case content.
+    told = Notification.objects.get(kind="appeal_decided", recipient=cast.user("county1_former"))
+    assert "撤销" in told.title and told.body == ""
+    assert told.link == reverse("accountability:case_detail", args=[case.pk])
     with pytest.raises(TransitionRefused, match="已作出复查决定"):
         appeals.decide_appeal(appeal, actor=cast.user("city1_jw"), outcome="upheld", reasoning="x")
 

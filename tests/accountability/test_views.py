@@ -17,6 +17,7 @@ from tests.accountability.fixtures import (
     probe_signer,
     register_dcase,
 )
+from tests.html_ids import id_problems
 
 S = AccountabilityCase.Status
 
@@ -310,3 +311,16 @@ def test_it_recording_formalities_reports_bad_input_and_a_foreign_measure(
     assert "已登记手续办结" in response.content.decode()
     measure.refresh_from_db()
     assert measure.formalities_done_on == TODAY
+
+
+def test_it_the_case_page_gives_each_forms_fields_their_own_ids(cast, client_for):
+    """Issue 17.9: the measure and appeal forms shared id_target and id_note."""
+    case = open_county1_case(cast)
+    advance(cast, case, AccountabilityCase.Status.DECIDED)
+    page = client_for(cast.user("county1_jw")).get(
+        reverse("accountability:case_detail", args=[case.pk])
+    )
+    html = page.content.decode()
+    assert page.context["measure_form"] is not None and page.context["appeal_form"] is not None
+    assert 'id="measure_target"' in html and 'id="appeal_target"' in html
+    assert id_problems(html) == []

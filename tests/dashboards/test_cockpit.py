@@ -363,6 +363,9 @@ def test_it_each_dual_investigation_figure_opens_the_cases_behind_it(
         listing = client.get(row.links[0])
         assert listing.status_code == 200
         assert listing.context["page"].paginator.count == row.cells[0], row.label
+        if row.cells[0]:  # issue 17.10: badges were cut to "主体…核查中"
+            html = listing.content.decode()
+            assert "主体责任 · " in html and "…" not in html
         followed += row.cells[0] > 0
     assert followed  # county 1's disciplinary case is counted and listed
 
@@ -372,3 +375,74 @@ def test_it_the_filtered_case_list_refuses_a_unit_out_of_scope(world, client_for
     url = reverse("accountability:disciplinary_list")
     assert client.get(url, {"org": world.cast.county1.pk}).status_code == 404
     assert client.get(url, {"org": world.cast.county2.pk, "dual": "1"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("username", "secretary", "discipline"),
+    [
+        ("county1_secretary", True, False),
+        ("county1_jw", False, True),
+        ("county1_member", False, False),
+        ("outsider", False, False),
+    ],
+)
+def test_it_the_home_page_offers_only_the_panels_the_posts_open(
+    world, client_for, username, secretary, discipline
+):
+    """Issue 17.5: a member was offered both panels and got two 404s."""
+    client = client_for(world.cast.user(username))
+    html = client.get(reverse("home")).content.decode()
+    for url_name, offered in (("secretary_panel", secretary), ("discipline_panel", discipline)):
+        url = reverse(f"dashboards:{url_name}")
+        assert (f'href="{url}"' in html) is offered
+        assert client.get(url).status_code == (200 if offered else 404)
+
+
+def _expected(cell) -> int:
+    """The figure a cell shows: a count, or "done/due" whose list is the due ones."""
+    return int(str(cell).split("/")[-1])
+
+
+@pytest.mark.parametrize(
+    ("username", "org_key"),
+    [
+        ("prov_secretary", "province"),
+        ("prov_secretary", "county1"),  # township rows, three levels below the viewer
+        ("prov_jw", "city1"),
+        ("city1_jw", "county1"),
+        ("county1_jw", "county1"),
+    ],
+)
+def test_it_every_linked_figure_opens_exactly_its_rows(world, client_for, username, org_key):
+    """Issue 17.1: 城关镇's overdue "1" opened 9 problems: the unit and light were dropped."""
+    cast = world.cast
+    add_overdue_task(cast, "township1", "T-K1:discipline", "county1_secretary", "一号镇逾期")
+    client = client_for(cast.user(username))
+    page = client.get(reverse("dashboards:cockpit", args=[getattr(cast, org_key).pk]))
+    assert page.status_code == 200
+    followed = 0
+    for table in page.context["table"]:
+        for row in table.rows:
+            for i, url in row.links.items():
+                listing = client.get(url)
+                assert listing.status_code == 200, url
+                count = listing.context["page"].paginator.count
+                assert count == _expected(row.cells[i]), (table.key, row.label, url)
+                followed += count > 0
+    assert followed  # not vacuous
+
+
+def test_it_the_ledger_honours_a_deep_unit_and_says_when_a_filter_cannot_apply(world, client_for):
+    cast = world.cast
+    task = add_overdue_task(cast, "township1", "T-K1:discipline", "county1_secretary", "镇逾期")
+    client = client_for(cast.user("prov_secretary"))
+    url = reverse("inspections:ledger")
+    page = client.get(f"{url}?org={cast.township1.pk}&light=red")
+    assert page.status_code == 200
+    assert [f.pk for f in page.context["page"]] == [task.finding_id]
+    assert page.context["form"]["org"].value() == str(cast.township1.pk)
+    assert f'value="{cast.township1.pk}" selected' in page.content.decode()
+    outside = client_for(cast.user("county1_jw")).get(f"{url}?org={cast.county2.pk}&light=red")
+    assert outside.status_code == 400
+    assert outside.context["page"].paginator.count == 0
+    assert 'id="ledger-filter-errors"' in outside.content.decode()

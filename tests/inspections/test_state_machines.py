@@ -17,6 +17,7 @@ from inspections.models import (
 from inspections.services import findings, rounds, tasks
 from inspections.workflows import RECTIFY_TASK, ROUND_FLOW, ROUND_MOVES, TASK_FLOW
 from liangge_zeren.workflow import TransitionRefused
+from notifications.models import Notification
 
 from .fixtures import TODAY, make_finding, make_task
 
@@ -181,6 +182,9 @@ def test_it_a_task_goes_through_return_closure_and_reopening(cast, insp):
     tasks.return_task(task, actor=jw, reason="缺少会议纪要")
     task.refresh_from_db()
     assert (task.status, task.returned_reason) == (TS.RETURNED, "缺少会议纪要")
+    # Issue 17.3: the owner is told, with the reason and a link.
+    told = Notification.objects.get(recipient=secretary, kind="rectification_returned")
+    assert "缺少会议纪要" in told.body and told.link.endswith(f"/tasks/{task.pk}/")
     tasks.submit_for_closure(task, actor=secretary, statement="补充了会议纪要")
     tasks.verify_and_close(task, actor=jw, note="同意销号")
     task.refresh_from_db()

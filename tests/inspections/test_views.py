@@ -13,6 +13,7 @@ from inspections import deadlines
 from inspections.models import Attachment, Finding, RectificationTask
 from inspections.services import rounds
 from inspections.workflows import TASK_FLOW
+from tests.html_ids import id_problems
 
 from .fixtures import TODAY, make_finding, make_task
 
@@ -150,6 +151,11 @@ def test_it_the_chain_from_finding_to_closure_through_the_pages(cast, insp, clie
     task.refresh_from_db()
     assert task.status == RectificationTask.Status.CLOSED
     assert Finding.objects.get(pk=finding.pk).status == Finding.Status.CLOSED
+    # Issue 17.10: a closed task shows "已销号", not a green light, and who closed it by name.
+    page = jw.get(reverse("inspections:task_detail", args=[task.pk])).content.decode()
+    assert "已销号" in page and "绿灯" not in page
+    closer = cast.user("county1_jw")
+    assert f"{closer.person.name}:核实无误" in page and "county1_jw:" not in page
 
     # The evidence file is served to those who may see the task, and to nobody else.
     url = reverse("inspections:attachment_download", args=[evidence.pk])
@@ -474,3 +480,14 @@ def test_it_offers_on_the_task_page_exactly_what_the_table_allows(cast, insp, cl
     expected = {"assigned": "start", "returned": "submit", "submitted_for_closure": "return"}
     if status in expected:
         assert expected[status] in offered["county1_secretary"] | offered["county1_jw"]
+
+
+def test_it_the_round_page_gives_each_forms_fields_their_own_ids(cast, insp, client_for):
+    """Issue 17.9: the feedback and review forms shared id_target and id_date."""
+    page = client_for(cast.user("prov_jw")).get(
+        reverse("inspections:round_detail", args=[insp.xunshi.pk])
+    )
+    html = page.content.decode()
+    assert page.context["feedback_form"] is not None and page.context["review_form"] is not None
+    assert 'id="feedback_target"' in html and 'id="review_target"' in html
+    assert id_problems(html) == []

@@ -2,13 +2,16 @@
 
 import datetime
 import io
+import re
 
 import docx
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications.models import Notification
 from responsibilities import duty_logs, evidence, letters, lists
 from responsibilities.models import (
     Attachment,
@@ -360,6 +363,8 @@ def test_it_review_locks_the_log_and_nobody_can_edit_it(duty, log, client_for):
     assert response.status_code == 302
     log.refresh_from_db()
     assert log.status == "accepted"
+    told = Notification.objects.get(kind="duty_log_accepted")  # issue 17.3
+    assert told.recipient == duty.cast.user("county1_member") and log.title in told.title
     for username in ("county1_member", "county1_secretary", "city1_secretary", "county1_jw"):
         client = client_for(duty.cast.user(username))
         assert client.get(reverse("duty_log_edit", args=[log.pk])).status_code == 403
@@ -389,6 +394,10 @@ def test_it_superiors_return_a_log_with_a_comment(duty, log, client_for):
     )
     log.refresh_from_db()
     assert log.status == "returned" and log.reviewer == duty.tenure("city1_secretary")
+    # Issue 17.3: the member is told, with the reason and a link.
+    told = Notification.objects.get(kind="duty_log_returned")
+    assert told.recipient == duty.cast.user("county1_member")
+    assert "请补充成效" in told.body and told.link == reverse("duty_log_detail", args=[log.pk])
 
 
 def test_it_the_review_queue_lists_only_others_logs_in_oversight(duty, log, client_for):
@@ -597,3 +606,113 @@ def test_it_pagination_keeps_the_filters(duty, client_for):
     client = client_for(duty.cast.user("county1_secretary"))
     page = client.get(reverse("duty_list_index") + f"?year={duty.year}").content.decode()
     assert f"?year={duty.year}&amp;page=2" in page
+
+
+def test_it_reviewing_goes_from_log_to_log_without_navigating(duty, client_for):
+    """Issue 17.4: after a decision the next waiting log opens; at the end, the queue."""
+    day = timezone.localdate()
+    logs = [
+        make_log(duty, title=f"待审纪实{n}", occurred_on=day - datetime.timedelta(days=n))
+        for n in range(3)
+    ]
+    jw = client_for(duty.cast.user("county1_jw"))
+    page = jw.get(reverse("duty_log_detail", args=[logs[0].pk]))
+    assert page.context["next_to_review"] == logs[1]
+    assert 'id="review-queue"' in page.content.decode()
+    visited = []
+    current = logs[0]
+    for _ in logs:
+        visited.append(current.pk)
+        response = jw.post(
+            reverse("duty_log_review", args=[current.pk]), {"decision": "accept", "comment": "属实"}
+        )
+        assert response.status_code == 302
+        if response.url.endswith("?tab=review"):
+            break
+        current = DutyLog.objects.get(pk=response.url.rstrip("/").split("/")[-1])
+    assert visited == [log.pk for log in logs]
+    assert response.url == reverse("duty_log_index") + "?tab=review"
+    assert DutyLog.objects.filter(pk__in=visited, status="accepted").count() == 3
+
+
+def test_it_a_return_without_a_reason_keeps_the_chosen_decision(duty, log, client_for):
+    """Issue 17.4: a failed return cleared the decision; now the form comes back as filled."""
+    jw = client_for(duty.cast.user("county1_jw"))
+    response = jw.post(reverse("duty_log_review", args=[log.pk]), {"decision": "return"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert re.search(r'<input[^>]*value="return"[^>]*checked', html)
+    assert not re.search(r'<input[^>]*value="accept"[^>]*checked', html)
+    assert "退回时必须填写审核意见" in html
+    log.refresh_from_db()
+    assert log.status == "submitted"
+
+
+def test_it_each_unit_summary_figure_opens_exactly_its_items(duty, client_for):
+    """Issue 17.6: "2 逾期或滞后" on the secretary's home was plain text."""
+    make_log(duty)  # some items move, so the states differ
+    client = client_for(duty.cast.user("county1_secretary"))
+    home = client.get(reverse("home"))
+    summary = home.context["duty_unit_summary"]
+    html = home.content.decode()
+    assert sum(summary[s] for s in ("green", "yellow", "red")) > 0
+    url = reverse("duty_unit_items", args=[duty.cast.county1.pk])
+    for state in ("green", "yellow", "red"):
+        assert f'href="{url}?state={state}"' in html
+        page = client.get(f"{url}?state={state}")
+        assert page.status_code == 200
+        assert page.context["total"] == summary[state]
+        assert all(item.progress.state == state for item in page.context["page"].object_list)
+    assert client.get(f"{url}?state=purple").status_code == 404
+    member = client_for(duty.cast.user("county1_member"))
+    assert member.get(f"{url}?state=red").status_code == 403
+
+
+def test_it_an_item_page_shows_its_progress_and_the_logs_counted(duty, client_for):
+    """Issue 17.6: an item's page showed no progress and no logs."""
+    counted = make_log(duty, title="计入本期的谈话")
+    make_log(duty, title="草稿不计", submit=False)
+    item = duty.items["talk"]
+    page = client_for(duty.cast.user("county1_member")).get(
+        reverse("duty_item_detail", args=[item.pk])
+    )
+    progress = page.context["progress"]
+    assert (progress.count, progress.required) == (1, item.min_count)
+    logs = {log.title: log.counts for log in page.context["item_logs"]}
+    assert logs == {"计入本期的谈话": True, "草稿不计": False}
+    html = page.content.decode()
+    assert f"已计 1 / 应有 {item.min_count} 次" in html
+    assert reverse("duty_log_detail", args=[counted.pk]) in html
+    outsider = client_for(duty.cast.user("county2_secretary"))
+    assert outsider.get(reverse("duty_item_detail", args=[item.pk])).status_code == 404
+
+
+def test_it_a_log_of_another_method_is_flagged_and_refused_where_the_method_binds(duty, client_for):
+    """Issue 17.8: a 谈心谈话 counted toward a 督导检查 item with no hint."""
+    client = client_for(duty.cast.user("county1_member"))
+    visit = duty.items["visit"]  # its list names 督导检查; a talk may cite it, flagged
+    form = client.get(reverse("duty_log_create")).context["form"]
+    labels = dict((str(v), str(lbl)) for v, lbl in form.fields["items"].choices)
+    assert "方式:督导检查" in labels[str(visit.pk)]
+    response = client.post(reverse("duty_log_create"), log_form_data(duty), follow=True)
+    html = response.content.decode()
+    assert 'id="method-mismatch"' in html and visit.content[:10] in html
+    assert "履责方式与所关联条目规定的方式不同" in html
+    assert DutyLog.objects.filter(items=visit).count() == 1
+
+    visit.method_required = True
+    visit.save()
+    response = client.post(reverse("duty_log_create"), log_form_data(duty, title="第二次"))
+    assert response.status_code == 400
+    assert f"条目 {visit.number} 须以“督导检查”方式履责" in response.content.decode()
+    assert not DutyLog.objects.filter(title="第二次").exists()
+    with pytest.raises(ValidationError):
+        make_log(duty, title="服务也拒绝")
+
+
+def test_it_the_method_mix_page_says_what_triggers_its_warning(duty, client_for, settings):
+    settings.METHOD_MIX_THRESHOLD = 65
+    settings.METHOD_MIX_MIN_LOGS = 4
+    client = client_for(duty.cast.user("city1_secretary"))
+    page = client.get(reverse("duty_method_mix", args=[duty.cast.county1.pk])).content.decode()
+    assert "不少于 4 条" in page and "超过 65%" in page and "传达文件或会议精神" in page

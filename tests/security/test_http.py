@@ -181,3 +181,12 @@ def test_it_log_lines_of_a_request_carry_its_id_as_json(client, db):
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert lines and lines[-1]["request_id"] == "req-42"
     assert lines[-1]["message"] == "Not Found: /no/such/page/"
+
+
+def test_it_serves_the_favicon_named_by_every_page_and_at_favicon_ico(client, db):
+    """Issue 17.10: the favicon was a 404."""
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301
+    assert answer.url.endswith("img/favicon.svg")
+    login_page = client.get("/accounts/login/").content.decode()
+    assert 'rel="icon"' in login_page and "img/favicon.svg" in login_page

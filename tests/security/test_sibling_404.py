@@ -216,6 +216,7 @@ REGISTRY = {
     "duty_item_owners": lambda w: _pk(w.duty.items["c1_own"]),
     "duty_item_withdraw": lambda w: _pk(w.duty.items["c1_own"]),
     "duty_gap_matrix": lambda w: _pk(w.cast.county1),
+    "duty_unit_items": lambda w: _pk(w.cast.county1),
     "duty_method_mix": lambda w: _pk(w.cast.county1),
     "duty_log_detail": lambda w: _pk(w.log),
     "duty_log_edit": lambda w: _pk(w.log),
