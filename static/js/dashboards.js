@@ -4,6 +4,20 @@
 // is drawn when its section first opens. No inline scripts (CSP).
 (function () {
   "use strict";
+  // Unit names under the bars: rotated and cut to fit when the box is narrow (375 px phones),
+  // so labels never run into each other; the full names are in the table beneath.
+  function axisLabel(chart, box) {
+    var slot = (box.clientWidth - 64) / Math.max(1, chart.categories.length);
+    var narrow = slot < 72;
+    return {
+      interval: 0,
+      rotate: narrow ? 45 : 0,
+      fontSize: box.clientWidth < 576 ? 10 : 12,
+      width: narrow ? 64 : Math.max(24, slot - 8),
+      overflow: "truncate",
+      hideOverlap: false
+    };
+  }
   function render(chart, box) {
     var isBar = chart.type === "bar";
     var instance = echarts.init(box, null, { renderer: "svg" });
@@ -12,7 +26,7 @@
       tooltip: { trigger: "axis" },
       legend: { type: "scroll", top: 0 },
       grid: { left: 48, right: 16, top: 40, bottom: 56, containLabel: true },
-      xAxis: { type: "category", data: chart.categories, axisLabel: { interval: 0, rotate: chart.categories.length > 8 ? 40 : 0 } },
+      xAxis: { type: "category", data: chart.categories, axisLabel: axisLabel(chart, box) },
       yAxis: { type: "value" },
       series: chart.series.map(function (s) {
         return isBar

@@ -1,6 +1,7 @@
 """In the browser: the province secretary drills from the province cockpit to county 1 and
 finds county 1's overdue rectification count equal to the issue ledger's."""
 
+import math
 import re
 
 from tests.browser import BROWSER_MARKS, log_in, screenshot
@@ -57,3 +58,33 @@ def test_it_the_home_page_loads_the_working_posts_panel(live_server, live_cast, 
     trend.locator("summary").click()
     page.wait_for_selector("#chart-rectification-trend svg")  # the trend chart drew
     assert trend.locator("#table-rectification-trend").is_visible()
+
+
+def test_it_the_cockpit_axis_labels_do_not_overlap_at_375_px(live_server, live_cast, new_page):
+    """Issue 17.9: at 375 px the cockpit's chart axis labels overlapped."""
+    page = new_page(viewport={"width": 375, "height": 800})
+    log_in(page, live_server, "prov_secretary")
+    page.goto(f"{live_server.url}/dashboards/org/{live_cast.province.pk}/")
+    page.wait_for_selector("#chart-rectification svg text")
+    labels = page.evaluate(
+        """() => {
+          const names = JSON.parse(document.getElementById('lz-cockpit-data').textContent)
+            .charts.find(c => c.id === 'chart-rectification').categories;
+          const cut = (t) => names.some(n => t === n || (t.endsWith('...') &&
+                                                          n.startsWith(t.slice(0, -3))));
+          return [...document.querySelectorAll('#chart-rectification svg text')]
+            .filter(t => cut(t.textContent))
+            .map(t => { const m = t.transform.baseVal.consolidate().matrix;
+                        return {x: m.e, angle: Math.atan2(m.b, m.a),
+                                length: t.getComputedTextLength(),
+                                size: parseFloat(getComputedStyle(t).fontSize)}; })
+            .sort((a, b) => a.x - b.x);
+        }"""
+    )
+    assert len(labels) >= 2
+    for left, right in zip(labels, labels[1:], strict=False):
+        spacing = right["x"] - left["x"]
+        if abs(left["angle"]) < 0.01:  # level labels: each fits its slot
+            assert left["length"] <= spacing, (left, right)
+        else:  # rotated labels: parallel lines at least one text height apart
+            assert spacing * abs(math.sin(left["angle"])) >= 0.9 * left["size"], (left, right)
