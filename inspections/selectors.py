@@ -23,6 +23,7 @@ from inspections.models import (
     inspections_setting,
 )
 from responsibilities.models import Body, Organization, Tenure
+from responsibilities.scoping import scoped
 
 
 def target_leader_tenures(user: Any, org: Organization) -> QuerySet[Tenure]:
@@ -80,7 +81,10 @@ def round_page(user: Any, round_: InspectionRound) -> RoundPage:
         targets=list(round_.round_targets.select_related("org", "target_body")),
         reports=list(reports),
         reviews=list(reviews),
-        feedbacks=round_.feedbacks.select_related("target__org").prefetch_related("attachments"),
+        # The principal leader's feedback is delivered separately (R24): inspections.view_feedback.
+        feedbacks=scoped(round_.feedbacks.all(), user, "inspections.view_feedback")
+        .select_related("target__org")
+        .prefetch_related("attachments"),
         findings=findings,
         transitions=round_.transitions.select_related("actor"),
     )
