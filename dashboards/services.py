@@ -45,6 +45,7 @@ from assessments.models import AssessmentSnapshot, TrafficLight
 from dashboards.models import DutyLogRollup, TaskScope
 from dashboards.scope import task_view_q
 from inspections.models import Finding, RectificationTask, due_soon_days
+from liangge_zeren.figures import Figure, Visibility, figure_visibility, shown
 from liangge_zeren.periods import Quarter
 from responsibilities.models import ActionType, Organization, ResponsibilityList
 from responsibilities.scoping import Capability, is_unrestricted, paths_q, scope_paths
@@ -129,7 +130,18 @@ class Widget:
         return self.rows.get(key, {}).get(column, 0)
 
     def total(self, column: str):
-        return sum(row.get(column, 0) or 0 for row in self.rows.values())
+        """The column's sum; over rows the viewer may see only in part (or not at all) a
+        partial (hidden) Figure, never a 0 that reads as "none"."""
+        values = [row.get(column, 0) for row in self.rows.values()]
+        figures = [v for v in values if isinstance(v, Figure)]
+        total = sum(
+            (v.value or 0) if isinstance(v, Figure) else (v or 0) for v in values if v != ""
+        )
+        if not figures:
+            return total
+        if all(f.is_hidden for f in figures) and len(figures) == len(values):
+            return Figure.hidden()
+        return Figure(total, Visibility.PARTIAL)
 
 
 def _collect(widget: Widget, scope: Scope, rows: Iterable[dict], columns: Sequence[str]):
@@ -445,7 +457,28 @@ def dual_coverage(scope: Scope) -> Widget:
     for row in [*widget.rows.values(), *widget.trend.values()]:
         _share(row)
     widget.columns.append(("share", _("覆盖率(%)")))
+    _hide_unseen(widget, scope, Capability.SUPERVISE)
     return widget
+
+
+def _hide_unseen(widget: Widget, scope: Scope, capability: Capability) -> None:
+    """Rows of units whose records the viewer may not see (in part: labelled) become Figures
+    (liangge_zeren/figures.py): "—" with "无权查看", never 0."""
+    seen = {c.pk: figure_visibility(scope.user, capability, c.path) for c in scope.children}
+    own = figure_visibility(scope.user, capability, scope.org.path)
+    seen[OWN] = own if own is Visibility.FULL else Visibility.HIDDEN
+    for key, row in widget.rows.items():
+        for column, value in row.items():
+            row[column] = _as_seen(value, seen.get(key, Visibility.HIDDEN))
+    for row in widget.trend.values():
+        for column, value in row.items():
+            row[column] = _as_seen(value, own)
+
+
+def _as_seen(value, visibility: Visibility):
+    if visibility is Visibility.HIDDEN:
+        return Figure.hidden()
+    return shown(value, visibility)
 
 
 @dataclass
