@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import TrafficLight
 from dashboards.services import OWN, Cockpit
-from liangge_zeren.figures import Figure, cell_value, chart_value
+from liangge_zeren.figures import PARTIAL_TEXT, Figure, cell_value, chart_value
 from liangge_zeren.spreadsheets import WorkbookWriter
 
 LIGHT_LABELS = dict(TrafficLight.choices)
@@ -186,9 +186,10 @@ def _overview_table(data: Cockpit, keys: list, urls: _ListUrls) -> Table:
 
 def _ratio(part, whole):
     """ "a/b", or the hidden Figure when the viewer may not see the figures."""
-    if isinstance(whole, Figure) and whole.is_hidden:
-        return whole
-    return f"{cell_value(part)}/{cell_value(whole)}"
+    text = f"{cell_value(part)}/{cell_value(whole)}"
+    if isinstance(whole, Figure):
+        return whole if whole.is_hidden else Figure(text, whole.visibility)
+    return text
 
 
 def _widget_links(widget, pk: int, year: int, urls: _ListUrls) -> dict:
@@ -312,6 +313,12 @@ def _title(data: Cockpit) -> str:
     }
 
 
+def _has_partial(table: Table) -> bool:
+    """Some figure of the table counts only what the viewer may see (say so under it)."""
+    cells = [c for row in table.rows for c in row.cells] + list(table.total or [])
+    return any(isinstance(c, Figure) and c.is_partial for c in cells)
+
+
 def cockpit_xlsx(data: Cockpit) -> bytes:
     book = WorkbookWriter()
     for table in page_tables(data):
@@ -322,6 +329,8 @@ def cockpit_xlsx(data: Cockpit) -> bytes:
             sheet.append([row.label, *map(cell_value, row.cells)])
         if table.total is not None:
             sheet.append([_("合计"), *map(cell_value, table.total)])
+        if _has_partial(table):
+            sheet.append([str(PARTIAL_TEXT)])
         sheet.widths({1: 24})
     return book.to_bytes()
 
@@ -370,6 +379,8 @@ def quarterly_docx(data: Cockpit) -> bytes:
             cells = grid.add_row().cells
             for cell, value in zip(cells, [row.label, *row.cells], strict=True):
                 cell.text = str(value)
+        if _has_partial(table):
+            doc.add_paragraph(str(PARTIAL_TEXT))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

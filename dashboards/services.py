@@ -424,6 +424,9 @@ def measures_mix(scope: Scope) -> Widget:
     rows = _by_quarter(qs, scope, "effective_date", ["kind"], n=None)
     widget = Widget("measures", _("问责方式构成"), [(k.value, k.label) for k in MeasureKind])
     _pivot(widget, scope, rows, "kind", [k.value for k in MeasureKind])
+    # Cases decided by a committee are its managers' to see, the rest the discipline line's:
+    # a manager without discipline jurisdiction sees these counts only in part.
+    _hide_unseen(widget, scope, Capability.SUPERVISE, partly=Capability.MANAGE)
     return widget
 
 
@@ -461,18 +464,30 @@ def dual_coverage(scope: Scope) -> Widget:
     return widget
 
 
-def _hide_unseen(widget: Widget, scope: Scope, capability: Capability) -> None:
-    """Rows of units whose records the viewer may not see (in part: labelled) become Figures
-    (liangge_zeren/figures.py): "—" with "无权查看", never 0."""
-    seen = {c.pk: figure_visibility(scope.user, capability, c.path) for c in scope.children}
-    own = figure_visibility(scope.user, capability, scope.org.path)
-    seen[OWN] = own if own is Visibility.FULL else Visibility.HIDDEN
+def _visibility(scope: Scope, path: str, capability: Capability, partly) -> Visibility:
+    seen = figure_visibility(scope.user, capability, path)
+    if seen is Visibility.FULL or partly is None:
+        return seen
+    return max(seen, min(figure_visibility(scope.user, partly, path), Visibility.PARTIAL))
+
+
+def _hide_unseen(
+    widget: Widget, scope: Scope, capability: Capability, partly: Capability | None = None
+) -> None:
+    """Rows of units whose records the viewer may not see become Figures
+    (liangge_zeren/figures.py): "—" with "无权查看", never 0; those seen only in part (grants
+    below the unit, or only the `partly` capability) are labelled "仅含您有权查看的"."""
+    seen = {c.pk: _visibility(scope, c.path, capability, partly) for c in scope.children}
+    own = _visibility(scope, scope.org.path, capability, partly)
+    seen[OWN] = own if own is not Visibility.PARTIAL or partly else Visibility.HIDDEN
+    columns = [c for c, _label in widget.columns]
     for key, row in widget.rows.items():
-        for column, value in row.items():
-            row[column] = _as_seen(value, seen.get(key, Visibility.HIDDEN))
+        for column in {*columns, *row}:
+            row[column] = _as_seen(row.get(column, 0), seen.get(key, Visibility.HIDDEN))
+    trend_columns = [c for c, _label in widget.trend_columns or widget.columns]
     for row in widget.trend.values():
-        for column, value in row.items():
-            row[column] = _as_seen(value, own)
+        for column in {*trend_columns, *row}:
+            row[column] = _as_seen(row.get(column, 0), own)
 
 
 def _as_seen(value, visibility: Visibility):

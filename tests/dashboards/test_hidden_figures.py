@@ -61,3 +61,25 @@ def test_it_writes_a_dash_in_the_exports(world, client_for):
 
     text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
     assert "应一案双查案件—件,已双查—件" in text
+
+
+def test_it_labels_counts_the_viewer_sees_only_in_part(world, client_for):
+    """A committee secretary sees the cases their committee decided, not the discipline
+    line's: the 问责 counts say "仅含您有权查看的" (page, .xlsx); the commission's do not."""
+    cast = world.cast
+    url = reverse("dashboards:cockpit", args=[cast.province.pk])
+    page = client_for(cast.user("prov_secretary")).get(url)
+    measures = next(t for t in page.context["table"] if t.key == "measures")
+    assert all(cell.is_partial for cell in _city1_row(measures, cast).cells)
+    assert 'title="仅含您有权查看的"' in page.content.decode()
+
+    xlsx = client_for(cast.user("prov_secretary")).get(
+        reverse("dashboards:cockpit_xlsx", args=[cast.province.pk])
+    )
+    book = load_workbook(io.BytesIO(xlsx.content))
+    sheet = next(s for s in book.worksheets if s.title.startswith("问责方式构成"))
+    assert ("仅含您有权查看的",) in {r[:1] for r in sheet.iter_rows(values_only=True)}
+
+    commission = client_for(cast.user("prov_jw")).get(url)
+    measures = next(t for t in commission.context["table"] if t.key == "measures")
+    assert not any(getattr(c, "is_partial", False) for c in _city1_row(measures, cast).cells)
