@@ -162,7 +162,10 @@ def report_reminders(day: datetime.date) -> Iterator[Reminder]:
             RectificationReport.objects.filter(
                 submitted_at__isnull=True, due_date__lte=day + datetime.timedelta(days=lead)
             )
-        ).select_related("round", "org")
+        )
+        .select_related("round", "org")
+        # The gate asks whether each secretary may open the round (its targets: one query).
+        .prefetch_related("round__round_targets")
     )
     holders = holders_by_org({r.org_id for r in reports}, day, (Tenure.Role.SECRETARY,))
     for report in reports:
