@@ -15,6 +15,7 @@ from django.utils import timezone
 from inspections.models import (
     ExtensionRequest,
     FaceToFaceReview,
+    Feedback,
     Finding,
     InspectionRound,
     RectificationReport,
@@ -23,7 +24,6 @@ from inspections.models import (
     inspections_setting,
 )
 from responsibilities.models import Body, Organization, Tenure
-from responsibilities.scoping import scoped
 
 
 def target_leader_tenures(user: Any, org: Organization) -> QuerySet[Tenure]:
@@ -82,7 +82,8 @@ def round_page(user: Any, round_: InspectionRound) -> RoundPage:
         reports=list(reports),
         reviews=list(reviews),
         # The principal leader's feedback is delivered separately (R24): inspections.view_feedback.
-        feedbacks=scoped(round_.feedbacks.all(), user, "inspections.view_feedback")
+        feedbacks=Feedback.objects.visible_to(user)
+        .filter(round=round_)
         .select_related("target__org")
         .prefetch_related("attachments"),
         findings=findings,
