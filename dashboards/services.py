@@ -477,7 +477,9 @@ def _hide_unseen(
     """Rows of units whose records the viewer may not see become Figures
     (liangge_zeren/figures.py): "—" with "无权查看", never 0; those seen only in part (grants
     below the unit, or only the `partly` capability) are labelled "仅含您有权查看的"."""
-    seen = {c.pk: _visibility(scope, c.path, capability, partly) for c in scope.children}
+    seen: dict[int | str, Visibility] = {
+        c.pk: _visibility(scope, c.path, capability, partly) for c in scope.children
+    }
     own = _visibility(scope, scope.org.path, capability, partly)
     seen[OWN] = own if own is not Visibility.PARTIAL or partly else Visibility.HIDDEN
     columns = [c for c, _label in widget.columns]
