@@ -224,22 +224,34 @@ def influence_reminders(day: datetime.date) -> Iterator[Reminder]:
         )
 
 
-@job("accountability.steps", description="问责程序各环节时限提醒")
+@job("accountability.steps", description="问责程序各环节时限提醒", kinds=("accountability_step",))
 def steps_job(day: datetime.date) -> dict:
     return deliver(step_reminders(day), job="accountability.steps", day=day).as_dict()
 
 
-@job("accountability.formalities", description="组织处理手续办理时限提醒(1 个月)")
+@job(
+    "accountability.formalities",
+    description="组织处理手续办理时限提醒(1 个月)",
+    kinds=("accountability_formalities",),
+)
 def formalities_job(day: datetime.date) -> dict:
     return deliver(formalities_reminders(day), job="accountability.formalities", day=day).as_dict()
 
 
-@job("accountability.appeals", description="申诉期限与复查决定时限提醒")
+@job(
+    "accountability.appeals",
+    description="申诉期限与复查决定时限提醒",
+    kinds=("accountability_appeal_decision", "accountability_appeal_window"),
+)
 def appeals_job(day: datetime.date) -> dict:
     return deliver(appeal_reminders(day), job="accountability.appeals", day=day).as_dict()
 
 
-@job("accountability.influence_periods", description="影响期届满标记与提醒")
+@job(
+    "accountability.influence_periods",
+    description="影响期届满标记与提醒",
+    kinds=("accountability_influence_expired",),
+)
 def influence_job(day: datetime.date) -> dict:
     marked = mark_expired_influence_periods(day, actor=JOBS)
     result = deliver(influence_reminders(day), job="accountability.influence_periods", day=day)

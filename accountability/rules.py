@@ -21,10 +21,13 @@ they agree on every fixture row.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from django.db.models import Q
 
 from accountability.models import DECIDED_STATUSES
 from liangge_zeren import request_cache
+from notifications import gate
 from responsibilities.models import Body, Tenure
 from responsibilities.scoping import (
     Capability,
@@ -159,3 +162,14 @@ define(
     [RootsClause(head_paths, "handling_path")],
     model="accountability.DisciplinaryCase",
 )
+
+
+# --- What a message may be about (notifications.gate; issue 14) ---------------------------
+# The handling and deciding lines receive reminders about a case in full; a person held to
+# account receives the title and link of what concerns their own decision, never the body.
+_CASE_PERMS = ("accountability.view_accountabilitycase",)
+_OWN = ("accountability.view_own_decision",)
+gate.subject("accountability.AccountabilityCase", *_CASE_PERMS, outside=_OWN)
+for _model in ("AccountabilityTarget", "AccountabilityMeasure", "Appeal"):
+    gate.subject(f"accountability.{_model}", *_CASE_PERMS, outside=_OWN, via=attrgetter("case"))
+gate.subject("accountability.DisciplinaryCase", "accountability.view_disciplinarycase")

@@ -18,6 +18,14 @@ from accountability.models import (
     FourForm,
 )
 from accountability.rules import case_visible_q
+from liangge_zeren.figures import Figure, Visibility, figure_visibility
+from responsibilities.scoping import Capability
+
+
+def discipline_visibility(user) -> Visibility:
+    """Whether the viewer may see disciplinary-case figures at all (the handling discipline
+    line: SUPERVISE somewhere); PARTIAL: only those of their own jurisdiction."""
+    return figure_visibility(user, Capability.SUPERVISE)
 
 
 def measure_mix(user, year: int | None = None) -> list[dict]:
@@ -56,6 +64,13 @@ def measure_mix(user, year: int | None = None) -> list[dict]:
 
 
 def four_forms(user, year: int | None = None) -> list[dict]:
+    """Per 形态: count and share; "—" (Figure.hidden) for a viewer who may see no
+    disciplinary case at all — never 0 as if there were none."""
+    if discipline_visibility(user) is Visibility.HIDDEN:
+        return [
+            {"form": label, "count": Figure.hidden(), "share": Figure.hidden()}
+            for _value, label in FourForm.choices
+        ]
     qs = DisciplinaryCase.objects.visible_to(user).filter(four_form__isnull=False)
     if year:
         qs = qs.filter(decided_on__year=year)
@@ -72,6 +87,9 @@ def four_forms(user, year: int | None = None) -> list[dict]:
 
 
 def coverage(user, year: int | None = None) -> dict:
+    if discipline_visibility(user) is Visibility.HIDDEN:
+        hidden = Figure.hidden()
+        return {"qualifying": hidden, "covered": hidden, "waived": hidden, "share": None}
     qs = DisciplinaryCase.objects.visible_to(user)
     if year:
         qs = qs.filter(registered_on__year=year)

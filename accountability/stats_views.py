@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accountability import stats
 from accountability.forms import StatsFilterForm
+from liangge_zeren.figures import chart_value
 
 
 @login_required
@@ -26,7 +27,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
             {"name": _("组织调整或处理、改组"), "data": [r["handling"] for r in mix]},
             {"name": _("党纪政务处分"), "data": [r["sanctions"] for r in mix]},
         ],
-        "forms": [{"name": str(r["form"]), "value": r["count"]} for r in forms_rows],
+        # A figure the viewer may not see is null in the chart, never 0.
+        "forms": [{"name": str(r["form"]), "value": chart_value(r["count"])} for r in forms_rows],
     }
     return render(
         request,
@@ -37,6 +39,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
             "four_forms": forms_rows,
             "coverage": stats.coverage(request.user, year),
             "timing": stats.lead_to_decision(request.user, year),
+            "discipline_visibility": stats.discipline_visibility(request.user).name,
             "chart_json": json.dumps(chart, ensure_ascii=False),
             "tab": "stats",
         },

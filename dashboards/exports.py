@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import TrafficLight
 from dashboards.services import OWN, Cockpit
+from liangge_zeren.figures import PARTIAL_TEXT, Figure, cell_value, chart_value
 from liangge_zeren.spreadsheets import WorkbookWriter
 
 LIGHT_LABELS = dict(TrafficLight.choices)
@@ -73,6 +74,8 @@ def _list_url(base: str, org_pk: int, **params) -> str:
 
 
 def _cell_text(value) -> str:
+    if isinstance(value, Figure):
+        return value.html()
     if value is None or value == "":
         return ""
     if type(value) is int:
@@ -149,7 +152,7 @@ def _overview_table(data: Cockpit, keys: list, urls: _ListUrls) -> Table:
             rect.value(key, "overdue"),
             find.value(key, "total"),
             meas.value(key, "total"),
-            f"{dual.value(key, 'covered')}/{dual.value(key, 'qualifying')}",
+            _ratio(dual.value(key, "covered"), dual.value(key, "qualifying")),
         ]
         pk = None if key == OWN else key
         links = {}
@@ -181,6 +184,14 @@ def _overview_table(data: Cockpit, keys: list, urls: _ListUrls) -> Table:
     )
 
 
+def _ratio(part, whole):
+    """ "a/b", or the hidden Figure when the viewer may not see the figures."""
+    text = f"{cell_value(part)}/{cell_value(whole)}"
+    if isinstance(whole, Figure):
+        return whole if whole.is_hidden else Figure(text, whole.visibility)
+    return text
+
+
 def _widget_links(widget, pk: int, year: int, urls: _ListUrls) -> dict:
     if widget.key == "rectification":
         return {
@@ -210,7 +221,10 @@ def _widget_table(data: Cockpit, widget, keys: list, urls: _ListUrls) -> Table:
     for column, _label in widget.columns:
         if column == "share":
             q, c = widget.total("qualifying"), widget.total("covered")
-            total.append(round(100 * c / q, 1) if q else "")
+            if isinstance(q, Figure):
+                total.append(q if q.is_hidden else "")
+            else:
+                total.append(round(100 * c / q, 1) if q else "")
         else:
             total.append(widget.total(column))
     headers = [str(label) for _c, label in widget.columns]
@@ -261,7 +275,14 @@ def chart_data(data: Cockpit, tables: list[Table] | None = None) -> dict:
                     "title": table.title,
                     "categories": [r.label for r in table.rows],
                     "series": [
-                        {"name": table.headers[i], "data": [r.cells[i] or 0 for r in table.rows]}
+                        {
+                            "name": table.headers[i],
+                            # A hidden figure is null (a gap), never a bar of 0.
+                            "data": [
+                                chart_value(c) if isinstance(c, Figure) else (c or 0)
+                                for c in (r.cells[i] for r in table.rows)
+                            ],
+                        }
                         for i in columns
                     ],
                 }
@@ -274,7 +295,10 @@ def chart_data(data: Cockpit, tables: list[Table] | None = None) -> dict:
                     "title": table.title,
                     "categories": table.headers,
                     "series": [
-                        {"name": r.label, "data": [None if c == "" else c for c in r.cells]}
+                        {
+                            "name": r.label,
+                            "data": [None if c == "" else chart_value(c) for c in r.cells],
+                        }
                         for r in table.rows
                     ],
                 }
@@ -289,6 +313,12 @@ def _title(data: Cockpit) -> str:
     }
 
 
+def _has_partial(table: Table) -> bool:
+    """Some figure of the table counts only what the viewer may see (say so under it)."""
+    cells = [c for row in table.rows for c in row.cells] + list(table.total or [])
+    return any(isinstance(c, Figure) and c.is_partial for c in cells)
+
+
 def cockpit_xlsx(data: Cockpit) -> bytes:
     book = WorkbookWriter()
     for table in page_tables(data):
@@ -296,9 +326,11 @@ def cockpit_xlsx(data: Cockpit) -> bytes:
         sheet.append([_title(data)])
         sheet.header([_("单位"), *table.headers])
         for row in table.rows:
-            sheet.append([row.label, *row.cells])
+            sheet.append([row.label, *map(cell_value, row.cells)])
         if table.total is not None:
-            sheet.append([_("合计"), *table.total])
+            sheet.append([_("合计"), *map(cell_value, table.total)])
+        if _has_partial(table):
+            sheet.append([str(PARTIAL_TEXT)])
         sheet.widths({1: 24})
     return book.to_bytes()
 
@@ -322,7 +354,7 @@ def quarterly_docx(data: Cockpit) -> bytes:
         _(
             "本报告覆盖%(org)s及其%(n)d个直属下级单位(含其全部下辖单位)。本季度记录履责纪实"
             "%(logs)d条;目前未销号整改任务%(open)d项,其中逾期%(overdue)d项;本年度应一案双查"
-            "案件%(q)d件,已双查%(c)d件。上季度全辖平均得分:%(avg)s。"
+            "案件%(q)s件,已双查%(c)s件。上季度全辖平均得分:%(avg)s。"
         )
         % {
             "org": scope.org.name,
@@ -330,8 +362,8 @@ def quarterly_docx(data: Cockpit) -> bytes:
             "logs": logs.total("total"),
             "open": rect.total("open"),
             "overdue": rect.total("overdue"),
-            "q": dual.total("qualifying"),
-            "c": dual.total("covered"),
+            "q": cell_value(dual.total("qualifying")),
+            "c": cell_value(dual.total("covered")),
             "avg": own.get("subtree_average") if own.get("subtree_average") is not None else "—",
         }
     )
@@ -347,6 +379,8 @@ def quarterly_docx(data: Cockpit) -> bytes:
             cells = grid.add_row().cells
             for cell, value in zip(cells, [row.label, *row.cells], strict=True):
                 cell.text = str(value)
+        if _has_partial(table):
+            doc.add_paragraph(str(PARTIAL_TEXT))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -45,6 +45,7 @@ from assessments.models import AssessmentSnapshot, TrafficLight
 from dashboards.models import DutyLogRollup, TaskScope
 from dashboards.scope import task_view_q
 from inspections.models import Finding, RectificationTask, due_soon_days
+from liangge_zeren.figures import Figure, Visibility, figure_visibility, shown
 from liangge_zeren.periods import Quarter
 from responsibilities.models import ActionType, Organization, ResponsibilityList
 from responsibilities.scoping import Capability, is_unrestricted, paths_q, scope_paths
@@ -129,7 +130,18 @@ class Widget:
         return self.rows.get(key, {}).get(column, 0)
 
     def total(self, column: str):
-        return sum(row.get(column, 0) or 0 for row in self.rows.values())
+        """The column's sum; over rows the viewer may see only in part (or not at all) a
+        partial (hidden) Figure, never a 0 that reads as "none"."""
+        values = [row.get(column, 0) for row in self.rows.values()]
+        figures = [v for v in values if isinstance(v, Figure)]
+        total = sum(
+            (v.value or 0) if isinstance(v, Figure) else (v or 0) for v in values if v != ""
+        )
+        if not figures:
+            return total
+        if all(f.is_hidden for f in figures) and len(figures) == len(values):
+            return Figure.hidden()
+        return Figure(total, Visibility.PARTIAL)
 
 
 def _collect(widget: Widget, scope: Scope, rows: Iterable[dict], columns: Sequence[str]):
@@ -412,6 +424,9 @@ def measures_mix(scope: Scope) -> Widget:
     rows = _by_quarter(qs, scope, "effective_date", ["kind"], n=None)
     widget = Widget("measures", _("问责方式构成"), [(k.value, k.label) for k in MeasureKind])
     _pivot(widget, scope, rows, "kind", [k.value for k in MeasureKind])
+    # Cases decided by a committee are its managers' to see, the rest the discipline line's:
+    # a manager without discipline jurisdiction sees these counts only in part.
+    _hide_unseen(widget, scope, Capability.SUPERVISE, partly=Capability.MANAGE)
     return widget
 
 
@@ -445,7 +460,42 @@ def dual_coverage(scope: Scope) -> Widget:
     for row in [*widget.rows.values(), *widget.trend.values()]:
         _share(row)
     widget.columns.append(("share", _("覆盖率(%)")))
+    _hide_unseen(widget, scope, Capability.SUPERVISE)
     return widget
+
+
+def _visibility(scope: Scope, path: str, capability: Capability, partly) -> Visibility:
+    seen = figure_visibility(scope.user, capability, path)
+    if seen is Visibility.FULL or partly is None:
+        return seen
+    return max(seen, min(figure_visibility(scope.user, partly, path), Visibility.PARTIAL))
+
+
+def _hide_unseen(
+    widget: Widget, scope: Scope, capability: Capability, partly: Capability | None = None
+) -> None:
+    """Rows of units whose records the viewer may not see become Figures
+    (liangge_zeren/figures.py): "—" with "无权查看", never 0; those seen only in part (grants
+    below the unit, or only the `partly` capability) are labelled "仅含您有权查看的"."""
+    seen: dict[int | str, Visibility] = {
+        c.pk: _visibility(scope, c.path, capability, partly) for c in scope.children
+    }
+    own = _visibility(scope, scope.org.path, capability, partly)
+    seen[OWN] = own if own is not Visibility.PARTIAL or partly else Visibility.HIDDEN
+    columns = [c for c, _label in widget.columns]
+    for key, row in widget.rows.items():
+        for column in {*columns, *row}:
+            row[column] = _as_seen(row.get(column, 0), seen.get(key, Visibility.HIDDEN))
+    trend_columns = [c for c, _label in widget.trend_columns or widget.columns]
+    for row in widget.trend.values():
+        for column in {*trend_columns, *row}:
+            row[column] = _as_seen(row.get(column, 0), own)
+
+
+def _as_seen(value, visibility: Visibility):
+    if visibility is Visibility.HIDDEN:
+        return Figure.hidden()
+    return shown(value, visibility)
 
 
 @dataclass

@@ -7,6 +7,7 @@ from django.http import Http404
 
 from inspections.models import (
     Attachment,
+    Feedback,
     Finding,
     InspectionRound,
     RectificationTask,
@@ -77,6 +78,17 @@ def get_risk_profile_for_user(request, pk, write: bool = False) -> RiskProfile:
     )
 
 
+def get_feedback_for_user(request, pk) -> Feedback:
+    """A feedback record: the principal leader's only to them and the inspecting side (R24)."""
+    return get_scoped_object_or_404(
+        request,
+        Feedback.objects.select_related("round", "target"),
+        pk,
+        view_perm="inspections.view_feedback",
+        change_perm="inspections.change_inspectionround",
+    )
+
+
 def get_attachment_for_user(request, pk) -> Attachment:
     """An attachment is visible exactly when its owner is."""
     attachment = (
@@ -89,7 +101,7 @@ def get_attachment_for_user(request, pk) -> Attachment:
     elif attachment.update_id:
         get_task_for_user(request, attachment.update.task_id)
     elif attachment.feedback_id:
-        get_round_for_user(request, attachment.feedback.round_id)
+        get_feedback_for_user(request, attachment.feedback_id)
     elif attachment.report_id:
         get_round_for_user(request, attachment.report.round_id)
     else:  # pragma: no cover - the check constraint forbids it

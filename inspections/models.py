@@ -234,6 +234,10 @@ class Feedback(models.Model):
 
     history = HistoricalRecords()
 
+    # `Feedback.objects.visible_to(user)`: inspections.view_feedback (the principal leader's
+    # feedback is delivered separately, R24).
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("反馈")
         verbose_name_plural = _("反馈")

@@ -67,6 +67,12 @@ REMINDER_FIELDS = (
     "finding__round_id",
     "finding__round__kind",
     "finding__round__disclosed_at",
+    # What the gate reads to decide whether the recipient may open the task (TASK_VIEW).
+    "finding__upward_channel",
+    "finding__delivered_at",
+    "finding__side",
+    "finding__org_path",
+    "finding__inspecting_path",
     "owner_tenure__person_id",
     "owner_tenure__person__user_id",
     "owner_tenure__person__user__username",
@@ -199,7 +205,10 @@ def report_reminders(day: datetime.date) -> Iterator[Reminder]:
             RectificationReport.objects.filter(
                 submitted_at__isnull=True, due_date__lte=day + datetime.timedelta(days=lead)
             )
-        ).select_related("round", "org", "target")
+        )
+        .select_related("round", "org", "target")
+        # The gate asks whether each secretary may open the round (its targets: one query).
+        .prefetch_related("round__round_targets")
     )
     recipients = _report_recipients(reports, day)
     for report in reports:
@@ -210,12 +219,18 @@ def report_reminders(day: datetime.date) -> Iterator[Reminder]:
                 obj=report,
                 kind="rectification_report",
                 threshold=f"{'overdue' if overdue else 'due'}:{report.due_date.isoformat()}",
+                # The kind in the title: a target owes two reports (the team's and the
+                # principal leader's), which must not read as one message sent twice.
                 title=(
-                    _("整改报告已逾期未报送: %(round)s")
+                    _("%(kind)s已逾期未报送: %(round)s")
                     if overdue
-                    else _("整改报告须于 %(due)s 前报送: %(round)s")
+                    else _("%(kind)s须于 %(due)s 前报送: %(round)s")
                 )
-                % {"round": report.round.title, "due": report.due_date.isoformat()},
+                % {
+                    "kind": report.get_kind_display(),
+                    "round": report.round.title,
+                    "due": report.due_date.isoformat(),
+                },
                 body=_("%(org)s · %(kind)s")
                 % {"org": report.org.name, "kind": report.get_kind_display()},
                 link=reverse("inspections:round_detail", args=[report.round_id]),
@@ -224,16 +239,24 @@ def report_reminders(day: datetime.date) -> Iterator[Reminder]:
             )
 
 
-@job("inspections.tasks", description="整改任务到期前 7/3/1 天及逾期提醒")
+@job(
+    "inspections.tasks",
+    description="整改任务到期前 7/3/1 天及逾期提醒",
+    kinds=("rectification_task",),
+)
 def tasks_job(day: datetime.date) -> dict:
     return deliver(task_reminders(day), job="inspections.tasks", day=day).as_dict()
 
 
-@job("inspections.reports", description="整改报告报送提醒")
+@job("inspections.reports", description="整改报告报送提醒", kinds=("rectification_report",))
 def reports_job(day: datetime.date) -> dict:
     return deliver(report_reminders(day), job="inspections.reports", day=day).as_dict()
 
 
-@job("inspections.escalate_tasks", description="逾期整改任务层层督办")
+@job(
+    "inspections.escalate_tasks",
+    description="逾期整改任务层层督办",
+    kinds=("rectification_task_escalation",),
+)
 def escalate_tasks_job(day: datetime.date) -> dict:
     return deliver(task_escalations(day), job="inspections.escalate_tasks", day=day).as_dict()

@@ -24,11 +24,16 @@ Who sees a finding:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.db.models import Exists, OuterRef, Q
 
-from inspections.models import Finding, InspectionRound, RoundTarget, Side
+from inspections.models import Feedback, Finding, InspectionRound, RoundTarget, Side
+from liangge_zeren import request_cache
+from notifications import gate
+from responsibilities.models import Tenure
 from responsibilities.scoping import (
+    ALWAYS,
     NOTHING,
     Capability,
     Clause,
@@ -36,10 +41,13 @@ from responsibilities.scoping import (
     OwnTenureClause,
     PathClause,
     User,
+    clauses_match,
+    clauses_q,
     covers,
     covers_q,
     define,
     field_eq,
+    follow,
     is_set,
     is_unset,
     prefixed,
@@ -79,15 +87,15 @@ def side_is(side: str, prefix: str = "") -> Cond:
     return field_eq(_p(prefix, "side"), side)
 
 
-def round_announced() -> Cond:
+def round_announced(prefix: str = "") -> Cond:
     """Targets see a round once the team arrives; a covert visit only once disclosed."""
-    covert = field_eq("kind", COVERT)
-    arrived = ~field_eq("status", InspectionRound.Status.PLANNED)
-    return (~covert & arrived) | (covert & is_set("disclosed_at"))
+    covert = field_eq(_p(prefix, "kind"), COVERT)
+    arrived = ~field_eq(_p(prefix, "status"), InspectionRound.Status.PLANNED)
+    return (~covert & arrived) | (covert & is_set(_p(prefix, "disclosed_at")))
 
 
-def round_not_hidden() -> Cond:
-    return ~undisclosed_covert()
+def round_not_hidden(prefix: str = "") -> Cond:
+    return ~undisclosed_covert(prefix)
 
 
 # --- Clauses -------------------------------------------------------------------------
@@ -173,6 +181,56 @@ def task_view_clauses() -> list[Clause]:
     ]
 
 
+@dataclass(frozen=True)
+class PrincipalLeaderClause(Clause):
+    """The user is the principal leader (书记, 第一责任人) of the row's target unit today."""
+
+    lookup: str = "target__org_id"
+    when: Cond = ALWAYS
+
+    @staticmethod
+    def _org_ids(user: User) -> frozenset[int]:
+        def compute() -> frozenset[int]:
+            if not user.is_authenticated:
+                return frozenset()
+            return frozenset(
+                Tenure.objects.current()
+                .filter(person__user=user, role=Tenure.Role.SECRETARY)
+                .values_list("org_id", flat=True)
+            )
+
+        return request_cache.cached_for_user("principal_orgs", user, compute)
+
+    def _matches(self, user: User, obj: Feedback) -> bool:
+        return follow(obj, self.lookup) in self._org_ids(user)
+
+    def _q(self, user: User) -> Q:
+        ids = sorted(self._org_ids(user))
+        return Q(**{f"{self.lookup}__in": ids}) if ids else NOTHING
+
+    def could(self, user: User) -> bool:
+        return bool(self._org_ids(user))
+
+
+@dataclass(frozen=True)
+class RoundVisibleClause(Clause):
+    """The row's round is visible to the user (ROUND_VIEW, asked of the round)."""
+
+    when: Cond = ALWAYS
+
+    def _matches(self, user: User, obj: Feedback) -> bool:
+        return clauses_match(user, obj.round, ROUND_VIEW)
+
+    def _q(self, user: User) -> Q:
+        inner = clauses_q(user, ROUND_VIEW)
+        if inner is NOTHING:
+            return NOTHING
+        return Q(Exists(InspectionRound.objects.filter(inner, pk=OuterRef("round_id"))))
+
+    def could(self, user: User) -> bool:
+        return any(clause.could(user) for clause in ROUND_VIEW)
+
+
 ROUND_VIEW: list[Clause] = [
     PathClause(Capability.SUPERVISE, "org_path"),
     PathClause(Capability.MANAGE, "org_path", when=round_not_hidden()),
@@ -190,6 +248,18 @@ REPORT_SUBMIT: list[Clause] = [
     PathClause(Capability.SUPERVISE, "org_path", when=side_is(Side.SUPERVISORY, "target__")),
 ]
 
+# Feedback (R24): the leadership team's is seen with the round; the principal leader's is
+# delivered separately — the principal leader of the target and the inspecting side only.
+_TO_PRINCIPAL = field_eq("audience", Feedback.Audience.PRINCIPAL_LEADER)
+FEEDBACK_VIEW: list[Clause] = [
+    RoundVisibleClause(when=~_TO_PRINCIPAL),
+    PathClause(Capability.SUPERVISE, "round__org_path", when=_TO_PRINCIPAL),
+    PathClause(
+        Capability.MANAGE, "round__org_path", when=_TO_PRINCIPAL & round_not_hidden("round__")
+    ),
+    PrincipalLeaderClause(when=_TO_PRINCIPAL & round_announced("round__")),
+]
+
 CLAUSES: dict[str, list[Clause]] = {
     "inspections.view_inspectionround": ROUND_VIEW,
     "inspections.change_inspectionround": ROUND_CHANGE,
@@ -201,6 +271,7 @@ CLAUSES: dict[str, list[Clause]] = {
     "inspections.rectify_rectificationtask": TASK_RECTIFY,
     "inspections.verify_rectificationtask": TASK_VERIFY,
     "inspections.submit_rectificationreport": REPORT_SUBMIT,
+    "inspections.view_feedback": FEEDBACK_VIEW,
 }
 
 
@@ -220,3 +291,14 @@ define("inspections.change_riskprofile", [PathClause(Capability.SUPERVISE, "org_
 
 def finding_is_secret(finding: Finding) -> bool:
     return secret().test(finding)
+
+
+# --- What a message may be about (notifications.gate; issue 14) ---------------------------
+# A report is about its round: its target sees it once the round is announced to them (a
+# covert visit only once disclosed), like the round page the reminder links to.
+gate.subject("inspections.InspectionRound", "inspections.view_inspectionround")
+gate.subject(
+    "inspections.RectificationReport", "inspections.view_inspectionround", via=attrgetter("round")
+)
+gate.subject("inspections.Finding", "inspections.view_finding")
+gate.subject("inspections.RectificationTask", "inspections.view_rectificationtask")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from inspections.models import (
     ExtensionRequest,
     FaceToFaceReview,
+    Feedback,
     Finding,
     InspectionRound,
     RectificationReport,
@@ -94,7 +95,11 @@ def round_page(user: Any, round_: InspectionRound) -> RoundPage:
         targets=list(round_.round_targets.select_related("org", "target_body")),
         reports=list(reports),
         reviews=list(reviews),
-        feedbacks=round_.feedbacks.select_related("target__org").prefetch_related("attachments"),
+        # The principal leader's feedback is delivered separately (R24): inspections.view_feedback.
+        feedbacks=Feedback.objects.visible_to(user)
+        .filter(round=round_)
+        .select_related("target__org")
+        .prefetch_related("attachments"),
         findings=findings,
         transitions=round_.transitions.select_related("actor"),
     )

@@ -1,27 +1,84 @@
-"""May this recipient still receive a message about this object? (issue #14's question)
+"""May this recipient receive a message about this object? (issue #14's question)
 
-Notifications is the first app: it cannot import the apps that know who may see what. Later
-apps register a `may_receive(recipient, obj) -> bool` callable here (in their
-`AppConfig.ready()`); the outbox's one hand-over (`notifications.outbox.hand_over`) asks
-every registered callable at the moment of sending. With nothing registered every message is
-allowed, and no object is loaded.
+Every way a message leaves the system asks here, at the moment of sending:
+
+- `notifications.services.deliver` (every reminder and escalation job) and `notify` (one-off
+  messages) before the inbox row is written — a reminder about something the recipient
+  cannot open is never created;
+- `notifications.outbox.hand_over` before an e-mail, 企业微信, 钉钉 or SMS copy leaves, and
+  the daily digest for each of its lines.
+
+Notifications is the first app: it cannot import the apps that know who may see what. So
+the apps declare, in their rules.py, for each model a message may be about (a *subject*):
+
+    gate.subject("inspections.RectificationReport", "inspections.view_inspectionround",
+                 via=lambda report: report.round)
+
+- `view`: permissions (any) under which the recipient may open the object — the full message;
+- `outside`: permissions under which the recipient sees only the part that concerns them
+  (a person held to account and their own decision) — they get the title and the link only,
+  never the body (the page decides what to show);
+- `via`: the object the permissions are about (a report is seen through its round).
+
+A model without a declared subject is never messaged (`Access.NONE`, logged): a new kind of
+message needs its rule first (tests/notifications/test_channel_coverage.py checks every kind).
+Extra checks (`register(check)`) may further restrict; all must allow.
 """
 
 from __future__ import annotations
 
+import enum
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+
+log = logging.getLogger(__name__)
 
 MayReceive = Callable[[Any, models.Model], bool]
 
 # (content type id, object id): what a message is about, loaded only when a check needs it.
 Subject = tuple[int, int]
 
+
+class Access(enum.IntEnum):
+    NONE = 0  # may not receive anything about it
+    OUTSIDE = 1  # title and link only (no body)
+    FULL = 2
+
+
+@dataclass(frozen=True)
+class SubjectRule:
+    view: tuple[str, ...]
+    outside: tuple[str, ...] = ()
+    via: Callable[[Any], Any] | None = None
+
+
 _checks: list[MayReceive] = []
+_rules: dict[str, SubjectRule] = {}
+
+
+def subject(
+    model: str,
+    *view: str,
+    outside: Iterable[str] = (),
+    via: Callable[[Any], Any] | None = None,
+) -> None:
+    """Declare who may receive messages about rows of `model` ("app_label.ModelName")."""
+    _rules[model.lower()] = SubjectRule(tuple(view), tuple(outside), via)
+
+
+def subjects() -> dict[str, SubjectRule]:
+    """The declared subjects, keyed by lower-case model label."""
+    return dict(_rules)
+
+
+def rule_for(obj: models.Model) -> SubjectRule | None:
+    return _rules.get(obj._meta.label_lower)
 
 
 def register(check: MayReceive) -> MayReceive:
@@ -40,11 +97,32 @@ def registered() -> tuple[MayReceive, ...]:
     return tuple(_checks)
 
 
-def may_receive(recipient: Any, obj: models.Model | None) -> bool:
-    """Every registered check allows it (a message about nothing is always allowed)."""
+def access(recipient: Any, obj: models.Model | None) -> Access:
+    """How much of a message about `obj` the recipient may receive (nothing about nothing
+    is secret: a message about no object is FULL)."""
     if obj is None:
-        return True
-    return all(check(recipient, obj) for check in _checks)
+        return Access.FULL
+    if recipient is None or not getattr(recipient, "is_active", False):
+        return Access.NONE
+    rule = rule_for(obj)
+    if rule is None:
+        log.warning("no message subject declared for %s: withheld", obj._meta.label)
+        return Access.NONE
+    if not all(check(recipient, obj) for check in _checks):
+        return Access.NONE
+    target = rule.via(obj) if rule.via is not None else obj
+    if target is None:
+        return Access.NONE
+    if any(recipient.has_perm(perm, target) for perm in rule.view):
+        return Access.FULL
+    if any(recipient.has_perm(perm, target) for perm in rule.outside):
+        return Access.OUTSIDE
+    return Access.NONE
+
+
+def may_receive(recipient: Any, obj: models.Model | None) -> bool:
+    """The recipient may receive (at least the title and link of) a message about `obj`."""
+    return access(recipient, obj) is not Access.NONE
 
 
 def _load(subjects: Iterable[Subject]) -> dict[Subject, models.Model | None]:
@@ -62,12 +140,12 @@ def _load(subjects: Iterable[Subject]) -> dict[Subject, models.Model | None]:
 
 
 def allowed_subjects(recipient: Any, subjects: Iterable[Subject]) -> set[Subject]:
-    """The subjects this recipient may still receive messages about.
+    """The subjects this recipient may still receive messages about (asked now).
 
-    An object that no longer exists is not allowed once any check is registered (there is
-    nothing left that the page could show)."""
+    An object that no longer exists is not allowed (there is nothing left that the page
+    could show)."""
     subjects = set(subjects)
-    if not _checks or not subjects:
+    if not subjects:
         return subjects
     objects = _load(subjects)
     return {s for s in subjects if objects[s] is not None and may_receive(recipient, objects[s])}

@@ -31,6 +31,9 @@ class Job:
     func: JobFunc
     description: str
     reminder: bool  # part of the daily reminder sweep ("reminders" runs them all)
+    # The notification kinds the job may create (tests/notifications/test_channel_coverage.py
+    # runs each over demo data and needs a fixture for every job and every kind).
+    kinds: tuple[str, ...] = ()
 
 
 JOBS: dict[str, Job] = {}
@@ -46,10 +49,10 @@ def limit(queryset, field: str = "org_path"):
     return queryset.filter(**{f"{field}__startswith": under}) if under else queryset
 
 
-def job(name: str, *, description: str = "", reminder: bool = True):
+def job(name: str, *, description: str = "", reminder: bool = True, kinds: tuple[str, ...] = ()):
     def register(func: JobFunc) -> JobFunc:
         doc = description or (func.__doc__ or name).strip().splitlines()[0]
-        JOBS[name] = Job(name=name, func=func, description=doc, reminder=reminder)
+        JOBS[name] = Job(name=name, func=func, description=doc, reminder=reminder, kinds=kinds)
         return func
 
     return register

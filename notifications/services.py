@@ -28,7 +28,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -317,16 +317,21 @@ def claim_batch(
 
 
 def _admitted(reminders: list[Reminder]) -> tuple[list[Reminder], int]:
-    """The reminders whose recipient may see the object (notifications.gate), and how many
-    were held back: those are not claimed, so a later run sends them if access comes."""
-    if not gate.registered():
-        return reminders, 0
-    subjects: dict[int, set[gate.Subject]] = {}
+    """What the gate lets through, asked now for each recipient and object
+    (notifications.gate): reminders about what the recipient cannot open are dropped (not
+    claimed, so a later run sends them if access comes); a recipient who sees only their own
+    part of the object (gate.Access.OUTSIDE) gets the title and the link, never the body."""
+    kept: list[Reminder] = []
+    decided: dict[tuple[Any, ...], gate.Access] = {}
     for r in reminders:
-        subjects.setdefault(r.recipient.pk, set()).add((_ct_id(r.obj), r.obj.pk))
-    users = {r.recipient.pk: r.recipient for r in reminders}
-    allowed = {pk: gate.allowed_subjects(users[pk], subs) for pk, subs in subjects.items()}
-    kept = [r for r in reminders if (_ct_id(r.obj), r.obj.pk) in allowed[r.recipient.pk]]
+        key = (r.recipient.pk, r.obj._meta.label_lower, r.obj.pk)
+        if key not in decided:
+            decided[key] = gate.access(r.recipient, r.obj)
+        level = decided[key]
+        if level is gate.Access.FULL:
+            kept.append(r)
+        elif level is gate.Access.OUTSIDE:
+            kept.append(replace(r, body=""))
     return kept, len(reminders) - len(kept)
 
 
@@ -371,10 +376,16 @@ def notify(
     org_path: str = "",
     obj: models.Model | None = None,
     group: str = "",
-) -> Notification:
+) -> Notification | None:
     """A one-off message (no key: for events that happen once by nature) with its outbox
-    rows. `obj` is what the message is about: the outbox asks `notifications.gate` about it
-    at the moment of sending."""
+    rows. `obj` is what the message is about: the gate is asked now (None: withheld, the
+    recipient may not open it; title and link only for someone outside it) and again by the
+    outbox at the moment each external copy is sent."""
+    allowed = gate.access(recipient, obj)
+    if allowed is gate.Access.NONE:
+        return None
+    if allowed is gate.Access.OUTSIDE:
+        body = ""
     ct = _content_type(obj) if obj is not None else None
     with transaction.atomic():
         notification = Notification.objects.create(

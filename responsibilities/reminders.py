@@ -341,23 +341,31 @@ def annual_report_reminders(day: datetime.date) -> Iterator[Reminder]:
 # --- Jobs -------------------------------------------------------------------------------------
 
 
-@job("responsibilities.items", description="责任条目临期(黄)与逾期(红)提醒")
+@job(
+    "responsibilities.items",
+    description="责任条目临期(黄)与逾期(红)提醒",
+    kinds=("duty_item_overdue", "duty_item_due_soon"),
+)
 def items_job(day: datetime.date) -> dict:
     return deliver(item_reminders(day), job="responsibilities.items", day=day).as_dict()
 
 
-@job("responsibilities.letters", description="责任书待签署提醒")
+@job("responsibilities.letters", description="责任书待签署提醒", kinds=("letter_unsigned",))
 def letters_job(day: datetime.date) -> dict:
     return deliver(letter_reminders(day), job="responsibilities.letters", day=day).as_dict()
 
 
-@job("responsibilities.annual_reports", description="年度报告报送提醒")
+@job("responsibilities.annual_reports", description="年度报告报送提醒", kinds=("annual_report",))
 def annual_reports_job(day: datetime.date) -> dict:
     return deliver(
         annual_report_reminders(day), job="responsibilities.annual_reports", day=day
     ).as_dict()
 
 
-@job("responsibilities.escalate_items", description="逾期责任条目层层督办")
+@job(
+    "responsibilities.escalate_items",
+    description="逾期责任条目层层督办",
+    kinds=("duty_item_escalation",),
+)
 def escalate_items_job(day: datetime.date) -> dict:
     return deliver(item_escalations(day), job="responsibilities.escalate_items", day=day).as_dict()

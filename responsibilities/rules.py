@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from notifications import gate
 from responsibilities.models import DutyLog, DutyReport, ResponsibilityLetter
 from responsibilities.scoping import (
     ALWAYS,
@@ -151,3 +152,12 @@ define(
         oversees(strict=True, when=_COMMITTEE),
     ],
 )
+
+
+# --- What a message may be about (notifications.gate; issue 14) ---------------------------
+gate.subject("responsibilities.ResponsibilityItem", "responsibilities.view_responsibilityitem")
+gate.subject("responsibilities.ResponsibilityLetter", "responsibilities.view_responsibilityletter")
+gate.subject("responsibilities.ResponsibilityList", "responsibilities.view_responsibilitylist")
+gate.subject("responsibilities.Organization", "responsibilities.view_organization")
+gate.subject("responsibilities.DutyReport", "responsibilities.view_dutyreport")
+gate.subject("responsibilities.DutyLog", "responsibilities.view_dutylog")

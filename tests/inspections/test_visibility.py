@@ -8,7 +8,13 @@ sibling county's finding), so "no leak" cannot pass vacuously.
 import pytest
 
 from demo.cast import USERNAMES
-from inspections.models import Finding, InspectionRound, RectificationReport, RectificationTask
+from inspections.models import (
+    Feedback,
+    Finding,
+    InspectionRound,
+    RectificationReport,
+    RectificationTask,
+)
 from inspections.rules import CLAUSES
 from inspections.services import rounds
 from responsibilities.scoping import scope_q
@@ -109,8 +115,18 @@ def test_it_predicates_and_queryset_filters_agree_on_every_row(cast, insp):
         "inspections.rectify_rectificationtask": RectificationTask,
         "inspections.verify_rectificationtask": RectificationTask,
         "inspections.submit_rectificationreport": RectificationReport,
+        "inspections.view_feedback": Feedback,
     }
     assert set(models) == set(CLAUSES)
+    target = insp.xunshi.round_targets.get()
+    for audience in Feedback.Audience.values:  # the principal leader's is delivered apart
+        rounds.record_feedback(
+            insp.xunshi,
+            actor=cast.user("prov_jw"),
+            target=target,
+            audience=audience,
+            date=insp.xunshi.feedback_date,
+        )
     assert RectificationReport.objects.count() == 4  # team + principal for 2 rounds
     checked = 0
     for username in USERNAMES:

@@ -39,6 +39,9 @@ def test_it_the_person_held_to_account_hears_of_the_appeal_window_once(cast):
     assert jobs.run("accountability.appeals", TODAY + D(days=5))["sent"] == 0
     msg = _to(former, "accountability_appeal_window").get()
     assert deadlines.add_months(case.decided_on, 1).isoformat() in msg.title
+    # Outside the case file (their own decision only): the title and the link, no body.
+    assert not former.has_perm("accountability.view_accountabilitycase", case)
+    assert msg.body == ""
     assert jobs.run("accountability.appeals", TODAY + D(days=40))["sent"] == 0
 
 
