@@ -4,12 +4,13 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from liangge_zeren.actors import acting
+from liangge_zeren.adminkit import RefusalsAsFormErrors
 from responsibilities import services
 from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
 from responsibilities.scoping import scope_q
 
 
-class ScopedAdmin(SimpleHistoryAdmin):
+class ScopedAdmin(RefusalsAsFormErrors, SimpleHistoryAdmin):
     """Querysets and object permissions through the same scoping as the views."""
 
     def _perm(self, action: str) -> str:
