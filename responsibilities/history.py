@@ -11,6 +11,7 @@ their authors held, one per related model named in the changes.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,22 +165,34 @@ def _person(user: Any) -> Any:
 
 
 def _posts(records: list[Any]) -> dict[int, list[Any]]:
-    """The tenures of the authors of `records`, by person id (one query)."""
+    """The tenures of the authors of `records`, by user id (one query)."""
+    users = {r.history_user_id for r in records if r.history_user_id}
+    if not users:
+        return {}
+    return posts_by_user(users, max(r.history_date for r in records).date())
+
+
+def posts_by_user(user_ids: Any, until: datetime.date | None = None) -> dict[int, list[Any]]:
+    """The posts (tenures) of these login accounts' people, by user id, in one query.
+
+    `user_ids` may be a list or a values_list subquery; tenures starting after `until` are
+    left out. Pick the ones held on a day with `held_on`.
+    """
     from responsibilities.models import Tenure
 
-    people = {p.pk for r in records if r.history_user and (p := _person(r.history_user))}
-    if not people:
-        return {}
-    latest = max(r.history_date for r in records).date()
-    tenures = (
-        Tenure.objects.filter(person_id__in=people, start_date__lte=latest)
-        .select_related("org")
-        .order_by("role", "-start_date")
-    )
-    by_person: dict[int, list[Any]] = defaultdict(list)
-    for tenure in tenures:
-        by_person[tenure.person_id].append(tenure)
-    return by_person
+    tenures = Tenure.objects.filter(person__user_id__in=user_ids)
+    if until is not None:
+        tenures = tenures.filter(start_date__lte=until)
+    by_user: dict[int, list[Any]] = defaultdict(list)
+    for tenure in tenures.select_related("org", "person").order_by("role", "-start_date"):
+        by_user[tenure.person.user_id].append(tenure)
+    return by_user
+
+
+def held_on(tenures: list[Any], day: datetime.date) -> str:
+    """The posts among `tenures` held on `day`, as one label ("一号县 书记、…")."""
+    held = [t for t in tenures if t.start_date <= day and (t.end_date is None or t.end_date >= day)]
+    return "、".join(post_label(t) for t in held[:2])
 
 
 def post_label(tenure: Any) -> str:
@@ -193,13 +206,7 @@ def _author(record: Any, posts: dict[int, list[Any]]) -> tuple[str, str]:
     person = _person(user)
     if person is None:
         return user.get_username(), str(_("管理员账号"))
-    day = record.history_date.date()
-    held = [
-        t
-        for t in posts.get(person.pk, [])
-        if t.start_date <= day and (t.end_date is None or t.end_date >= day)
-    ]
-    return person.name, "、".join(post_label(t) for t in held[:2])
+    return person.name, held_on(posts.get(user.pk, []), record.history_date.date())
 
 
 # --- Values: labels for choices, related objects and flags --------------------------------------
