@@ -10,7 +10,8 @@ with the refusal shown as an error, never as a server error:
   `ValueError: '…Form' has no field named '…'`;
 - a `ValidationError` or `IntegrityError` raised while saving rolls the save back and the
   same page is shown again with the refusal as a form error;
-- on the changelist (list_editable, actions) a refusal becomes an error message.
+- on the changelist (list_editable, actions) and the delete page a refusal becomes an
+  error message.
 
 Records that must not be created or changed by hand are not addable/changeable at all
 (`ReadOnlyAdminMixin`): their own flows write them.
@@ -107,6 +108,17 @@ class RefusalsAsFormErrors(admin.ModelAdmin):
         try:
             with transaction.atomic(using=router.db_for_write(self.model)):
                 return super().changelist_view(request, extra_context)
+        except (ValidationError, IntegrityError) as exc:
+            for message in refusal_error(exc).messages:
+                self.message_user(request, message, level=messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request: Any, object_id: str, extra_context: Any = None) -> HttpResponse:
+        if request.method != "POST":
+            return super().delete_view(request, object_id, extra_context)
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().delete_view(request, object_id, extra_context)
         except (ValidationError, IntegrityError) as exc:
             for message in refusal_error(exc).messages:
                 self.message_user(request, message, level=messages.ERROR)

@@ -10,8 +10,11 @@ import pytest
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.urls import NoReverseMatch, reverse
 
+from accountability.models import AccountabilityGround
 from assessments.models import AssessmentSnapshot, ManualAdjustment
 from assessments.services import snapshots
 from demo.admin_roles import DEMO_ADMINS
@@ -164,11 +167,14 @@ def _admin_url(model, view: str, *args) -> str | None:
         return None
 
 
-def _some_object(model):
-    return model._default_manager.order_by("-pk").first()
+def _some_object(model, account):
+    rows = model._default_manager.order_by("-pk")
+    if model is get_user_model():
+        rows = rows.exclude(pk=account.pk)  # deleting oneself would end the walk
+    return rows.first()
 
 
-def _fuzz_as(c, stats: dict) -> None:
+def _fuzz_as(c, account, stats: dict) -> None:
     for model in list(admin.site._registry):
         changelist = _admin_url(model, "changelist")
         response = c.get(changelist)
@@ -179,10 +185,14 @@ def _fuzz_as(c, stats: dict) -> None:
         add = _admin_url(model, "add")
         if add:
             _fuzz_form(c, add, stats)
-        obj = _some_object(model)
+        obj = _some_object(model, account)
         if obj is not None:
             _fuzz_form(c, _admin_url(model, "change", obj.pk), stats)
             assert c.get(_admin_url(model, "history", obj.pk)).status_code < 500
+            delete = _admin_url(model, "delete", obj.pk)
+            assert c.get(delete).status_code < 500
+            assert c.post(delete, {"post": "yes"}).status_code < 500
+            stats["submissions"] += 1
 
 
 @pytest.fixture
@@ -208,7 +218,7 @@ def test_it_no_admin_page_or_bad_submission_is_a_server_error(client_for, admin_
         account = get_user_model().objects.create_user(who, f"{who}@demo.invalid", "Kx7!mQ2#wLp9")
         AdminRoleAssignment.objects.create(user=account, role=DEMO_ADMINS[who])
     stats: dict = {"submissions": 0, "models": set()}
-    _fuzz_as(client_for(account), stats)
+    _fuzz_as(client_for(account), account, stats)
     models = len(stats["models"])
     print(f"\nadmin fuzz as {who}: {stats['submissions']} submissions, {models} models")
     assert stats["models"], who  # every administrative role reaches some admin page
@@ -222,3 +232,48 @@ def test_it_every_registered_admin_turns_refusals_into_form_errors():
         for model, model_admin in admin.site._registry.items()
         if not isinstance(model_admin, RefusalsAsFormErrors)
     ]
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [ValidationError("模型拒绝保存。"), IntegrityError("NOT NULL constraint failed")],
+    ids=["validation", "integrity"],
+)
+def test_it_a_save_refused_by_the_model_comes_back_as_a_form_error(
+    client_for, root, monkeypatch, refusal
+):
+    ground = AccountabilityGround.objects.order_by("number").first()
+    assert ground is not None  # seeded by the migrations
+    url = reverse("admin:accountability_accountabilityground_change", args=[ground.pk])
+
+    def refuse(self, *args, **kwargs):
+        raise refusal
+
+    monkeypatch.setattr(AccountabilityGround, "save", refuse)
+    c = client_for(root)
+    data = {"number": ground.number, "name": "改名", "description": "", "is_active": "on"}
+    response = c.post(url, {**data, "_save": "1"})
+    assert response.status_code == 200
+    errors = [str(e) for e in response.context["adminform"].form.non_field_errors()]
+    expected = "模型拒绝保存。" if isinstance(refusal, ValidationError) else "保存未成功"
+    assert any(expected in e for e in errors)
+    monkeypatch.undo()
+    ground.refresh_from_db()
+    assert ground.name != "改名"
+
+
+def test_it_a_clean_error_for_a_field_the_form_does_not_show_is_a_form_error(
+    client_for, root, monkeypatch
+):
+    ground = AccountabilityGround.objects.order_by("number").first()
+    url = reverse("admin:accountability_accountabilityground_change", args=[ground.pk])
+
+    def clean(self):
+        raise ValidationError({"no_such_field_on_the_form": "隐藏字段的错误。"})
+
+    monkeypatch.setattr(AccountabilityGround, "clean", clean)
+    data = {"number": ground.number, "name": "改名", "description": "", "is_active": "on"}
+    response = client_for(root).post(url, {**data, "_save": "1"})
+    assert response.status_code == 200
+    errors = [str(e) for e in response.context["adminform"].form.non_field_errors()]
+    assert any("隐藏字段的错误。" in e for e in errors)
