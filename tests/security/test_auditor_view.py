@@ -58,8 +58,9 @@ def test_it_shows_the_actor_by_name_and_post(auditor, sample):
         reverse("security:audit_log"), {"object_type": "responsibilities.organization"}
     ).content.decode()
     secretary = sample.tenures["county1_secretary"]
-    assert secretary.person.name in html
-    assert f"{secretary.org.name} {secretary.title or secretary.get_role_display()}" in html
+    post = f"{secretary.org.name} {secretary.title or secretary.get_role_display()}"
+    cell = f'{secretary.person.name}<br><small class="text-body-secondary">{post}'
+    assert cell in html  # the post under the name, in the entry's own row
 
 
 def test_it_exports_the_actor_post_and_records_the_export(auditor, sample):
