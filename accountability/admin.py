@@ -10,22 +10,23 @@ from accountability.models import (
     InfluencePeriodRule,
     MeasureCombinationRule,
 )
+from liangge_zeren.adminkit import RefusalsAsFormErrors
 
 
 @admin.register(AccountabilityGround)
-class AccountabilityGroundAdmin(SimpleHistoryAdmin):
+class AccountabilityGroundAdmin(RefusalsAsFormErrors, SimpleHistoryAdmin):
     list_display = ("number", "name", "is_catch_all", "is_active")
     list_editable = ("is_active",)
 
 
 @admin.register(InfluencePeriodRule)
-class InfluencePeriodRuleAdmin(SimpleHistoryAdmin):
+class InfluencePeriodRuleAdmin(RefusalsAsFormErrors, SimpleHistoryAdmin):
     list_display = ("kind", "subtype", "months", "is_verified", "basis")
     list_filter = ("kind", "is_verified")
 
 
 @admin.register(MeasureCombinationRule)
-class MeasureCombinationRuleAdmin(SimpleHistoryAdmin):
+class MeasureCombinationRuleAdmin(RefusalsAsFormErrors, SimpleHistoryAdmin):
     list_display = ("name", "kind", "other_kind", "effect", "basis")
     list_filter = ("effect", "name")
     search_fields = ("name", "basis")

@@ -21,6 +21,7 @@ from assessments.models import (
     ManualAdjustment,
 )
 from liangge_zeren import request_cache
+from liangge_zeren.adminkit import ReadOnlyAdminMixin, RefusalsAsFormErrors
 
 
 class IndicatorInline(admin.TabularInline):
@@ -47,7 +48,7 @@ def _in_use(obj) -> bool:
 
 
 @admin.register(IndicatorSet)
-class IndicatorSetAdmin(admin.ModelAdmin):
+class IndicatorSetAdmin(RefusalsAsFormErrors):
     list_display = ["name", "year", "subject_type", "version", "is_active"]
     list_filter = ["year", "subject_type"]
     inlines = [IndicatorInline]
@@ -152,7 +153,7 @@ class IndicatorSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvaluationRound)
-class EvaluationRoundAdmin(admin.ModelAdmin):
+class EvaluationRoundAdmin(RefusalsAsFormErrors):
     list_display = ["title", "org", "year", "quarter", "status"]
     raw_id_fields = ["org", "created_by"]
     exclude = ["org_path"]
@@ -163,7 +164,7 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvaluationInput)
-class EvaluationInputAdmin(admin.ModelAdmin):
+class EvaluationInputAdmin(RefusalsAsFormErrors):
     list_display = ["org", "year", "quarter", "kind", "entered_by", "created_at"]
     list_filter = ["kind", "year", "quarter"]
     raw_id_fields = ["org"]
@@ -178,16 +179,15 @@ class EvaluationInputAdmin(admin.ModelAdmin):
 
 
 @admin.register(ManualAdjustment)
-class ManualAdjustmentAdmin(admin.ModelAdmin):
+class ManualAdjustmentAdmin(ReadOnlyAdminMixin, RefusalsAsFormErrors):
+    """Made on the snapshot page (snapshots.adjust: reason, authority, draft only)."""
+
     list_display = ["org", "year", "quarter", "indicator_code", "points", "reason"]
-    readonly_fields = [f.name for f in ManualAdjustment._meta.fields]
 
 
 @admin.register(AssessmentSnapshot)
-class AssessmentSnapshotAdmin(admin.ModelAdmin):
+class AssessmentSnapshotAdmin(ReadOnlyAdminMixin, RefusalsAsFormErrors):
+    """Computed by the roll-up and published on the snapshot page: shown here, never edited."""
+
     list_display = ["org", "year", "quarter", "total", "grade", "traffic_light", "status"]
     list_filter = ["year", "quarter", "status", "traffic_light"]
-    readonly_fields = [f.name for f in AssessmentSnapshot._meta.fields]
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from liangge_zeren.adminkit import RefusalsAsFormErrors
 from notifications import outbox
 from notifications.models import (
     Delivery,
@@ -15,7 +16,7 @@ from notifications.models import (
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(RefusalsAsFormErrors):
     list_display = ["title", "recipient", "kind", "level", "created_at", "read_at"]
     list_filter = ["kind", "level"]
     search_fields = ["title"]
@@ -23,14 +24,14 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(RefusalsAsFormErrors):
     list_display = ["kind", "threshold", "recipient", "object_id", "claimed_at"]
     list_filter = ["kind"]
     raw_id_fields = ["recipient"]
 
 
 @admin.register(Dispatch)
-class DispatchAdmin(admin.ModelAdmin):
+class DispatchAdmin(RefusalsAsFormErrors):
     """The record of external sends: read-only, with one operator action."""
 
     list_display = [
@@ -72,12 +73,12 @@ class DispatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(RefusalsAsFormErrors):
     list_display = ["user", "email_enabled", "daily_digest", "channels", "quiet_start", "quiet_end"]
     raw_id_fields = ["user"]
 
 
 @admin.register(SupervisionNotice)
-class SupervisionNoticeAdmin(admin.ModelAdmin):
+class SupervisionNoticeAdmin(RefusalsAsFormErrors):
     list_display = ["number", "title", "addressee", "overdue_days", "issued_on"]
     raw_id_fields = ["addressee", "delivery"]

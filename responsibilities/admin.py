@@ -4,6 +4,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from liangge_zeren.actors import acting
+from liangge_zeren.adminkit import RefusalsAsFormErrors
 from responsibilities import services
 from responsibilities.models import (
     Body,
@@ -16,7 +17,7 @@ from responsibilities.models import (
 from responsibilities.scoping import scope_q
 
 
-class ScopedAdmin(SimpleHistoryAdmin):
+class ScopedAdmin(RefusalsAsFormErrors, SimpleHistoryAdmin):
     """Querysets and object permissions through the same scoping as the views."""
 
     def _perm(self, action: str) -> str:
@@ -124,7 +125,7 @@ class TenureAdmin(ScopedAdmin):
 
 
 @admin.register(ManagementAuthority)
-class ManagementAuthorityAdmin(SimpleHistoryAdmin):
+class ManagementAuthorityAdmin(RefusalsAsFormErrors, SimpleHistoryAdmin):
     """干部管理权限: local practice, kept by the system administrator (with history)."""
 
     list_display = ["role", "org_kind", "managed_by", "discipline_levels_up", "basis"]

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class ResponsibilitiesConfig(AppConfig):
     name = "responsibilities"
     verbose_name = _("组织与责任")
+
+    def ready(self) -> None:
+        from simple_history.signals import pre_create_historical_record
+
+        from responsibilities.history import stamp_history_per_transaction
+
+        pre_create_historical_record.connect(
+            stamp_history_per_transaction,
+            dispatch_uid="responsibilities.stamp_history_per_transaction",
+        )

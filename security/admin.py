@@ -18,6 +18,11 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from liangge_zeren.adminkit import (
+    ReadOnlyAdminMixin,
+    RefusalsAsFormErrors,
+    adopt_registered_admins,
+)
 from liangge_zeren.concurrency import VersionCheckedAdminFormMixin, save_versioned_admin
 from responsibilities.admin import ScopedAdmin
 from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
@@ -28,17 +33,8 @@ from security.roles import user_is
 User = get_user_model()
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, RefusalsAsFormErrors):
     """Rows the admin site only shows: they are written by their own flows, never here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEntry)
@@ -72,7 +68,7 @@ class AdminRoleAssignmentAdmin(ReadOnlyAdmin):
     list_filter = ["role"]
 
 
-class RoleAwareUserAdmin(UserAdmin):
+class RoleAwareUserAdmin(RefusalsAsFormErrors, UserAdmin):
     """Business accounts, for the system administrator (and the break-glass superuser).
 
     Administrator accounts (superusers, the three roles) are not managed here: the list leaves
@@ -182,5 +178,8 @@ def _system_admin_sees_the_whole_tree(model):
 for _model in (Organization, Body, Portfolio, Person, Tenure):
     if admin.site.is_registered(_model):
         _system_admin_sees_the_whole_tree(_model)
+
+# Groups, axes and OTP devices: model refusals as form errors there too (issue 14).
+adopt_registered_admins()
 
 admin.site.site_header = _("两个责任 · 管理后台")

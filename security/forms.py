@@ -1,7 +1,9 @@
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.db.models import Q
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from responsibilities.models import Organization, Person
@@ -13,6 +15,46 @@ class OrgChoiceField(forms.ModelChoiceField):
         return "　" * max(obj.depth - 1, 0) + obj.name
 
 
+# The apps whose records the audit log names (business records, accounts, the log itself).
+AUDITED_APPS = (
+    "responsibilities",
+    "inspections",
+    "accountability",
+    "assessments",
+    "notifications",
+    "security",
+    "auth",
+)
+
+
+def audited_object_types() -> list[tuple[str, str]]:
+    """(object_type, label) for every model the audit log may name, by app then name."""
+    models = [m for m in apps.get_models() if m._meta.app_label in AUDITED_APPS]
+    models = [m for m in models if not m.__name__.startswith("Historical")]
+    return sorted(
+        (
+            (m._meta.label_lower, f"{m._meta.app_config.verbose_name} · {m._meta.verbose_name}")
+            for m in models
+        ),
+        key=lambda pair: pair[1],
+    )
+
+
+class DatalistInput(forms.TextInput):
+    """A text box with suggestions (any value may be typed: exports name a view instead)."""
+
+    options: list[tuple[str, str]] = []
+
+    def render(self, name, value, attrs=None, renderer=None):
+        list_id = f"{(attrs or {}).get('id') or name}-options"
+        self.attrs["list"] = list_id
+        options = format_html_join(
+            "", '<option value="{}">{}</option>', ((v, label) for v, label in self.options)
+        )
+        box = super().render(name, value, attrs, renderer)
+        return format_html('{}<datalist id="{}">{}</datalist>', box, list_id, options)
+
+
 class AuditFilterForm(forms.Form):
     person = forms.CharField(label=_("人员(账号或姓名)"), required=False, max_length=150)
     org = OrgChoiceField(
@@ -21,6 +63,10 @@ class AuditFilterForm(forms.Form):
         required=False,
         empty_label=_("全部组织"),
     )
+    object_type = forms.CharField(
+        label=_("对象类型"), required=False, max_length=100, widget=DatalistInput()
+    )
+    object_id = forms.CharField(label=_("对象编号"), required=False, max_length=64)
     action = forms.ChoiceField(label=_("操作"), required=False)
     outcome = forms.ChoiceField(label=_("结果"), required=False)
     date_from = forms.DateField(
@@ -34,6 +80,7 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", _("全部操作")), *AuditEntry.Action.choices]
         self.fields["outcome"].choices = [("", _("全部结果")), *AuditEntry.Outcome.choices]
+        self.fields["object_type"].widget.options = audited_object_types()
         for field in self.fields.values():
             css = (
                 "form-select form-select-sm"
@@ -71,6 +118,10 @@ class AuditFilterForm(forms.Form):
                 tenures__org_path__startswith=path, user__isnull=False
             ).values("user_id")
             qs = qs.filter(Q(org_path__startswith=path) | Q(actor_id__in=staff))
+        if data["object_type"].strip():
+            qs = qs.filter(object_type=data["object_type"].strip())
+        if data["object_id"].strip():
+            qs = qs.filter(object_id=data["object_id"].strip())
         if data["action"]:
             qs = qs.filter(action=data["action"])
         if data["outcome"]:

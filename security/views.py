@@ -31,6 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liangge_zeren.celery import app as celery_app
 from liangge_zeren.spreadsheets import XLSX_CONTENT_TYPE, WorkbookWriter
+from responsibilities.history import held_on, posts_by_user
 from responsibilities.models import Tenure
 from security import access, admins, recovery
 from security.forms import (
@@ -170,6 +171,9 @@ def audit_log(request):
         entries = form.filter(entries)
     page = Paginator(entries.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # before this read is itself recorded
+    posts = posts_by_user({e.actor_id for e in page.object_list if e.actor_id})
+    for entry in page.object_list:
+        entry.actor_post = _actor_post(entry, posts)
     audit(request, Action.VIEW, object_type="security.auditentry", filters=form.summary())
     query = request.GET.copy()
     query.pop("page", None)
@@ -197,6 +201,7 @@ def audit_export(request):
     outcomes = dict(AuditEntry.Outcome.choices)
     count = 0
     tz = timezone.get_current_timezone()
+    posts = posts_by_user(entries.values("actor_id"))
     for e in entries.iterator(chunk_size=2000):
         count += 1
         sheet.append(
@@ -205,6 +210,7 @@ def audit_export(request):
                 e.at.astimezone(tz).replace(tzinfo=None),
                 e.actor_username,
                 e.actor_name,
+                _actor_post(e, posts),
                 e.ip,
                 str(actions.get(e.action, e.action)),
                 str(outcomes.get(e.outcome, e.outcome)),
@@ -238,6 +244,7 @@ def _export_header() -> list[str]:
         _("时间"),
         _("操作人账号"),
         _("操作人"),
+        _("操作人职务"),
         _("IP 地址"),
         _("操作"),
         _("结果"),
@@ -248,6 +255,13 @@ def _export_header() -> list[str]:
         _("请求编号"),
         _("哈希"),
     ]
+
+
+def _actor_post(entry: AuditEntry, posts: dict) -> str:
+    """The post(s) the actor held on the entry's day ("" for administrators and systems)."""
+    if not entry.actor_id:
+        return ""
+    return held_on(posts.get(entry.actor_id, []), timezone.localtime(entry.at).date())
 
 
 def _json(value) -> str:
