@@ -8,8 +8,10 @@ class SecurityConfig(AppConfig):
 
     def ready(self):
         from responsibilities.scoping import register_grant_source
-        from security import signals  # noqa: F401  (connects the audit receivers)
+        from security import business_audit, signals  # noqa: F401  (connects the receivers)
         from security.access import grants_of
 
         # Grants the security administrator assigns count like those of a post.
         register_grant_source(grants_of)
+        # Every business write enters the audit chain (security/business_audit.py).
+        business_audit.connect()
