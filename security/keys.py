@@ -31,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.core.checks import CheckMessage
 from django.core.exceptions import ImproperlyConfigured
 
 log = logging.getLogger("security.keys")
@@ -147,3 +148,24 @@ def chain_keys() -> ChainKeys:
 def reset_cache() -> None:
     """Forget the loaded keys (tests, or after changing the environment)."""
     chain_keys.cache_clear()
+
+
+def check_chain_key(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    """`check --deploy`: the chains must not be keyed with the development key in production,
+    and the configured keys must load."""
+    from django.core.checks import Error, Warning
+
+    try:
+        keys = chain_keys()
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="security.E901")]
+    if keys.is_dev:
+        return [
+            Warning(
+                "The audit and signature chains are keyed with the development key derived "
+                "from SECRET_KEY.",
+                hint="Set LIANGGE_CHAIN_KEYS or LIANGGE_CHAIN_KEY_FILE (security/README.md).",
+                id="security.W901",
+            )
+        ]
+    return []
