@@ -129,7 +129,23 @@ class Change:
     anonymous: bool = False  # record *that* it happened, never who (anonymous ballots)
 
 
-_pending: ContextVar[list[Change] | None] = ContextVar("liangge_changes", default=None)
+class _Pending(list[Change]):
+    """The changes of the service call in progress, and which objects they concern."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.objects: set[tuple[str, str]] = set()
+
+    def note(self, change: Change) -> None:
+        self.append(change)
+        self.objects.add((change.model, change.pk))
+
+    def truncate(self, mark: int) -> None:
+        del self[mark:]
+        self.objects = {(c.model, c.pk) for c in self}
+
+
+_pending: ContextVar[_Pending | None] = ContextVar("liangge_changes", default=None)
 # Called at the end of every outermost service call, inside its transaction, with
 # (actor, changes, service): security registers the audit writer here.
 _service_end_hooks: list[Callable[[Any, list[Change], Callable[..., Any]], None]] = []
@@ -141,11 +157,17 @@ def note_change(change: Change) -> None:
     """Note a write of the service in progress (ignored outside any service)."""
     pending = _pending.get()
     if pending is not None:
-        pending.append(change)
+        pending.note(change)
 
 
 def in_service() -> bool:
     return _pending.get() is not None
+
+
+def noted_before(model: str, pk: str) -> bool:
+    """Has the service call in progress already noted a change of this object?"""
+    pending = _pending.get()
+    return pending is not None and (model, pk) in pending.objects
 
 
 def on_service_end(hook: Callable[[Any, list[Change], Callable[..., Any]], None]) -> None:
@@ -154,10 +176,10 @@ def on_service_end(hook: Callable[[Any, list[Change], Callable[..., Any]], None]
 
 
 def _run_outermost(func: Callable[..., T], args: Any, actor: Any, kwargs: Any) -> T:
-    token = _pending.set([])
+    token = _pending.set(_Pending())
     try:
         result = func(*args, actor=actor, **kwargs)
-        changes = _pending.get() or []
+        changes: list[Change] = _pending.get() or []
         for hook in _service_end_hooks:
             hook(actor, changes, func)
         return result
@@ -173,7 +195,7 @@ def _run_nested(func: Callable[..., T], args: Any, actor: Any, kwargs: Any) -> T
     except BaseException:
         # Its savepoint rolls back: so do the changes it noted.
         if pending is not None:
-            del pending[mark:]
+            pending.truncate(mark)
         raise
 
 

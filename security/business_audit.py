@@ -33,6 +33,7 @@ from django.apps import apps
 from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save
+from simple_history.models import registered_models
 from simple_history.signals import post_create_historical_record
 
 from liangge_zeren.actors import (
@@ -41,6 +42,7 @@ from liangge_zeren.actors import (
     in_service,
     is_system,
     note_change,
+    noted_before,
     on_service_end,
 )
 from security.context import current_request, current_request_id
@@ -113,7 +115,12 @@ def _label(instance: models.Model) -> str:
 
 
 def _is_business(model: type[models.Model]) -> bool:
-    return model._meta.app_label in BUSINESS_APPS and model._meta.label_lower not in DERIVED
+    """A business model's own rows (not its history rows, not the derived ones)."""
+    return (
+        model._meta.app_label in BUSINESS_APPS
+        and not model.__name__.startswith("Historical")
+        and model._meta.label_lower not in DERIVED
+    )
 
 
 # --- Receivers ------------------------------------------------------------------------------
@@ -126,22 +133,57 @@ def on_history_row(sender: Any, instance: Any, history_instance: Any, **kwargs: 
     if not in_service() or not _is_business(model):
         return
     kind = _KIND.get(history_instance.history_type, "update")
-    previous = history_instance.prev_record if kind != "create" else None
+    name, pk = model._meta.label_lower, str(instance.pk)
+    # The first change of the object in this call needs the stored values before it; a
+    # later one is folded into the first (which has them).
+    first = kind != "create" and not noted_before(name, pk)
     note_change(
         Change(
-            model=model._meta.label_lower,
-            pk=str(instance.pk),
+            model=name,
+            pk=pk,
             action=kind,
             label=_label(instance),
             org_path=getattr(instance, "org_path", "") or "",
-            before=field_values(model, previous) if previous is not None else None,
+            before=_previous_values(model, history_instance) if first else None,
             after=field_values(model, history_instance) if kind != "delete" else None,
         )
     )
 
 
+def _previous_values(model: type[models.Model], history_row: Any) -> dict[str, Any] | None:
+    """The object's stored values before this history row (its previous history row)."""
+    names = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name in _tracked(model, history_row)
+    ]
+    key = model._meta.pk.attname
+    previous = (
+        type(history_row)
+        ._default_manager.filter(
+            **{key: getattr(history_row, key)}, history_date__lte=history_row.history_date
+        )
+        .exclude(history_id=history_row.history_id)
+        .order_by("-history_date", "-history_id")
+        .values(*names)
+        .first()
+    )
+    if previous is None:
+        return None
+    by_attname = {f.attname: f.name for f in model._meta.concrete_fields}
+    return {by_attname[k]: _plain(v) for k, v in previous.items()}
+
+
+def _tracked(model: type[models.Model], history_row: Any) -> set[str]:
+    return {
+        f.name
+        for f in model._meta.concrete_fields
+        if f.name not in IGNORED_FIELDS and hasattr(history_row, f.attname)
+    }
+
+
 def _no_history(model: type[models.Model]) -> bool:
-    return not hasattr(model, "history")
+    return model._meta.db_table not in registered_models
 
 
 def on_save(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
