@@ -10,6 +10,7 @@ Lives in the project package so every app may import it (apps import one way onl
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -99,11 +100,24 @@ def current_actor() -> Any:
 
 @contextmanager
 def acting(actor: Any) -> Iterator[None]:
-    """Make `actor` the current actor for the block (history and audit read it)."""
+    """Make `actor` the current actor for the block (history and audit read it).
+
+    The outermost block (a service call, or a caller's `acting` around several calls, e.g.
+    the demo seed or an admin form) collects the changes noted inside it and hands them to
+    the `on_service_end` hooks when it ends without an error, still inside the caller's
+    transaction: one append to the audit chain per block, not per row."""
     token = _current.set(actor)
+    opened = _pending.get() is None
+    pending_token = _pending.set(_Pending()) if opened else None
     try:
         yield
+        if opened:
+            changes: list[Change] = _pending.get() or []
+            for hook in _service_end_hooks:
+                hook(changes)
     finally:
+        if pending_token is not None:
+            _pending.reset(pending_token)
         _current.reset(token)
 
 
@@ -116,7 +130,8 @@ class Change:
 
     `before`/`after` map field names to stored values (None: the object did not exist
     before / no longer exists); several changes of one object in one service call are
-    folded into one audit entry."""
+    folded into one audit entry. `note_change` stamps the actor and the top-level service
+    call it belongs to."""
 
     model: str  # app_label.modelname
     pk: str
@@ -127,28 +142,33 @@ class Change:
     after: dict[str, Any] | None = None
     details: dict[str, Any] | None = None
     anonymous: bool = False  # record *that* it happened, never who (anonymous ballots)
+    actor: Any = None
+    call: tuple[int, str] = (0, "")  # (sequence, service name) of the top-level call
 
 
 class _Pending(list[Change]):
-    """The changes of the service call in progress, and which objects they concern."""
+    """The changes noted in the current block, and which objects they concern."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.objects: set[tuple[str, str]] = set()
+        self.objects: set[tuple[tuple[int, str], str, str]] = set()
 
     def note(self, change: Change) -> None:
         self.append(change)
-        self.objects.add((change.model, change.pk))
+        self.objects.add((change.call, change.model, change.pk))
 
     def truncate(self, mark: int) -> None:
         del self[mark:]
-        self.objects = {(c.model, c.pk) for c in self}
+        self.objects = {(c.call, c.model, c.pk) for c in self}
 
 
 _pending: ContextVar[_Pending | None] = ContextVar("liangge_changes", default=None)
-# Called at the end of every outermost service call, inside its transaction, with
-# (actor, changes, service): security registers the audit writer here.
-_service_end_hooks: list[Callable[[Any, list[Change], Callable[..., Any]], None]] = []
+# The top-level service call in progress: (sequence number, qualified name).
+_call: ContextVar[tuple[int, str] | None] = ContextVar("liangge_call", default=None)
+_calls = itertools.count(1)
+# Called with the changes when the outermost block ends, inside its transaction: security
+# registers the audit writer here.
+_service_end_hooks: list[Callable[[list[Change]], None]] = []
 # Every write service, by qualified name (the audit coverage test walks them).
 SERVICES: dict[str, Callable[..., Any]] = {}
 
@@ -156,47 +176,42 @@ SERVICES: dict[str, Callable[..., Any]] = {}
 def note_change(change: Change) -> None:
     """Note a write of the service in progress (ignored outside any service)."""
     pending = _pending.get()
-    if pending is not None:
+    call = _call.get()
+    if pending is not None and call is not None:
+        change.actor, change.call = _current.get(), call
         pending.note(change)
 
 
 def in_service() -> bool:
-    return _pending.get() is not None
+    return _pending.get() is not None and _call.get() is not None
 
 
 def noted_before(model: str, pk: str) -> bool:
     """Has the service call in progress already noted a change of this object?"""
-    pending = _pending.get()
-    return pending is not None and (model, pk) in pending.objects
+    pending, call = _pending.get(), _call.get()
+    return pending is not None and (call, model, pk) in pending.objects
 
 
-def on_service_end(hook: Callable[[Any, list[Change], Callable[..., Any]], None]) -> None:
+def on_service_end(hook: Callable[[list[Change]], None]) -> None:
     if hook not in _service_end_hooks:
         _service_end_hooks.append(hook)
 
 
-def _run_outermost(func: Callable[..., T], args: Any, actor: Any, kwargs: Any) -> T:
-    token = _pending.set(_Pending())
-    try:
-        result = func(*args, actor=actor, **kwargs)
-        changes: list[Change] = _pending.get() or []
-        for hook in _service_end_hooks:
-            hook(actor, changes, func)
-        return result
-    finally:
-        _pending.reset(token)
-
-
-def _run_nested(func: Callable[..., T], args: Any, actor: Any, kwargs: Any) -> T:
+def _run(func: Callable[..., T], args: Any, actor: Any, kwargs: Any) -> T:
     pending = _pending.get()
     mark = len(pending) if pending is not None else 0
+    top = _call.get() is None
+    call_token = _call.set((next(_calls), func.__qualname__)) if top else None
     try:
         return func(*args, actor=actor, **kwargs)
     except BaseException:
-        # Its savepoint rolls back: so do the changes it noted.
+        # Its savepoint (or transaction) rolls back: so do the changes it noted.
         if pending is not None:
             pending.truncate(mark)
         raise
+    finally:
+        if call_token is not None:
+            _call.reset(call_token)
 
 
 def write_service(func: Callable[..., T]) -> Callable[..., T]:
@@ -205,8 +220,8 @@ def write_service(func: Callable[..., T]) -> Callable[..., T]:
     The outermost service call opens `transaction.atomic(durable=True)`, so a write is never
     silently folded into a caller's transaction; a service called by another service joins
     its caller's transaction (a savepoint) and keeps the caller's actor visible in its own.
-    The changes it (and the services it calls) made are written to the audit log at its
-    end, in its transaction (`on_service_end`).
+    The changes it (and the services it calls) made are written to the audit log when the
+    outermost `acting` block ends, in its transaction (`on_service_end`).
     """
 
     @wraps(func)
@@ -214,9 +229,8 @@ def write_service(func: Callable[..., T]) -> Callable[..., T]:
         if actor is None:
             raise TypeError(f"{func.__qualname__}() needs an actor (a User or a SystemActor)")
         outermost = _current.get() is None
-        run = _run_outermost if _pending.get() is None else _run_nested
         with transaction.atomic(durable=outermost), acting(actor):
-            return run(func, args, actor, kwargs)
+            return _run(func, args, actor, kwargs)
 
     SERVICES[f"{func.__module__}.{func.__qualname__}"] = wrapper
     return wrapper

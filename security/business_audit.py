@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
@@ -254,19 +253,24 @@ def business_models() -> list[type[models.Model]]:
 
 
 def fold(changes: list[Change]) -> list[Change]:
-    """One change per object (and per anonymous vote): first `before`, last `after`."""
-    folded: dict[tuple[str, str, str], Change] = {}
+    """One change per object per top-level service call (and one per anonymous vote):
+    the first `before`, the last `after`."""
+    folded: dict[tuple[Any, ...], Change] = {}
     votes: list[Change] = []
     for change in changes:
         if change.anonymous:
             votes.append(change)
             continue
-        key = (change.model, change.pk, "" if change.action in _KIND.values() else change.action)
+        kind = "" if change.action in _KIND.values() else change.action
+        key = (change.call, change.model, change.pk, kind)
         first = folded.get(key)
         if first is None:
             folded[key] = Change(**vars(change))
             continue
-        first.after = change.after
+        # Later values win; a partial note (note_bulk) adds to the full ones.
+        first.after = None if change.after is None else {**(first.after or {}), **change.after}
+        if first.action != "create" and change.before:
+            first.before = {**change.before, **(first.before or {})}
         first.label = change.label or first.label
         first.details = {**(first.details or {}), **(change.details or {})} or None
         if change.action == "delete":
@@ -291,15 +295,16 @@ def diff(change: Change) -> dict[str, list[Any]]:
     return out
 
 
-def write_entries(actor: Any, changes: list[Change], service: Callable[..., Any]) -> None:
+def write_entries(changes: list[Change]) -> None:
     """The `on_service_end` hook: one audit entry per changed object, appended together."""
     if not changes:
         return
     from security.models import AuditEntry
-    from security.services import append_entries, client_ip
+    from security.services import _normalise, append_entries, client_ip
 
-    who = _Who(actor)
     request = current_request()
+    ip, request_id = client_ip(request)[:45], current_request_id()[:64]
+    people: dict[int, _Who] = {}
     entries = []
     for change in fold(changes):
         changed = diff(change)
@@ -311,20 +316,17 @@ def write_entries(actor: Any, changes: list[Change], service: Callable[..., Any]
             object_id=change.pk[:64],
             object_repr=change.label[:200],
             org_path=change.org_path[:255],
-            details={"service": service.__qualname__, **(change.details or {})},
+            details={"service": change.call[1], **(change.details or {})},
         )
         if change.anonymous:
             entry.actor_name = "匿名"
         else:
+            who = people.setdefault(id(change.actor), _Who(change.actor))
             who.fill(entry, change.org_path)
-            entry.ip = client_ip(request)[:45]
-            entry.request_id = current_request_id()[:64]
+            entry.ip, entry.request_id = ip, request_id
             entry.details["changes"] = changed
-        entries.append(entry)
-    from security.services import _normalise
-
-    for entry in entries:
         entry.details = _normalise(entry.details)
+        entries.append(entry)
     append_entries(entries)
 
 

@@ -100,6 +100,7 @@ def test_it_secret_fields_of_a_case_are_redacted(cast):
     changes = created.details["changes"]
     assert changes["facts"] == [None, business_audit.REDACTED]
     assert changes["title"] == [None, case.title]
+    assert changes["number"] == [None, case.number]  # the later .update() folded in
     stored = json.dumps([e.details for e in entries_since(mark)], ensure_ascii=False)
     assert case.facts not in stored and "群众反映强烈" not in stored
 
@@ -218,7 +219,7 @@ def test_it_every_signal_less_write_in_a_service_module_is_noted():
 
 
 class _WriteWatch:
-    """Which business tables each outermost service call wrote, against what it noted."""
+    """Which business tables each top-level service call wrote, against what it noted."""
 
     def __init__(self) -> None:
         self.tables: set[str] = set()
@@ -237,32 +238,35 @@ class _WriteWatch:
             self.tables.add(hit.group(1))
         return execute(sql, params, many, context)
 
-    def check(self, actor, changes, service) -> None:
-        name = f"{service.__module__}.{service.__qualname__}"
-        self.services.add(name)
-        noted = {c.model for c in changes}
-        written = {self.table_model[t] for t in self.tables if t in self.table_model}
-        missing = written - noted - set(business_audit.DERIVED)
-        if missing:
-            self.unaudited.setdefault(name, set()).update(missing)
+    def run(self, original):
+        def watched(func, args, actor, kwargs):
+            if actors._call.get() is not None:  # a nested call: part of its caller's
+                return original(func, args, actor, kwargs)
+            self.tables = set()
+            pending = actors._pending.get()
+            mark = len(pending)
+            result = original(func, args, actor, kwargs)
+            name = f"{func.__module__}.{func.__qualname__}"
+            self.services.add(name)
+            noted = {c.model for c in pending[mark:]}
+            written = {self.table_model[t] for t in self.tables if t in self.table_model}
+            missing = written - noted - set(business_audit.DERIVED)
+            if missing:
+                self.unaudited.setdefault(name, set()).update(missing)
+            return result
+
+        return watched
 
 
 def test_it_every_service_the_demo_seed_calls_audits_every_business_table_it_writes(
-    monkeypatch, django_db_blocker
+    monkeypatch,
 ):
     """The demo seed calls most services; each call must leave a note for every business
     model whose table it wrote (else a new model or service without an audit entry)."""
     from demo import org_tree, steps
 
     watch = _WriteWatch()
-    original = actors._run_outermost
-
-    def watched(func, args, actor, kwargs):
-        watch.tables = set()
-        return original(func, args, actor, kwargs)
-
-    monkeypatch.setattr(actors, "_run_outermost", watched)
-    monkeypatch.setattr(actors, "_service_end_hooks", [watch.check, *actors._service_end_hooks])
+    monkeypatch.setattr(actors, "_run", watch.run(actors._run))
     with (
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         connection.execute_wrapper(watch.execute),
