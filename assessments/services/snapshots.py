@@ -212,7 +212,9 @@ def compute_quarter(
             changed, AssessmentSnapshot, COMPUTED_FIELDS, batch_size=500, **history
         )
     result.created, result.updated = len(new), len(changed)
-    rollup(year, quarter)
+    rolled = rollup(year, quarter)
+    if not (new or changed or rolled):
+        return result
     # One entry for the computation of the quarter (its rows are one logical change).
     note_bulk(
         AssessmentSnapshot,
@@ -222,6 +224,7 @@ def compute_quarter(
         label=f"{year}年第{quarter}季度考核结果",
         created=result.created,
         updated=result.updated,
+        subtrees=rolled,
     )
     return result
 
