@@ -9,13 +9,15 @@ One home for all business models:
 - writes that send no signal (queryset `.update()`, bulk writes) call
   `liangge_zeren.actors.note_change` where they happen.
 
-Each is noted on the service call in progress (`liangge_zeren.actors.note_change`); at the end
-of the outermost `@write_service` call, `write_entries` folds the notes per object (several
-saves of one object in one call are one logical change) and appends one audit entry per
-changed object: the actor (person's name and the post they act in, or the system actor),
-action, object (type, id, label, org path), the fields changed before → after (secret fields
-redacted, long texts cut), the service and the request id. Writes outside any service (the
-admin, migrations, a shell) are not noted here; the admin's are audited by the admin log.
+Each is noted on the service call in progress (`liangge_zeren.actors.note_change`, which stamps
+the actor and the top-level call); when the outermost `acting` block ends (the service call,
+or a caller's block around several: the demo seed, an admin form), still in its transaction,
+`write_entries` folds the notes per object and call (several saves of one object in one call
+are one logical change) and appends one audit entry per changed object: the actor (person's
+name and the post they act in, or the system actor), action, object (type, id, label, org
+path), the fields changed before → after (secret fields redacted, long texts cut), the service
+and the request id. Writes outside any service (the admin's generic forms, migrations, a
+shell) are not noted here.
 
 Anonymous ballots: casting one is recorded as `vote_cast` on the evaluation round, with no
 actor, no address, no request id and no content; the voter token (who voted) is not noted.
