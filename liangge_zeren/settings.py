@@ -360,6 +360,19 @@ CELERY_BEAT_SCHEDULE["prune-audit-log"] = {
     "task": "security.tasks.prune_audit_log",
     "schedule": crontab(hour=3, minute=15),
 }
+# Keyed evidence chains (security/keys.py, security/README.md "Keyed chains"): the key lives
+# outside the database, in LIANGGE_CHAIN_KEYS ("kid:<base64>,…") or LIANGGE_CHAIN_KEY_FILE;
+# without either a development key derived from SECRET_KEY is used (check --deploy warns).
+CHAIN_KEYS = env_str("LIANGGE_CHAIN_KEYS", "")
+CHAIN_KEY_FILE = env_str("LIANGGE_CHAIN_KEY_FILE", "")
+CHAIN_ALGORITHM = env_str("LIANGGE_CHAIN_ALGORITHM", "hmac-sha256")
+# The nightly check (job "security.chains") writes the chain heads here: mount a folder that
+# a database administrator cannot write (another host, write-once storage) in production.
+CHAIN_HEADS_DIR = env_str("CHAIN_HEADS_DIR", str(VAR_DIR / "chain_heads"))
+CELERY_BEAT_SCHEDULE["check-evidence-chains"] = {
+    "task": "security.tasks.check_chains",
+    "schedule": crontab(hour=3, minute=45),
+}
 
 # --- Inspections (issue 4; inspections/). Deadlines, traffic light and risk weights.
 INSPECTIONS = {

@@ -12,6 +12,7 @@ from responsibilities.models import (
     ResponsibilityItem,
     ResponsibilityList,
 )
+from security.business_audit import note_bulk
 
 
 def normalise_text(text: str) -> str:
@@ -69,9 +70,29 @@ def refresh_copy_detection(duty_list: ResponsibilityList, *, actor: Actor) -> Re
     duty_list.verbatim_count = verbatim
     duty_list.localisation_ratio = round(1 - verbatim / total, 4) if total else None
     duty_list.copy_flagged = bool(total) and verbatim * 100 >= settings.COPY_FLAG_PERCENT * total
-    ResponsibilityList.objects.filter(pk=duty_list.pk).update(
-        verbatim_count=duty_list.verbatim_count,
-        localisation_ratio=duty_list.localisation_ratio,
-        copy_flagged=duty_list.copy_flagged,
+    computed = {
+        "verbatim_count": duty_list.verbatim_count,
+        "localisation_ratio": duty_list.localisation_ratio,
+        "copy_flagged": duty_list.copy_flagged,
+    }
+    ResponsibilityList.objects.filter(pk=duty_list.pk).update(**computed)
+    # One audit entry for the comparison (the items' scores are part of it).
+    note_bulk(
+        ResponsibilityList,
+        None,
+        computed,
+        key=str(duty_list.pk),
+        label=str(duty_list),
+        org_path=duty_list.org_path,
+    )
+    note_bulk(
+        ResponsibilityItem,
+        None,
+        {},
+        key=f"list-{duty_list.pk}",
+        label=str(duty_list),
+        org_path=duty_list.org_path,
+        scored=len(items),
+        verbatim=verbatim,
     )
     return duty_list

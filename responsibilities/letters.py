@@ -1,8 +1,10 @@
 """Responsibility letters with chained signatures (签字背书), and annual duty reports.
 
 A letter freezes the signee's items as canonical JSON. Each signature stores the SHA-256 of
-that content and of the previous signature of the same organisation, so changing any stored
-text later breaks the chain; `manage.py verify_signatures` walks every chain.
+that content and a MAC (under the chain key named by `key_id`, security/keys.py) of it and of
+the previous signature of the same organisation, so changing any stored text later breaks the
+chain even for someone who can rewrite the database and recompute hashes: they do not hold
+the key. `manage.py verify_signatures` walks every chain.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from responsibilities.models import (
     Tenure,
 )
 from responsibilities.workflows import REPORT_FLOW
+from security.keys import chain_keys
 
 LS = ResponsibilityLetter.Status
 OPEN_LETTER_STATES = (LS.DRAFTED, LS.SENT, LS.SIGNED)
@@ -134,11 +137,21 @@ def generate_letter(
 
 
 def chain_hash(
-    prev: str, letter_id: int, role: str, tenure_id: int, signed_at, content_sha: str
+    prev: str,
+    letter_id: int,
+    role: str,
+    tenure_id: int,
+    signed_at,
+    content_sha: str,
+    key_id: str = "",
 ) -> str:
+    """The signature's link: a MAC under chain key `key_id` (KeyError for a key this
+    installation does not hold); "" gives the plain SHA-256 of unkeyed (older) signatures."""
     stamp = signed_at.astimezone(datetime.UTC).isoformat(timespec="microseconds")
     raw = f"{prev}|{letter_id}|{role}|{tenure_id}|{stamp}|{content_sha}"
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    if not key_id:
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    return chain_keys().mac(key_id, f"signature|{raw}")
 
 
 def expected_signer_role(letter: ResponsibilityLetter) -> str | None:
@@ -196,6 +209,7 @@ def sign_letter_trusted(
     last = Signature.objects.filter(org_id=letter.org_id).order_by("-pk").first()
     prev = last.chain_sha256 if last else ""
     signed_at = signed_at or timezone.now()
+    key_id = chain_keys().current
     signature = Signature.objects.create(
         letter=letter,
         org_id=letter.org_id,
@@ -207,7 +221,8 @@ def sign_letter_trusted(
         ip=ip or None,
         content_sha256=current_hash,
         prev_sha256=prev,
-        chain_sha256=chain_hash(prev, letter.pk, role, tenure.pk, signed_at, current_hash),
+        chain_sha256=chain_hash(prev, letter.pk, role, tenure.pk, signed_at, current_hash, key_id),
+        key_id=key_id,
     )
     letter.status = LS.SENT if role == Signature.Role.ISSUER else LS.SIGNED
     letter.save()
@@ -309,25 +324,64 @@ class ChainBreak:
 
 
 def verify_chains() -> tuple[int, list[ChainBreak]]:
-    """Walk every organisation's chain; return (signatures checked, breaks)."""
+    """Walk every organisation's chain; return (signatures checked, breaks).
+
+    Keyed signatures are checked with their key. An unkeyed (older) signature is accepted
+    only up to the organisation's last unkeyed signature recorded by the audit log's keyed
+    `chain_rekey` entry (whose own MAC is checked): a database-only rewrite can only make
+    unkeyed rows, and those anywhere else are breaks."""
     breaks: list[ChainBreak] = []
     checked = 0
     last_chain: dict[int, str] = {}
+    legacy, marker_problem = _legacy_heads()
     signatures = Signature.objects.select_related("letter").order_by("org_id", "pk")
     for sig in signatures.iterator(chunk_size=1000):
         checked += 1
-        letter = sig.letter
 
         def report(problem, sig=sig):
             breaks.append(ChainBreak(sig.org_id, sig.pk, sig.letter_id, problem))
 
-        expected_prev = last_chain.get(sig.org_id, "")
-        if sig.prev_sha256 != expected_prev:
+        if sig.prev_sha256 != last_chain.get(sig.org_id, ""):
             report("previous-signature hash does not match the chain")
-        if content_hash(letter.content) != sig.content_sha256:
-            report("letter content differs from what was signed")
-        if letter.content_sha256 != sig.content_sha256:
-            report("stored letter hash differs from the signed hash")
+        for problem in _signature_problems(sig, legacy, marker_problem):
+            report(problem)
+        last_chain[sig.org_id] = sig.chain_sha256
+    return checked, breaks
+
+
+def _legacy_heads() -> tuple[dict[int, tuple[int, str]], str]:
+    """Per organisation (last unkeyed signature id, its chain hash), from the keyed marker."""
+    from security.services import rekey_marker
+
+    marker = rekey_marker()
+    if marker is None:
+        return {}, "unkeyed signature but the chains were never re-keyed (forged)"
+    try:
+        intact = marker.compute_hash() == marker.hash
+    except KeyError:
+        intact = False
+    if not intact:
+        return {}, "the audit log's re-key entry is altered; unkeyed signatures unverifiable"
+    heads = marker.details.get("letter_heads", {}) if isinstance(marker.details, dict) else {}
+    return {int(org): (int(pk), str(chain)) for org, (pk, chain) in heads.items()}, ""
+
+
+def _signature_problems(
+    sig: Signature, legacy: dict[int, tuple[int, str]], marker_problem: str
+) -> list[str]:
+    problems = []
+    letter = sig.letter
+    if content_hash(letter.content) != sig.content_sha256:
+        problems.append("letter content differs from what was signed")
+    if letter.content_sha256 != sig.content_sha256:
+        problems.append("stored letter hash differs from the signed hash")
+    if not sig.key_id:
+        head = legacy.get(sig.org_id)
+        if head is None or sig.pk > head[0]:
+            problems.append(marker_problem or "unkeyed signature after the chain was keyed")
+        elif sig.pk == head[0] and sig.chain_sha256 != head[1]:
+            problems.append("unkeyed chain differs from the head recorded when it was keyed")
+    try:
         recomputed = chain_hash(
             sig.prev_sha256,
             sig.letter_id,
@@ -335,11 +389,13 @@ def verify_chains() -> tuple[int, list[ChainBreak]]:
             sig.signer_tenure_id,
             sig.signed_at,
             sig.content_sha256,
+            sig.key_id,
         )
-        if recomputed != sig.chain_sha256:
-            report("signature row was altered (chain hash mismatch)")
-        last_chain[sig.org_id] = sig.chain_sha256
-    return checked, breaks
+    except KeyError:
+        return [*problems, f"signed with unknown key {sig.key_id!r}"]
+    if recomputed != sig.chain_sha256:
+        problems.append("signature row was altered (chain hash mismatch)")
+    return problems
 
 
 # --- .docx output -------------------------------------------------------------------------

@@ -717,6 +717,9 @@ class Signature(ScopedModel):
     content_sha256 = models.CharField(max_length=64)
     prev_sha256 = models.CharField(max_length=64, blank=True)
     chain_sha256 = models.CharField(max_length=64, unique=True)
+    # The chain key whose MAC `chain_sha256` is ("" = signed before the chains were keyed:
+    # plain SHA-256, verified up to the head the audit log's `chain_rekey` entry recorded).
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         verbose_name = _("签字背书")

@@ -23,6 +23,7 @@ from responsibilities.models import (
     path_segment,
     segment_number,
 )
+from security.business_audit import note_bulk
 
 SEGMENT = PATH_SEGMENT_WIDTH + len(PATH_SEPARATOR)
 
@@ -142,7 +143,11 @@ def resync_org_path_copies(path_prefix: str = "") -> int:
             qs = qs.filter(org__path__startswith=path_prefix)
         qs = qs.exclude(org_path=models.F("org__path"))
         ids = qs.values("pk")
-        fixed += model._default_manager.filter(pk__in=ids).update(org_path=models.Subquery(orgs))
+        count = model._default_manager.filter(pk__in=ids).update(org_path=models.Subquery(orgs))
+        if count:
+            # The copies follow the organisation's move (audited itself): one entry per model.
+            note_bulk(model, None, {}, key=path_prefix or "*", rows=count, field="org_path")
+        fixed += count
     return fixed
 
 
@@ -183,6 +188,15 @@ def refresh_supervising_bodies(root: Organization | None = None) -> int:
             org.supervising_body_id = supervisor
             changed.append(org)
     Organization.objects.bulk_update(changed, ["supervising_body"], batch_size=1000)
+    if changed:
+        note_bulk(
+            Organization,
+            None,
+            {},
+            key="supervising_body",
+            rows=len(changed),
+            field="supervising_body",
+        )
     return len(changed)
 
 

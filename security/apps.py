@@ -7,9 +7,15 @@ class SecurityConfig(AppConfig):
     verbose_name = _("安全与审计")
 
     def ready(self):
+        from django.core import checks
+
         from responsibilities.scoping import register_grant_source
-        from security import signals  # noqa: F401  (connects the audit receivers)
+        from security import business_audit, signals  # noqa: F401  (connects the receivers)
         from security.access import grants_of
+        from security.keys import check_chain_key
 
         # Grants the security administrator assigns count like those of a post.
         register_grant_source(grants_of)
+        # Every business write enters the audit chain (security/business_audit.py).
+        business_audit.connect()
+        checks.register(check_chain_key, checks.Tags.security, deploy=True)

@@ -1,7 +1,10 @@
 """Identity, administrative roles and the append-only audit log.
 
-The audit log is a hash chain: each entry stores the SHA-256 of the previous entry, and its
-own hash covers every stored field plus that link. `python manage.py verify_audit` recomputes
+The audit log is a keyed hash chain: each entry stores the MAC of the previous entry, and its
+own MAC (HMAC-SHA256 or HMAC-SM3 under the chain key named by `key_id`, security/keys.py)
+covers every stored field plus that link. Entries written before the chain was keyed
+(`key_id` empty) keep their plain SHA-256 and are verified as before, up to the keyed
+`chain_rekey` entry that records their head. `python manage.py verify_audit` recomputes
 the chain; a changed, removed or inserted row breaks it. The application offers no update or
 delete (the model and its queryset refuse; a database trigger refuses UPDATE as well); the
 only removal is `prune_audit`, which deletes whole prefixes older than the retention period
@@ -67,6 +70,12 @@ class AuditEntry(models.Model):
         AUDIT_PRUNE = "audit_prune", _("清理审计日志")
         BACKUP = "backup", _("备份")
         RESTORE = "restore", _("恢复")
+        CHAIN_REKEY = "chain_rekey", _("审计链启用密钥")
+        CREATE = "create", _("新建")
+        UPDATE = "update", _("修改")
+        DELETE = "delete", _("删除")
+        BULK_UPDATE = "bulk_update", _("批量更新")
+        VOTE_CAST = "vote_cast", _("投票")
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("成功")
@@ -80,6 +89,8 @@ class AuditEntry(models.Model):
     actor_id = models.BigIntegerField(_("操作人编号"), null=True, blank=True, db_index=True)
     actor_username = models.CharField(_("操作人账号"), max_length=150, blank=True)
     actor_name = models.CharField(_("操作人"), max_length=100, blank=True)
+    # The post (tenure title) the actor acted in, or the system actor's label.
+    actor_post = models.CharField(_("职务"), max_length=200, blank=True)
     ip = models.CharField(_("IP 地址"), max_length=45, blank=True)
     request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
     action = models.CharField(_("操作"), max_length=32, choices=Action.choices, db_index=True)
@@ -93,6 +104,8 @@ class AuditEntry(models.Model):
     details = models.JSONField(_("详情"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The chain key that signed this entry ("" = written before the chain was keyed).
+    key_id = models.CharField(_("密钥编号"), max_length=16, blank=True, default="")
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -134,10 +147,17 @@ class AuditEntry(models.Model):
         }
 
     def compute_hash(self) -> str:
-        body = json.dumps(
-            self.chained_payload(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        )
-        return hashlib.sha256(f"{self.prev_hash}|{body}".encode()).hexdigest()
+        """The entry's MAC under its key (KeyError: a key id this installation does not
+        hold); an entry without a key id has the plain SHA-256 of the unkeyed chain."""
+        payload = self.chained_payload()
+        if self.key_id:
+            payload.update(actor_post=self.actor_post, key_id=self.key_id)
+        body = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        if not self.key_id:
+            return hashlib.sha256(f"{self.prev_hash}|{body}".encode()).hexdigest()
+        from security.keys import chain_keys
+
+        return chain_keys().mac(self.key_id, f"{self.prev_hash}|{body}")
 
 
 class AuditChainHead(models.Model):
@@ -146,6 +166,9 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # The first keyed entry (0: the chain has not been keyed yet). Only a shortcut for
+    # `audit()`: verification trusts the keyed `chain_rekey` entry, never this column.
+    keyed_from = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("审计链头")

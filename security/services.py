@@ -28,6 +28,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from security.context import current_request, current_request_id
+from security.keys import chain_keys
 from security.models import GENESIS_HASH, AuditChainHead, AuditEntry, PasswordState
 
 log = logging.getLogger("security.audit")
@@ -122,25 +123,79 @@ def audit(
         org_path=str(org_path)[:255],
         details=_normalise(details),
     )
+    append_entries([entry])
+    return entry
+
+
+def append_entries(entries: list[AuditEntry]) -> None:
+    """Append unsaved entries to the chain, in order, under one lock of the chain head.
+
+    Each gets the next id, the time, the link to its predecessor and its MAC under the
+    current chain key. The first keyed append after an upgrade writes the `chain_rekey`
+    entry first (`_rekey`)."""
+    if not entries:
+        return
+    keys = chain_keys()
     with transaction.atomic():
         head = _lock_head()
-        entry.id = head.last_id + 1
-        entry.at = timezone.now()
-        entry.prev_hash = head.last_hash
-        entry.hash = entry.compute_hash()
-        entry.save()
-        AuditChainHead.objects.filter(id=1).update(last_id=entry.id, last_hash=entry.hash)
-    log.info(
-        "audit %s %s",
-        action,
-        outcome,
-        extra={
-            "audit_id": entry.id,
-            "actor": entry.actor_username,
-            "object": f"{entry.object_type}:{entry.object_id}" if entry.object_type else "",
+        last_id, last_hash = head.last_id, head.last_hash
+        keyed_from = head.keyed_from
+        if not keyed_from:
+            keyed_from = last_id + 1
+            if last_id or _legacy_letter_heads():
+                entries = [_rekey_entry(last_id, last_hash), *entries]
+        now = timezone.now()
+        for entry in entries:
+            entry.id, entry.at, entry.prev_hash = last_id + 1, now, last_hash
+            entry.key_id = keys.current
+            entry.hash = entry.compute_hash()
+            last_id, last_hash = entry.id, entry.hash
+        AuditEntry.objects.bulk_create(entries)
+        AuditChainHead.objects.filter(id=1).update(
+            last_id=last_id, last_hash=last_hash, keyed_from=keyed_from
+        )
+    if len(entries) > 1:  # a service's business writes: one line for the batch
+        log.info("audit %s entries #%s–#%s", len(entries), entries[0].id, entries[-1].id)
+        return
+    for entry in entries:
+        log.info(
+            "audit %s %s",
+            entry.action,
+            entry.outcome,
+            extra={
+                "audit_id": entry.id,
+                "actor": entry.actor_username,
+                "object": f"{entry.object_type}:{entry.object_id}" if entry.object_type else "",
+            },
+        )
+
+
+def _legacy_letter_heads() -> dict[str, list[Any]]:
+    """Per organisation, the last signature made before the letter chains were keyed."""
+    from responsibilities.models import Signature
+
+    heads: dict[str, list[Any]] = {}
+    legacy = Signature.objects.filter(key_id="").order_by("org_id", "pk")
+    for org_id, pk, chain in legacy.values_list("org_id", "pk", "chain_sha256"):
+        heads[str(org_id)] = [pk, chain]
+    return heads
+
+
+def _rekey_entry(legacy_through: int, legacy_head: str) -> AuditEntry:
+    """The keyed entry that closes the unkeyed prefix of both chains: the last unkeyed
+    audit entry and each organisation's last unkeyed signature, under the key from now on."""
+    return AuditEntry(
+        actor_username="system",
+        actor_name="系统",
+        action=Action.CHAIN_REKEY,
+        object_type="security.auditentry",
+        object_repr="审计链与签字链启用密钥",
+        details={
+            "legacy_through": legacy_through,
+            "legacy_head": legacy_head,
+            "letter_heads": _legacy_letter_heads(),
         },
     )
-    return entry
 
 
 def audited(action: str = Action.VIEW):
@@ -183,37 +238,20 @@ class ChainProblem:
 
 
 def verify_chain() -> tuple[int, list[ChainProblem]]:
-    """Recompute the whole chain. Returns (entries checked, problems found)."""
+    """Recompute the whole chain. Returns (entries checked, problems found).
+
+    Keyed entries are checked with the key they name; unkeyed (legacy) entries only before
+    the keyed `chain_rekey` entry that records their head: an unkeyed entry anywhere else,
+    or an unkeyed chain without that entry, is a break (a database-only rewrite can only
+    produce unkeyed hashes)."""
     problems: list[ChainProblem] = []
-    anchors = {}
-    for details in AuditEntry.objects.filter(action=Action.AUDIT_PRUNE).values_list(
-        "details", flat=True
-    ):
-        if isinstance(details, dict) and "through_id" in details:
-            anchors[int(details["through_id"]) + 1] = details.get("anchor_hash")
-    previous = None
-    checked = 0
+    anchors = _prune_anchors()
+    walk = _ChainWalk(problems)
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        checked += 1
-        if previous is None:
-            expected_prev = GENESIS_HASH if entry.id == 1 else anchors.get(entry.id)
-            if expected_prev is None:
-                problems.append(
-                    ChainProblem(entry.id, "chain does not start at #1 and no pruning explains it")
-                )
-            elif entry.prev_hash != expected_prev:
-                problems.append(ChainProblem(entry.id, "first entry's link does not match"))
-        else:
-            if entry.id != previous.id + 1:
-                problems.append(
-                    ChainProblem(entry.id, f"entries #{previous.id + 1}–#{entry.id - 1} missing")
-                )
-            if entry.prev_hash != previous.hash:
-                problems.append(ChainProblem(entry.id, "link to the previous entry is broken"))
-        if entry.compute_hash() != entry.hash:
-            problems.append(ChainProblem(entry.id, "content does not match its hash (altered)"))
-        previous = entry
+        walk.step(entry, anchors)
+    walk.finish()
     head = AuditChainHead.objects.filter(id=1).first()
+    previous = walk.previous
     if (
         head is not None
         and head.last_id
@@ -223,7 +261,89 @@ def verify_chain() -> tuple[int, list[ChainProblem]]:
         problems.append(
             ChainProblem(None, f"chain ends at #{last} but the head records #{head.last_id}")
         )
-    return checked, problems
+    return walk.checked, problems
+
+
+def _prune_anchors() -> dict[int, Any]:
+    anchors = {}
+    for details in AuditEntry.objects.filter(action=Action.AUDIT_PRUNE).values_list(
+        "details", flat=True
+    ):
+        if isinstance(details, dict) and "through_id" in details:
+            anchors[int(details["through_id"]) + 1] = details.get("anchor_hash")
+    return anchors
+
+
+class _ChainWalk:
+    def __init__(self, problems: list[ChainProblem]) -> None:
+        self.problems = problems
+        self.previous: AuditEntry | None = None
+        self.checked = 0
+        self.unkeyed = 0
+        self.keyed_seen = False
+
+    def report(self, entry: AuditEntry | None, message: str) -> None:
+        self.problems.append(ChainProblem(entry.id if entry else None, message))
+
+    def step(self, entry: AuditEntry, anchors: dict[int, Any]) -> None:
+        self.checked += 1
+        previous = self.previous
+        if previous is None:
+            expected_prev = GENESIS_HASH if entry.id == 1 else anchors.get(entry.id)
+            if expected_prev is None:
+                self.report(entry, "chain does not start at #1 and no pruning explains it")
+            elif entry.prev_hash != expected_prev:
+                self.report(entry, "first entry's link does not match")
+        else:
+            if entry.id != previous.id + 1:
+                self.report(entry, f"entries #{previous.id + 1}–#{entry.id - 1} missing")
+            if entry.prev_hash != previous.hash:
+                self.report(entry, "link to the previous entry is broken")
+        self._check_key(entry)
+        self.previous = entry
+
+    def _check_key(self, entry: AuditEntry) -> None:
+        if not entry.key_id:
+            self.unkeyed += 1
+            if self.keyed_seen:
+                self.report(entry, "unkeyed entry after the chain was keyed (forged)")
+        elif not self.keyed_seen:
+            self.keyed_seen = True
+            if self.unkeyed and not _closes_legacy(entry, self.previous):
+                self.report(entry, "first keyed entry does not close the unkeyed prefix")
+        try:
+            altered = entry.compute_hash() != entry.hash
+        except KeyError:
+            self.report(entry, f"signed with unknown key {entry.key_id!r}")
+            return
+        if altered:
+            self.report(entry, "content does not match its MAC (altered)")
+
+    def finish(self) -> None:
+        if self.unkeyed and not self.keyed_seen:
+            self.report(None, "the chain holds no keyed entry (never re-keyed, or rewritten)")
+
+
+def _closes_legacy(entry: AuditEntry, previous: AuditEntry | None) -> bool:
+    details = entry.details if isinstance(entry.details, dict) else {}
+    return (
+        entry.action == Action.CHAIN_REKEY
+        and previous is not None
+        and details.get("legacy_through") == previous.id
+        and details.get("legacy_head") == previous.hash
+    )
+
+
+def rekey_marker() -> AuditEntry | None:
+    """The keyed entry holding the letter chains' unkeyed heads: the `chain_rekey` entry, or
+    the pruning that deleted it and carried them over (None: the chains started keyed)."""
+    carriers = AuditEntry.objects.filter(
+        action__in=[Action.CHAIN_REKEY, Action.AUDIT_PRUNE]
+    ).exclude(key_id="")
+    for entry in carriers.order_by("-id"):
+        if isinstance(entry.details, dict) and "letter_heads" in entry.details:
+            return entry
+    return None
 
 
 def retention_days() -> int:
@@ -239,6 +359,7 @@ def prune_audit(request_or_user=None, *, days: int | None = None, now=None) -> i
     with transaction.atomic():
         _lock_head()
         last = AuditEntry.objects.filter(at__lt=cutoff).order_by("-id").first()
+        marker = rekey_marker()
         if last is None:
             deleted, through_id, anchor = 0, None, None
         else:
@@ -251,6 +372,9 @@ def prune_audit(request_or_user=None, *, days: int | None = None, now=None) -> i
         }
         if through_id is not None:
             details.update(through_id=through_id, anchor_hash=anchor)
+            if marker is not None and marker.id <= through_id:
+                # Keep the unkeyed letter heads verifiable after their entry is deleted.
+                details["letter_heads"] = marker.details["letter_heads"]
         audit(request_or_user, Action.AUDIT_PRUNE, **details)
     return deleted
 

@@ -44,6 +44,7 @@ from liangge_zeren.actors import Actor, actor_user, write_service
 from liangge_zeren.concurrency import lock_current
 from liangge_zeren.workflow import refuse
 from responsibilities.models import Body, Organization, Person, Portfolio, Tenure
+from security.business_audit import note_bulk
 
 S = AccountabilityCase.Status
 
@@ -108,6 +109,7 @@ def open_case(
     case.save()
     case.number = f"WZ{case.lead_received_on:%Y}-{case.pk:05d}"
     AccountabilityCase.objects.filter(pk=case.pk).update(number=case.number)
+    note_bulk(AccountabilityCase, [case.pk], {"number": case.number})
     case.grounds.set(list(grounds))
     case.findings.set(list(findings))
     case.disciplinary_cases.set(list(disciplinary_cases))

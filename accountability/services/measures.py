@@ -30,6 +30,7 @@ from liangge_zeren.actors import Actor, actor_user, write_service
 from liangge_zeren.concurrency import lock_current
 from liangge_zeren.workflow import refuse
 from responsibilities.models import Body
+from security.business_audit import note_bulk
 
 MS = AccountabilityMeasure.Status
 
@@ -169,9 +170,15 @@ def mark_expired_influence_periods(today: datetime.date | None = None, *, actor:
     Returns how many measures were marked.
     """
     today = today or timezone.localdate()
-    return AccountabilityMeasure.objects.filter(
+    due = AccountabilityMeasure.objects.filter(
         expired_at__isnull=True,
         influence_ends__isnull=False,
         influence_ends__lte=today,
         status=MS.IN_FORCE,
-    ).update(expired_at=timezone.now())
+    )
+    rows = dict(due.values_list("pk", "org_path"))
+    now = timezone.now()
+    marked = due.filter(pk__in=list(rows)).update(expired_at=now)
+    for pk, org_path in rows.items():
+        note_bulk(AccountabilityMeasure, [pk], {"expired_at": now}, org_path=org_path)
+    return marked

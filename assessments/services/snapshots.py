@@ -35,6 +35,7 @@ from assessments.selectors import assessed_orgs, quarter_snapshot
 from assessments.workflows import SNAPSHOT_FLOW
 from liangge_zeren.actors import Actor, actor_user, bulk_history_kwargs, write_service
 from responsibilities.models import Organization
+from security.business_audit import note_bulk
 
 S = AssessmentSnapshot.Status
 
@@ -211,7 +212,20 @@ def compute_quarter(
             changed, AssessmentSnapshot, COMPUTED_FIELDS, batch_size=500, **history
         )
     result.created, result.updated = len(new), len(changed)
-    rollup(year, quarter)
+    rolled = rollup(year, quarter)
+    if not (new or changed or rolled):
+        return result
+    # One entry for the computation of the quarter (its rows are one logical change).
+    note_bulk(
+        AssessmentSnapshot,
+        None,
+        {},
+        key=f"{year}Q{quarter}",
+        label=f"{year}年第{quarter}季度考核结果",
+        created=result.created,
+        updated=result.updated,
+        subtrees=rolled,
+    )
     return result
 
 

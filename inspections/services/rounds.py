@@ -32,6 +32,7 @@ from liangge_zeren.actors import Actor, actor_user, write_service
 from liangge_zeren.concurrency import check_version, lock_current
 from liangge_zeren.workflow import refuse
 from responsibilities.models import Body, Organization, Person
+from security.business_audit import note_bulk
 
 RS = InspectionRound.Status
 
@@ -314,9 +315,13 @@ def deliver_round_findings(round_: InspectionRound) -> int:
     """Hand the round's findings to the targets (never the upward channel's).
 
     Part of the service that calls it (feedback, disclosure): not a write of its own."""
-    return Finding.objects.filter(
-        round=round_, delivered_at__isnull=True, upward_channel=False
-    ).update(delivered_at=timezone.now())
+    due = Finding.objects.filter(round=round_, delivered_at__isnull=True, upward_channel=False)
+    rows = dict(due.values_list("pk", "org_path"))
+    now = timezone.now()
+    delivered = due.filter(pk__in=list(rows)).update(delivered_at=now)
+    for pk, org_path in rows.items():
+        note_bulk(Finding, [pk], {"delivered_at": now}, org_path=org_path)
+    return delivered
 
 
 # --- Feedback, face-to-face review, reports --------------------------------------------

@@ -7,7 +7,7 @@ from responsibilities.models import Organization
 
 
 class Command(BaseCommand):
-    help = "Verify the SHA-256 chains of responsibility-letter signatures."
+    help = "Verify the keyed chains of responsibility-letter signatures."
 
     def handle(self, *args, **options):
         checked, breaks = verify_chains()
@@ -22,4 +22,8 @@ class Command(BaseCommand):
                 f"BREAK org={b.org_id} ({names.get(b.org_id, '?')}) signature={b.signature_id} "
                 f"letter={b.letter_id}: {b.problem}"
             )
+        first = breaks[0]
+        self.stdout.write(
+            f"FIRST BROKEN LINK org={first.org_id} signature={first.signature_id}: {first.problem}"
+        )
         raise CommandError(f"{len(breaks)} break(s) in {checked} signatures.")
