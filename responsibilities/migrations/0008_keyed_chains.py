@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('responsibilities', '0005_work_area_labels'),
+        ('responsibilities', '0007_item_method_required'),
     ]
 
     operations = [
