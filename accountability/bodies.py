@@ -100,13 +100,25 @@ def _above(body: Body, path: str, strict: bool = False) -> bool:
     return path.startswith(top) and not (strict and path == top)
 
 
+def deciders_above(org: Organization) -> QuerySet[Body]:
+    """Who may decide a case on a unit: the committees above it (下管一级, R18) and the
+    commissions above it, which may apply 通报 and 诫勉 directly (R11; the measure checks
+    keep them to those) — e.g. the commission that sent a stationed team (R28, R29)."""
+    committees = committees_above(org)
+    if org.parent is None:
+        return committees
+    return committees | commissions_at_or_above(org.parent)
+
+
 def check_case_deciding_body(org: Organization, body: Body) -> None:
-    """A case on a unit is decided by a Party committee above it (下管一级, R11, R18)."""
-    if not body.is_committee or not _above(body, str(org.path), strict=True):
+    """A case on a unit is decided from above it: a Party committee, or a commission for
+    通报 and 诫勉 (下管一级, R11, R18)."""
+    allowed = body.is_committee or body.kind in COMMISSION_KINDS
+    if not allowed or not _above(body, str(org.path), strict=True):
         refuse(
             _(
-                "按干部管理权限(下管一级),对%(org)s及其领导班子的问责由上级党委决定;"
-                "%(body)s无权作出该问责决定。"
+                "按干部管理权限(下管一级),对%(org)s及其领导班子的问责由上级党委决定"
+                "(上级纪委监委可直接采取通报、诫勉);%(body)s无权作出该问责决定。"
             )
             % {"org": org.name, "body": body.name}
         )

@@ -84,7 +84,7 @@ def deciding_bodies(user, org=None):
     """Party committees that may decide a case: above the unit when it is known; else above
     some unit in the user's jurisdiction (下管一级: never a unit's own committee)."""
     if org is not None:
-        return authority.committees_above(org)
+        return authority.deciders_above(org)
     qs = Body.objects.filter(kind__in=Body.COMMITTEE_KINDS, is_active=True).select_related("org")
     if is_unrestricted(user):
         return qs
@@ -186,7 +186,7 @@ class CaseFromFindingForm(forms.Form):
     def __init__(self, *args, finding=None, **kwargs):
         super().__init__(*args, **kwargs)
         org = finding.org
-        self.fields["deciding_body"].queryset = authority.committees_above(org)
+        self.fields["deciding_body"].queryset = authority.deciders_above(org)
         if org.parent is not None:  # 下管一级: the committee one level up, by default
             self.fields["deciding_body"].initial = authority.committee_of(org.parent)
         self.fields["portfolio"].queryset = Portfolio.objects.filter(org=org)

@@ -52,16 +52,27 @@ def _move_former_to_city_committee(cast):
 
 # --- 问责: the deciding body of a case on a unit (下管一级, R18) -------------------------------
 
+# Committees above the unit, and the commissions above it (R11: 通报 and 诫勉 directly).
 CASE_DECIDERS = [
-    ("county1", {"T-C1:committee", "T-P:committee"}),
-    ("township1", {"T-K1:committee", "T-C1:committee", "T-P:committee"}),
-    ("city1", {"T-P:committee"}),
-    ("department", {"T-P:committee"}),
+    ("county1", {"T-C1:committee", "T-P:committee", "T-C1:discipline", "T-P:discipline"}),
+    (
+        "township1",
+        {
+            "T-K1:committee",
+            "T-C1:committee",
+            "T-P:committee",
+            "T-K1:discipline",
+            "T-C1:discipline",
+            "T-P:discipline",
+        },
+    ),
+    ("city1", {"T-P:committee", "T-P:discipline"}),
+    ("department", {"T-P:committee", "T-P:discipline"}),
 ]
 
 
 @pytest.mark.parametrize(("unit", "allowed"), CASE_DECIDERS)
-def test_it_proposes_and_accepts_only_committees_above_the_unit(cast, unit, allowed):
+def test_it_proposes_and_accepts_only_bodies_above_the_unit(cast, unit, allowed):
     org = getattr(cast, unit)
     form = CaseForm({"org": org.pk}, user=cast.user("prov_jw"))
     assert _keys(cast, form.fields["deciding_body"].queryset) == allowed
@@ -95,6 +106,8 @@ def test_it_the_case_from_a_finding_proposes_only_the_committees_above(cast):
     assert _keys(cast, form.fields["deciding_body"].queryset) == {
         "T-C1:committee",
         "T-P:committee",
+        "T-C1:discipline",
+        "T-P:discipline",
     }
 
 

@@ -242,7 +242,9 @@ def test_it_ledger_filters_by_the_year_registered(cast, insp, client_for):
     before = client.get(reverse("inspections:ledger"), {"year": last_year.year})
     assert [f.number for f in before.context["page"]] == [insp.daily.number]
     bad = client.get(reverse("inspections:ledger"), {"year": "1066"})
-    assert bad.status_code == 200 and "year" in bad.context["form"].errors
+    # A filter that cannot apply says so and lists nothing (issue 17.1), never all rows.
+    assert bad.status_code == 400 and "year" in bad.context["form"].errors
+    assert bad.context["page"].paginator.count == 0
 
 
 def test_it_ledger_query_count_does_not_grow_with_rows(
@@ -390,8 +392,11 @@ def test_it_ledger_per_round_and_per_organisation(cast, insp, client_for):
     assert insp.sibling.number in body and insp.daily.number not in body
     # A round the user cannot see is not a valid filter (no hint that it exists).
     other = client_for(cast.user("county2_secretary"))
-    body = other.get(reverse("inspections:ledger"), {"round": insp.covert.pk}).content.decode()
-    assert insp.covert_finding.number not in body and insp.sibling.number in body
+    page = other.get(reverse("inspections:ledger"), {"round": insp.covert.pk})
+    body = page.content.decode()
+    # It says the filter cannot apply and lists nothing (issue 17.1), naming no round.
+    assert page.status_code == 400 and 'id="ledger-filter-errors"' in body
+    assert insp.covert_finding.number not in body and insp.covert.title not in body
 
 
 def test_it_extension_return_and_reopen_through_the_pages(cast, insp, client_for):

@@ -62,6 +62,8 @@ PAGES = {
         None,
     ),
     "responsibilities.organization": (("responsibilities.view_organization",), None),
+    # Returned and accepted duty logs are announced to their person (issue 17.3).
+    "responsibilities.dutylog": (("responsibilities.view_dutylog",), None),
 }
 # A person held to account sees their own decision only: title and link, no body.
 OWN_DECISION = "accountability.view_own_decision"
@@ -83,6 +85,7 @@ FIXTURES: dict[str, tuple[str, ...]] = {
     "accountability.appeals": ("accountability_appeal_decision", "accountability_appeal_window"),
     "accountability.influence_periods": ("accountability_influence_expired",),
     "assessments.rollup": (),
+    "security.chains": ("security.chain_broken",),
 }
 # Kinds the demo cannot produce on the dates above (why): declared all the same; the gate
 # is asked for them like for every other (tests/notifications/test_reminders.py sends them).
@@ -95,6 +98,7 @@ NOT_PRODUCED_ON_DEMO = {
     "accountability_step": "demo cases are within their step deadlines' lead",
     "letter_unsigned": "no demo account issues or signs a pending letter",
     "duty_item_due_soon": "demo items with a due date are already overdue",
+    "security.chain_broken": "the demo's chains are intact (tests/security/test_keyed_chains.py)",
 }
 
 
