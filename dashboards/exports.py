@@ -118,6 +118,12 @@ def page_tables(data: Cockpit) -> list[Table]:
     drill: dict[int, str] = {}  # one reverse() per child, not one per row of every table
     for table in tables:
         for row in table.rows:
+            # A figure the viewer may not see opens nothing (its rows are not theirs either).
+            row.links = {
+                i: url
+                for i, url in row.links.items()
+                if not (isinstance(row.cells[i], Figure) and row.cells[i].is_hidden)
+            }
             if row.pk:
                 if row.pk not in drill:
                     drill[row.pk] = reverse("dashboards:cockpit", args=[row.pk])
