@@ -28,6 +28,8 @@ from django.db import IntegrityError, router, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
 
+from liangge_zeren.actors import acting
+
 _REFUSAL = "_lz_admin_refusal"
 
 
@@ -95,7 +97,8 @@ class RefusalsAsFormErrors(admin.ModelAdmin):
         if request.method != "POST" or getattr(request, _REFUSAL, None) is not None:
             return super()._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
         try:
-            with transaction.atomic(using=router.db_for_write(self.model)):
+            # The admin's transaction is the write's: services called here join it (acting).
+            with transaction.atomic(using=router.db_for_write(self.model)), acting(request.user):
                 return super()._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
         except (ValidationError, IntegrityError) as exc:
             setattr(request, _REFUSAL, refusal_error(exc))
@@ -106,7 +109,8 @@ class RefusalsAsFormErrors(admin.ModelAdmin):
         if request.method != "POST":
             return super().changelist_view(request, extra_context)
         try:
-            with transaction.atomic(using=router.db_for_write(self.model)):
+            # The admin's transaction is the write's: services called here join it (acting).
+            with transaction.atomic(using=router.db_for_write(self.model)), acting(request.user):
                 return super().changelist_view(request, extra_context)
         except (ValidationError, IntegrityError) as exc:
             for message in refusal_error(exc).messages:
@@ -117,7 +121,8 @@ class RefusalsAsFormErrors(admin.ModelAdmin):
         if request.method != "POST":
             return super().delete_view(request, object_id, extra_context)
         try:
-            with transaction.atomic(using=router.db_for_write(self.model)):
+            # The admin's transaction is the write's: services called here join it (acting).
+            with transaction.atomic(using=router.db_for_write(self.model)), acting(request.user):
                 return super().delete_view(request, object_id, extra_context)
         except (ValidationError, IntegrityError) as exc:
             for message in refusal_error(exc).messages:

@@ -4,6 +4,7 @@ Settings are read once per process, so every case runs Python in a subprocess wi
 environment (and its own VAR_DIR under tmp_path, so nothing touches the working tree).
 """
 
+import base64
 import os
 import secrets
 import shutil
@@ -86,6 +87,8 @@ def test_it_passes_check_deploy_without_warnings(tmp_path):
             HTTPS_ONLY="1",
             SECRET_KEY=_secret_key(),
             ALLOWED_HOSTS="example.gov.cn",
+            # A deployment keys its evidence chains outside the database (security/README.md).
+            LIANGGE_CHAIN_KEYS="k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         ),
         capture_output=True,
         text=True,

@@ -28,16 +28,18 @@ def demo_ctx(django_db_setup, django_db_blocker):
     with (
         django_db_blocker.unblock(),
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        acting(DEMO),  # as run_demo: the services join the fixture's transaction
     ):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            ctx = org_tree.DemoContext(password=django_settings.DEMO_PASSWORD)
-            org_tree.step_org_tree(ctx)
-            org_tree.step_accounts(ctx)
-            step_inspections(ctx)
-            yield ctx
+            # As run_demo: the services join the fixture's transaction. The acting block ends
+            # inside it, so the business audit it collected is rolled back with the data.
+            with acting(DEMO):
+                ctx = org_tree.DemoContext(password=django_settings.DEMO_PASSWORD)
+                org_tree.step_org_tree(ctx)
+                org_tree.step_accounts(ctx)
+                step_inspections(ctx)
+                yield ctx
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)

@@ -420,7 +420,7 @@ class Command(BaseCommand):
         try:
             # The bench's own transaction carries the statement timeout; acting as the command
             # makes the roll-up join it instead of opening its own (durable) one.
-            with acting(COMMAND), transaction.atomic():
+            with transaction.atomic(), acting(COMMAND):
                 with connection.cursor() as cursor:
                     cursor.execute(f"SET LOCAL statement_timeout = '{int(timeout)}s'")
                 result = compute_quarter(
