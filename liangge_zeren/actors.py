@@ -111,7 +111,8 @@ def acting(actor: Any) -> Iterator[None]:
     pending_token = _pending.set(_Pending()) if opened else None
     try:
         yield
-        if opened:
+        # Work already marked for rollback is not evidence of anything: nothing to append.
+        if opened and not transaction.get_connection().needs_rollback:
             changes: list[Change] = _pending.get() or []
             for hook in _service_end_hooks:
                 hook(changes)

@@ -143,7 +143,7 @@ def test_it_form_and_service_agree_with_the_rule_table_for_every_pair_of_kinds(c
     checked = 0
     for target in case.targets.all():
         for first, second in itertools.product(kinds_for(target.target_type), repeat=2):
-            with transaction.atomic(), acting(COMMAND):
+            with acting(COMMAND), transaction.atomic():
                 _add(case, target, first)
                 offered = second in MeasureForm(case=case).allowed[target.pk]
                 accepted, message = _outcome(lambda: _add(case, target, second))  # noqa: B023
