@@ -48,7 +48,10 @@ def rewrite_audit(changes: dict[int, dict], *, plain: bool) -> None:
     """Change entries, then recompute every hash from the first changed one on, as an
     attacker in a database shell would: plain SHA-256 (`plain`), or with the key."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TRIGGER IF EXISTS {_TRIGGER}")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {_TRIGGER} ON security_auditentry")
+        else:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {_TRIGGER}")
     start = min(changes)
     entries = list(AuditEntry.objects.filter(id__gte=start - 1).order_by("id"))
     previous = entries[0].hash if entries[0].id < start else GENESIS_HASH
