@@ -19,7 +19,6 @@ from responsibilities.context_processors import current_posts
 from responsibilities.duty_forms import AmendForm, DutyLogForm, ReviewForm, UploadForm
 from responsibilities.history import history_rows
 from responsibilities.models import DutyLog, Organization
-from responsibilities.rules import dutylog_review_q
 from responsibilities.scoped import Capability
 from responsibilities.workflows import LOG_FLOW
 
@@ -31,7 +30,12 @@ def log_index(request):
     tab = request.GET.get("tab", "mine")
     logs = DutyLog.objects.select_related("org", "tenure__person").prefetch_related("items")
     if tab == "review":
-        logs = logs.filter(dutylog_review_q(request.user))
+        # The same queue "下一条待审" walks (one definition, in selectors).
+        logs = (
+            selectors.review_queue(request.user)
+            .select_related("org", "tenure__person")
+            .prefetch_related("items")
+        )
     elif tab == "scope":
         logs = logs.visible_to(request.user)
     else:
