@@ -28,6 +28,17 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
  && pip install -r /tmp/requirements.txt \
  && rm /tmp/requirements.txt
 
+# 1b. LDAP / Active Directory login (LDAP_ENABLED=1) needs python-ldap, built against libldap:
+#     docker build --build-arg WITH_LDAP=1 -t liangge-zeren .
+ARG WITH_LDAP=0
+RUN if [ "$WITH_LDAP" = "1" ]; then \
+        apt-get update \
+        && apt-get install -y --no-install-recommends gcc libc6-dev libldap2-dev libsasl2-dev \
+        && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['ldap']))" > /tmp/ldap.txt \
+        && pip install -r /tmp/ldap.txt \
+        && rm -rf /tmp/ldap.txt /var/lib/apt/lists/*; \
+    fi
+
 # 2. The project itself (pip install . finds every dependency already there).
 COPY --chown=app:app . .
 RUN pip install --no-deps . && rm -rf build *.egg-info
@@ -42,4 +53,5 @@ RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')"
 VOLUME ["/data/uploads"]
 EXPOSE 8000
 
-CMD ["sh", "-c", "exec gunicorn liangge_zeren.wsgi:application --bind 0.0.0.0:${PORT} --workers ${GUNICORN_WORKERS:-3} --timeout 60 --access-logfile - --forwarded-allow-ips='*'"]
+# Workers, threads, timeouts: gunicorn.conf.py (GUNICORN_WORKERS, GUNICORN_THREADS, ...).
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "liangge_zeren.wsgi:application"]

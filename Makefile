@@ -6,6 +6,9 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Extras to install: `make install INSTALL_EXTRAS=dev,ldap` adds LDAP login (python-ldap builds
+# against libldap2-dev and libsasl2-dev; .ci/run installs them and sets this).
+INSTALL_EXTRAS ?= dev
 PORT ?= 8000
 
 # Embedded mode defaults for the local demo server (override in the environment).
@@ -20,7 +23,7 @@ $(BIN)/python:
 
 # Reinstall only when the dependency list changes, so later runs start in seconds.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[$(INSTALL_EXTRAS)]"
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -34,11 +37,14 @@ run: $(STAMP)
 # Whole suite; PostgreSQL/Redis-only tests run when DATABASE_URL / CELERY_BROKER_URL point there,
 # `slow` ones (minutes) only with RUN_SLOW_TESTS=1 (.ci/run sets it in its PostgreSQL pass).
 # Two workers by default (pytest-xdist; the machines have 2 cores): PYTEST_WORKERS=0 runs in-process.
+# --dist loadgroup keeps each module marked xdist_group on one worker (its demo seed built once;
+# the grouping scheduler is in tests/conftest.py).
 PYTEST_WORKERS ?= auto
 test: $(STAMP) test-tools
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-# Test counterparts from the npm registry (axe-core for the browser tests), under tests/tools,
+# Test counterparts from the npm registry (axe-core for the browser tests, oidc-provider for the
+# single sign-on tests), under tests/tools,
 # never in static/. Without Node.js or the registry the browser tests say so (and CI fails).
 AXE_JS := tests/tools/node_modules/axe-core/axe.min.js
 test-tools: $(AXE_JS)

@@ -87,3 +87,44 @@ def get_appeal_for_user(request, pk, write: bool = False) -> Appeal:
 def audit_read(request, obj, **details) -> None:
     """Every read of a case file is logged (security app's audit chain)."""
     audit(request, "view", obj, **details)
+
+
+def get_integrity_request_for_user(request, pk, write: bool = False):
+    from accountability.models import IntegrityRequest
+
+    return get_scoped_object_or_404(
+        request,
+        IntegrityRequest.objects.select_related("org", "requested_by__person"),
+        pk,
+        view_perm="accountability.view_integrityrequest",
+        change_perm="accountability.change_integrityrequest",
+        write=write,
+    )
+
+
+def get_integrity_reply_for_user(request, pk, write: bool = False):
+    from accountability.models import IntegrityReply
+
+    return get_scoped_object_or_404(
+        request,
+        IntegrityReply.objects.select_related(
+            "request__org", "person", "commission", "signed_by__person"
+        ),
+        pk,
+        view_perm="accountability.view_integrityreply",
+        change_perm="accountability.change_integrityreply",
+        write=write,
+    )
+
+
+def get_person_record_for_user(request, pk):
+    """A person whose 廉政档案 the user may read (the commission with jurisdiction)."""
+    from responsibilities.models import Person
+
+    return get_scoped_object_or_404(
+        request,
+        Person.objects.all(),
+        pk,
+        view_perm="accountability.view_integrity_record",
+        change_perm="accountability.view_integrity_record",
+    )

@@ -9,14 +9,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accountability import case_docx, selectors
 from accountability import chain as chain_module
-from accountability import selectors
 from accountability.access import audit_read, get_case_for_user, get_case_or_own_decision
 from accountability.forms import (
     TRANSITION_FORMS,
@@ -36,6 +36,7 @@ from inspections.access import get_finding_for_user
 from liangge_zeren.pages import paginate, report_form_errors, report_refusal, submit_form
 from liangge_zeren.workflow import TransitionRefused
 from responsibilities.history import history_rows
+from security.services import audit
 
 CASE_SERVICES: dict[str, Callable[..., Any]] = {
     "preliminary_review": cases.start_preliminary_review,
@@ -246,3 +247,19 @@ def case_chain(request: HttpRequest, pk: int) -> HttpResponse:
         "accountability/chain.html",
         {"case": case, "chain": chain_module.build_chain(case, request.user)},
     )
+
+
+@login_required
+def case_decision_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 问责决定书 of a decided case, for those who may see the case file."""
+    case = get_case_for_user(request, pk)
+    if not case.is_decided or case.decided_on is None:
+        raise Http404
+    audit(request, "download", case, kind="case_decision_docx")
+    response = HttpResponse(
+        case_docx.case_decision_docx(case),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="case-decision-{case.pk}.docx"'
+    response.lz_audited = True  # recorded above, with the case
+    return response

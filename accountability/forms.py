@@ -30,6 +30,8 @@ from accountability.models import (
     DualInvestigation,
     FailedArea,
     FourForm,
+    IntegrityReply,
+    IntegrityRequest,
     MeasureKind,
     PartySanctionGrade,
     PublicOfficeSanction,
@@ -624,3 +626,28 @@ class ArchiveForm(forms.Form):
 
 class StatsFilterForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+
+
+# --- 党风廉政意见回复 (issue 16) ---------------------------------------------------------------
+
+
+class IntegrityRequestForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("征求事由"), choices=IntegrityRequest.Purpose.choices)
+    purpose_note = forms.CharField(label=_("事由说明"), max_length=200, required=False)
+    names = forms.CharField(
+        label=_("人员名单"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("每行一人:姓名,单位(可直接从 Excel 复制两列粘贴);同名人员须写明单位。"),
+    )
+    lookback_years = forms.IntegerField(label=_("核查近几年"), min_value=1, max_value=10, initial=3)
+    due_date = forms.DateField(
+        label=_("回复期限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("不填则为提交后 10 日。"),
+    )
+
+
+class IntegrityReplyForm(forms.Form):
+    conclusion = forms.ChoiceField(label=_("回复结论"), choices=IntegrityReply.Conclusion.choices)
+    text = forms.CharField(label=_("回复意见"), widget=forms.Textarea(attrs={"rows": 8}))

@@ -1006,3 +1006,116 @@ class ConflictDeclaration(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.get_reason_display()}"
+
+
+# --- 党风廉政意见回复 (issue 16) ---------------------------------------------------------------
+
+
+class IntegrityRequest(ScopedModel):
+    """A batch of names the organisation department (组织部) asks the 纪委 about, with the
+    purpose (提拔, 评优, 换届 …). `org` is the requesting department's unit; each name is an
+    `IntegrityReply` answered by the commission with jurisdiction over that person."""
+
+    class Purpose(models.TextChoices):
+        PROMOTION = "promotion", _("提拔任用")
+        COMMENDATION = "commendation", _("评优评先")
+        ELECTION = "election", _("换届")
+        TRANSFER = "transfer", _("交流轮岗")
+        OTHER = "other", _("其他")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待回复")
+        RETURNED = "returned", _("已回复")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    org = models.ForeignKey(
+        Organization, verbose_name=_("征求单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        Tenure, verbose_name=_("征求人"), on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.CharField(_("征求事由"), max_length=16, choices=Purpose.choices)
+    purpose_note = models.CharField(_("事由说明"), max_length=200, blank=True)
+    lookback_years = models.PositiveSmallIntegerField(_("核查近几年"), default=3)
+    due_date = models.DateField(_("回复期限"))
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("党风廉政意见征求")
+        verbose_name_plural = _("党风廉政意见征求")
+        ordering = ["-submitted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return _("%(purpose)s征求意见(%(day)s)") % {
+            "purpose": self.get_purpose_display(),
+            "day": timezone.localdate(self.submitted_at).isoformat(),
+        }
+
+
+class IntegrityReply(ScopedModel):
+    """The 纪委's reply about one person: drafted from the records, edited, signed off by the
+    commission's secretary (签字背书, R27) and returned. `org_path` is the request's unit;
+    `handling_path` is the unit whose commission has jurisdiction (the person's managing
+    committee's unit, 干部管理权限)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SIGNED = "signed", _("已签字")
+        RETURNED = "returned", _("已回复")
+
+    class Conclusion(models.TextChoices):
+        CLEAR = "clear", _("未发现影响使用的问题")
+        NOTED = "noted", _("有需说明的情况,不影响使用")
+        OBJECTION = "objection", _("有不同意见")
+
+    request = models.ForeignKey(IntegrityRequest, on_delete=models.PROTECT, related_name="replies")
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit_snapshot = models.CharField(_("单位职务"), max_length=300, blank=True)
+    commission = models.ForeignKey(
+        Body, verbose_name=_("回复机关"), on_delete=models.PROTECT, related_name="+"
+    )
+    handling_path = models.CharField(max_length=255, db_index=True, editable=False)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    conclusion = models.CharField(
+        _("回复结论"), max_length=12, choices=Conclusion.choices, blank=True
+    )
+    text = models.TextField(_("回复意见"), blank=True)
+    drafted_at = models.DateTimeField(_("草稿生成时间"), null=True, blank=True, editable=False)
+    facts = models.JSONField(_("核查情况"), default=dict, editable=False)
+    signed_by = models.ForeignKey(
+        Tenure,
+        verbose_name=_("签字背书人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    signed_at = models.DateTimeField(_("签字时间"), null=True, blank=True, editable=False)
+    returned_at = models.DateTimeField(_("回复时间"), null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("党风廉政意见回复")
+        verbose_name_plural = _("党风廉政意见回复")
+        ordering = ["request_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "person"], name="integrity_reply_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_conclusion_display()}"

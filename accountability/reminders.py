@@ -24,6 +24,8 @@ from accountability.models import (
     AccountabilityCase,
     AccountabilityMeasure,
     AccountabilityTarget,
+    IntegrityReply,
+    IntegrityRequest,
     accountability_setting,
 )
 from accountability.services.measures import mark_expired_influence_periods
@@ -256,3 +258,52 @@ def influence_job(day: datetime.date) -> dict:
     marked = mark_expired_influence_periods(day, actor=JOBS)
     result = deliver(influence_reminders(day), job="accountability.influence_periods", day=day)
     return {"marked": marked, **result.as_dict()}
+
+
+def integrity_reply_reminders(day: datetime.date) -> Iterator[Reminder]:
+    """党风廉政意见回复 due (or overdue): the answering commission's officers, once per
+    threshold (the Delivery key)."""
+    replies = list(
+        limit(IntegrityReply.objects, "handling_path")
+        .filter(
+            request__status=IntegrityRequest.Status.SUBMITTED,
+            request__due_date__lte=day + datetime.timedelta(days=_lead()),
+        )
+        .exclude(status=IntegrityReply.Status.RETURNED)
+        .select_related("request", "person")
+    )
+    holders = holders_by_body({r.commission_id for r in replies}, day)
+    for reply in replies:
+        due = reply.request.due_date
+        overdue = due < day
+        for user in holders.get(reply.commission_id, []):
+            yield Reminder(
+                recipient=user,
+                obj=reply,
+                kind="accountability_integrity_reply",
+                threshold=f"{'overdue' if overdue else 'due'}:{due.isoformat()}",
+                title=(
+                    _("党风廉政意见回复已超期: %(name)s(%(purpose)s)")
+                    if overdue
+                    else _("党风廉政意见须于 %(due)s 前回复: %(name)s(%(purpose)s)")
+                )
+                % {
+                    "name": reply.person.name,
+                    "purpose": reply.request.get_purpose_display(),
+                    "due": due.isoformat(),
+                },
+                link=reverse("accountability:integrity_reply", args=[reply.pk]),
+                org_path=reply.handling_path,
+                level=Level.RED if overdue else Level.YELLOW,
+            )
+
+
+@job(
+    "accountability.integrity_replies",
+    description="党风廉政意见回复时限提醒",
+    kinds=("accountability_integrity_reply",),
+)
+def integrity_replies_job(day: datetime.date) -> dict:
+    return deliver(
+        integrity_reply_reminders(day), job="accountability.integrity_replies", day=day
+    ).as_dict()

@@ -21,17 +21,23 @@ they agree on every fixture row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from operator import attrgetter
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accountability.models import DECIDED_STATUSES
 from liangge_zeren import request_cache
 from notifications import gate
-from responsibilities.models import Body, Tenure
+from responsibilities.authority import MANAGING_ORG, with_rules
+from responsibilities.models import Body, Organization, Tenure
 from responsibilities.scoping import (
+    ALWAYS,
+    NOTHING,
     Capability,
     Clause,
+    Cond,
     PathClause,
     RelatedClause,
     RootsClause,
@@ -39,7 +45,10 @@ from responsibilities.scoping import (
     UserClause,
     clauses_match,
     clauses_q,
+    covers,
+    covers_q,
     define,
+    field_eq,
     field_in,
     is_unrestricted,
     scope_paths,
@@ -110,6 +119,20 @@ define(
     model_level=lambda user: bool(user.is_authenticated),
 )
 
+# A measure is read with its case file (the case_view clauses, through the case), or by the
+# person it is imposed on once the case is decided (their own-decision page lists exactly
+# these). The API's measure list and the events feed ask this; the pages reach measures
+# through their case.
+MEASURE_VIEW: list[Clause] = [
+    *case_view_clauses("case__"),
+    UserClause("target__person__user_id", when=field_in("case__status", DECIDED_STATUSES)),
+]
+define(
+    "accountability.view_accountabilitymeasure",
+    MEASURE_VIEW,
+    model_level=lambda user: bool(user.is_authenticated),
+)
+
 # 回避: whoever sees the case file may declare their own conflict (handlers declare anyone:
 # the change permission, checked in services/conflicts.py).
 _define("accountability.declare_conflict", CASE_VIEW, model=ACCOUNTABILITY_CASE)
@@ -173,3 +196,105 @@ gate.subject("accountability.AccountabilityCase", *_CASE_PERMS, outside=_OWN)
 for _model in ("AccountabilityTarget", "AccountabilityMeasure", "Appeal"):
     gate.subject(f"accountability.{_model}", *_CASE_PERMS, outside=_OWN, via=attrgetter("case"))
 gate.subject("accountability.DisciplinaryCase", "accountability.view_disciplinarycase")
+
+
+# --- 廉政档案 and 党风廉政意见回复 (issue 16) -------------------------------------------------
+#
+# The integrity record of a person is for the commission with jurisdiction only: the one
+# supervising the committee that manages the person (干部管理权限, responsibilities/
+# authority.py): every post the person holds today is managed by a committee inside the
+# viewer's SUPERVISE subtrees. A county 1 department cadre: county 1's 纪委 (and those above);
+# county 1's secretary, managed by the city committee: the city 纪委, not county 1's.
+# The organisation department (组织部) asks and reads the returned replies, never the record.
+
+
+def org_department_paths(user: User) -> list[str]:
+    """The units where the user holds a 组织部 post today."""
+    return request_cache.cached_for_user(
+        "org_department_paths", user, lambda: _org_department_paths(user)
+    )
+
+
+def _org_department_paths(user: User) -> list[str]:
+    ids = {g.tenure_id for g in user_grants(user)}
+    return sorted(
+        set(
+            Tenure.objects.filter(pk__in=ids, role=Tenure.Role.ORG_DEPARTMENT).values_list(
+                "org__path", flat=True
+            )
+        )
+    )
+
+
+def _current_posts(person_ref: Any) -> QuerySet[Tenure]:
+    return with_rules(Tenure.objects.current().filter(person=person_ref))
+
+
+def managing_paths(person: Any) -> list[str | None]:
+    """The unit path of the committee managing each post the person holds today."""
+    ids = list(_current_posts(person).values_list(MANAGING_ORG, flat=True))
+    paths = dict(Organization.objects.filter(pk__in=ids).values_list("pk", "path"))
+    return [paths.get(pk) for pk in ids]
+
+
+@dataclass(frozen=True)
+class JurisdictionClause(Clause):
+    """A person every one of whose current posts is managed within the user's SUPERVISE
+    subtrees (and who holds at least one)."""
+
+    when: Cond = ALWAYS
+
+    def _matches(self, user: User, obj: Any) -> bool:
+        roots = scope_paths(user, Capability.SUPERVISE)
+        paths = managing_paths(obj) if roots else []
+        return bool(paths) and all(covers(roots, path) for path in paths)
+
+    def _q(self, user: User) -> Q:
+        roots = scope_paths(user, Capability.SUPERVISE)
+        if not roots:
+            return NOTHING
+        inside = Organization.objects.filter(covers_q(roots, "path")).values("pk")
+        posts = _current_posts(OuterRef("pk"))
+        covered = posts.filter(**{f"{MANAGING_ORG}__in": inside})
+        outside = posts.filter(
+            ~Q(**{f"{MANAGING_ORG}__in": inside}) | Q(**{f"{MANAGING_ORG}__isnull": True})
+        )
+        return Q(Exists(covered)) & ~Q(Exists(outside))
+
+    def could(self, user: User) -> bool:
+        return bool(scope_paths(user, Capability.SUPERVISE))
+
+
+def _is_org_department(user: User) -> bool:
+    return bool(org_department_paths(user))
+
+
+ORG_DEPARTMENT: list[Clause] = [RootsClause(org_department_paths, "org_path")]
+ANSWERING: list[Clause] = [PathClause(Capability.SUPERVISE, "handling_path")]
+INTEGRITY_RECORD = "accountability.view_integrity_record"
+
+_define(INTEGRITY_RECORD, [JurisdictionClause()], model="responsibilities.Person")
+define("accountability.add_integrityrequest", ORG_DEPARTMENT, model_level=_is_org_department)
+define("accountability.change_integrityrequest", ORG_DEPARTMENT, model_level=_is_org_department)
+define(
+    "accountability.view_integrityrequest",
+    [*ORG_DEPARTMENT, RelatedClause("accountability.IntegrityReply", "request", ANSWERING[0])],
+    model_level=lambda user: _supervises_somewhere(user) or _is_org_department(user),
+)
+_define(
+    "accountability.view_integrityreply",
+    [
+        *ANSWERING,
+        RootsClause(org_department_paths, "org_path", when=field_eq("status", "returned")),
+    ],
+)
+_define("accountability.change_integrityreply", ANSWERING)
+# Only the commission's head (or the officer acting as head) signs a reply off (R27).
+define(
+    "accountability.sign_integrityreply",
+    [RootsClause(head_paths, "handling_path")],
+    model="accountability.IntegrityReply",
+)
+
+gate.subject("accountability.IntegrityReply", "accountability.change_integrityreply")
+gate.subject("accountability.IntegrityRequest", "accountability.view_integrityrequest")

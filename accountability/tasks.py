@@ -24,3 +24,8 @@ def remind_appeals(day: str | None = None) -> dict:
 @shared_task(**TASK_OPTIONS)
 def expire_influence_periods(day: str | None = None) -> dict:
     return jobs.run_on("accountability.influence_periods", day)
+
+
+@shared_task(**TASK_OPTIONS)
+def remind_integrity_replies(day: str | None = None) -> dict:
+    return jobs.run_on("accountability.integrity_replies", day)

@@ -21,6 +21,8 @@ from accountability.models import (
     Appeal,
     DisciplinaryCase,
     DualInvestigation,
+    IntegrityReply,
+    IntegrityRequest,
 )
 from liangge_zeren.workflow import Guard, Transition, Workflow
 
@@ -271,4 +273,89 @@ APPEAL_FLOW = Workflow(
         for outcome in (AO.UPHELD, AO.CHANGED, AO.REVOKED)
     ],
     status_field="outcome",
+)
+
+
+# --- 党风廉政意见回复 (issue 16) ---------------------------------------------------------------
+
+IRS = IntegrityRequest.Status
+IR = IntegrityReply.Status
+CHANGE_REPLY = "accountability.change_integrityreply"
+SIGN_REPLY = "accountability.sign_integrityreply"
+
+
+def _all_replies_returned(request: IntegrityRequest) -> str | None:
+    if request.replies.exclude(status=IR.RETURNED).exists():
+        return _("尚有人员的意见未回复。")
+    return None
+
+
+def _replies_untouched(request: IntegrityRequest) -> str | None:
+    if request.replies.exclude(status=IR.DRAFT).exists():
+        return _("纪委已签字或回复部分意见,不能撤回。")
+    return None
+
+
+INTEGRITY_REQUEST_FLOW = Workflow(
+    "accountability.integrityrequest",
+    IRS,
+    [
+        Transition(
+            "withdraw",
+            {IRS.SUBMITTED},
+            IRS.WITHDRAWN,
+            gettext_lazy("撤回征求"),
+            permission="accountability.change_integrityrequest",
+            guard=_replies_untouched,
+        ),
+        # Closed by the service when the last reply is returned (system actor).
+        Transition(
+            "complete",
+            {IRS.SUBMITTED},
+            IRS.RETURNED,
+            gettext_lazy("全部回复"),
+            guard=_all_replies_returned,
+        ),
+    ],
+)
+
+
+def _request_open(reply: IntegrityReply) -> str | None:
+    if reply.request.status == IRS.WITHDRAWN:
+        return _("组织部已撤回该征求。")
+    return None
+
+
+INTEGRITY_REPLY_FLOW = Workflow(
+    "accountability.integrityreply",
+    IR,
+    [
+        # Editing a signed reply withdraws the signature: it must be signed again.
+        Transition(
+            "edit",
+            {IR.DRAFT, IR.SIGNED},
+            IR.DRAFT,
+            gettext_lazy("修改回复意见"),
+            permission=CHANGE_REPLY,
+            guard=_request_open,
+            refused=gettext_lazy("意见已回复,不能再修改。"),
+        ),
+        Transition(
+            "sign",
+            {IR.DRAFT},
+            IR.SIGNED,
+            gettext_lazy("签字背书"),
+            permission=SIGN_REPLY,
+            guard=_request_open,
+        ),
+        Transition(
+            "return",
+            {IR.SIGNED},
+            IR.RETURNED,
+            gettext_lazy("回复组织部"),
+            permission=CHANGE_REPLY,
+            guard=_request_open,
+            refused=gettext_lazy("须先经纪委书记签字背书,才能回复组织部。"),
+        ),
+    ],
 )

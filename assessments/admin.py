@@ -9,6 +9,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_protect
+from simple_history.admin import SimpleHistoryAdmin
 
 from assessments import importer
 from assessments.forms import IndicatorImportForm
@@ -19,6 +20,7 @@ from assessments.models import (
     Indicator,
     IndicatorSet,
     ManualAdjustment,
+    WarningRule,
 )
 from liangge_zeren import request_cache
 from liangge_zeren.adminkit import ReadOnlyAdminMixin, RefusalsAsFormErrors
@@ -191,3 +193,25 @@ class AssessmentSnapshotAdmin(ReadOnlyAdminMixin, RefusalsAsFormErrors):
 
     list_display = ["org", "year", "quarter", "total", "grade", "traffic_light", "status"]
     list_filter = ["year", "quarter", "status", "traffic_light"]
+
+
+@admin.register(WarningRule)
+class WarningRuleAdmin(RefusalsAsFormErrors, SimpleHistoryAdmin):
+    """The warnings' thresholds (issue 18): the system administrator's configuration table
+    (security/roles.py CONFIG_TABLES); every change is kept in its history."""
+
+    list_display = [
+        "code",
+        "is_active",
+        "share_percent",
+        "min_logs",
+        "day_limit",
+        "max_departments",
+        "max_open_cases",
+        "max_cases_per_officer",
+        "keywords",
+    ]
+    list_editable = ["is_active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -31,9 +31,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments import scoring
-from assessments.collect import empty_inputs
+from assessments.collect import empty_inputs, empty_person_inputs
 from assessments.defaults import DEFAULT_INDICATORS, GRADES, LIGHTS
-from assessments.models import AssessmentSnapshot, Indicator, IndicatorSet, SubjectType
+from assessments.models import (
+    AssessmentSnapshot,
+    Indicator,
+    IndicatorSet,
+    PersonAssessmentSnapshot,
+    SubjectType,
+)
 from liangge_zeren.actors import Actor, actor_user, write_service
 from liangge_zeren.spreadsheets import (
     XLSX_CONTENT_TYPE,
@@ -110,6 +116,7 @@ RULE_PARAMS: dict[str, dict[str, str]] = {
         "input": "input",
         "threshold": "count",
         "all_or_nothing": "bool",
+        "per_quarter": "bool",
     },
     Indicator.RuleType.PER_OCCURRENCE_BONUS: {
         "input": "input",
@@ -129,6 +136,11 @@ RULE_PARAMS: dict[str, dict[str, str]] = {
         "measure": ("score", "excellent_share"),
         "bands": "bands",
         "penalty": "penalty",
+        "missing": ("full", "zero"),
+    },
+    Indicator.RuleType.KNOWLEDGE: {
+        "input": "input",
+        "participation": "number",
         "missing": ("full", "zero"),
     },
     Indicator.RuleType.MANUAL: {"default": "number"},
@@ -430,7 +442,10 @@ class _Importer:
 def in_use(indicator_set: IndicatorSet) -> bool:
     """Used by a snapshot (draft or published): change it only through a new version, so a
     result never points at indicators other than those it was computed with."""
-    return AssessmentSnapshot.objects.filter(indicator_set=indicator_set).exists()
+    return (
+        AssessmentSnapshot.objects.filter(indicator_set=indicator_set).exists()
+        or PersonAssessmentSnapshot.objects.filter(indicator_set=indicator_set).exists()
+    )
 
 
 def _create_version(
@@ -489,6 +504,51 @@ def copy_as_new_version(indicator_set: IndicatorSet, *, actor: Actor) -> Indicat
     return copy
 
 
+@write_service
+def add_default_interview_indicator(year: int, *, actor: Actor) -> IndicatorSet | None:
+    """Give a year's unit set made before issue 18 the 谈话了解 indicator (P4 of the defaults):
+    a new version (copy_as_new_version), so results computed with the old one keep it; the
+    default Z1 (10, manual) gives the new indicator its 5 points. None when the active set
+    already scores interviews."""
+    current = (
+        IndicatorSet.objects.filter(
+            year=year, subject_type=SubjectType.ORGANISATION, is_active=True
+        )
+        .order_by("-version")
+        .first()
+    )
+    if (
+        current is None
+        or current.indicators.filter(evidence_source=Indicator.EvidenceSource.INTERVIEW).exists()
+    ):
+        return None
+    copy = copy_as_new_version(current, actor=actor)
+    code, name, dim, top, rule, params, evidence = next(
+        row for row in DEFAULT_INDICATORS if row[6] == Indicator.EvidenceSource.INTERVIEW
+    )
+    user = actor_user(actor)
+    z1 = copy.indicators.filter(code="Z1", rule_type=Indicator.RuleType.MANUAL).first()
+    if z1 is not None and z1.max_score >= 10:
+        z1.max_score -= Decimal(top)
+        z1._history_user = user
+        z1.save(update_fields=["max_score"])
+    taken = set(copy.indicators.values_list("code", flat=True))
+    added = Indicator(
+        indicator_set=copy,
+        code=code if code not in taken else f"{code}I",
+        name=name,
+        dimension=dim,
+        max_score=top,
+        rule_type=rule,
+        params=params,
+        evidence_source=evidence,
+        order=len(taken),
+    )
+    added._history_user = user
+    added.save()
+    return copy
+
+
 def _fold_code(code: str) -> str:
     return unicodedata.normalize("NFKC", code).strip().casefold()
 
@@ -499,8 +559,12 @@ def _default_name(result: ImportResult) -> str:
 
 
 def _known_input(key: str) -> bool:
+    """A key of a unit's inputs or of a person's (collect.py; one list for every subject)."""
     sentinel = object()
-    return scoring.lookup(empty_inputs(), key, sentinel) is not sentinel
+    return any(
+        scoring.lookup(inputs, key, sentinel) is not sentinel
+        for inputs in (empty_inputs(), empty_person_inputs(1))
+    )
 
 
 def _param_problems(rule: str, params: dict) -> list[str]:
@@ -600,12 +664,13 @@ _PARAM_CHECKS = {
 
 
 def _input_keys() -> list[str]:
-    keys = []
-    for top, value in empty_inputs().items():
-        keys.append(top)
-        if isinstance(value, dict):
-            keys.extend(f"{top}.{sub}" for sub in value)
-    return keys
+    keys: list[str] = []
+    for inputs in (empty_inputs(), empty_person_inputs(1)):
+        for top, value in inputs.items():
+            keys.append(top)
+            if isinstance(value, dict):
+                keys.extend(f"{top}.{sub}" for sub in value)
+    return list(dict.fromkeys(keys))
 
 
 # --- Entry points --------------------------------------------------------------------------

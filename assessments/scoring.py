@@ -3,6 +3,8 @@
 `score(rule_type, max_score, params, inputs)` → (Decimal score in [0, max], detail dict).
 `inputs` is the organisation's input dict for the quarter (see collect.py); each indicator
 names its input with params["input"] (a dotted key such as "logs.study_session").
+A rule reads nothing else of `inputs` but "quarters": compute_quarter scores each distinct
+(input value, quarters, adjustment) of an indicator once and shares it between units.
 Bump RULE_VERSION whenever any arithmetic here changes: snapshots store it.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-RULE_VERSION = "2026.1"
+RULE_VERSION = "2026.2"  # 2026.2: count_threshold "per_quarter" (person assessments)
 CENT = Decimal("0.01")
 
 
@@ -38,9 +40,12 @@ def presence(top: Decimal, params: dict, inputs: dict):
 
 
 def count_threshold(top: Decimal, params: dict, inputs: dict):
-    """count ≥ threshold → full; below: proportional (default) or zero (params all_or_nothing)."""
+    """count ≥ threshold → full; below: proportional (default) or zero (params all_or_nothing).
+    With params per_quarter the threshold is per quarter: × inputs["quarters"] (4 for a year)."""
     count = int(lookup(inputs, params["input"]))
     threshold = max(1, int(params.get("threshold", 1)))
+    if params.get("per_quarter"):
+        threshold *= max(1, int(inputs.get("quarters", 1)))
     if count >= threshold:
         return top, {"count": count, "threshold": threshold}
     if params.get("all_or_nothing"):
@@ -126,6 +131,28 @@ def survey_band(top: Decimal, params: dict, inputs: dict):
     return Decimal(0), detail
 
 
+def knowledge(top: Decimal, params: dict, inputs: dict):
+    """知责 tests: a weighted mix of participation (taken / assigned) and the average score
+    (0–100) of those who took them. params: input (default "knowledge"), participation
+    weight 0–1 (default 0.5); missing "full" | "zero" when nobody was assigned a test."""
+    value = lookup(inputs, params.get("input", "knowledge"), {})
+    value = value if isinstance(value, dict) else {}
+    assigned, taken = int(value.get("assigned", 0)), int(value.get("taken", 0))
+    if assigned == 0:
+        full = params.get("missing", "full") == "full"
+        return (top if full else Decimal(0)), {"no_data": True}
+    weight = Decimal(str(params.get("participation", "0.5")))
+    rate = Decimal(taken) / Decimal(assigned)
+    average = Decimal(str(value.get("average") or 0))
+    fraction = weight * rate + (Decimal(1) - weight) * average / Decimal(100)
+    return top * fraction, {
+        "assigned": assigned,
+        "taken": taken,
+        "participation": str(q(rate * 100)),
+        "average": str(q(average)),
+    }
+
+
 def manual(top: Decimal, params: dict, inputs: dict):
     """Starts at params["default"] (default: full marks); reviewers adjust with reasons."""
     return Decimal(str(params.get("default", top))), {}
@@ -138,6 +165,7 @@ RULES = {
     "per_miss_deduction": per_miss_deduction,
     "ratio_on_time": ratio_on_time,
     "survey_band": survey_band,
+    "knowledge": knowledge,
     "manual": manual,
 }
 

@@ -4,9 +4,11 @@ snapshot and authority.py allows the user."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import authority, selectors
 from assessments.access import get_round_for_user, get_snapshot_for_user
-from assessments.forms import AdjustmentForm, BallotForm, EvaluationInputForm, RoundForm
+from assessments.forms import AdjustmentForm, EvaluationInputForm, RoundForm
 from assessments.models import AssessmentSnapshot
 from assessments.services import evaluations, snapshots
 from assessments.workflows import EVALUATION_ROUND_FLOW, SNAPSHOT_FLOW
@@ -70,26 +72,6 @@ def _may_recompute(user, snap: AssessmentSnapshot) -> bool:
     )
 
 
-def _score_rows(snap: AssessmentSnapshot, indicators: dict) -> list[dict]:
-    rows = []
-    for code, entry in snap.scores.items():
-        if code.startswith("_"):
-            continue
-        ind = indicators.get(code)
-        rows.append(
-            {
-                "code": code,
-                "name": entry.get("name", ""),
-                "dimension": ind.get_dimension_display() if ind else entry.get("dimension"),
-                "rule": ind.get_rule_type_display() if ind else "",
-                "max": entry.get("max"),
-                "score": entry.get("score"),
-                "detail": entry.get("detail", {}),
-            }
-        )
-    return rows
-
-
 @login_required
 def snapshot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     snap = get_snapshot_for_user(request, pk)
@@ -107,10 +89,11 @@ def snapshot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assessments/snapshot_detail.html",
         {
             "snap": snap,
-            "rows": _score_rows(snap, page.indicators),
+            "rows": selectors.score_rows(snap, page.indicators),
             "general_adjustment": snap.scores.get("_adjustment", {}).get("score"),
             "adjustments": page.adjustments,
             "may_publish": "publish" in allowed,
+            "superior": superior,
             "may_recompute": _may_recompute(request.user, snap),
             "adjust_form": (
                 AdjustmentForm(codes=sorted(page.indicators)) if "adjust" in allowed else None
@@ -221,16 +204,18 @@ def snapshot_open_round(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assessments:snapshot_detail", pk=pk)
     form = RoundForm(request.POST)
     if form.is_valid():
-        evaluations.open_round(
+        percent = form.cleaned_data.get("min_turnout")
+        round_ = evaluations.open_round(
             actor=request.user,
             org=snap.org,
             year=snap.year,
             quarter=snap.quarter,
             title=form.cleaned_data["title"],
+            min_turnout=Decimal(percent) / 100 if percent else None,
         )
-        messages.success(request, _("民主测评已发起, 本单位及上级人员可在“考核”页面投票。"))
-    else:
-        report_form_errors(request, form)
+        messages.success(request, _("民主测评已发起, 请确定参评人员名单并为无账号人员发放投票码。"))
+        return redirect("assessments:round_detail", pk=round_.pk)
+    report_form_errors(request, form)
     return redirect("assessments:snapshot_detail", pk=snap.pk)
 
 
@@ -252,26 +237,4 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     attempt(request, close_and_count, _("民主测评已结束。"))
-    snap = selectors.quarter_snapshot(round_.org_id, round_.year, round_.quarter)
-    if snap is not None:
-        return redirect("assessments:snapshot_detail", pk=snap.pk)
-    return redirect("assessments:snapshot_list")
-
-
-@login_required
-def round_vote(request: HttpRequest, pk: int) -> HttpResponse:
-    round_ = get_round_for_user(request, pk)
-    if not authority.may_vote(request.user, round_):
-        raise PermissionDenied
-    voted = authority.has_voted(request.user, round_)
-    form = BallotForm(request.POST or None)
-    if request.method == "POST" and not voted and form.is_valid():
-        try:
-            evaluations.cast_ballot(round_, actor=request.user, grade=form.cleaned_data["grade"])
-            messages.success(request, _("投票成功。测评为无记名, 票面不记录投票人。"))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return redirect("assessments:round_vote", pk=round_.pk)
-    return render(
-        request, "assessments/round_vote.html", {"round": round_, "form": form, "voted": voted}
-    )
+    return redirect("assessments:round_detail", pk=round_.pk)

@@ -1,9 +1,14 @@
 """The cockpit's database-maintained tables, together: install checks and rebuilds.
 
 - `DutyLogRollup` (dashboards/rollup.py): subtree counts of duty logs per quarter and type;
-- `TaskScope` (dashboards/taskscope.py): each rectification task with its visibility inputs.
+- `TaskScope` (dashboards/taskscope.py): each rectification task with its visibility inputs;
+- `FindingCount` (dashboards/findingcount.py, a dashboards/countset.py `CountSet`): findings
+  per subtree, quarter and the dimensions `inspections.view_finding` reads;
+- `MeasureCount` (dashboards/measurecount.py): measures in force per subtree, quarter, kind
+  and the case-visibility dimensions;
+- `ListCount` (dashboards/listcount.py): responsibility lists per subtree, year, status, flag.
 
-Both are kept by triggers in the writing transaction. `rebuild_all()` recomputes them from the
+All are kept by triggers in the writing transaction. `rebuild_all()` recomputes them from the
 source tables (`manage.py rebuild_cockpit_counts`, the scale seed after a bulk load).
 """
 
@@ -14,9 +19,9 @@ from contextlib import contextmanager
 
 from django.db import connection, connections, transaction
 
-from dashboards import rollup, taskscope
+from dashboards import findingcount, listcount, measurecount, rollup, taskscope
 
-SETS = (rollup, taskscope)
+SETS = (rollup, taskscope, findingcount.COUNTS, measurecount.COUNTS, listcount.COUNTS)
 
 
 # Each module in SETS names its TABLE, `trigger_names()` and `rebuild_sql(vendor)`; what is

@@ -6,11 +6,11 @@ the spreadsheet and the report cannot disagree.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import TrafficLight
 from dashboards.services import OWN, Cockpit
+from liangge_zeren import documents
 from liangge_zeren.figures import PARTIAL_TEXT, Figure, cell_value, chart_value
 from liangge_zeren.spreadsheets import WorkbookWriter
 
@@ -343,50 +344,48 @@ def cockpit_xlsx(data: Cockpit) -> bytes:
 
 def quarterly_docx(data: Cockpit) -> bytes:
     """A quarterly report of the subtree: headline figures and every table of the page."""
-    from docx import Document
-
-    doc = Document()
     scope = data.scope
-    doc.add_heading(
-        _("%(org)s %(period)s 落实全面从严治党两个责任情况报告")
-        % {"org": scope.org.name, "period": scope.period},
-        level=1,
-    )
     widgets = {w.key: w for w in data.widgets}
     rect, logs = widgets["rectification"], widgets["methods"]
     dual = widgets["dual"]
     own = data.scores.own.get(str(scope.period.previous()), {})
-    doc.add_paragraph(
-        _(
-            "本报告覆盖%(org)s及其%(n)d个直属下级单位(含其全部下辖单位)。本季度记录履责纪实"
-            "%(logs)d条;目前未销号整改任务%(open)d项,其中逾期%(overdue)d项;本年度应一案双查"
-            "案件%(q)s件,已双查%(c)s件。上季度全辖平均得分:%(avg)s。"
+    blocks = [
+        documents.paragraph(
+            _(
+                "本报告覆盖%(org)s及其%(n)d个直属下级单位(含其全部下辖单位)。本季度记录履责纪实"
+                "%(logs)d条;目前未销号整改任务%(open)d项,其中逾期%(overdue)d项;本年度应一案双查"
+                "案件%(q)s件,已双查%(c)s件。上季度全辖平均得分:%(avg)s。"
+            )
+            % {
+                "org": scope.org.name,
+                "n": len(scope.children),
+                "logs": logs.total("total"),
+                "open": rect.total("open"),
+                "overdue": rect.total("overdue"),
+                "q": cell_value(dual.total("qualifying")),
+                "c": cell_value(dual.total("covered")),
+                "avg": own.get("subtree_average")
+                if own.get("subtree_average") is not None
+                else "—",
+            }
         )
-        % {
-            "org": scope.org.name,
-            "n": len(scope.children),
-            "logs": logs.total("total"),
-            "open": rect.total("open"),
-            "overdue": rect.total("overdue"),
-            "q": cell_value(dual.total("qualifying")),
-            "c": cell_value(dual.total("covered")),
-            "avg": own.get("subtree_average") if own.get("subtree_average") is not None else "—",
-        }
-    )
-    for table in page_tables(data):
-        doc.add_heading(table.title, level=2)
-        grid = doc.add_table(rows=1, cols=len(table.headers) + 1)
-        grid.style = "Table Grid"
-        for cell, text in zip(grid.rows[0].cells, [_("单位"), *table.headers], strict=True):
-            cell.text = str(text)
-        for row in [*table.rows] + (
+    ]
+    for number, table in enumerate(page_tables(data), start=1):
+        blocks.append(documents.heading1(f"{documents.numeral(number)}、{table.title}"))
+        rows = [*table.rows] + (
             [Row(_("合计"), None, table.total)] if table.total is not None else []
-        ):
-            cells = grid.add_row().cells
-            for cell, value in zip(cells, [row.label, *row.cells], strict=True):
-                cell.text = str(value)
+        )
+        blocks.append(
+            documents.table([_("单位"), *table.headers], [[row.label, *row.cells] for row in rows])
+        )
         if _has_partial(table):
-            doc.add_paragraph(str(PARTIAL_TEXT))
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+            blocks.append(documents.note(str(PARTIAL_TEXT)))
+    return documents.render(
+        documents.OfficialDocument(
+            kind="quarterly_report",
+            title=_("%(org)s %(period)s 落实全面从严治党两个责任情况报告")
+            % {"org": scope.org.name, "period": scope.period},
+            blocks=blocks,
+            date=timezone.localdate(),
+        )
+    )

@@ -61,3 +61,98 @@ class TaskScope(models.Model):
 
     def __str__(self) -> str:
         return f"task {self.task_id} {self.org_path}"
+
+
+class FindingCount(models.Model):
+    """Findings per subtree (org path prefix), local quarter of registration, category and
+    the fields `inspections.view_finding` reads — kept by triggers
+    (dashboards/findingcount.py), scoped by dashboards.scope.finding_count_q. The cockpit's
+    findings figure of a unit is a sum over a few rows whatever the size of its subtree."""
+
+    prefix = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=20)
+    inspecting_path = models.CharField(max_length=255)
+    side = models.CharField(max_length=16)
+    secret = models.BooleanField()
+    delivered = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "prefix",
+                    "year",
+                    "quarter",
+                    "category",
+                    "inspecting_path",
+                    "side",
+                    "secret",
+                    "delivered",
+                ],
+                name="finding_count_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.year}Q{self.quarter} {self.category}: {self.n}"
+
+
+class MeasureCount(models.Model):
+    """Accountability measures not revoked per subtree (org path prefix), quarter of effect,
+    kind and their case's handling path, deciding path and deciding body kind — kept by
+    triggers (dashboards/measurecount.py), scoped by dashboards.scope.measure_count_q."""
+
+    prefix = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=32)
+    handling_path = models.CharField(max_length=255)
+    deciding_path = models.CharField(max_length=255)
+    deciding_kind = models.CharField(max_length=32)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "prefix",
+                    "year",
+                    "quarter",
+                    "kind",
+                    "handling_path",
+                    "deciding_path",
+                    "deciding_kind",
+                ],
+                name="measure_count_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.year}Q{self.quarter} {self.kind}: {self.n}"
+
+
+class ListCount(models.Model):
+    """Responsibility lists (not templates) per subtree (org path prefix), year (quarter is
+    always 1), status and copy flag — kept by triggers (dashboards/listcount.py). The
+    cockpit's list figures sum a few of these rows per unit."""
+
+    prefix = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=24)
+    copy_flagged = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prefix", "year", "quarter", "status", "copy_flagged"],
+                name="list_count_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.year} {self.status}: {self.n}"

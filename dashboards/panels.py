@@ -80,6 +80,9 @@ def secretary_panel(request) -> dict | None:
         "members": list(members),
         "due": list(due),
         "today": today,
+        # The members' figures open the log list over the same window and statuses.
+        "period_start": start,
+        "period_end": min(end, today),
     }
 
 

@@ -14,8 +14,18 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from accountability.rules import case_view_clauses
 from inspections import rules as inspection_rules
-from responsibilities.scoping import User, clauses_q, field_eq, is_unrestricted, relocate
+from responsibilities.scoping import (
+    Capability,
+    PathClause,
+    User,
+    clauses_q,
+    field_eq,
+    is_unrestricted,
+    relocate,
+    scope_paths,
+)
 
 # Where TaskScope keeps the finding's fields the rule reads.
 COPIED_LOOKUPS = {
@@ -35,3 +45,69 @@ def task_view_q(user: User) -> Q:
     if is_unrestricted(user):
         return Q()
     return clauses_q(user, TASK_VIEW)
+
+
+# FindingCount (dashboards/findingcount.py): the finding's fields under their own names, its
+# org path as the row's subtree `prefix`, the two flags computed by the same conditions.
+FINDING_COUNT_VIEW = relocate(
+    inspection_rules.FINDING_VIEW, {"org_path": "prefix"}, COPIED_CONDITIONS
+)
+
+
+def path_capabilities(clauses, lookups) -> set[Capability]:
+    """The capabilities of the clauses that test one of the count row's path columns: its
+    subtree `prefix` and the path dimensions stored relative to it (CountSet.path_dims)."""
+    out = set()
+    for clause in clauses:
+        lookup = getattr(clause, "lookup", None)
+        if lookup not in lookups:
+            continue
+        # "Strictly below a root" cannot be read from a prefix row (it sums its subtree).
+        if not isinstance(clause, PathClause) or (clause.strict and lookup == "prefix"):
+            raise ValueError(f"{clause!r} cannot be answered from subtree counts")
+        out.add(clause.capability)
+    return out
+
+
+def counts_exact(user: User, clauses, path: str, path_dims: tuple[str, ...] = ()) -> bool:
+    """Whether subtree count rows of the unit at `path` and of its children can be scoped
+    exactly by `clauses` relocated onto `prefix` and the path dimensions `path_dims`.
+
+    "prefix starts with a root" equals "every counted row's path starts with it" when each
+    root of the viewer either covers the unit or lies outside its subtree; so does the same
+    test on a path dimension cut to the child level below the prefix. A root strictly inside
+    the subtree (a second post below the unit, e.g. a county's discipline line held beside a
+    city post) would make a row count only part of its rows: the caller then counts the rows
+    themselves."""
+    if is_unrestricted(user):
+        return True
+    for capability in path_capabilities(clauses, ("prefix", *path_dims)):
+        for root in scope_paths(user, capability):
+            if root.startswith(path) and root != path:
+                return False
+    return True
+
+
+def finding_count_q(user: User) -> Q:
+    if is_unrestricted(user):
+        return Q()
+    return clauses_q(user, FINDING_COUNT_VIEW)
+
+
+# MeasureCount (dashboards/measurecount.py): the case's fields the case-visibility rule reads.
+MEASURE_COUNT_VIEW = relocate(
+    case_view_clauses("case__"),
+    {
+        "case__handling_path": "handling_path",
+        "case__deciding_path": "deciding_path",
+        "case__deciding_body__kind": "deciding_kind",
+    },
+    {},
+)
+
+
+def measure_count_q(user: User) -> Q:
+    """`case_visible_q(user, "case__")` on MeasureCount's columns."""
+    if is_unrestricted(user):
+        return Q()
+    return clauses_q(user, MEASURE_COUNT_VIEW)

@@ -28,6 +28,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Substr
@@ -41,9 +42,18 @@ from accountability.models import (
     MeasureKind,
 )
 from accountability.rules import case_visible_q
+from assessments import warnings
 from assessments.models import AssessmentSnapshot, TrafficLight
-from dashboards.models import DutyLogRollup, TaskScope
-from dashboards.scope import task_view_q
+from dashboards import findingcount, measurecount
+from dashboards.models import DutyLogRollup, FindingCount, ListCount, MeasureCount, TaskScope
+from dashboards.scope import (
+    FINDING_COUNT_VIEW,
+    MEASURE_COUNT_VIEW,
+    counts_exact,
+    finding_count_q,
+    measure_count_q,
+    task_view_q,
+)
 from inspections.models import Finding, RectificationTask, due_soon_days
 from liangge_zeren.figures import Figure, Visibility, figure_visibility, shown
 from liangge_zeren.periods import Quarter
@@ -240,7 +250,27 @@ def _count_subquery(qs: QuerySet, **aggregates) -> dict:
     return out
 
 
-def org_annotations(user, period: Quarter, count: int = 8) -> dict:
+def _sum_subquery(counts: QuerySet, **aggregates) -> dict:
+    """Correlated sums over a count table's rows of each unit's own subtree (its prefix)."""
+    out = {}
+    for name, condition in aggregates.items():
+        inner = counts.filter(prefix=OuterRef("path"))
+        if condition is not None:
+            inner = inner.filter(condition)
+        total = inner.order_by().values("prefix").annotate(t=Sum("n")).values("t")[:1]
+        out[name] = Coalesce(Subquery(total), 0)
+    return out
+
+
+def list_count_q(user) -> Q:
+    """Which `ListCount` rows the viewer may count: `responsibilities.view_responsibilitylist`
+    is plain VIEW over the list's path, the rule of the duty logs (a test pins both), so a
+    subtree row counts when its prefix lies in the viewer's VIEW subtrees; the cockpit asks
+    only for units the viewer may open, whose subtrees lie wholly inside the scope."""
+    return dutylog_rollup_q(user)
+
+
+def org_annotations(user, period: Quarter, count: int = 8, *, scan: bool = False) -> dict:
     """Annotations of the cockpit's unit+children query (no extra round trip):
 
     - the snapshots of the last `count` quarters (total, light, subtree average) — one
@@ -262,12 +292,16 @@ def org_annotations(user, period: Quarter, count: int = 8) -> dict:
     for i, p in enumerate(period.previous().last(count)):
         row = snaps.filter(year=p.year, quarter=p.quarter)
         out[f"s{i}"] = Subquery(row.values(s=text)[:1])
-    lists = ResponsibilityList.objects.visible_to(user).filter(is_template=False)
     # Lists are yearly documents: their trend is the selected year beside the one before.
+    # Each figure sums the few ListCount rows of the row's own subtree (`scan`: counts the
+    # lists of the subtree instead, the tests' reference).
+    lists = ResponsibilityList.objects.visible_to(user).filter(is_template=False)
+    counted = _sum_subquery if not scan else _count_subquery
     for suffix, year in (("", period.year), ("_prev", period.year - 1)):
+        source = ListCount.objects.filter(list_count_q(user)) if not scan else lists
         out.update(
-            _count_subquery(
-                lists.filter(year=year),
+            counted(
+                source.filter(year=year),
                 **{
                     f"lists_n{suffix}": None,
                     f"lists_in_force{suffix}": Q(status__in=LIST_IN_FORCE),
@@ -406,24 +440,86 @@ def rectification(scope: Scope) -> Widget:
     return widget
 
 
-def findings_by_category(scope: Scope) -> Widget:
-    """Findings registered in the year, by category; per trend quarter, those registered in it."""
-    qs = Finding.objects.visible_to(scope.user)
-    rows = _by_quarter(qs, scope, "created_at", ["category"], n=None)
-    widget = Widget("findings", _("发现问题类别"), [(c.value, c.label) for c in Finding.Category])
-    _pivot(widget, scope, rows, "category", [c.value for c in Finding.Category])
+def _pivot_counts(widget: Widget, scope: Scope, counts: QuerySet, field_name: str, values):
+    """`_pivot` from a subtree count table (rows: prefix, year, quarter, category, n) in ONE
+    query over a few rows: the children's prefixes for the selected year, the unit's own
+    prefix for its subtree (the trend, and "本级" = subtree minus the children)."""
+    known = set(values)
+    children = {c.path: c.pk for c in scope.children}
+    for key in [*children.values(), OWN]:
+        widget.rows.setdefault(key, {})
+    for p in scope.trend_periods:
+        widget.trend.setdefault(str(p), {v: 0 for v in values})
+    wanted = set(scope.quarters)
+    rows = (
+        counts.filter(prefix__in=[*children, scope.org.path], year__in={p.year for p in wanted})
+        .values_list("prefix", "year", "quarter", field_name)
+        .annotate(total=Sum("n"))
+        .order_by()
+    )
+    subtree: dict[str, int] = {}
+    for prefix, year, quarter, value, n in rows:
+        period = Quarter(year, quarter)
+        if value not in known or period not in wanted:
+            continue
+        if prefix == scope.org.path:
+            if scope.in_trend(period):
+                widget.add_trend(str(period), value, n)
+            if year == scope.period.year:
+                subtree[value] = subtree.get(value, 0) + n
+        elif year == scope.period.year:
+            widget.add(children[prefix], value, n)
+    for value in values:
+        below = sum(widget.value(pk, value) for pk in children.values())
+        widget.add(OWN, value, subtree.get(value, 0) - below)
+    for row in [*widget.rows.values(), *widget.trend.values()]:
+        row["total"] = sum(row.get(v, 0) for v in values)
+    widget.columns.append(("total", _("合计")))
     return widget
 
 
-def measures_mix(scope: Scope) -> Widget:
+def findings_by_category(scope: Scope, *, scan: bool = False) -> Widget:
+    """Findings registered in the year, by category; per trend quarter, those registered in it.
+
+    Read from the subtree counts the database keeps (dashboards.FindingCount), scoped by
+    `inspections.view_finding` relocated onto them; counted from the findings only when the
+    viewer holds a post strictly inside the unit's subtree (dashboards.scope.counts_exact),
+    or with `scan` (the tests' reference)."""
+    widget = Widget("findings", _("发现问题类别"), [(c.value, c.label) for c in Finding.Category])
+    values = [c.value for c in Finding.Category]
+    if not scan and counts_exact(
+        scope.user, FINDING_COUNT_VIEW, scope.org.path, findingcount.COUNTS.path_dims
+    ):
+        counts = FindingCount.objects.filter(finding_count_q(scope.user))
+        return _pivot_counts(widget, scope, counts, "category", values)
+    qs = Finding.objects.visible_to(scope.user)
+    rows = _by_quarter(qs, scope, "created_at", ["category"], n=None)
+    _pivot(widget, scope, rows, "category", values)
+    return widget
+
+
+def measures_mix(scope: Scope, *, scan: bool = False) -> Widget:
     """Accountability measures in force, effective in the year, by kind; per trend quarter,
-    those taking effect in it."""
-    qs = AccountabilityMeasure.objects.filter(case_visible_q(scope.user, "case__")).exclude(
-        status=AccountabilityMeasure.Status.REVOKED
-    )
-    rows = _by_quarter(qs, scope, "effective_date", ["kind"], n=None)
+    those taking effect in it.
+
+    Read from the subtree counts the database keeps (dashboards.MeasureCount), scoped by the
+    case-visibility rule relocated onto them (it reads the case's paths, never the measure's,
+    stored relative to each prefix, so a viewer with a post strictly inside the unit's subtree
+    is counted from the measures, as with `scan` (the tests' reference)."""
     widget = Widget("measures", _("问责方式构成"), [(k.value, k.label) for k in MeasureKind])
-    _pivot(widget, scope, rows, "kind", [k.value for k in MeasureKind])
+    values = [k.value for k in MeasureKind]
+    exact = counts_exact(
+        scope.user, MEASURE_COUNT_VIEW, scope.org.path, measurecount.COUNTS.path_dims
+    )
+    if scan or not exact:
+        qs = AccountabilityMeasure.objects.filter(case_visible_q(scope.user, "case__")).exclude(
+            status=AccountabilityMeasure.Status.REVOKED
+        )
+        rows = _by_quarter(qs, scope, "effective_date", ["kind"], n=None)
+        _pivot(widget, scope, rows, "kind", values)
+    else:
+        counts = MeasureCount.objects.filter(measure_count_q(scope.user))
+        _pivot_counts(widget, scope, counts, "kind", values)
     # Cases decided by a committee are its managers' to see, the rest the discipline line's:
     # a manager without discipline jurisdiction sees these counts only in part.
     _hide_unseen(widget, scope, Capability.SUPERVISE, partly=Capability.MANAGE)
@@ -591,3 +687,26 @@ def cockpit(
             key=lambda c: (LIGHT_ORDER.get(latest.get(c.pk, {}).get("traffic_light"), 3), c.path),
         )
     return result
+
+
+def warning_window(period: Quarter, today: datetime.date) -> warnings.Window:
+    """The warnings of a cockpit period: its year, as of the period's end (or today)."""
+    return warnings.Window(period.year, min(today, period.window()[1]))
+
+
+def warning_summaries(user, org: Organization, period: Quarter, today: datetime.date):
+    """Every enabled warning rule with its flags under `org` the viewer may see (issue 18):
+    one query for the rules and each rule's fixed number (assessments/warnings.py)."""
+    return warnings.summaries(user, org.path, warning_window(period, today))
+
+
+def warning_flags(user, org: Organization, code: str, period: Quarter, today: datetime.date):
+    """One enabled rule and its flags under `org` (None when there is no such enabled rule)."""
+    rule = next((r for r in warnings.active_rules() if r.code == code), None)
+    if rule is None:
+        return None
+    return warnings.Summary(
+        rule,
+        warnings.describe(rule),
+        warnings.flags(rule, user, org.path, warning_window(period, today)),
+    )

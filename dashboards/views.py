@@ -1,4 +1,8 @@
-"""Cockpit (驾驶舱), drill-down, exports and per-role panels. Views stay thin."""
+"""Cockpit (驾驶舱), drill-down, exports and per-role panels. Views stay thin.
+
+Every page here only reads, and may show a second-old picture: `replica_reads()` lets its
+reads go to the streaming replica when one is configured (liangge_zeren/dbrouter.py); it sits
+under `login_required`, so the session and the user are read from the primary."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from dashboards import exports, panels, services
 from dashboards.access import get_cockpit_org_for_user, top_org_pk
+from liangge_zeren.dbrouter import replica_reads
+from liangge_zeren.pages import paginate
 from liangge_zeren.periods import Quarter
 from responsibilities.scoped import Capability, covers
 
@@ -39,6 +45,7 @@ def home(request):
 
 
 @login_required
+@replica_reads()
 def cockpit(request, pk):
     data = _build(request, pk)
     org = data.scope.org
@@ -58,11 +65,37 @@ def cockpit(request, pk):
         "order": "light" if request.GET.get("order") == "light" else "name",
         "query": request.GET.urlencode(),
         "ledger_url": reverse("inspections:ledger"),
+        "warnings": services.warning_summaries(
+            request.user, org, data.scope.period, data.scope.today
+        ),
     }
     return render(request, "dashboards/cockpit.html", context)
 
 
 @login_required
+@replica_reads()
+def warning_rows(request, pk, code):
+    """The units or people one warning flags under the unit, with the figures behind it."""
+    today = timezone.localdate()
+    period = Quarter.parse_or(request.GET.get("period"), Quarter.of(today))
+    org, _children = get_cockpit_org_for_user(request, pk)
+    summary = services.warning_flags(request.user, org, code, period, today)
+    if summary is None:
+        raise Http404(_("没有该预警规则,或已停用。"))
+    labels = [label for label, _value in summary.flags[0].figures] if summary.flags else []
+    context = {
+        "org": org,
+        "period": period,
+        "summary": summary,
+        "labels": labels,
+        "page": paginate(request, summary.flags),
+        "extra_query": f"period={period}",
+    }
+    return render(request, "dashboards/warning_rows.html", context)
+
+
+@login_required
+@replica_reads()
 def cockpit_xlsx(request, pk):
     data = _build(request, pk)
     response = HttpResponse(exports.cockpit_xlsx(data), content_type=XLSX)
@@ -72,6 +105,7 @@ def cockpit_xlsx(request, pk):
 
 
 @login_required
+@replica_reads()
 def cockpit_docx(request, pk):
     data = _build(request, pk)
     response = HttpResponse(exports.quarterly_docx(data), content_type=DOCX)
@@ -81,6 +115,7 @@ def cockpit_docx(request, pk):
 
 
 @login_required
+@replica_reads()
 def secretary_panel(request):
     data = panels.secretary_panel(request)
     if data is None:
@@ -89,6 +124,7 @@ def secretary_panel(request):
 
 
 @login_required
+@replica_reads()
 def discipline_panel(request):
     data = panels.discipline_panel(request)
     if data is None:
@@ -97,6 +133,7 @@ def discipline_panel(request):
 
 
 @login_required
+@replica_reads()
 def home_panel(request):
     """The current post's panel, loaded into the home page (htmx); empty for other posts."""
     panel = panels.home_panel(request)

@@ -487,3 +487,46 @@ def step_accountability(ctx: DemoContext) -> None:
     _reorganisation(s)
     _expired(s)
     _not_pursued(s)
+
+
+def step_integrity_replies(ctx: DemoContext) -> None:
+    """党风廉政意见回复 (issue 16): county 1's 组织部 asks about two township secretaries for a
+    promotion; the 纪委 has returned one reply (signed off by its secretary) and has the
+    other in its queue."""
+    from accountability.models import IntegrityRequest
+    from accountability.services import integrity
+    from liangge_zeren.workflow import TransitionRefused
+    from responsibilities.models import Tenure
+
+    users = ctx.tree.users
+    zzb, jw, head = (
+        users.get("county1_zzb"),
+        users.get("county1_jw"),
+        users.get("county1_jw_secretary"),
+    )
+    if zzb is None or jw is None or head is None:
+        return
+    if IntegrityRequest.objects.filter(created_by_id=zzb.pk).exists():
+        return
+    posts = (
+        Tenure.objects.current()
+        .filter(org__code__in=[f"{COUNTY1}-T01", f"{COUNTY1}-T02"], role=Tenure.Role.SECRETARY)
+        .select_related("person", "org")
+        .order_by("org__code")
+    )
+    names = "\n".join(f"{t.person.name}\t{t.org.name}" for t in posts)
+    try:
+        request = integrity.submit_request(
+            actor=zzb,
+            purpose=IntegrityRequest.Purpose.PROMOTION,
+            names=names,
+            purpose_note="拟提拔为县直部门副职",
+        )
+    except TransitionRefused as refusal:  # names changed in a customised demo
+        ctx.log(f"integrity request skipped: {refusal}")
+        return
+    first = request.replies.order_by("pk").first()
+    if first is not None:
+        integrity.prepare_draft(first, actor=jw)
+        integrity.sign_reply(first, actor=head)
+        integrity.return_reply(first, actor=jw)

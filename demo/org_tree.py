@@ -321,6 +321,7 @@ ACCOUNTS: dict[str, str | None] = {
     "county1_jw": "JH-C01-K01-DC:officer1",
     "county1_jw_secretary": "JH-C01-K01-DC:secretary",
     "county2_secretary": "JH-C01-K02-PC:secretary",
+    "county1_zzb": "JH-C01-K01-PC:zzb",
 }
 
 
@@ -600,6 +601,15 @@ def demo_spec() -> DemoSpec:
                     working=is_street,
                     township=township_name[-1],
                 )
+    # County 1's organisation department (组织部, issue 16), added last so that every earlier
+    # demo name stays as it was.
+    b.post(
+        "JH-C01-K01-PC",
+        "zzb",
+        R.ORG_DEPARTMENT,
+        "东溪县委组织部干部监督科科长",
+        LEVEL_START["county"],
+    )
     return b.spec
 
 
@@ -862,6 +872,7 @@ SCALE_POSTS: dict[str, tuple[_Post, ...]] = {
     + (
         ("stationed", R.STATIONED_TEAM_LEADER, "派驻纪检监察组组长", ()),
         ("stationed", R.DISCIPLINE_OFFICER, "派驻纪检监察组副组长", ()),
+        ("committee", R.ORG_DEPARTMENT, "组织部干部监督科科长", ()),  # issue 16
     ),
     K.DEPARTMENT: (
         ("committee", R.SECRETARY, "党组书记、局长", ()),

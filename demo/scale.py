@@ -3,9 +3,10 @@
 The last steps of `demo.steps.SCALE_STEPS`, so `seed_demo --scale province` adds, under the
 synthetic province built by the steps before these (demo/org_tree.py):
 
-- an account for every current secretary (so reminders have recipients), plus two
-  password logins for the bench: the root secretary `scale_<label>_secretary` and a county
-  secretary `scale_<label>_county` (password DEMO_PASSWORD);
+- an account for every current secretary (so reminders have recipients), plus three
+  password logins for the bench: the root secretary `scale_<label>_secretary`, the first
+  city's `scale_<label>_city` and the first county's `scale_<label>_county` (password
+  DEMO_PASSWORD);
 - 5,000,000 duty logs over the last 8 quarters and the current one;
 - 200,000 findings, each with one rectification task (half closed, some overdue);
 - 10,000 accountability cases (decided ones with a target and a measure) and 2,000
@@ -48,7 +49,7 @@ from accountability.models import (
 from assessments import scoring
 from assessments.defaults import ensure_default_set
 from assessments.models import AssessmentSnapshot
-from dashboards import counts, rollup, taskscope
+from dashboards import counts, findingcount, measurecount, rollup, taskscope
 from demo.org_tree import SEGMENT, ScaleContext, ScaleOrg
 from inspections.models import Finding, RectificationTask, Side
 from liangge_zeren.periods import Quarter
@@ -78,9 +79,52 @@ def volumes_for(ctx: ScaleContext) -> Volumes:
     return Volumes(n * 20, n * 2, max(4, n // 2), max(2, n // 8))
 
 
+def bench_logins(label: str) -> dict[str, str]:
+    """The password logins of a scale tree (secretaries): of the root, of the first city and
+    of the first county (by path)."""
+    return {
+        "root": f"scale_{label}_secretary",
+        "city": f"scale_{label}_city",
+        "county": f"scale_{label}_county",
+    }
+
+
 def bench_usernames(label: str) -> tuple[str, str]:
-    """The two password logins of a scale tree: root secretary, first county's secretary."""
-    return f"scale_{label}_secretary", f"scale_{label}_county"
+    """The root secretary's and the first county secretary's logins."""
+    logins = bench_logins(label)
+    return logins["root"], logins["county"]
+
+
+def first_unit(root_path: str, kind: str) -> Organization | None:
+    """The first unit of a kind (by path) under a scale root: the bench's city and county."""
+    under = Organization.objects.filter(path__startswith=root_path, kind=kind)
+    return under.order_by("path").first()
+
+
+def ensure_bench_login(username: str, org: Organization) -> bool:
+    """Make `username` the password login of the unit's current secretary (its first current
+    secretary tenure). Idempotent: an existing login is kept, so the bench can add a login
+    that an older seeding did not create. False when the unit has no current secretary."""
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        return True
+    tenure = (
+        Tenure.objects.filter(org=org, role=Tenure.Role.SECRETARY, end_date__isnull=True)
+        .select_related("person__user")
+        .order_by("pk")
+        .first()
+    )
+    if tenure is None:
+        return False
+    person = tenure.person
+    user = person.user or User(is_active=True)
+    user.username = username
+    user.set_password(settings.DEMO_PASSWORD)
+    user.save()
+    if person.user_id != user.pk:
+        person.user = user
+        person.save(update_fields=["user"])
+    return True
 
 
 # --- Bulk loading ----------------------------------------------------------------------------
@@ -326,18 +370,18 @@ def scale_accounts(ctx: ScaleContext) -> None:
             f"UPDATE {Person._meta.db_table} SET user_id = %s WHERE id = %s",
             [(user_id, pk) for pk, user_id in person_user],
         )
-    root = ctx.tree.orgs[0]
-    county = next((o for o in ctx.tree.orgs if o.kind == Organization.Kind.COUNTY), None)
-    for username, org in zip(bench_usernames(ctx.tree.label), (root, county), strict=True):
-        if org is None or org.id not in t.secretary_person:
-            continue
-        person = Person.objects.get(pk=t.secretary_person[org.id])
-        user = User.objects.get(pk=person.user_id)
-        user.username = username
-        user.set_password(settings.DEMO_PASSWORD)
-        user.save(update_fields=["username", "password"])
+    root = Organization.objects.get(pk=ctx.tree.orgs[0].id)
+    logins = bench_logins(ctx.tree.label)
+    units = {
+        "root": root,
+        "city": first_unit(root.path, Organization.Kind.CITY),
+        "county": first_unit(root.path, Organization.Kind.COUNTY),
+    }
+    for key, org in units.items():
+        if org is not None:
+            ensure_bench_login(logins[key], org)
     ctx.created["accounts"] += len(codes)
-    ctx.log(f"    {len(codes)} 个账号 (logins: {', '.join(bench_usernames(ctx.tree.label))})")
+    ctx.log(f"    {len(codes)} 个账号 (logins: {', '.join(logins.values())})")
 
 
 ACTION_WEIGHTS = {
@@ -479,7 +523,7 @@ def scale_findings(ctx: ScaleContext) -> None:
                 _aware(created),
             )
         )
-    with counts.bulk_load(taskscope):
+    with counts.bulk_load(taskscope, findingcount.COUNTS):
         made = _load_findings_and_tasks(findings, tasks)
     analyze(Finding, RectificationTask)
     ctx.created["findings"] += made
@@ -732,7 +776,8 @@ def _load_targets_and_measures(ctx: ScaleContext, t: _Tree, decided: list) -> in
             )
         )
     Loader(AccountabilityTarget, _TARGET_COLUMNS).load(targets)
-    Loader(AccountabilityMeasure, _MEASURE_COLUMNS).load(measures)
+    with counts.bulk_load(measurecount.COUNTS):
+        Loader(AccountabilityMeasure, _MEASURE_COLUMNS).load(measures)
     return len(measures)
 
 

@@ -401,6 +401,7 @@ class RiskProfileForm(BootstrapMixin, forms.ModelForm):
             "funds_density",
             "petitions",
             "case_incidence",
+            "audit_issues",
             "notes",
         ]
 

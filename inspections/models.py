@@ -802,6 +802,7 @@ class RiskProfile(ScopedModel):
     )
     petitions = models.PositiveIntegerField(_("信访举报件数"), default=0)
     case_incidence = models.PositiveIntegerField(_("案件发生数"), default=0)
+    audit_issues = models.PositiveIntegerField(_("审计发现问题数"), default=0)
     notes = models.CharField(_("说明"), max_length=200, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

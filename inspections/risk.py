@@ -1,7 +1,7 @@
 """Risk-based targeting: subordinate units ranked by a transparent, weighted score.
 
 score = Σ weight_f · value_f / max_f over the units being compared (each factor normalised
-to 0–1 within the set, so the score is 0–100 when the weights sum to 100). Entered factors
+to 0–1 within the set, so the score runs from 0 to the sum of the weights). Entered factors
 come from the yearly RiskProfile; system factors from the app's own findings and tasks.
 Weights default to settings.INSPECTIONS["RISK_WEIGHTS"] and can be changed per request.
 """
@@ -31,6 +31,7 @@ FACTORS = [
     Factor("funds_density", _("资金密集度"), "entered"),
     Factor("petitions", _("信访举报"), "entered"),
     Factor("case_incidence", _("案件发生"), "entered"),
+    Factor("audit_issues", _("审计发现问题"), "entered"),
     Factor("findings", _("本年度发现问题数"), "system"),
     Factor("overdue_tasks", _("逾期未整改任务数"), "system"),
 ]
@@ -39,6 +40,7 @@ DEFAULT_WEIGHTS = {
     "funds_density": 20,
     "petitions": 20,
     "case_incidence": 15,
+    "audit_issues": 10,
     "findings": 10,
     "overdue_tasks": 10,
 }
@@ -86,7 +88,13 @@ def ranking(parent: Organization, year: int, weights: dict[str, float], user=Non
         overdue = overdue.visible_to(user)
     annotations = {
         name: Subquery(profile.values(name)[:1], output_field=IntegerField())
-        for name in ("power_concentration", "funds_density", "petitions", "case_incidence")
+        for name in (
+            "power_concentration",
+            "funds_density",
+            "petitions",
+            "case_incidence",
+            "audit_issues",
+        )
     }
     units = list(
         Organization.objects.filter(parent=parent, is_active=True)
@@ -103,7 +111,9 @@ def ranking(parent: Organization, year: int, weights: dict[str, float], user=Non
     rows = []
     for unit in units:
         values = {k: getattr(unit, k) or 0 for k in keys}
-        parts = {k: (weights[k] * values[k] / maxima[k]) if maxima[k] else 0.0 for k in keys}
+        parts = {
+            k: (weights.get(k, 0.0) * values[k] / maxima[k]) if maxima[k] else 0.0 for k in keys
+        }
         rows.append(
             RankedUnit(
                 org=unit,

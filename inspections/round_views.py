@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inspections import exports, selectors
-from inspections.access import get_round_for_user
+from inspections.access import get_feedback_for_user, get_round_for_user
 from inspections.forms import (
     FeedbackForm,
     GiveFeedbackForm,
@@ -271,5 +271,20 @@ def report_docx(request: HttpRequest, pk: int, target_pk: int) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
     filename = f"rectification-report-{round_.pk}-{target.org.code}.docx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def feedback_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 反馈意见 letter of one feedback record, for those who may see the feedback."""
+    feedback = get_feedback_for_user(request, pk)
+    findings = selectors.target_report_findings(request.user, feedback.round, feedback.target)
+    content = exports.feedback_docx(feedback, findings)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    filename = f"inspection-feedback-{feedback.round_id}-{feedback.target.org.code}.docx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

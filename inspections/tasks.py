@@ -19,3 +19,8 @@ def remind_rectification_reports(day: str | None = None) -> dict:
 @shared_task(**TASK_OPTIONS)
 def escalate_overdue_tasks(day: str | None = None) -> dict:
     return jobs.run_on("inspections.escalate_tasks", day)
+
+
+@shared_task(**TASK_OPTIONS)
+def tell_handed_over_successors(day: str | None = None) -> dict:
+    return jobs.run_on("inspections.handed_over", day)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("rounds/<int:pk>/edit/", round_views.round_edit, name="round_edit"),
     path("rounds/<int:pk>/transition/", round_views.round_transition, name="round_transition"),
     path("rounds/<int:pk>/feedback/", round_views.feedback_add, name="feedback_add"),
+    path("feedback/<int:pk>/feedback.docx", round_views.feedback_docx, name="feedback_docx"),
     path("rounds/<int:pk>/reviews/", round_views.review_add, name="review_add"),
     path(
         "rounds/<int:pk>/reviews/<int:review_pk>/acknowledge/",
@@ -58,6 +59,10 @@ urlpatterns = [
     path("tasks/<int:pk>/<slug:action>/", task_views.task_action, name="task_action"),
     path("ledger/", ledger_views.ledger_page, name="ledger"),
     path("ledger/export.xlsx", ledger_views.ledger_export, name="ledger_export"),
+    path("ledger/export.docx", ledger_views.ledger_docx, name="ledger_docx"),
     path("risk/", risk_views.risk_ranking, name="risk_ranking"),
+    path("risk/import/", risk_views.risk_import_view, name="risk_import"),
+    path("risk/import/template.xlsx", risk_views.risk_import_template, name="risk_import_template"),
+    path("risk/plan/", risk_views.risk_plan_round, name="risk_plan_round"),
     path("attachments/<int:pk>/", evidence_views.attachment_download, name="attachment_download"),
 ]

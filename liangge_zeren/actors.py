@@ -33,6 +33,9 @@ class SystemActor:
 
     name: str
     label: str
+    # The public, answering anonymously (questionnaires): the audit log records *that* it
+    # happened, never an address or a request id.
+    anonymous: bool = False
 
     # Enough of the User interface for code that asks an actor about itself.
     is_authenticated = False
@@ -51,8 +54,8 @@ class SystemActor:
         return self.label
 
 
-def system_actor(name: str, label: str | None = None) -> SystemActor:
-    return SystemActor(name=name, label=label or name)
+def system_actor(name: str, label: str | None = None, *, anonymous: bool = False) -> SystemActor:
+    return SystemActor(name=name, label=label or name, anonymous=anonymous)
 
 
 JOBS = system_actor("job", "系统定时任务")

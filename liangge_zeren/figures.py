@@ -12,11 +12,13 @@ the `{% figure %}` tag of liangge_zeren/templatetags/figures.py, exports with
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 DASH = "—"
@@ -59,25 +61,37 @@ class Figure:
 
     def html(self) -> SafeString:
         if self.is_hidden:
-            return format_html(
-                '<span class="lz-figure-hidden" title="{}">{}<span class="visually-hidden">{}'
-                "</span></span>",
-                HIDDEN_TEXT,
-                DASH,
-                HIDDEN_TEXT,
-            )
+            return _hidden_html(get_language())
         if self.is_partial:
             return format_html(
                 '<span class="lz-figure-partial" title="{}">{}<span class="visually-hidden">'
                 "({})</span></span>",
-                PARTIAL_TEXT,
+                _partial_text(get_language()),
                 "" if self.value is None else self.value,
-                PARTIAL_TEXT,
+                _partial_text(get_language()),
             )
         return format_html("{}", "" if self.value is None else self.value)
 
     def __str__(self) -> str:
         return DASH if self.is_hidden else ("" if self.value is None else str(self.value))
+
+
+# A province cockpit prints thousands of hidden or partial figures: their fixed text is
+# translated and escaped once per language, not once per cell.
+@functools.lru_cache(maxsize=8)
+def _hidden_html(language: str | None) -> SafeString:
+    return format_html(
+        '<span class="lz-figure-hidden" title="{}">{}<span class="visually-hidden">{}'
+        "</span></span>",
+        HIDDEN_TEXT,
+        DASH,
+        HIDDEN_TEXT,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _partial_text(language: str | None) -> str:
+    return str(PARTIAL_TEXT)
 
 
 def chart_value(value: Any) -> Any:

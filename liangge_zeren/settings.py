@@ -5,6 +5,7 @@ you get the embedded mode: SQLite under var/, Celery on a filesystem broker, no 
 """
 
 import datetime
+import os
 import secrets
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from liangge_zeren.env import env_bool, env_int, env_list, env_str
+from liangge_zeren.env import env_bool, env_int, env_list, env_required, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -26,8 +27,17 @@ def _embedded_secret_key() -> str:
     """One random key per installation, kept under var/, for the embedded mode."""
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(64))
-        key_file.chmod(0o600)
+        # Web, worker and beat may start together: write a private file in full, then link it
+        # into place, so a reader never sees a half-written key and the first writer wins.
+        draft = VAR_DIR / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        draft.write_text(secrets.token_urlsafe(64))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return key_file.read_text().strip()
 
 
@@ -52,6 +62,12 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # The REST API (issue 15; liangge_zeren/api): DRF, filters, the OpenAPI schema and its
+    # vendored Swagger UI.
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "liangge_zeren",
     "notifications",  # issue 6: base app (inbox, exactly-once reminders); no domain imports
     "responsibilities",
@@ -80,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle timeout, forced password change, administrators' second factor, login rate limit.
     "security.middleware.AccountSecurityMiddleware",
+    # Invited third-party evaluators (accounts with no post) reach their round's form only.
+    "assessments.middleware.InvitedEvaluatorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -126,7 +144,16 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+        # Persistent connections (seconds; 0 closes after each request, "None" is not
+        # accepted: keep a bound) checked before reuse, so a restarted server costs one
+        # failed ping instead of a 500 (issue 19).
+        DATABASES = {
+            "default": dj_database_url.parse(
+                DATABASE_URL,
+                conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+                conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
+            )
+        }
     except Exception as exc:  # dj_database_url raises several types for bad URLs
         raise ImproperlyConfigured(f"DATABASE_URL could not be parsed: {exc}") from exc
 else:
@@ -145,6 +172,26 @@ else:
             },
         }
     }
+# A PostgreSQL streaming replica for the reads that tolerate a second of lag (cockpit, panels,
+# exports, API lists): liangge_zeren/dbrouter.py decides; unset, there is no `replica` alias.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL (the primary).")
+    try:
+        DATABASES["replica"] = dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+            conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
+        )
+    except Exception as exc:  # dj_database_url raises several types for bad URLs
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL could not be parsed: {exc}") from exc
+    # Tests: the replica alias reads the primary's test database (a fresh test database exists
+    # only there); tests/conftest.py lets it share the test's transaction.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["liangge_zeren.dbrouter.ReplicaRouter"]
+    # Outermost: one record of the writes per request, made by any write it routes.
+    MIDDLEWARE.insert(0, "liangge_zeren.dbrouter.ReplicaRoutingMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Password policy (等保 2.0): at least 10 characters, three of four character classes, not like
@@ -204,6 +251,20 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "liangge-zeren@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Cache: rate limits (login, exports, API tokens, public pages) count here. The default is
+# each process's memory, so with several gunicorn workers a limit holds per worker; CACHE_URL
+# (e.g. redis://redis:6379/1 — not the broker's database: a cache clear empties its database)
+# makes it one limit for the installation.
+_CACHE_URL = env_str("CACHE_URL")
+if _CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+            "KEY_PREFIX": "lz",
+        }
+    }
 
 # --- Celery: Redis when CELERY_BROKER_URL / REDIS_URL is set, else a spool folder under var/.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("REDIS_URL") or "filesystem://"
@@ -265,6 +326,9 @@ DUE_SOON_DAYS = env_int("DUE_SOON_DAYS", 10)
 # Method-mix warning when meetings/document relays exceed this percentage of a quarter's logs.
 METHOD_MIX_THRESHOLD = env_int("METHOD_MIX_THRESHOLD", 70)
 METHOD_MIX_MIN_LOGS = env_int("METHOD_MIX_MIN_LOGS", 3)
+# Official documents (liangge_zeren/documents.py): a directory of .docx templates that replace
+# the packaged ones of the same name (a province's own red header); empty: the packaged ones.
+DOCUMENT_TEMPLATES_DIR = env_str("DOCUMENT_TEMPLATES_DIR", "") or ""
 # Evidence uploads: size limit and allowed kinds (checked by content, not by name).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 ALLOWED_UPLOAD_TYPES = env_list(
@@ -318,6 +382,15 @@ RATE_LIMITED_EXPORT_VIEWS = [
     "duty_letter_docx",
     "duty_report_docx",
     "org_import_template",
+    "accountability:integrity_reply_docx",
+    "duty_list_import_template",
+    "appointment_import_template",
+    "inspections:risk_import_template",
+    "accountability:case_decision_docx",
+    "inspections:feedback_docx",
+    "inspections:ledger_docx",
+    "assessments:person_team_docx",
+    "assessments:knowledge_question_template",
 ]
 # Sessions: signed out after SESSION_IDLE_MINUTES without a request; never longer than
 # SESSION_MAX_HOURS; gone when the browser closes.
@@ -335,6 +408,76 @@ OTP_ENABLED = env_bool("OTP_ENABLED", False)
 # "secretary,discipline_secretary"; "all" = every account), and anyone who enrolled a device.
 OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", [])
 OTP_TOTP_ISSUER = "两个责任"
+
+# --- Single sign-on (security/sso.py, security/directory.py; README "单点登录 / Single sign-on").
+# The provider or directory says who someone is; the account is the existing one whose person's
+# SSO_PERSON_FIELD (external_id = 统一身份标识, or code = 人员编码) equals the claim/attribute.
+SSO_PERSON_FIELD = env_str("SSO_PERSON_FIELD", "external_id")
+# Local passwords (with TOTP). Off: the password form is hidden for everyone but the
+# administrators' break-glass link (/accounts/login/?local=1), and accounts linked to a person
+# can no longer sign in with a local password.
+LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", True)
+# OpenID Connect (mozilla-django-oidc), authorization-code flow with PKCE; callback URL
+# <site>/oidc/callback/. No discovery: the endpoints are named one by one.
+OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "") or ""
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "") or ""
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "") or ""
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "") or ""
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "") or ""
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "") or ""
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "") or ""
+# end_session_endpoint: logout ends the provider's session too (RP-initiated logout).
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_OP_LOGOUT_ENDPOINT", "") or ""
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256") or "RS256"
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid profile") or "openid profile"
+OIDC_MATCH_CLAIM = env_str("OIDC_MATCH_CLAIM", "employee_number") or "employee_number"
+# The identity platform does its own MFA: TOTP (OTP_ENABLED) is not asked again after an OIDC
+# login unless OIDC_REQUIRE_OTP=1.
+OIDC_REQUIRE_OTP = env_bool("OIDC_REQUIRE_OTP", False)
+OIDC_CREATE_USER = False
+OIDC_STORE_ID_TOKEN = True
+OIDC_USE_PKCE = True
+OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+if OIDC_ENABLED:
+    for _name in (
+        "OIDC_RP_CLIENT_ID",
+        "OIDC_RP_CLIENT_SECRET",
+        "OIDC_OP_AUTHORIZATION_ENDPOINT",
+        "OIDC_OP_TOKEN_ENDPOINT",
+        "OIDC_OP_USER_ENDPOINT",
+        "OIDC_OP_JWKS_ENDPOINT",
+    ):
+        env_required(_name)
+    AUTHENTICATION_BACKENDS.append("security.sso.OIDCBackend")
+# LDAP / Active Directory (django-auth-ldap; `pip install -e ".[ldap]"`).
+LDAP_ENABLED = env_bool("LDAP_ENABLED", False)
+LDAP_MATCH_ATTRIBUTE = env_str("LDAP_MATCH_ATTRIBUTE", "employeeNumber") or "employeeNumber"
+LDAP_CREATE_USERS = env_bool("LDAP_CREATE_USERS", False)
+if LDAP_ENABLED:
+    try:
+        import ldap
+        from django_auth_ldap.config import LDAPSearch
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            'LDAP_ENABLED=1 needs python-ldap and django-auth-ldap: pip install -e ".[ldap]"'
+        ) from exc
+    AUTH_LDAP_SERVER_URI = env_required("LDAP_SERVER_URI")
+    AUTH_LDAP_BIND_DN = env_str("LDAP_BIND_DN", "") or ""
+    AUTH_LDAP_BIND_PASSWORD = env_str("LDAP_BIND_PASSWORD", "") or ""
+    AUTH_LDAP_USER_SEARCH = LDAPSearch(
+        env_required("LDAP_USER_BASE"),
+        ldap.SCOPE_SUBTREE,
+        env_str("LDAP_USER_FILTER", "(uid=%(user)s)") or "(uid=%(user)s)",
+    )
+    AUTH_LDAP_START_TLS = env_bool("LDAP_START_TLS", False)
+    AUTH_LDAP_CONNECTION_OPTIONS = {
+        ldap.OPT_REFERRALS: 0,
+        ldap.OPT_NETWORK_TIMEOUT: env_int("LDAP_TIMEOUT_SECONDS", 5),
+    }
+    AUTHENTICATION_BACKENDS.append("security.directory.DirectoryBackend")
 # Audit log retention (days, at least 180); `manage.py prune_audit` and the nightly job.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 if AUDIT_RETENTION_DAYS < 180:
@@ -394,6 +537,7 @@ INSPECTIONS = {
         "funds_density": 20,
         "petitions": 20,
         "case_incidence": 15,
+        "audit_issues": 10,
         "findings": 10,
         "overdue_tasks": 10,
     },
@@ -530,6 +674,13 @@ REMINDERS = {
 # Burden rules (R31): no public ranking; superiors may see a ranking of their subordinate units
 # only when this is on. There are no check-in or online-time metrics anywhere.
 ASSESSMENT_RANKINGS_FOR_SUPERIORS = env_bool("ASSESSMENT_RANKINGS_FOR_SUPERIORS", False)
+# Democratic evaluations (民主测评): results count only for a closed round where at least this
+# share of the roll voted (a round may set its own), and a group (the team grade, one person's
+# marks) with fewer ballots than EVALUATION_MIN_GROUP is never shown or counted.
+EVALUATION_MIN_TURNOUT = float(os.environ.get("EVALUATION_MIN_TURNOUT", "0.8"))
+EVALUATION_MIN_GROUP = env_int("EVALUATION_MIN_GROUP", 5)
+# One-time voting codes: attempts per address per ten minutes.
+EVALUATION_CODE_ATTEMPTS = env_int("EVALUATION_CODE_ATTEMPTS", 20)
 _REMINDER_JOBS = [
     # (beat entry, task, hour, minute): staggered so jobs never pile up at once.
     ("remind-duty-items", "responsibilities.tasks.remind_duty_items", 7, 0),
@@ -539,9 +690,11 @@ _REMINDER_JOBS = [
     ("remind-rectification-tasks", "inspections.tasks.remind_rectification_tasks", 7, 40),
     ("remind-rectification-reports", "inspections.tasks.remind_rectification_reports", 7, 50),
     ("escalate-overdue-tasks", "inspections.tasks.escalate_overdue_tasks", 8, 0),
+    ("tell-handed-over-successors", "inspections.tasks.tell_handed_over_successors", 8, 5),
     ("remind-case-steps", "accountability.tasks.remind_case_steps", 8, 10),
     ("remind-formalities", "accountability.tasks.remind_formalities", 8, 30),
     ("remind-appeals", "accountability.tasks.remind_appeals", 8, 40),
+    ("remind-integrity-replies", "accountability.tasks.remind_integrity_replies", 8, 50),
     ("expire-influence-periods", "accountability.tasks.expire_influence_periods", 1, 30),
     ("daily-digest", "notifications.tasks.send_daily_digest", 18, 0),
 ]
@@ -643,4 +796,66 @@ ACCOUNTABILITY = {
     },
     # The chain page looks this many days back from the event for duty logs.
     "CHAIN_LOOKBACK_DAYS": 365,
+}
+
+
+# --- REST API (issue 15; liangge_zeren/api). Bearer tokens first: an anonymous request gets
+# 401 with `WWW-Authenticate: Bearer`; the browser session (with CSRF) serves the site's own JS.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "600/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "security.tokens.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "liangge_zeren.api.permissions.SignedIn",
+        "liangge_zeren.api.permissions.TokenCapability",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["liangge_zeren.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": API_THROTTLE_RATE},
+    "DEFAULT_PAGINATION_CLASS": "liangge_zeren.api.pagination.ApiCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "EXCEPTION_HANDLER": "liangge_zeren.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "两个责任 接口(API)",
+    "DESCRIPTION": (
+        "两个责任系统的 REST 接口。每个接口都经过与网页相同的范围控制(visible_to)和业务服务:"
+        "接口做不到本人在浏览器中做不到的事。\n\n"
+        "认证:`Authorization: Bearer <令牌>`(`python manage.py api_token 用户名` 签发个人令牌;"
+        "服务账号由安全管理员在 /security/api-tokens/ 创建),或网站自身脚本使用的会话(需 CSRF)。\n\n"
+        "错误以 `application/problem+json` 返回,`detail` 为中文说明:范围外 404,只读 403,"
+        "流程规则拒绝 409,版本过期(If-Match 与 ETag 不符)412,请求过于频繁 429。"
+        "列表使用游标分页(`cursor`),支持过滤与排序(`ordering`)。"
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set used by several models.
+    "ENUM_NAME_OVERRIDES": {
+        "ActionTypeEnum": "responsibilities.models.ActionType",
+        "WorkAreaEnum": "responsibilities.models.WorkArea",
+        "CaseStatusEnum": "accountability.models.AccountabilityCase.Status",
+    },
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Every operation documents its problem+json answers (400/401/403/404/429; writes also
+    # 409/412/413/415), with the default enum post-processing first.
+    "POSTPROCESSING_HOOKS": ["liangge_zeren.api.schema.add_problem_responses"],
 }

@@ -494,6 +494,19 @@ class ImportLog(Protocol):
     ) -> None: ...
 
 
+class ErrorLog:
+    """The plain ImportLog: every problem as a RowError, in the order reported."""
+
+    def __init__(self) -> None:
+        self.notices: list[str] = []
+        self.errors: list[RowError] = []
+
+    def error(
+        self, title: str, row: int | None, column: str, message: str, *, sheet_kind: str = ""
+    ) -> None:
+        self.errors.append(RowError(title, row, column, str(message)))
+
+
 @dataclass
 class Table:
     sheet: Sheet

@@ -31,13 +31,15 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from liangge_zeren.spreadsheets import Limits, SpreadsheetRefused, check_archive
 
@@ -342,3 +344,36 @@ def serve_evidence(request: HttpRequest, obj: EvidenceFile, path: Path) -> FileR
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
+
+
+# --- One-sheet Excel imports (risk factors, the 知责 question bank) ---------------------------
+
+
+class XlsxFileForm(forms.Form):
+    """One Excel file (only .xlsx passes the content check); `label` names what it holds."""
+
+    file = forms.FileField(help_text=gettext_lazy("Excel(.xlsx)文件。"))
+
+    def __init__(self, *args: Any, label: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if label is not None:
+            self.fields["file"].label = label
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if check_upload(upload) != "xlsx":
+            raise forms.ValidationError(_("只支持 Excel(.xlsx)文件。"))
+        return upload
+
+
+def run_file_import(request: Any, form: Any, run: Any) -> tuple[Any, int]:
+    """POST: the valid form's file through `run(data, filename)` → (its result, 200 or 400
+    when the result or the form is not ok); GET: (None, 200)."""
+    if request.method != "POST":
+        return None, 200
+    if not form.is_valid():
+        return None, 400
+    upload = form.cleaned_data["file"]
+    upload.seek(0)
+    result = run(upload.read(), upload.name)
+    return result, 200 if result.ok else 400

@@ -1,7 +1,9 @@
 """The one access helper per object type of this app. Views call nothing else for access."""
 
-from responsibilities.models import Organization, Person, Tenure
-from responsibilities.scoping import get_scoped_object_or_404
+from django.http import Http404
+
+from responsibilities.models import Body, Organization, Person, Tenure
+from responsibilities.scoping import get_scoped_object_or_404, scope_q
 
 
 def get_org_for_user(request, pk, write: bool = False) -> Organization:
@@ -35,6 +37,50 @@ def get_tenure_for_user(request, pk, write: bool = False) -> Tenure:
         change_perm="responsibilities.change_tenure",
         write=write,
     )
+
+
+# --- Appointments (issue 16): the unit, tenure or body must lie in the user's appointment
+# scope (rules.APPOINT); anything else is a 404, as if it did not exist.
+
+
+def _appoint_perm() -> str:
+    from responsibilities.rules import APPOINT
+
+    return APPOINT
+
+
+def get_org_for_appointing(request, pk) -> Organization:
+    return get_scoped_object_or_404(
+        request,
+        Organization.objects.select_related("parent"),
+        pk,
+        view_perm=_appoint_perm(),
+        change_perm=_appoint_perm(),
+        write=True,
+    )
+
+
+def _appointable_orgs(request):
+    return Organization.objects.filter(scope_q(request.user, _appoint_perm()))
+
+
+def get_tenure_for_appointing(request, pk) -> Tenure:
+    tenure = (
+        Tenure.objects.select_related("person", "org", "body")
+        .filter(org__in=_appointable_orgs(request), pk=pk)
+        .first()
+    )
+    if tenure is None:
+        raise Http404
+    return tenure
+
+
+def get_body_for_appointing(request, pk) -> Body:
+    body = Body.objects.select_related("org").filter(org__in=_appointable_orgs(request), pk=pk)
+    found = body.first()
+    if found is None:
+        raise Http404
+    return found
 
 
 # --- Lists, items, letters, duty logs, attachments, reports (issue 3) --------------------

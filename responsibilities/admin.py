@@ -106,7 +106,7 @@ class PortfolioAdmin(ScopedAdmin):
 @admin.register(Person)
 class PersonAdmin(ScopedAdmin):
     list_display = ["name", "code", "party_member", "user", "is_active"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "code", "external_id"]
     raw_id_fields = ["user"]
 
 

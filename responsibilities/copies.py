@@ -1,4 +1,13 @@
-"""Copy detection (照搬照抄): how much of an adopted list repeats its template verbatim."""
+"""Copy detection (照搬照抄): how much of a list repeats, verbatim, text it should have made
+its own.
+
+A list is compared with
+- its template (the superior's list it was issued from, "1+X"), if any;
+- every list of the same year of its unit's superiors (the ancestors on the path index),
+  so a list typed from scratch with the superior's text pasted in is caught too;
+- for a 一岗双责 list (team member), the other team members' lists of the same unit and
+  year: members copying each other's duties instead of their own portfolio's.
+All candidates come from one query (path prefixes, no walk over the tree)."""
 
 from __future__ import annotations
 
@@ -6,9 +15,11 @@ import unicodedata
 from difflib import SequenceMatcher
 
 from django.conf import settings
+from django.db.models import Q
 
 from liangge_zeren.actors import Actor, write_service
 from responsibilities.models import (
+    Organization,
     ResponsibilityItem,
     ResponsibilityList,
 )
@@ -43,22 +54,41 @@ def best_similarity(text: str, candidates: list[str]) -> float:
     return best
 
 
+def comparison_q(duty_list: ResponsibilityList) -> Q:
+    """The items `duty_list` is compared with (see the module doc); an empty Q never."""
+    ancestors = [
+        p for p in Organization.path_prefixes(duty_list.org_path) if p != duty_list.org_path
+    ]
+    q = Q(pk__in=[])
+    if duty_list.template_id is not None:
+        q |= Q(list_id=duty_list.template_id)
+    if ancestors:
+        q |= Q(org_path__in=ancestors, list__year=duty_list.year)
+    if duty_list.subject_type == ResponsibilityList.SubjectType.TEAM_MEMBER:
+        q |= Q(
+            org_id=duty_list.org_id,
+            list__year=duty_list.year,
+            list__subject_type=ResponsibilityList.SubjectType.TEAM_MEMBER,
+        ) & ~Q(list_id=duty_list.pk)
+    return q
+
+
 @write_service
 def refresh_copy_detection(duty_list: ResponsibilityList, *, actor: Actor) -> ResponsibilityList:
-    """Compare an adopted list with its template; store per-item and per-list results.
+    """Compare a list with its template, its superiors' lists and (一岗双责) its team peers;
+    store per-item and per-list results.
 
-    Each item is compared with every active template item (a pasted template clause counts
-    even if it was entered as the unit's own item). Two queries plus two bulk updates.
+    Each item is compared with every active candidate item (a pasted clause counts even if
+    it was entered as the unit's own item). Two queries plus two bulk updates.
     """
-    if duty_list.template_id is None:
-        return duty_list
     threshold = settings.COPY_SIMILARITY_THRESHOLD / 100
-    template_texts = [
+    candidate_texts = {
         normalise_text(t)
-        for t in ResponsibilityItem.objects.filter(
-            list_id=duty_list.template_id, is_active=True
-        ).values_list("content", flat=True)
-    ]
+        for t in ResponsibilityItem.objects.filter(comparison_q(duty_list), is_active=True)
+        .exclude(list__status=ResponsibilityList.Status.ARCHIVED)
+        .values_list("content", flat=True)
+    }
+    template_texts = sorted(candidate_texts)
     items = list(duty_list.items.filter(is_active=True))
     for item in items:
         score = best_similarity(normalise_text(item.content), template_texts)

@@ -199,10 +199,13 @@ class DutyLogForm(VersionedFormMixin, forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
+    # On a phone the input opens the camera (issue 17: a photo now, more files later from the
+    # log's page, which takes PDF, Word, Excel and text too).
     evidence = forms.FileField(
         label=_("佐证材料"),
         required=False,
-        help_text=_("PDF、图片、Word、Excel 或文本,单个文件不超过上限。"),
+        help_text=_("手机上可直接拍照;PDF、Word 等文件可保存后在纪实页面补充上传。"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
 
     class Meta:
@@ -283,10 +286,16 @@ class AmendForm(forms.Form):
 
 
 class UploadForm(forms.Form):
+    """Evidence added to a log later; `camera=True` renders the phone-camera variant (the
+    same field name, so one view takes both)."""
+
     file = forms.FileField(label=_("佐证材料"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, camera: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if camera:
+            self.fields["file"].label = _("拍照上传")
+            self.fields["file"].widget.attrs.update({"accept": "image/*", "capture": "environment"})
         _bootstrap(self)
 
 

@@ -44,5 +44,7 @@ class ImportForm(forms.Form):
         if not (name.endswith(".xlsx") or name.endswith(".csv")):
             raise forms.ValidationError(_("只支持 .xlsx 或 .csv 文件。"))
         if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError(_("文件过大(上限 5 MB)。"))
+            raise forms.ValidationError(
+                _("文件过大(上限 %(mb)d MB)。") % {"mb": self.MAX_BYTES // (1024 * 1024)}
+            )
         return upload

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -20,9 +19,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from liangge_zeren import documents
 from liangge_zeren.actors import Actor, set_change_reason, write_service
 from liangge_zeren.concurrency import check_version, lock_current
 from responsibilities.duty_logs import items_for_tenure
@@ -398,109 +397,70 @@ def _signature_problems(
     return problems
 
 
-# --- .docx output -------------------------------------------------------------------------
+# --- .docx output (the official-document kit, liangge_zeren/documents.py) ------------------
 
 
-def _docx():
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
-    return docx, WD_ALIGN_PARAGRAPH, qn, Cm, Pt
-
-
-def _new_document():
-    docx, _align, qn, Cm, Pt = _docx()
-    document = docx.Document()
-    for section in document.sections:  # GB/T 9704 margins: top 3.7 cm, left 2.8 cm
-        section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-        section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    style = document.styles["Normal"]
-    style.font.name = "FangSong"
-    style.font.size = Pt(16)  # 三号
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋_GB2312")
-    return document
-
-
-def _heading(document, text: str, size: int = 22):
-    _docx_mod, align, qn, _cm, Pt = _docx()
-    paragraph = document.add_paragraph()
-    paragraph.alignment = align.CENTER
-    run = paragraph.add_run(text)
-    run.bold = True
-    run.font.size = Pt(size)
-    run.font.name = "SimSun"
-    run._element.rPr.rFonts.set(qn("w:eastAsia"), "方正小标宋简体")
-    return paragraph
-
-
-def _body(document, text: str, indent: bool = True):
-    _docx_mod, _align, _qn, _cm, Pt = _docx()
-    paragraph = document.add_paragraph(text)
-    if indent:
-        paragraph.paragraph_format.first_line_indent = Pt(32)
-    paragraph.paragraph_format.line_spacing = Pt(28)
-    return paragraph
-
-
-def _to_bytes(document) -> bytes:
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+def _signature_table(letter: ResponsibilityLetter, issuer: dict, signee: dict) -> documents.Block:
+    signatures = {s.role: s for s in letter.signatures.select_related("signer_tenure__person")}
+    columns = []
+    for role, label, party in (
+        (Signature.Role.ISSUER, _("交责方(签字)"), issuer),
+        (Signature.Role.SIGNEE, _("承诺方(签字)"), signee),
+    ):
+        sig = signatures.get(role)
+        columns.append(
+            (
+                label,
+                _("%(name)s(已电子签名)") % {"name": party["name"]} if sig else party["name"],
+                documents.date_text(timezone.localtime(sig.signed_at).date())
+                if sig
+                else documents.BLANK_DATE,
+            )
+        )
+    return documents.table([], [list(row) for row in zip(*columns, strict=True)], borders=False)
 
 
 def letter_docx(letter: ResponsibilityLetter) -> bytes:
     """The letter laid out as an official document, from the frozen snapshot only."""
     content = letter.content
-    document = _new_document()
-    _heading(document, content["title"])
-    _heading(document, _("(%(year)s年度)") % {"year": content["year"]}, size=16)
     issuer, signee = content["issuer"], content["signee"]
-    _body(document, _("交责方:%(org)s %(post)s %(name)s") % issuer, indent=False)
-    _body(document, _("承诺方:%(org)s %(post)s %(name)s") % signee, indent=False)
-    _body(
-        document,
-        _(
-            "为深入推进全面从严治党,压紧压实管党治党政治责任,根据有关规定,"
-            "结合工作实际,签订本责任书。承诺方对以下责任事项切实履职尽责:"
+    blocks = [
+        documents.plain(_("交责方:%(org)s %(post)s %(name)s") % issuer),
+        documents.plain(_("承诺方:%(org)s %(post)s %(name)s") % signee),
+        documents.paragraph(
+            _(
+                "为深入推进全面从严治党,压紧压实管党治党政治责任,根据有关规定,"
+                "结合工作实际,签订本责任书。承诺方对以下责任事项切实履职尽责:"
+            )
         ),
+        *(
+            documents.paragraph(
+                _("%(number)s. 【%(category)s】%(content)s(%(frequency)s,不少于%(min_count)s次)")
+                % item
+            )
+            for item in content["items"]
+        ),
+        documents.paragraph(
+            _("本责任书一式两份,双方各执一份,自签订之日起生效。任职变动时,由继任者重新签订。")
+        ),
+        documents.plain(""),
+        _signature_table(letter, issuer, signee),
+    ]
+    closing = [
+        documents.note(
+            _("版本 %(version)s · 内容校验码 SHA-256:%(sha)s")
+            % {"version": letter.version, "sha": letter.content_sha256}
+        )
+    ]
+    return documents.render(
+        documents.OfficialDocument(
+            kind="responsibility_letter",
+            title=content["title"],
+            subtitle=_("(%(year)s年度)") % {"year": content["year"]},
+            blocks=blocks,
+            closing=closing,
+        )
     )
-    for item in content["items"]:
-        _body(
-            document,
-            _("%(number)s. 【%(category)s】%(content)s(%(frequency)s,不少于%(min_count)s次)")
-            % item,
-        )
-    _body(
-        document,
-        _("本责任书一式两份,双方各执一份,自签订之日起生效。任职变动时,由继任者重新签订。"),
-    )
-    signatures = {s.role: s for s in letter.signatures.select_related("signer_tenure__person")}
-    table = document.add_table(rows=3, cols=2)
-    for col, (role, label, party) in enumerate(
-        (
-            (Signature.Role.ISSUER, _("交责方(签字)"), issuer),
-            (Signature.Role.SIGNEE, _("承诺方(签字)"), signee),
-        )
-    ):
-        sig = signatures.get(role)
-        table.cell(0, col).text = label
-        table.cell(1, col).text = (
-            _("%(name)s(已电子签名)") % {"name": party["name"]} if sig else party["name"]
-        )
-        table.cell(2, col).text = (
-            date_format(timezone.localtime(sig.signed_at).date(), "DATE_FORMAT")
-            if sig
-            else _("年  月  日")
-        )
-    _body(
-        document,
-        _("版本 %(version)s · 内容校验码 SHA-256:%(sha)s")
-        % {"version": letter.version, "sha": letter.content_sha256},
-        indent=False,
-    )
-    return _to_bytes(document)
 
 
 # --- Annual duty reports (报告工作 / 述责述廉) --------------------------------------------------
@@ -626,11 +586,40 @@ def acknowledge_report(
 
 
 def report_docx(report: DutyReport) -> bytes:
-    document = _new_document()
-    _heading(document, report.title)
-    for line in report.content.splitlines():
-        if line.strip():
-            _body(document, line.strip())
+    """A committee's report is a 报告 to the superior's committee (red header, 发文字号); a
+    person's 述责述廉 report carries their name and post under the title."""
+    blocks = documents.blocks_from_text(report.content)
     if report.comment:
-        _body(document, _("上级意见:%(comment)s") % {"comment": report.comment}, indent=False)
-    return _to_bytes(document)
+        blocks.append(documents.plain(_("上级意见:%(comment)s") % {"comment": report.comment}))
+    submitted = timezone.localtime(report.submitted_at).date() if report.submitted_at else None
+    if report.tenure is not None:
+        tenure = report.tenure
+        return documents.render(
+            documents.OfficialDocument(
+                kind="personal_report",
+                title=report.title,
+                author=" ".join(_party(tenure)[k] for k in ("org", "post", "name")),
+                blocks=blocks,
+                date=submitted,
+            )
+        )
+    committee = report.org.committee_name()
+    secretary = (
+        Tenure.objects.current()
+        .filter(org=report.org, role=Tenure.Role.SECRETARY)
+        .select_related("person")
+        .first()
+    )
+    return documents.render(
+        documents.OfficialDocument(
+            kind="committee_report",
+            title=report.title,
+            issuer_mark=committee,
+            doc_number=documents.doc_number((submitted or timezone.localdate()).year),
+            signer=secretary.person.name if secretary else "",
+            recipient=report.org.parent.committee_name() if report.org.parent else "",
+            signature=committee,
+            date=submitted,
+            blocks=blocks,
+        )
+    )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from liangge_zeren.concurrency import EditConflict
 from liangge_zeren.pages import paginate, report_refusal
 from liangge_zeren.workflow import TransitionRefused
-from responsibilities import copies, gap_matrix, lists, progress, selectors
+from responsibilities import copies, gap_matrix, lists, progress, selectors, study
 from responsibilities.access import get_item_for_user, get_list_for_user, get_org_for_user
 from responsibilities.context_processors import current_posts
 from responsibilities.duty_forms import (
@@ -232,6 +232,8 @@ def _item_context(request, item, **extra):
         **selectors.item_progress_and_logs(item, request.user),
         "history": history_rows(item),
         "crumbs": [*Organization.objects.ancestors_of(item.org), item.org],
+        "materials": study.materials_of(item),
+        "material_form": study.StudyMaterialForm() if study.may_edit(request.user, item) else None,
     }
     context.update(extra)
     return context
@@ -275,6 +277,43 @@ def item_edit(request, pk):
         _item_context(request, item, form=form),
         status=status,
     )
+
+
+@login_required
+@require_POST
+def item_material_add(request, pk):
+    item = get_item_for_user(request, pk)
+    if not study.may_edit(request.user, item):
+        raise PermissionDenied
+    form = study.StudyMaterialForm(request.POST)
+    if form.is_valid():
+        try:
+            study.add_material(item, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            report_refusal(request, exc)
+        else:
+            messages.success(request, _("学习材料已添加。"))
+            return redirect("duty_item_detail", pk=item.pk)
+    return render(
+        request,
+        "responsibilities/duty/item_detail.html",
+        _item_context(request, item, material_form=form),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def item_material_remove(request, pk, material_pk):
+    item = get_item_for_user(request, pk)
+    if not study.may_edit(request.user, item):
+        raise PermissionDenied
+    material = study.materials_of(item).filter(pk=material_pk).first()
+    if material is None:
+        raise Http404
+    study.remove_material(material, actor=request.user)
+    messages.success(request, _("学习材料已移除。"))
+    return redirect("duty_item_detail", pk=item.pk)
 
 
 @login_required

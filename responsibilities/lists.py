@@ -100,9 +100,13 @@ def add_item(
     reason: str = "",
     lead: Tenure | None = None,
     source_item: ResponsibilityItem | None = None,
+    detect_copies: bool = True,
     **fields: Any,
 ) -> ResponsibilityItem:
-    """Add a clause. Once the list is acknowledged or in force an addition needs a reason."""
+    """Add a clause. Once the list is acknowledged or in force an addition needs a reason.
+
+    Copy detection runs after the addition unless `detect_copies` is False (an import adds
+    many items and runs it once at the end)."""
     _check_editable(duty_list)
     if duty_list.needs_change_reason and not reason.strip():
         raise ValidationError(_("清单已生效,新增条目必须填写变更理由。"))
@@ -123,7 +127,7 @@ def add_item(
     lead = lead or duty_list.subject_tenure
     if lead is not None:
         assign_owner(item, lead, ItemAssignment.Role.LEAD, actor=actor)
-    if duty_list.template_id:
+    if detect_copies:
         refresh_copy_detection(duty_list, actor=actor)
     return item
 
@@ -156,7 +160,7 @@ def update_item(
     item.full_clean()
     set_change_reason(item, reason.strip() or None)
     item.save()
-    if duty_list.template_id and "content" in changed:
+    if "content" in changed:
         refresh_copy_detection(duty_list, actor=actor)
     return item
 
@@ -172,8 +176,7 @@ def withdraw_item(item: ResponsibilityItem, *, actor: Actor, reason: str) -> Res
     item.version += 1
     set_change_reason(item, reason.strip())
     item.save()
-    if item.list.template_id:
-        refresh_copy_detection(item.list, actor=actor)
+    refresh_copy_detection(item.list, actor=actor)
     return item
 
 

@@ -44,6 +44,9 @@ def log_index(request):
     status = request.GET.get("status", "")
     if status in DutyLog.Status.values:
         logs = logs.filter(status=status)
+    # The filters a figure links with (a panel's "本季度纪实条数"): honoured, or said why not.
+    logs, filter_problems = selectors.filter_logs(logs, request.GET)
+    filtered = any(request.GET.get(k) for k in ("tenure", "from", "to", "counted"))
     page = Paginator(logs.order_by("-occurred_on", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -54,8 +57,15 @@ def log_index(request):
         "status": status,
         "statuses": DutyLog.Status.choices,
         "current": current,
+        "filtered": filtered,
+        "filter_problems": filter_problems,
     }
-    return render(request, "responsibilities/duty/log_index.html", context)
+    return render(
+        request,
+        "responsibilities/duty/log_index.html",
+        context,
+        status=400 if filter_problems else 200,
+    )
 
 
 @login_required
@@ -64,7 +74,7 @@ def my_progress(request):
     return render(
         request,
         "responsibilities/duty/my_progress.html",
-        selectors.my_progress_context(current),
+        selectors.my_progress_context(current, request.GET.get("state", "")),
     )
 
 
@@ -84,7 +94,9 @@ def log_create(request):
     _posts, tenure = current_posts(request)
     if tenure is None:
         raise PermissionDenied
-    form = DutyLogForm(request.POST or None, request.FILES or None, tenure=tenure)
+    # 记一笔: a fresh form starts with today, the last method used and this quarter's open items.
+    initial = selectors.quick_log_initial(tenure) if request.method != "POST" else None
+    form = DutyLogForm(request.POST or None, request.FILES or None, tenure=tenure, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             log = duty_logs.create_log(
@@ -102,7 +114,7 @@ def log_create(request):
             "log": log,
             "mismatched": duty_logs.method_mismatches(log, form.cleaned_data["items"]),
             "cited": selectors.cited_items(tenure, {i.pk for i in form.cleaned_data["items"]}),
-            "form": DutyLogForm(tenure=tenure),
+            "form": DutyLogForm(tenure=tenure, initial=selectors.quick_log_initial(tenure)),
             "tenure": tenure,
         }
         if request.htmx:
@@ -136,6 +148,8 @@ def _detail_context(request, log, review_form=None) -> dict:
         "attachments": log.attachments.filter(is_removed=False),
         "amendments": log.amendments.select_related("author"),
         "can_change": "edit" in actions,
+        # Evidence may follow a submitted log until it is reviewed (a photo from the phone).
+        "can_upload": "upload" in actions,
         "can_review": can_review,
         "can_amend": "amend" in actions,
         "review_form": review_form or ReviewForm(),
@@ -143,6 +157,7 @@ def _detail_context(request, log, review_form=None) -> dict:
         "next_to_review": selectors.next_to_review(request.user, log) if can_review else None,
         "amend_form": AmendForm(),
         "upload_form": UploadForm(),
+        "camera_form": UploadForm(camera=True, auto_id="id_camera_%s"),
         "history": history_rows(log),
         "crumbs": [*Organization.objects.ancestors_of(log.org), log.org],
     }
@@ -251,7 +266,7 @@ def log_amend(request, pk):
 @login_required
 @require_POST
 def attachment_upload(request, pk):
-    log = get_log_for_user(request, pk, write=True)
+    log = get_log_for_user(request, pk, write=True, perm="responsibilities.upload_dutylog")
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         attempt(

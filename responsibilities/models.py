@@ -136,6 +136,11 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def committee_name(self) -> str:
+        """The name its documents go out under: its Party committee (group), else its own."""
+        body = self.bodies.filter(kind__in=Body.COMMITTEE_KINDS, is_active=True).first()
+        return body.name if body else self.name
+
     @property
     def org_path(self) -> str:
         # Lets an organisation be scoped by the same predicate as every other scoped row.
@@ -291,6 +296,16 @@ class Person(models.Model):
         related_name="person",
     )
     is_active = models.BooleanField(_("有效"), default=True)
+    # The person's identifier at the unified identity platform or in the directory (e.g. the
+    # employee number): single sign-on finds the account by it (security/sso.py), never by name.
+    external_id = models.CharField(
+        _("统一身份标识"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("统一身份认证平台或目录服务中的人员标识(如工号),用于单点登录匹配账号。"),
+    )
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
@@ -329,6 +344,7 @@ class Tenure(ScopedModel):
         DISCIPLINE_OFFICER = "discipline_officer", _("纪检干部")
         STATIONED_TEAM_LEADER = "stationed_team_leader", _("派驻纪检监察组组长")
         CLERK = "clerk", _("联络员")
+        ORG_DEPARTMENT = "org_department", _("组织部")
 
     COMMITTEE_ROLES = frozenset({Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.TEAM_MEMBER})
     DISCIPLINE_ROLES = frozenset(
@@ -971,3 +987,31 @@ class ManagementAuthority(models.Model):
     def __str__(self) -> str:
         kind = self.get_org_kind_display() or _("各类单位")
         return f"{kind} {self.get_role_display()}:{self.get_managed_by_display()}"
+
+
+class StudyMaterial(ScopedModel):
+    """学习材料 (知责): what to read to know a responsibility item — the article it rests on
+    and an excerpt or explanation. Shown on the item's page."""
+
+    item = models.ForeignKey(
+        ResponsibilityItem,
+        verbose_name=_("条目"),
+        on_delete=models.PROTECT,
+        related_name="study_materials",
+    )
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("标题"), max_length=200)
+    source_article = models.CharField(_("出处条款"), max_length=200, blank=True)
+    text = models.TextField(_("内容"))
+    is_removed = models.BooleanField(_("已移除"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("学习材料")
+        verbose_name_plural = _("学习材料")
+        ordering = ["item_id", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

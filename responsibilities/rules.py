@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from liangge_zeren import request_cache
 from notifications import gate
-from responsibilities.models import DutyLog, DutyReport, ResponsibilityLetter
+from responsibilities.models import DutyLog, DutyReport, Organization, ResponsibilityLetter
 from responsibilities.scoping import (
     ALWAYS,
     AllOf,
@@ -25,6 +26,7 @@ from responsibilities.scoping import (
     Not,
     PathClause,
     RelatedClause,
+    RootsClause,
     UnitClause,
     User,
     define,
@@ -60,6 +62,34 @@ define("responsibilities.change_person", [_any_tenure_of_person(Capability.MANAG
 define("responsibilities.import_org", [Nobody()], model="responsibilities.Organization")
 
 
+# --- Appointments, removals, transfers and 换届 in the browser (issue 16) -----------------
+# The organisation department (组织部 post: its APPOINT grant) over its own unit's subtree;
+# the system administrator (三员分立: the org tree is theirs) over the whole tree.
+APPOINT = "responsibilities.appoint_organization"
+
+
+def system_administrator_roots(user: User) -> list[str]:
+    """The tree's top units for the system administrator, no unit for anyone else."""
+    from security.models import AdminRole
+    from security.roles import user_is
+
+    if not user_is(user, AdminRole.SYSTEM):
+        return []
+    return request_cache.cached_for_user(
+        "tree_roots",
+        user,
+        lambda: list(
+            Organization.objects.filter(parent__isnull=True).values_list("path", flat=True)
+        ),
+    )
+
+
+define(
+    APPOINT,
+    [PathClause(Capability.APPOINT, "path"), RootsClause(system_administrator_roots, "path")],
+)
+
+
 # --- Lists, items, letters, duty logs, attachments and reports (issue 3) -----------------
 
 for _model in (
@@ -70,6 +100,7 @@ for _model in (
     "dutylog",
     "attachment",
     "dutyreport",
+    "studymaterial",
 ):
     define(f"responsibilities.view_{_model}", [PathClause(Capability.VIEW, "org_path")])
 
@@ -91,6 +122,8 @@ OWN_UNIT = UnitClause(Capability.MANAGE)
 
 for _model in ("responsibilityletter", "responsibilitylist", "responsibilityitem"):
     define(f"responsibilities.change_{_model}", [OWN_UNIT])
+# 学习材料 (知责) may be added while the list is in force: the unit's managers or a superior's.
+define("responsibilities.change_studymaterial", [PathClause(Capability.MANAGE, "org_path")])
 
 define(
     "responsibilities.acknowledge_responsibilitylist",
@@ -119,6 +152,11 @@ REVIEW_DUTYLOG = "responsibilities.review_dutylog"
 define(
     "responsibilities.change_dutylog",
     [HeldByUserClause("tenure", when=field_in("status", DutyLog.EDITABLE))],
+)
+# Evidence may follow a log until its review locks it (a photo added later from the phone).
+define(
+    "responsibilities.upload_dutylog",
+    [HeldByUserClause("tenure", when=field_in("status", DutyLog.EDITABLE | DutyLog.REVIEWABLE))],
 )
 define(
     "responsibilities.amend_dutylog",

@@ -55,6 +55,7 @@ class Capability(enum.StrEnum):
     VIEW = "view"  # read records in the subtree
     MANAGE = "manage"  # maintain org structure, people and tenures in the subtree
     SUPERVISE = "supervise"  # discipline jurisdiction over the subtree
+    APPOINT = "appoint"  # record appointments and removals in the subtree (组织部, issue 16)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ def grants_for_tenure(tenure: Tenure) -> list[Grant]:
         capabilities.append(Capability.MANAGE)
     if body.is_discipline and role in Tenure.DISCIPLINE_ROLES:
         capabilities.append(Capability.SUPERVISE)
+    if role == Tenure.Role.ORG_DEPARTMENT:
+        capabilities.append(Capability.APPOINT)
     return [Grant(cap, path, tenure.pk) for cap in capabilities for path in paths]
 
 

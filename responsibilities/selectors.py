@@ -6,17 +6,25 @@ progress arithmetic itself is in progress.py, the method mix in method_mix.py.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from responsibilities.context_processors import current_posts
 from responsibilities.duty_logs import items_for_tenure
 from responsibilities.method_mix import MixRow, current_quarter, method_mix
 from responsibilities.models import DutyLog, ResponsibilityItem, ResponsibilityList, Tenure
-from responsibilities.progress import Progress, progress_of, progress_summary, with_progress
+from responsibilities.progress import (
+    Progress,
+    period_window,
+    progress_of,
+    progress_summary,
+    with_progress,
+)
 from responsibilities.rules import dutylog_review_q
 from responsibilities.scoping import Capability, user_grants
 
@@ -124,9 +132,16 @@ def duty_home_context(user: Any, current: Tenure | None) -> dict[str, Any]:
     return context
 
 
-def my_progress_context(current: Tenure | None) -> dict[str, Any]:
-    """The 'my progress' page: my items, their summary and my method mix this quarter."""
+PROGRESS_FILTERS = ("green", "yellow", "red")
+
+
+def my_progress_context(current: Tenure | None, state: str = "") -> dict[str, Any]:
+    """The 'my progress' page: my items (those in `state`, when given: the rows behind a
+    figure of the summary), the summary of all of them and my method mix this quarter."""
     items = my_items_with_progress(current) if current else []
+    summary = progress_summary(i.progress for i in items)
+    if state in PROGRESS_FILTERS:
+        items = [i for i in items if i.progress.state == state]
     mix: list[MixRow] = []
     if current:
         year, quarter = current_quarter()
@@ -134,7 +149,8 @@ def my_progress_context(current: Tenure | None) -> dict[str, Any]:
     return {
         "current": current,
         "items": items,
-        "summary": progress_summary(i.progress for i in items),
+        "summary": summary,
+        "state": state if state in PROGRESS_FILTERS else "",
         "mix": mix[0] if mix else None,
     }
 
@@ -174,3 +190,59 @@ def item_progress_and_logs(item: ResponsibilityItem, user: Any) -> dict[str, Any
         # A display attribute for the template; django-stubs knows only model fields.
         log.counts = log.status in DutyLog.COUNTED and start <= log.occurred_on <= end  # type: ignore[attr-defined]
     return {"progress": progress, "item_logs": logs}
+
+
+def quick_log_initial(tenure: Tenure, today: datetime.date | None = None) -> dict[str, Any]:
+    """What 记一笔 pre-fills (two queries): today's date, the method of the person's last log
+    under this post, and the items still open this quarter — their current period ends, or
+    their deadline falls, by the quarter's end — that this method may count toward (an item
+    that names another method is left for the person to tick, so the form never starts with
+    a mismatch warning)."""
+    today = today or timezone.localdate()
+    last = (
+        DutyLog.objects.filter(tenure=tenure)
+        .order_by("-entered_at", "-pk")
+        .values_list("action_type", flat=True)
+        .first()
+    )
+    quarter_end = period_window(ResponsibilityItem.Frequency.QUARTERLY, today)[1]
+    due: list[int] = []
+    for item in my_items_with_progress(tenure, today.year):
+        progress = item.progress
+        if progress.state == "grey" or progress.count >= progress.required:
+            continue
+        ends = min(progress.window[1], item.due_date) if item.due_date else progress.window[1]
+        if ends > quarter_end:
+            continue
+        if item.required_action_type and last and item.required_action_type != last:
+            continue
+        due.append(item.pk)
+    initial: dict[str, Any] = {"occurred_on": today, "items": due}
+    if last:
+        initial["action_type"] = last
+    return initial
+
+
+def filter_logs(logs: QuerySet[DutyLog], params: Any) -> tuple[QuerySet[DutyLog], list[str]]:
+    """The log list's filters behind a figure (a person's post, a date range, only the logs
+    that count toward progress); returns the rows and the Chinese problems of bad values
+    (the list then shows nothing rather than more than the figure)."""
+    problems: list[str] = []
+    tenure = params.get("tenure", "")
+    if tenure:
+        if tenure.isdigit():
+            logs = logs.filter(tenure_id=int(tenure))
+        else:
+            problems.append(_("职务参数无效。"))
+    for name, lookup in (("from", "occurred_on__gte"), ("to", "occurred_on__lte")):
+        value = params.get(name, "")
+        if value:
+            try:
+                logs = logs.filter(**{lookup: datetime.date.fromisoformat(value)})
+            except ValueError:
+                problems.append(_("日期格式应为 YYYY-MM-DD:%(value)s") % {"value": value})
+    if params.get("counted") == "1":
+        logs = logs.filter(status__in=sorted(DutyLog.COUNTED))
+    if problems:
+        logs = logs.none()
+    return logs, problems

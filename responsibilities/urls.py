@@ -1,6 +1,14 @@
 from django.urls import path
 
-from responsibilities import import_views, letter_views, list_views, log_views, views
+from responsibilities import (
+    appointment_views,
+    import_views,
+    letter_views,
+    list_import_views,
+    list_views,
+    log_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,17 +25,67 @@ urlpatterns = [
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("tenures/<int:pk>/", views.tenure_detail, name="tenure_detail"),
     path("tenures/<int:pk>/end/", views.tenure_end, name="tenure_end"),
+    # --- Appointments, removals, transfers, 换届 and their import (issue 16)
+    path("duty/appointments/", appointment_views.appointment_index, name="appointment_index"),
+    path(
+        "duty/appointments/orgs/<int:pk>/",
+        appointment_views.appointment_org,
+        name="appointment_org",
+    ),
+    path(
+        "duty/appointments/tenures/<int:pk>/remove/",
+        appointment_views.appointment_remove,
+        name="appointment_remove",
+    ),
+    path(
+        "duty/appointments/tenures/<int:pk>/transfer/",
+        appointment_views.appointment_transfer,
+        name="appointment_transfer",
+    ),
+    path(
+        "duty/appointments/bodies/<int:pk>/reshuffle/",
+        appointment_views.reshuffle,
+        name="appointment_reshuffle",
+    ),
+    path(
+        "duty/appointments/import/",
+        appointment_views.appointment_import_view,
+        name="appointment_import",
+    ),
+    path(
+        "duty/appointments/import/template.xlsx",
+        appointment_views.appointment_import_template,
+        name="appointment_import_template",
+    ),
     # --- Lists, items, duty logs, letters, reports (issue 3)
     path("duty/lists/", list_views.list_index, name="duty_list_index"),
     path("duty/lists/new/", list_views.list_create, name="duty_list_create"),
     path("duty/lists/<int:pk>/", list_views.list_detail, name="duty_list_detail"),
     path("duty/lists/<int:pk>/state/", list_views.list_transition, name="duty_list_transition"),
+    path(
+        "duty/lists/<int:pk>/import/", list_import_views.import_items_view, name="duty_list_import"
+    ),
+    path(
+        "duty/lists/import/template.<str:kind>",
+        list_import_views.import_template_view,
+        name="duty_list_import_template",
+    ),
     path("duty/lists/<int:pk>/issue/", list_views.template_issue, name="duty_template_issue"),
     path("duty/lists/<int:pk>/push/", list_views.template_push, name="duty_template_push"),
     path("duty/lists/<int:pk>/items/new/", list_views.item_create, name="duty_item_create"),
     path("duty/items/<int:pk>/", list_views.item_detail, name="duty_item_detail"),
     path("duty/items/<int:pk>/edit/", list_views.item_edit, name="duty_item_edit"),
     path("duty/items/<int:pk>/owners/", list_views.item_owners, name="duty_item_owners"),
+    path(
+        "duty/items/<int:pk>/materials/",
+        list_views.item_material_add,
+        name="duty_item_material_add",
+    ),
+    path(
+        "duty/items/<int:pk>/materials/<int:material_pk>/remove/",
+        list_views.item_material_remove,
+        name="duty_item_material_remove",
+    ),
     path("duty/items/<int:pk>/withdraw/", list_views.item_withdraw, name="duty_item_withdraw"),
     path("duty/orgs/<int:pk>/matrix/", list_views.gap_matrix_view, name="duty_gap_matrix"),
     path("duty/orgs/<int:pk>/items/", list_views.unit_items, name="duty_unit_items"),

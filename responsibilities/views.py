@@ -139,6 +139,9 @@ def person_detail(request, pk):
         "tenures": tenures,
         "history": history_rows(person),
         "can_change": request.user.has_perm("responsibilities.change_person", person),
+        # 廉政档案 (accountability, issue 16): only the commission with jurisdiction; the
+        # permission is named, not imported (apps import one way).
+        "integrity_record": request.user.has_perm("accountability.view_integrity_record", person),
     }
     return render(request, "responsibilities/person_detail.html", context)
 

@@ -27,6 +27,7 @@ ACKNOWLEDGE_LIST = "responsibilities.acknowledge_responsibilitylist"
 CHANGE_LOG = "responsibilities.change_dutylog"
 REVIEW_LOG = "responsibilities.review_dutylog"
 AMEND_LOG = "responsibilities.amend_dutylog"
+UPLOAD_LOG = "responsibilities.upload_dutylog"
 CHANGE_REPORT = "responsibilities.change_dutyreport"
 ACKNOWLEDGE_REPORT = "responsibilities.acknowledge_dutyreport"
 
@@ -145,11 +146,13 @@ LOG_FLOW = Workflow(
         ),
         Transition(
             "upload",
-            DutyLog.EDITABLE,
+            # Evidence may follow a submitted log (a photo taken later on the phone) until
+            # the review locks it; removing stays with the editable states.
+            DutyLog.EDITABLE | DutyLog.REVIEWABLE,
             None,
             gettext_lazy("上传材料"),
-            permission=CHANGE_LOG,
-            refused=gettext_lazy("该纪实已提交或已审核锁定,不能再上传材料。"),
+            permission=UPLOAD_LOG,
+            refused=gettext_lazy("该纪实已审核锁定,不能再上传材料。"),
         ),
         Transition(
             "remove_attachment",

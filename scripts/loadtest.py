@@ -7,7 +7,12 @@
 Plain threads and the standard library only. Each role logs in once (login is rate-limited
 by the security app) and its session is shared by that role's threads; each thread then
 requests the role's pages in a loop until the duration or the request cap is reached.
-Reports p50/p95 per page and overall, and the errors. Only loopback targets are accepted.
+Reports p50/p95 per page and overall, and the errors; then, against the same server, the
+same number of users requests the bare login page for a short window (`--bare-seconds`), the
+ceiling a trivial page reaches. The last line is one JSON object (issue 19): {"rps", "p50_ms",
+"p95_ms", "errors", "bare_rps", "ratio" (rps ÷ bare_rps), "users", "seconds"}. With
+--start-gunicorn the server runs gunicorn.conf.py (--workers/--threads override its sizing).
+Only loopback targets are accepted.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import ipaddress
+import json
 import os
 import re
 import signal
@@ -61,7 +67,7 @@ class Session:
         self.base = base
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        page = self.opener.open(f"{base}/accounts/login/", timeout=30).read().decode()
+        page = self.opener.open(f"{base}{LOGIN}", timeout=30).read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         if not token:
             raise RuntimeError("no CSRF token on the login page")
@@ -69,7 +75,7 @@ class Session:
             {"username": username, "password": password, "csrfmiddlewaretoken": token.group(1)}
         ).encode()
         request = urllib.request.Request(
-            f"{base}/accounts/login/", data=data, headers={"Referer": f"{base}/accounts/login/"}
+            f"{base}{LOGIN}", data=data, headers={"Referer": f"{base}{LOGIN}"}
         )
         response = self.opener.open(request, timeout=30)
         if "/accounts/login/" in response.geturl():
@@ -82,6 +88,45 @@ class Session:
             return response.status
         except urllib.error.HTTPError as error:
             return error.code
+
+
+LOGIN = "/accounts/login/"
+
+
+def run_users(users: int, worker) -> float:
+    """Run `worker(n)` for n in range(users), one thread each, to the end; seconds taken."""
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(users)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def bare_rate(base: str, users: int, seconds: float) -> tuple[float, int]:
+    """Requests per second of the bare login page (no session, a template and a CSRF
+    token): the server's ceiling for a trivial page, measured with the same client code and
+    number of closed-loop users as the mix. Returns (req/s, errors)."""
+    done = [0, 0]  # requests, errors
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def worker() -> None:
+        opener = urllib.request.build_opener()
+        while time.perf_counter() < stop_at:
+            try:
+                response = opener.open(f"{base}{LOGIN}", timeout=60)
+                response.read()
+                failed = response.status >= 400
+            except (urllib.error.URLError, ConnectionError, OSError):
+                failed = True
+            with lock:
+                done[0] += 1
+                done[1] += failed
+
+    elapsed = run_users(users, lambda _n: worker())
+    return (done[0] / elapsed if elapsed else 0.0), done[1]
 
 
 def wait_for(base: str, seconds: float = 60) -> None:
@@ -99,15 +144,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8011")
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=120.0, help="seconds (max 600)")
+    parser.add_argument(
+        "--seconds", "--duration", dest="seconds", type=float, default=120.0, help="max 600"
+    )
+    parser.add_argument(
+        "--bare-seconds",
+        type=float,
+        default=15.0,
+        help="window of the bare login page measured after the mix (same users, same server)",
+    )
     parser.add_argument("--max-requests", type=int, default=50_000)
     parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", ""))
-    parser.add_argument("--start-gunicorn", action="store_true")
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--start-gunicorn", action="store_true", help="start gunicorn -c gunicorn.conf.py"
+    )
+    parser.add_argument("--workers", type=int, help="GUNICORN_WORKERS (default: the config's)")
+    parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: the config's)")
     args = parser.parse_args()
     base = args.base_url.rstrip("/")
     loopback_only(base)
-    duration = min(args.duration, 600.0)
+    duration = min(args.seconds, 600.0)
     password = args.password
     if not password:
         sys.path.insert(0, str(ROOT))
@@ -128,19 +184,26 @@ def main() -> int:
             cwd=ROOT,
             check=True,
         )
+        # The production configuration (gunicorn.conf.py), on loopback; --workers/--threads
+        # override its sizing through its environment variables.
+        sizing = {"GUNICORN_WORKERS": args.workers, "GUNICORN_THREADS": args.threads}
         server = subprocess.Popen(
             [
                 str(ROOT / ".venv/bin/gunicorn"),
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
                 "liangge_zeren.wsgi:application",
                 "--bind",
                 f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
                 "--timeout",
                 "120",
             ],
             cwd=ROOT,
-            env={**os.environ, "DEBUG": "0"},
+            env={
+                **os.environ,
+                "DEBUG": "0",
+                **{k: str(v) for k, v in sizing.items() if v is not None},
+            },
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -183,12 +246,9 @@ def main() -> int:
                         errors[f"{path} HTTP {status}"] += 1
 
         load_before = os.getloadavg()
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.users)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        elapsed = run_users(args.users, worker)
         load_after = os.getloadavg()
+        bare_rps, bare_errors = bare_rate(base, args.users, min(args.bare_seconds, 600.0))
 
         def pct(values: list[float], q: float) -> float:
             ordered = sorted(values)
@@ -200,13 +260,29 @@ def main() -> int:
         for path, values in sorted(timings.items()):
             every.extend(values)
             print(f"{path:<34} {len(values):>9} {pct(values, 0.5):>9.0f} {pct(values, 0.95):>9.0f}")
+        rps = len(every) / elapsed if elapsed else 0.0
         if every:
             print(
                 f"{'all':<34} {len(every):>9} {statistics.median(every) * 1000:>9.0f} "
-                f"{pct(every, 0.95):>9.0f}   ({len(every) / duration:.1f} req/s)"
+                f"{pct(every, 0.95):>9.0f}   ({rps:.1f} req/s)"
             )
         print(f"errors: {sum(errors.values())} {dict(errors) if errors else ''}")
+        print(
+            f"bare login page ({LOGIN}), {args.users} users, {args.bare_seconds:.0f} s: "
+            f"{bare_rps:.1f} req/s, errors {bare_errors}"
+        )
         print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (2 cores)")
+        summary = {
+            "rps": round(rps, 1),
+            "p50_ms": round(statistics.median(every) * 1000) if every else None,
+            "p95_ms": round(pct(every, 0.95)) if every else None,
+            "errors": sum(errors.values()),
+            "bare_rps": round(bare_rps, 1),
+            "ratio": round(rps / bare_rps, 3) if bare_rps else None,
+            "users": args.users,
+            "seconds": round(elapsed, 1),
+        }
+        print(json.dumps(summary))
         return 0 if not errors else 2
     finally:
         if server is not None:

@@ -16,6 +16,10 @@ class SecurityConfig(AppConfig):
 
         # Grants the security administrator assigns count like those of a post.
         register_grant_source(grants_of)
+        # A service account's subtree, while its API token authenticates the request.
+        from security.tokens import token_grants
+
+        register_grant_source(token_grants)
         # Every business write enters the audit chain (security/business_audit.py).
         business_audit.connect()
         checks.register(check_chain_key, checks.Tags.security, deploy=True)

@@ -11,10 +11,12 @@ audit log, accounts, unlocking, assignments): those powers come from the role al
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef
 
+from responsibilities.models import Person
 from security.models import ScopeGrant, active_grants_q
 from security.roles import ALL_ROLE_PERMISSIONS
 
@@ -25,6 +27,18 @@ class AccountBackend(ModelBackend):
         from a role (security/roles.py), never from a permission row, whoever wrote it."""
         perms = super()._get_permissions(user_obj, obj, from_name)
         return perms - ALL_ROLE_PERMISSIONS
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        """A local password; with LOCAL_LOGIN_ENABLED=0 only for accounts without a person
+        (administrators' break-glass): business users then sign in through single sign-on."""
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if (
+            user is not None
+            and not getattr(settings, "LOCAL_LOGIN_ENABLED", True)
+            and Person.objects.filter(user=user).exists()
+        ):
+            return None
+        return user
 
     def get_user(self, user_id):
         model = get_user_model()

@@ -20,7 +20,11 @@ and the request id. Writes outside any service (the admin's generic forms, migra
 shell) are not noted here.
 
 Anonymous ballots: casting one is recorded as `vote_cast` on the evaluation round, with no
-actor, no address, no request id and no content; the voter token (who voted) is not noted.
+actor, no address, no request id, no service and no content; the voter token (who voted), the
+ballot's marks and the voting codes are not noted (a batch of codes is noted as a count).
+Public questionnaire answers (an anonymous system actor) likewise: an answer sheet is noted
+on its questionnaire with no content and no sheet id, and nothing the public writes carries
+an address, a request id or field values.
 """
 
 from __future__ import annotations
@@ -58,6 +62,9 @@ DERIVED: dict[str, str] = {
     "inspections.tasktransition": "the task's status change is the audited change",
     "accountability.casetransition": "the case's status change is the audited change",
     "assessments.votertoken": "who voted is never audited; the ballot's vote_cast is",
+    "assessments.ballot": "audited as the round's anonymous vote_cast (on_save), nothing more",
+    "assessments.ballotmark": "part of the anonymous ballot: its vote_cast is the entry",
+    "assessments.votingcode": "codes are noted per batch on the round; a use is the vote_cast",
 }
 
 # Secret fields: the audit entry says the field changed, never its value.
@@ -73,6 +80,10 @@ SECRET_FIELDS: dict[str, frozenset[str]] = {
     "accountability.appeal": frozenset({"grounds", "outcome_reasoning"}),
     "accountability.casecorrection": frozenset({"note"}),
     "responsibilities.person": frozenset({"id_number", "phone", "email"}),
+    # The public's comments are leads for the discipline side only.
+    "assessments.questionnairecomment": frozenset({"text", "handling_note"}),
+    "assessments.questionnairecode": frozenset({"code_hash"}),
+    "assessments.thirdpartyevaluator": frozenset({"invite_hash", "contact"}),
 }
 # Any field whose name contains one of these is secret in every model.
 SECRET_NAME_PARTS = ("token", "password", "secret", "otp")
@@ -188,10 +199,15 @@ def _no_history(model: type[models.Model]) -> bool:
 
 
 def on_save(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
-    if raw or not in_service() or not _no_history(sender) or not _is_business(sender):
+    if raw or not in_service() or not _no_history(sender):
         return
     if sender._meta.label_lower == "assessments.ballot":
         note_change(vote_cast(instance.round_id, instance.round.org_path))
+        return
+    if sender._meta.label_lower == "assessments.questionnaireresponse":
+        note_change(answer_given(instance.questionnaire_id, instance.questionnaire.org_path))
+        return
+    if not _is_business(sender):
         return
     note_change(
         Change(
@@ -226,6 +242,18 @@ def vote_cast(round_id: int, org_path: str) -> Change:
         model="assessments.evaluationround",
         pk=str(round_id),
         action="vote_cast",
+        label="",
+        org_path=org_path,
+        anonymous=True,
+    )
+
+
+def answer_given(questionnaire_id: int, org_path: str) -> Change:
+    """An answer sheet came in for the questionnaire: no sheet id, no answers, no address."""
+    return Change(
+        model="assessments.questionnaireresponse",
+        pk=f"questionnaire:{questionnaire_id}",
+        action="create",
         label="",
         org_path=org_path,
         anonymous=True,
@@ -320,8 +348,10 @@ def write_entries(changes: list[Change]) -> None:
             org_path=change.org_path[:255],
             details={"service": change.call[1], **(change.details or {})},
         )
-        if change.anonymous:
+        if change.anonymous or getattr(change.actor, "anonymous", False):
             entry.actor_name = "匿名"
+            # Not even the service: a vote by account and one by code look the same.
+            entry.details = {}
         else:
             who = people.setdefault(id(change.actor), _Who(change.actor))
             who.fill(entry, change.org_path)

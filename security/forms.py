@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from responsibilities.models import Organization, Person
-from security.models import AdminAccountRequest, AdminRole, AuditEntry, ScopeGrant
+from security.models import AdminAccountRequest, AdminRole, ApiToken, AuditEntry, ScopeGrant
 
 
 class OrgChoiceField(forms.ModelChoiceField):
@@ -270,3 +270,47 @@ class AdminRequestForm(_Bootstrap, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = accounts
         self._style()
+
+
+class ServiceAccountForm(_Bootstrap, forms.Form):
+    """A service account for the REST API: its subtree, its scope and its write capabilities."""
+
+    ID_PREFIX = "svc_"
+    name = forms.CharField(
+        label=_("名称"), max_length=100, help_text=_("调用方系统的名称,如“省监督平台”。")
+    )
+    org_code = forms.CharField(
+        label=_("授权范围(单位编码,含下级)"),
+        max_length=64,
+        help_text=_("服务账号只能读取该单位及其全部下级单位的记录。"),
+    )
+    scope = forms.ChoiceField(label=_("范围权限"), choices=ApiToken.Scope.choices)
+    capabilities = forms.MultipleChoiceField(
+        label=_("写入能力"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不勾选即为只读。写入仍受范围控制与业务规则约束。"),
+    )
+    expires_days = forms.IntegerField(
+        label=_("有效天数"),
+        min_value=1,
+        max_value=3650,
+        initial=365,
+        help_text=_("到期后令牌自动失效。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from liangge_zeren.api import registry as api
+
+        super().__init__(*args, **kwargs)
+        self.fields["capabilities"].choices = [(c.name, c.label) for c in api.capabilities()]
+        self._style()
+        self.fields["capabilities"].widget.attrs["class"] = "form-check-input"
+
+    def clean_org_code(self):
+        code = self.cleaned_data["org_code"].strip()
+        org = Organization.objects.filter(code=code, is_active=True).first()
+        if org is None:
+            raise forms.ValidationError(_("没有编码为“%(code)s”的在用单位。") % {"code": code})
+        self.org = org
+        return code

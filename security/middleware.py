@@ -9,6 +9,7 @@ OTP, AuditTrailMiddleware near the end.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import uuid
@@ -26,6 +27,7 @@ from django_otp import devices_for_user
 from security import context
 from security.ratelimit import account_exists, count, hit, login_failure_key, too_many_requests
 from security.services import Action, Outcome, audit
+from security.sso import provider_origin
 from security.views import healthz
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -58,7 +60,7 @@ class RequestIdMiddleware:
         return response
 
 
-def content_security_policy() -> str:
+def content_security_policy(overrides: dict[str, str] | None = None, form_target: str = "") -> str:
     """Nothing from outside the server, no inline or eval'd script.
 
     Style *attributes* stay allowed (style-src-attr): templates use a few for widths, and
@@ -74,16 +76,26 @@ def content_security_policy() -> str:
         "connect-src": "'self'",
         "object-src": "'none'",
         "base-uri": "'self'",
-        "form-action": "'self'",
+        # The OIDC provider's origin when single sign-on is on: logout is a POST that ends in
+        # a redirect to its end_session_endpoint, and browsers check form-action on redirects.
+        "form-action": f"'self' {form_target}".strip(),
         "frame-ancestors": "'none'",
         "frame-src": "'none'",
         "worker-src": "'self'",
         "manifest-src": "'self'",
     }
+    directives.update(overrides or {})
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
 _CSP = content_security_policy()
+
+
+@functools.lru_cache(maxsize=4)
+def _csp_with(form_target: str) -> str:
+    return content_security_policy(form_target=form_target) if form_target else _CSP
+
+
 _PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
@@ -95,7 +107,14 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", _CSP)
+        # A vendored page may relax named directives for itself (`response.lz_csp_overrides`,
+        # e.g. the API docs' Swagger UI, which injects <style> elements); scripts stay 'self'.
+        overrides = getattr(response, "lz_csp_overrides", None)
+        form_target = provider_origin()
+        csp = (
+            content_security_policy(overrides, form_target) if overrides else _csp_with(form_target)
+        )
+        response.setdefault("Content-Security-Policy", csp)
         response.setdefault("Permissions-Policy", _PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         session = getattr(request, "session", None)

@@ -76,6 +76,8 @@ class AuditEntry(models.Model):
         DELETE = "delete", _("删除")
         BULK_UPDATE = "bulk_update", _("批量更新")
         VOTE_CAST = "vote_cast", _("投票")
+        API_TOKEN = "api_token", _("接口令牌认证")
+        API_TOKEN_CHANGE = "api_token_change", _("接口令牌变更")
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("成功")
@@ -443,3 +445,96 @@ class AdminAccountRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} · {self.get_kind_display()} · {self.get_status_display()}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API (security/tokens.py issues, checks and revokes them).
+
+    Only the SHA-256 of the secret is stored (the secret is high-entropy, so a plain hash is
+    enough; it is shown once, when issued). A personal token acts as its person. A service
+    account is a dedicated account without password, bound to an organisation subtree (the
+    scoping kit's grant, `scope` over `org`) and a set of write capabilities (liangge_zeren.api):
+    it may read in its subtree and write only what both its capabilities and the kit allow.
+    """
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", _("个人令牌")
+        SERVICE = "service", _("服务账号")
+
+    class Scope(models.TextChoices):
+        VIEW = "view", _("查看")
+        SUPERVISE = "supervise", _("监督(纪检监察)")
+
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    prefix = models.CharField(_("令牌前缀"), max_length=16)
+    key_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True, editable=False)
+    org = models.ForeignKey(
+        "responsibilities.Organization",
+        verbose_name=_("授权范围(组织)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scope = models.CharField(_("范围权限"), max_length=10, choices=Scope.choices, blank=True)
+    capabilities = models.JSONField(_("写入能力"), default=list, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    # When its use was last written to the audit log (at most once per window: tokens.py).
+    last_audited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("吊销人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoke_reason = models.CharField(_("吊销原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("manage_api_tokens", _("管理接口服务账号"))]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and not self.is_expired
+
+    # --- what liangge_zeren.api asks of `request.auth` ---------------------------------------
+
+    @property
+    def throttle_key(self) -> str:
+        return str(self.pk)
+
+    def allows(self, capability: str | None, write: bool) -> bool:
+        """Personal tokens: whatever the person may do. Service accounts: read, and the writes
+        named in `capabilities` (the scoping kit still decides each row)."""
+        if self.kind == self.Kind.PERSONAL or not write:
+            return True
+        return capability is not None and capability in (self.capabilities or [])

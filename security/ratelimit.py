@@ -1,7 +1,7 @@
 """A small fixed-window rate limiter on Django's cache (login posts, exports).
 
-With the default per-process memory cache the limit is per worker process; set CACHES to Redis
-in production for one limit across processes.
+With the default per-process memory cache the limit is per worker process; set CACHE_URL (a
+Redis database of its own) in production for one limit across processes.
 """
 
 from __future__ import annotations

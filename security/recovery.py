@@ -11,31 +11,24 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security.models import RecoveryCode
 from security.services import Action, Outcome, audit
+from security.tokens import keyed_code_hash, new_short_code
 
 RECOVERY_CODE_COUNT = 10
-_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # 32 symbols, no 0/O or 1/I look-alikes
 _KEY_SALT = "security.recovery-code"
 
 
-def normalise(code: str) -> str:
-    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
-
-
 def code_hash(code: str) -> str:
-    return salted_hmac(_KEY_SALT, normalise(code), algorithm="sha256").hexdigest()
+    return keyed_code_hash(_KEY_SALT, code)
 
 
 def _new_code() -> str:
-    raw = "".join(secrets.choice(_ALPHABET) for _ in range(16))
+    raw = new_short_code(16)
     return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 

@@ -29,6 +29,7 @@ _TREE = ("organization", "body", "portfolio", "person", "tenure")
 CONFIG_TABLES = (
     "responsibilities.managementauthority",
     "accountability.measurecombinationrule",
+    "assessments.warningrule",
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -53,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "security.change_adminroleassignment",
             "security.delete_adminroleassignment",
             "security.unlock_account",
+            "security.manage_api_tokens",
             "axes.view_accessattempt",
             "axes.delete_accessattempt",
         ]

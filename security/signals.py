@@ -11,7 +11,7 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
@@ -29,6 +29,7 @@ from security.models import AdminRoleAssignment
 from security.ratelimit import account_exists, hit, login_failure_key
 from security.roles import admin_role_of
 from security.services import Action, Outcome, audit, password_change_due
+from security.sso import login_method, otp_applies
 
 User = get_user_model()
 
@@ -57,18 +58,27 @@ def otp_required_for(user) -> bool:
 
 @receiver(user_logged_in, dispatch_uid="security_audit_login")
 def on_login(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    backend = (session.get(BACKEND_SESSION_KEY) if session is not None else None) or getattr(
+        user, "backend", ""
+    )
     audit(
         request if request is not None else user,
         Action.LOGIN,
         user,
         object_repr=user.get_username(),
+        method=login_method(backend),
     )
     if request is not None and hasattr(request, "session"):
         if password_change_due(user):
             request.session[SESSION_PASSWORD_DUE] = True
         else:
             request.session.pop(SESSION_PASSWORD_DUE, None)
-        if getattr(settings, "OTP_ENABLED", False) and otp_required_for(user):
+        if (
+            getattr(settings, "OTP_ENABLED", False)
+            and otp_applies(backend)
+            and otp_required_for(user)
+        ):
             request.session[SESSION_OTP_REQUIRED] = True
         _tell_about_account_changes(request, user)
 
@@ -104,9 +114,10 @@ def on_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="security_audit_login_failed")
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    username = str((credentials or {}).get("username", ""))[:150]
+    sso = dict(getattr(request, "lz_sso_failure", None) or {})
+    username = str((credentials or {}).get("username", "") or sso.get("match_value", ""))[:150]
     locked = bool(getattr(request, "axes_locked_out", False))
-    if request is not None and not account_exists(username):
+    if request is not None and not sso and not account_exists(username):
         hit(login_failure_key(request), 10**9, 60)  # counted for the per-address limit
     audit(
         request,
@@ -115,6 +126,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
         username=username,
         attempted_username=username,
         locked=locked,
+        **sso,  # single sign-on refusals: method, reason, the claim/attribute and its value
     )
 
 

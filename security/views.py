@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import logging
 
-import qrcode
-import qrcode.image.svg
 from axes.models import AccessAttempt
 from axes.utils import reset
 from django.conf import settings
@@ -29,11 +28,13 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from liangge_zeren import qr
+from liangge_zeren.api import registry as api_registry
 from liangge_zeren.celery import app as celery_app
 from liangge_zeren.spreadsheets import XLSX_CONTENT_TYPE, WorkbookWriter
 from responsibilities.history import held_on, posts_by_user
 from responsibilities.models import Tenure
-from security import access, admins, recovery
+from security import access, admins, recovery, tokens
 from security.forms import (
     AdminRequestForm,
     AuditFilterForm,
@@ -43,9 +44,10 @@ from security.forms import (
     ReasonForm,
     RecoveryCodeForm,
     RoleAssignForm,
+    ServiceAccountForm,
     UnlockForm,
 )
-from security.models import AdminAccountRequest, AuditEntry, ScopeGrant
+from security.models import AdminAccountRequest, ApiToken, AuditEntry, ScopeGrant
 from security.ratelimit import hit, rate_limited, too_many_requests
 from security.services import Action, audit
 
@@ -318,20 +320,12 @@ def otp_setup(request):
             )
         form.add_error("token", _("动态口令不正确,请核对手机时间后重试。"))
     secret = base64.b32encode(device.bin_key).decode()
-    qr_svg = _qr_svg(device.config_url)
+    qr_svg = qr.qr_svg(device.config_url)  # no picture: the secret is shown as text too
     return render(
         request,
         "security/otp_setup.html",
         {"form": form, "secret": secret, "qr_svg": qr_svg, "next": _next_url(request)},
     )
-
-
-def _qr_svg(data: str) -> str:
-    try:
-        image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage)
-        return image.to_string(encoding="unicode")
-    except Exception:  # no picture then; the secret is shown as text as well
-        return ""
 
 
 # --- Recovery codes for the second factor --------------------------------------------------
@@ -661,3 +655,72 @@ def admin_reset(request, token):
         messages.success(request, _("新密码已设置,请用新密码登录。"))
         return redirect("login")
     return render(request, "security/admin_reset.html", {"form": form, "account": row.target})
+
+
+# --- API service accounts: the security administrator's page (security/tokens.py) ----------
+
+
+def _require_token_manager(request, *, hide: bool = False) -> None:
+    if not tokens.may_manage(request.user):
+        raise Http404 if hide else PermissionDenied
+
+
+def _api_tokens_page(request, form=None, status=200):
+    rows = ApiToken.objects.select_related("org", "user", "created_by", "revoked_by")
+    context = {
+        "form": form or ServiceAccountForm(),
+        "service_accounts": rows.filter(kind=ApiToken.Kind.SERVICE)[:200],
+        "personal": rows.filter(kind=ApiToken.Kind.PERSONAL)[:200],
+        "capability_labels": {c.name: c.label for c in api_registry.capabilities()},
+    }
+    return render(request, "security/api_tokens.html", context, status=status)
+
+
+@login_required
+@never_cache
+def api_tokens(request):
+    """Service accounts for the REST API: list, create (the secret is shown once), revoke."""
+    _require_token_manager(request)
+    if request.method != "POST":
+        return _api_tokens_page(request)
+    form = ServiceAccountForm(request.POST)
+    if not form.is_valid():
+        return _api_tokens_page(request, form, status=400)
+    data = form.cleaned_data
+    try:
+        token, secret = tokens.create_service_account(
+            request.user,
+            name=data["name"],
+            org=form.org,
+            scope=data["scope"],
+            capabilities=data["capabilities"],
+            expires=datetime.timedelta(days=data["expires_days"]),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error(None, message)
+        return _api_tokens_page(request, form, status=400)
+    # Shown on this answer only (no redirect that could be reloaded; not cached).
+    return render(request, "security/api_token_created.html", {"token": token, "secret": secret})
+
+
+@login_required
+@never_cache
+def api_token_revoke(request, pk):
+    """A confirmation page, then the revocation (with a reason)."""
+    _require_token_manager(request, hide=True)
+    token = get_object_or_404(ApiToken.objects.select_related("org", "user"), pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tokens.revoke(request.user, token, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("令牌已吊销,使用它的请求将被拒绝。"))
+        return redirect("security:api_tokens")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "security/api_token_revoke.html", {"token": token, "form": form}, status=status
+    )

@@ -4,6 +4,7 @@ Fixtures `browser`, `new_page` and `live_cast` live in tests/conftest.py; mark a
 `pytestmark = BROWSER_MARKS` to skip it where /usr/bin/chromium is missing.
 """
 
+import hashlib
 import inspect
 from pathlib import Path
 
@@ -106,8 +107,19 @@ def axe_violations(page) -> list[str]:
     return [line for nodes in found for line in nodes]
 
 
+# Pages already audited in this worker, by what they render: many tests pass through the
+# same pages (login, home) in the same state, and axe needs about a second per page.
+_AUDITED: set[tuple[str | None, int, str]] = set()
+# The rendered DOM without what differs between two renderings of the same page state.
+_PAGE_SHAPE_JS = """() => document.documentElement.outerHTML
+    .replace(/(name="csrfmiddlewaretoken"[^>]*value=")[^"]*"/g, '$1"')
+    .replace(/nonce="[^"]*"/g, '')
+    .replace(/\\d+/g, '0')"""
+
+
 def audit_visits(context, visits: Visits) -> list[str]:
-    """Revisit each recorded page as the user who saw it, in the test's viewport; axe each."""
+    """Revisit each recorded page as the user who saw it, in the test's viewport; axe each
+    page whose rendering this worker has not audited yet."""
     problems = []
     page = context.new_page()
     for user, urls in visits.by_user().items():
@@ -123,6 +135,11 @@ def audit_visits(context, visits: Visits) -> list[str]:
         for url in urls:
             page.goto(url)
             page.wait_for_load_state("networkidle")
+            shape = hashlib.sha256(page.evaluate(_PAGE_SHAPE_JS).encode()).hexdigest()
+            key = (user, page.viewport_size["width"] if page.viewport_size else 0, shape)
+            if key in _AUDITED:
+                continue
+            _AUDITED.add(key)
             problems += [f"{user or 'anonymous'} {url}: {v}" for v in axe_violations(page)]
     page.close()
     return problems

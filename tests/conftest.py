@@ -24,6 +24,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
+# --dist loadgroup (make test): a module marked `xdist_group` runs on one worker, so its
+# module-scoped demo seed is built once, not once per worker. pytest-xdist 3.8 tags grouped
+# items by rewriting `item._nodeid`, which pytest 9 no longer reads, so its own loadgroup
+# spreads them; this scheduler groups by module instead (the controller sees node ids only,
+# so a module is grouped when its source names the mark).
+try:
+    from xdist.scheduler import LoadScopeScheduling
+except ImportError:  # pragma: no cover - xdist is a dev dependency
+    LoadScopeScheduling = None
+
+if LoadScopeScheduling is not None:
+    from functools import cache
+    from pathlib import Path
+
+    @cache
+    def _grouped_module(path: str) -> bool:
+        try:
+            return "pytest.mark.xdist_group(" in Path(path).read_text(encoding="utf-8")
+        except OSError:
+            return False
+
+    class _ModuleGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if _grouped_module(module) else nodeid
+
+    def pytest_xdist_make_scheduler(config: pytest.Config, log):
+        if config.getvalue("dist") == "loadgroup":
+            return _ModuleGroups(config, log)
+        return None
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_eager(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -55,9 +87,9 @@ def _fresh_rate_limits():
 
 @pytest.fixture
 def cast(db):
-    from demo.cast import build_cast
+    from tests.castcache import cached_cast
 
-    return build_cast()
+    return cached_cast()
 
 
 @pytest.fixture
@@ -122,6 +154,41 @@ def new_page(browser):
 @pytest.fixture
 def live_cast(transactional_db):
     """The fixed cast, committed so the live server's thread can see it."""
-    from demo.cast import build_cast
+    from tests.castcache import cached_cast
 
-    return build_cast()
+    return cached_cast()
+
+
+_DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+@pytest.fixture(autouse=True)
+def _replica_in_the_test_transaction(request):
+    """With DATABASE_REPLICA_URL set (.ci/run's replica step), the `replica` alias is a test
+    mirror of `default` (settings.py), but a mirror is a second connection: it would not see
+    the rows a test made in its own, never committed, transaction. For the test's duration the
+    alias uses the default connection itself, so routed reads see them; routing is still
+    decided by the router (tests/test_replica.py holds the real-replica test)."""
+    from django.conf import settings
+    from django.db import connections
+
+    uses_db = request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(
+        request.fixturenames
+    )
+    if "replica" not in settings.DATABASES or not uses_db:
+        yield
+        return
+    # Django's test case set up first (it fences off the aliases a test may not use, per
+    # connection object), so that this override is undone before its own teardown.
+    request.getfixturevalue("_django_db_helper")
+    mirror = connections["replica"]
+    connections["replica"] = connections["default"]
+    try:
+        yield
+    finally:
+        connections["replica"] = mirror

@@ -24,6 +24,7 @@ SETTINGS_VARS = {
     "DATABASE_URL",
     "CELERY_BROKER_URL",
     "REDIS_URL",
+    "CACHE_URL",
     "SECRET_KEY",
     "DEBUG",
     "ALLOWED_HOSTS",
@@ -237,3 +238,44 @@ def test_it_prefers_celery_broker_url_over_redis_url(tmp_path):
         REDIS_URL="redis://cache.example/2",
     )
     assert out == "redis://broker.example/1"
+
+
+def test_it_keeps_rate_limits_per_process_unless_cache_url_is_set(tmp_path):
+    default = _setting(tmp_path, "settings.CACHES['default']['BACKEND']")
+    assert default == "django.core.cache.backends.locmem.LocMemCache"
+    # The broker's Redis alone does not move the cache: a cache clear would empty the queue.
+    assert (
+        _setting(tmp_path, "settings.CACHES['default']['BACKEND']", REDIS_URL="redis://r/0")
+        == default
+    )
+    shared = _setting(
+        tmp_path,
+        "settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION']",
+        CACHE_URL="redis://cache.example:6379/1",
+    )
+    assert shared.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://cache.example:6379/1",
+    ]
+
+
+def test_it_counts_a_rate_limit_once_across_processes_with_a_shared_cache(tmp_path):
+    """Two processes hit one key on CACHE_URL: the second sees the first's hits."""
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if not broker.startswith("redis://"):
+        if os.environ.get("REQUIRE_REDIS_WORKER"):
+            pytest.fail("needs CELERY_BROKER_URL=redis://…")
+        pytest.skip("needs a Redis (the PostgreSQL + Redis pass of .ci/run)")
+    base = broker.rsplit("/", 1)[0]
+    cache_url = f"{base}/15"
+    key = f"test-{secrets.token_hex(6)}"
+    code = (
+        "import django; django.setup(); from security.ratelimit import hit; "
+        # A window of days: the two processes never straddle a window's edge.
+        f"print(sum(hit('{key}', 3, 10**6) for _ in range(2)))"
+    )
+    first = _python(tmp_path, code, CACHE_URL=cache_url)
+    second = _python(tmp_path, code, CACHE_URL=cache_url)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    # 2 allowed in the first process; in the second, the 3rd is allowed and the 4th refused.
+    assert (first.stdout.strip(), second.stdout.strip()) == ("2", "1")

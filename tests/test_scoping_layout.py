@@ -37,7 +37,8 @@ def _view_modules() -> list[Path]:
         p
         for app in APPS
         for p in (ROOT / app).rglob("*.py")
-        if p.stem == "views" or p.stem.endswith("_views") or p.parent.name == "views"
+        # The REST endpoints (each app's api.py) are views too.
+        if p.stem in ("views", "api") or p.stem.endswith("_views") or p.parent.name == "views"
     )
 
 

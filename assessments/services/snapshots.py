@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -30,14 +30,22 @@ from assessments import scoring
 from assessments.authority import may_publish
 from assessments.collect import collect
 from assessments.defaults import ensure_default_set
-from assessments.models import AssessmentSnapshot, Indicator, IndicatorSet, ManualAdjustment
+from assessments.models import (
+    AssessmentSnapshot,
+    Indicator,
+    IndicatorSet,
+    LockedResult,
+    ManualAdjustment,
+)
 from assessments.selectors import assessed_orgs, quarter_snapshot
 from assessments.workflows import SNAPSHOT_FLOW
 from liangge_zeren.actors import Actor, actor_user, bulk_history_kwargs, write_service
+from liangge_zeren.workflow import Workflow
 from responsibilities.models import Organization
 from security.business_audit import note_bulk
 
 S = AssessmentSnapshot.Status
+R = TypeVar("R", bound=LockedResult)
 
 
 # --- Computing --------------------------------------------------------------------------------
@@ -47,18 +55,62 @@ def canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+# An indicator's score depends only on its rule, on the one input it names (params["input"]),
+# on "quarters" (per-quarter thresholds) and on its adjustment: units with the same value share
+# it. Key of a value: its type and value, nested dicts and lists as sorted tuples (no JSON per
+# unit and indicator); a Decimal or float by its text (Decimal("1.0") prints unlike "1.00").
+Memo = dict[tuple[Any, ...], tuple[Decimal, dict[str, Any]]]
+_MISSING = object()
+
+
+def _value_key(value: Any) -> Any:
+    if value is _MISSING:
+        return ("missing",)
+    if isinstance(value, dict):
+        return ("dict", *sorted((k, _value_key(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", *(_value_key(v) for v in value))
+    if isinstance(value, Decimal | float):
+        return (type(value), str(value))
+    return (type(value), value)
+
+
+def _indicator_score(
+    ind: Indicator, inputs: dict[str, Any], adjustment: Any, memo: Memo | None
+) -> tuple[Decimal, dict[str, Any]]:
+    if memo is None:
+        scored: tuple[Decimal, dict[str, Any]] = scoring.score(
+            ind.rule_type, ind.max_score, ind.params, inputs, adjustment
+        )
+        return scored
+    name = (ind.params or {}).get("input", "knowledge" if ind.rule_type == "knowledge" else "")
+    key = (
+        ind.pk,
+        _value_key(scoring.lookup(inputs, name, _MISSING)) if name else None,
+        _value_key(inputs.get("quarters", _MISSING)),
+        _value_key(adjustment),
+    )
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = scoring.score(
+            ind.rule_type, ind.max_score, ind.params, inputs, adjustment
+        )
+    return found
+
+
 def score_org(
     indicators: list[Indicator],
     inputs: dict[str, Any],
     adjustments: dict[str, Decimal],
     indicator_set: IndicatorSet,
+    memo: Memo | None = None,
 ) -> tuple[dict[str, Any], Decimal, str, str]:
+    """The unit's scores; `memo` (one per computation of a set) shares each indicator's score
+    between units with the same input value: one scoring per distinct value, not per unit."""
     scores: dict[str, Any] = {}
     total, top = Decimal(0), Decimal(0)
     for ind in indicators:
-        value, detail = scoring.score(
-            ind.rule_type, ind.max_score, ind.params, inputs, adjustments.get(ind.code, 0)
-        )
+        value, detail = _indicator_score(ind, inputs, adjustments.get(ind.code, 0), memo)
         scores[ind.code] = {
             "name": ind.name,
             "dimension": ind.dimension,
@@ -126,23 +178,39 @@ class _Quarter:
     indicators: list[Indicator]
     inputs: dict[int, dict[str, Any]]
     adjustments: dict[int, dict[str, Decimal]]
+    memo: Memo = field(default_factory=dict)
 
     def values_for(self, org_id: int) -> dict[str, Any]:
-        org_inputs = self.inputs[org_id]
-        scores, total, grade, light = score_org(
-            self.indicators, org_inputs, self.adjustments.get(org_id, {}), self.indicator_set
+        return result_values(
+            self.indicator_set,
+            self.indicators,
+            self.inputs[org_id],
+            self.adjustments.get(org_id, {}),
+            memo=self.memo,
         )
-        return dict(
-            indicator_set=self.indicator_set,
-            indicator_set_version=self.indicator_set.version,
-            rule_version=scoring.RULE_VERSION,
-            inputs=org_inputs,
-            inputs_sha256=hashlib.sha256(canonical(org_inputs).encode()).hexdigest(),
-            scores=scores,
-            total=total,
-            grade=grade,
-            traffic_light=light,
-        )
+
+
+def result_values(
+    indicator_set: IndicatorSet,
+    indicators: list[Indicator],
+    inputs: dict[str, Any],
+    adjustments: dict[str, Decimal],
+    memo: Memo | None = None,
+) -> dict[str, Any]:
+    """The computed fields of a LockedResult (a unit's or a person's): scores, total, grade,
+    light, the inputs with their sha256 and the set and rule versions."""
+    scores, total, grade, light = score_org(indicators, inputs, adjustments, indicator_set, memo)
+    return dict(
+        indicator_set=indicator_set,
+        indicator_set_version=indicator_set.version,
+        rule_version=scoring.RULE_VERSION,
+        inputs=inputs,
+        inputs_sha256=hashlib.sha256(canonical(inputs).encode()).hexdigest(),
+        scores=scores,
+        total=total,
+        grade=grade,
+        traffic_light=light,
+    )
 
 
 def _diff(
@@ -229,7 +297,7 @@ def compute_quarter(
     return result
 
 
-def _same(snap: AssessmentSnapshot, values: dict[str, Any]) -> bool:
+def _same(snap: LockedResult, values: dict[str, Any]) -> bool:
     return (
         snap.indicator_set_id == values["indicator_set"].pk
         and snap.rule_version == values["rule_version"]
@@ -328,10 +396,15 @@ def _check_superior(actor: Actor, snapshot: AssessmentSnapshot) -> None:
 @write_service
 def publish_snapshot(snapshot: AssessmentSnapshot, *, actor: Actor) -> AssessmentSnapshot:
     _check_superior(actor, snapshot)
-    # The stored row, locked: a draft recomputed since the page was loaded is published as
-    # it is now, never with the values the caller holds.
-    locked = AssessmentSnapshot.objects.select_for_update().get(pk=snapshot.pk)
-    SNAPSHOT_FLOW.move(locked, "publish", actor)
+    return lock_result(AssessmentSnapshot, snapshot.pk, SNAPSHOT_FLOW, actor)
+
+
+def lock_result(model: type[R], pk: int, flow: Workflow, actor: Actor) -> R:
+    """Publish a LockedResult for good (inside the caller's write service, after its
+    authority check): the stored row, locked — a draft recomputed since the page was loaded
+    is published as it is now, never with the values the caller holds."""
+    locked = model._default_manager.select_for_update().get(pk=pk)
+    flow.move(locked, "publish", actor)
     locked.published_at, locked.published_by = timezone.now(), actor_user(actor)
     locked.save(update_fields=["status", "published_at", "published_by"])
     return locked

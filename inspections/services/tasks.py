@@ -229,6 +229,60 @@ def reopen_task(task: RectificationTask, *, actor: Actor, reason: str) -> Rectif
     return task
 
 
+@write_service
+def reassign_task(
+    task: RectificationTask, *, actor: Actor, owner_tenure: Tenure, reason: str
+) -> RectificationTask:
+    """A new 责任人 for an open task (a 换届 hands the task to the successor's new tenure:
+    inspections/handover.py). The status stays; a TaskTransition names the change besides
+    the history row, and the new owner is told (title and link, through the gate)."""
+    lock_current(task, "status", "owner_tenure")
+    if task.status == TS.CLOSED:
+        refuse(_("整改任务已销号,不能更换责任人。"))
+    if owner_tenure.end_date is not None:
+        refuse(_("新的责任人须为在任人员。"))
+    commission = resupervised_body(task.finding)
+    if commission is not None and owner_tenure.body_id != commission.pk:
+        refuse(
+            _("监督再监督发现的问题由被再监督的%(body)s负责整改,责任人须在该机构任职。")
+            % {"body": commission.name}
+        )
+    previous = task.owner_tenure
+    if previous.pk == owner_tenure.pk:
+        return task
+    task.owner_tenure = owner_tenure
+    task.save(update_fields=["owner_tenure"])  # with a history row
+    TaskTransition.objects.create(
+        task=task,
+        action="reassign",
+        from_status=task.status,
+        to_status=task.status,
+        actor=actor_user(actor),
+        reason=_("责任人由 %(old)s 变更为 %(new)s:%(reason)s")
+        % {"old": previous.person.name, "new": owner_tenure.person.name, "reason": reason},
+    )
+    _tell_new_owner(task)
+    return task
+
+
+def _tell_new_owner(task: RectificationTask) -> None:
+    """The new owner learns which task is now theirs: title and link only. A successor whose
+    post starts later is told on its first day by the `inspections.handed_over` job (the gate
+    would withhold the message today: the task is not yet theirs to open)."""
+    owner = task.owner_tenure.person.user
+    if owner is None or task.owner_tenure.start_date > timezone.localdate():
+        return
+    notify(
+        owner,
+        _("整改任务已移交给您:{measure}").format(measure=task.measure[:60]),
+        link=reverse("inspections:task_detail", args=[task.pk]),
+        kind="rectification_handed_over",
+        level=Level.INFO,
+        org_path=task.org_path,
+        obj=task,
+    )
+
+
 # --- Extension requests ---------------------------------------------------------------
 
 

@@ -35,6 +35,9 @@
       })
     });
     window.addEventListener("resize", function () { instance.resize(); });
+    // Printing lays the page out at the paper's width: redraw the chart to fit it.
+    window.addEventListener("beforeprint", function () { instance.resize(); });
+    window.matchMedia("print").addEventListener("change", function () { instance.resize(); });
   }
   function draw() {
     var source = document.getElementById("lz-cockpit-data");

@@ -33,3 +33,39 @@ def quarter(cast):
     # Outside the quarter: must not count.
     log(cast, "county1_secretary", ActionType.SUPERVISION_VISIT, day=datetime.date(2026, 4, 2))
     return SimpleNamespace(cast=cast, year=YEAR, quarter=QUARTER)
+
+
+def marks_for(round_, grade, user=None):
+    """A complete set of person marks for a ballot cast by `user` (None: a code holder)."""
+    from assessments import selectors
+
+    return {p.pk: grade for p in selectors.evaluated_people(round_, excluding_user=user)}
+
+
+def open_evaluation(cast, *, representatives=0, **extra):
+    """County 1's round with its three account holders on the roll (and `representatives`
+    invited representatives), opened by the city secretary."""
+    from assessments.services import evaluations
+
+    organiser = cast.user("city1_secretary")
+    round_ = evaluations.open_round(
+        org=cast.county1,
+        year=YEAR,
+        quarter=QUARTER,
+        title="一号县班子民主测评",
+        actor=organiser,
+        **extra,
+    )
+    people = [cast.tenures[k].person for k in ("county1_secretary", "county1_member", "county1_jw")]
+    evaluations.add_to_roll(round_, people=people, actor=organiser)
+    for i in range(representatives):
+        evaluations.add_representative(round_, name=f"代表{i}", note="群众代表", actor=organiser)
+    return round_
+
+
+def issue_codes_to_representatives(cast, round_):
+    from assessments.models import RollEntry
+    from assessments.services import evaluations
+
+    entries = RollEntry.objects.filter(round=round_, person__isnull=True)
+    return evaluations.issue_codes(round_, entries=entries, actor=cast.user("city1_secretary"))

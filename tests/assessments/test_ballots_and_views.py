@@ -7,27 +7,31 @@ from django.urls import reverse
 from assessments.models import AssessmentSnapshot, Ballot, EvaluationRound, VoterToken
 from assessments.services import evaluations, snapshots
 from liangge_zeren.actors import COMMAND, JOBS
-from tests.assessments.conftest import QUARTER, YEAR
+from tests.assessments.conftest import (
+    QUARTER,
+    YEAR,
+    issue_codes_to_representatives,
+    marks_for,
+    open_evaluation,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def round_(cast):
-    return evaluations.open_round(
-        org=cast.county1,
-        year=YEAR,
-        quarter=QUARTER,
-        title="一号县班子民主测评",
-        actor=cast.user("city1_secretary"),
-    )
+    return open_evaluation(cast)
+
+
+def vote(cast, round_, name, grade):
+    user = cast.user(name)
+    evaluations.cast_ballot(round_, actor=user, grade=grade, marks=marks_for(round_, grade, user))
 
 
 def test_it_each_voter_votes_once(cast, round_):
-    voter = cast.user("county1_member")
-    evaluations.cast_ballot(round_, actor=voter, grade="excellent")
+    vote(cast, round_, "county1_member", "excellent")
     with pytest.raises(ValidationError):
-        evaluations.cast_ballot(round_, actor=voter, grade="incompetent")
+        vote(cast, round_, "county1_member", "incompetent")
     assert Ballot.objects.filter(round=round_).count() == 1
     assert VoterToken.objects.filter(round=round_).count() == 1
 
@@ -35,12 +39,11 @@ def test_it_each_voter_votes_once(cast, round_):
 def test_it_a_ballot_cannot_be_traced_to_its_voter(cast, round_):
     for name, grade in (
         ("county1_member", "excellent"),
-        ("county1_secretary", "competent"),
-        ("city1_secretary", "excellent"),
+        ("county1_jw", "competent"),
     ):
-        evaluations.cast_ballot(round_, actor=cast.user(name), grade=grade)
+        vote(cast, round_, name, grade)
     fields = {f.name for f in Ballot._meta.get_fields()}
-    assert fields == {"id", "round", "grade"}  # no voter, no timestamp, no sequence
+    assert fields == {"id", "round", "grade", "marks"}  # no voter, no timestamp, no sequence
     assert all(not isinstance(b.pk, int) for b in Ballot.objects.all())  # random UUID keys
     token_fields = {f.name for f in VoterToken._meta.get_fields()}
     assert "ballot" not in token_fields and "grade" not in token_fields
@@ -50,43 +53,84 @@ def test_it_a_ballot_cannot_be_traced_to_its_voter(cast, round_):
 def test_it_only_people_in_scope_may_vote(cast, round_):
     for name in ("county2_secretary", "outsider"):
         with pytest.raises(PermissionDenied):
-            evaluations.cast_ballot(round_, actor=cast.user(name), grade="excellent")
+            vote(cast, round_, name, "excellent")
     round_.status = EvaluationRound.Status.CLOSED
     round_.save()
     with pytest.raises(PermissionDenied):
-        evaluations.cast_ballot(round_, actor=cast.user("county1_member"), grade="excellent")
+        vote(cast, round_, "county1_member", "excellent")
 
 
-def test_it_ballots_and_tallies_feed_the_score(cast, round_):
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("prov_secretary", "上级单位的人员不参加"),
+        ("city1_secretary", "上级单位的人员不参加"),
+        ("county2_secretary", "不在本次民主测评的参评人员名单"),
+    ],
+)
+def test_it_superiors_and_people_off_the_roll_are_refused_in_chinese(cast, round_, name, reason):
+    with pytest.raises(PermissionDenied, match=reason):
+        evaluations.cast_ballot(round_, actor=cast.user(name), grade="excellent", marks={})
+    assert not VoterToken.objects.exists()
+
+
+def test_it_the_vote_page_tells_a_superior_why_not(client_for, cast, round_):
+    client = client_for(cast.user("prov_secretary"))
+    response = client.get(reverse("assessments:round_vote", args=[round_.pk]))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "上级单位的人员不参加对下级单位领导班子的民主测评" in html
+    assert 'name="grade"' not in html
+
+
+def test_it_only_the_units_own_people_are_offered_the_vote(client_for, cast, round_):
+    url = reverse("assessments:snapshot_list")
+    for name in ("county1_member", "county1_jw", "county1_secretary"):
+        assert round_.title in client_for(cast.user(name)).get(url).content.decode(), name
+    for name in ("prov_secretary", "city1_secretary", "city1_jw", "county2_secretary"):
+        assert round_.title not in client_for(cast.user(name)).get(url).content.decode(), name
+
+
+def test_it_ballots_and_tallies_feed_the_score(cast):
     from assessments.models import EvaluationInput
 
-    for name in ("county1_member", "county1_secretary", "county1_jw"):
-        evaluations.cast_ballot(round_, actor=cast.user(name), grade="excellent")
+    round_ = open_evaluation(cast, representatives=3)  # a roll of 6
+    for code in issue_codes_to_representatives(cast, round_):
+        evaluations.cast_code_ballot(
+            code=code,
+            grade="excellent",
+            marks=marks_for(round_, "excellent"),
+            actor=evaluations.CODE_VOTER,
+        )
+    for name in ("county1_member", "county1_jw"):
+        vote(cast, round_, name, "excellent")
+    evaluations.close_round(round_, actor=cast.user("city1_secretary"))  # 5 of 6 voted
     evaluations.record_input(
         org=cast.county1,
         year=YEAR,
         quarter=QUARTER,
         actor=cast.user("city1_secretary"),
         kind=EvaluationInput.Kind.DEMOCRATIC_TALLY,
-        values={"excellent": 3, "competent": 2, "basic": 1, "incompetent": 1},
+        values={"excellent": 4, "competent": 2, "basic": 1, "incompetent": 1},
     )
     snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     snap = AssessmentSnapshot.objects.get(org=cast.county1, year=YEAR, quarter=QUARTER)
     assert snap.inputs["democratic"] == {
         "basic": 1,
         "competent": 2,
-        "excellent": 6,
+        "excellent": 9,
         "incompetent": 1,
     }
-    assert snap.scores["P1"]["score"] == "8.50"  # 60 % excellent → 0.85 × 10
+    assert snap.scores["P1"]["score"] == "8.50"  # 69 % excellent → 0.85 × 10
 
 
 def test_it_the_vote_page_records_a_vote_once(client_for, cast, round_):
     client = client_for(cast.user("county1_member"))
     url = reverse("assessments:round_vote", args=[round_.pk])
     assert client.get(url).status_code == 200
-    client.post(url, {"grade": "competent"})
-    client.post(url, {"grade": "excellent"})
+    secretary = cast.tenures["county1_secretary"].person.pk
+    client.post(url, {"grade": "competent", f"mark_{secretary}": "competent"})
+    client.post(url, {"grade": "excellent", f"mark_{secretary}": "excellent"})
     assert list(Ballot.objects.values_list("grade", flat=True)) == ["competent"]
     assert "已参加过" in client.get(url).content.decode()
 
@@ -193,7 +237,7 @@ def test_it_the_list_offers_open_evaluations_until_voted(client_for, cast, round
     client = client_for(cast.user("county1_member"))
     url = reverse("assessments:snapshot_list")
     assert round_.title in client.get(url).content.decode()
-    evaluations.cast_ballot(round_, actor=cast.user("county1_member"), grade="competent")
+    vote(cast, round_, "county1_member", "competent")
     assert round_.title not in client.get(url).content.decode()
     other = client_for(cast.user("county2_secretary"))
     assert round_.title not in other.get(url).content.decode()

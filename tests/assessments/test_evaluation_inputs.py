@@ -86,26 +86,48 @@ def test_it_nothing_is_entered_for_a_published_quarter(cast, draft, client_for):
 
 
 def test_it_a_democratic_evaluation_is_opened_voted_and_closed(cast, draft, client_for):
+    from assessments.models import RollEntry
+    from tests.assessments.conftest import marks_for
+
     client = client_for(cast.user("city1_secretary"))
-    client.post(url("snapshot_open_round", draft), {"title": "一号县班子季度测评"})
+    response = client.post(url("snapshot_open_round", draft), {"title": "一号县班子季度测评"})
     round_ = EvaluationRound.objects.get(org=cast.county1, year=YEAR, quarter=QUARTER)
+    assert response["Location"] == url("round_detail", round_)  # the roll comes next
     assert round_.status == EvaluationRound.Status.OPEN and round_.created_by is not None
-    evaluations.cast_ballot(round_, actor=cast.user("county1_member"), grade="excellent")
-    evaluations.cast_ballot(round_, actor=cast.user("county1_secretary"), grade="competent")
+    organiser = cast.user("city1_secretary")
+    people = [cast.tenures[k].person for k in ("county1_secretary", "county1_member", "county1_jw")]
+    evaluations.add_to_roll(round_, people=people, actor=organiser)
+    for name in ("代表甲", "代表乙", "代表丙"):
+        evaluations.add_representative(round_, name=name, actor=organiser)
+    codes = evaluations.issue_codes(
+        round_, entries=RollEntry.objects.filter(person__isnull=True), actor=organiser
+    )
+    for code in codes:
+        evaluations.cast_code_ballot(
+            code=code,
+            grade="excellent",
+            marks=marks_for(round_, "excellent"),
+            actor=evaluations.CODE_VOTER,
+        )
+    for name, grade in (("county1_member", "excellent"), ("county1_jw", "competent")):
+        user = cast.user(name)
+        evaluations.cast_ballot(
+            round_, actor=user, grade=grade, marks=marks_for(round_, grade, user)
+        )
 
     # The unit may not close its own evaluation; the superior does.
     other = client_for(cast.user("county1_secretary"))
     assert other.post(url("round_close", round_)).status_code == 403
-    client = client_for(cast.user("city1_secretary"))
+    client = client_for(organiser)
     response = client.post(url("round_close", round_))
-    assert response["Location"] == url("snapshot_detail", draft)
+    assert response["Location"] == url("round_detail", round_)
     round_.refresh_from_db()
     assert round_.status == EvaluationRound.Status.CLOSED
     draft.refresh_from_db()
-    assert draft.inputs["democratic"] == {"competent": 1, "excellent": 1}
-    assert "已投 2 票" in client.get(url("snapshot_detail", draft)).content.decode()
+    assert draft.inputs["democratic"] == {"competent": 1, "excellent": 4}  # 5 of 6 voted
+    assert "已投 5 票" in client.get(url("snapshot_detail", draft)).content.decode()
     with pytest.raises(TransitionRefused):
-        evaluations.close_round(round_, actor=cast.user("city1_secretary"))
+        evaluations.close_round(round_, actor=organiser)
 
 
 @pytest.mark.parametrize(

@@ -198,7 +198,7 @@ def test_it_an_unused_set_is_updated_in_place():
     before = current_set()
     result = importer.import_file(xlsx_bytes(changed_rows()), "x.xlsx", year=2027, actor=COMMAND)
     assert result.ok and result.action == importer.UPDATED
-    assert result.counts == {"created": 0, "updated": 2, "unchanged": 10, "removed": 1}
+    assert result.counts == {"created": 0, "updated": 2, "unchanged": 11, "removed": 1}
     after = current_set()
     assert after.pk == before.pk and after.version == 1
     assert after.indicators.get(code="L1").params["threshold"] == 4

@@ -115,7 +115,9 @@ def test_it_compute_queries_do_not_grow_with_units(quarter, django_assert_max_nu
     from responsibilities.models import Organization
 
     snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
-    with django_assert_max_num_queries(20) as few:
+    # 26: the sources of issue 18 add a fixed number each (questionnaire scores and third-party
+    # reports, the 知责 tests, the warning rules and their selectors), none per unit.
+    with django_assert_max_num_queries(26) as few:
         snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
     for i in range(8):
         org = org_services.create_organization(
@@ -217,7 +219,7 @@ def test_it_manual_adjustments_need_a_reason_and_are_applied(quarter):
     )
     snapshots.recompute_snapshot(snap(cast, "county1"), actor=JOBS)
     after = snap(cast, "county1")
-    assert after.scores["Z1"]["score"] == "8.00"
+    assert after.scores["Z1"]["score"] == "3.00"  # Z1 is worth 5 since P4 (issue 18)
     assert after.total == before - 2
 
 

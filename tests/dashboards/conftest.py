@@ -83,3 +83,57 @@ def world(cast, insp, acc_world):
         add_snapshot(cast.county2, year, quarter, 88, "green"),
     ]
     return SimpleNamespace(cast=cast, insp=insp, acc=acc_world, overdue=overdue, snaps=snaps)
+
+
+# --- Count tables against the scan (issue 19) ---------------------------------------------
+
+COUNT_VIEWERS = (
+    "prov_secretary",
+    "prov_jw",
+    "city1_jw",
+    "county1_secretary",
+    "county1_jw",
+    "county2_secretary",
+    "county1_member",
+)
+
+
+def cockpit_scope(user, org):
+    from dashboards.services import Scope
+    from liangge_zeren.periods import Quarter
+    from responsibilities.models import Organization
+
+    children = list(Organization.objects.filter(parent=org, is_active=True).order_by("path"))
+    return Scope(user=user, org=org, children=children, today=TODAY, period=Quarter.of(TODAY))
+
+
+def widget_figures(widget):
+    """Every figure of a widget (rows and trend), absent cells read as 0."""
+    columns = [c for c, _label in widget.columns]
+    rows = {k: {c: widget.value(k, c) for c in columns} for k in widget.rows}
+    trend = {p: {c: row.get(c, 0) for c in columns} for p, row in widget.trend.items()}
+    return rows, trend
+
+
+def assert_counts_equal_scan(cast, widget_fn, viewers=COUNT_VIEWERS) -> int:
+    """`widget_fn(scope)` (count tables) equals `widget_fn(scope, scan=True)` for every
+    viewer on every unit they may open; returns how many (viewer, unit) pairs were compared."""
+    from responsibilities.models import Organization
+
+    compared = 0
+    for name in viewers:
+        user = cast.user(name)
+        for org in Organization.objects.visible_to(user).filter(is_active=True):
+            read = widget_figures(widget_fn(cockpit_scope(user, org)))
+            scanned = widget_figures(widget_fn(cockpit_scope(user, org), scan=True))
+            assert read == scanned, (name, org.name)
+            compared += 1
+    return compared
+
+
+def relative_to(path: str | None, prefix: str, width: int = 5) -> str | None:
+    """A path dimension as a count row of `prefix` stores it (CountSet.path_dims): cut to
+    the child level below the prefix when inside its subtree, whole otherwise."""
+    if path is None or not path.startswith(prefix):
+        return path
+    return path[: len(prefix) + width]

@@ -24,7 +24,9 @@ from demo.inspections import step_inspections
 from liangge_zeren.actors import DEMO, acting
 from liangge_zeren.workflow import TransitionRefused
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module (make test: --dist loadgroup), so its module-scoped
+# demo seed is built once, not once per worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_accountability")]
 
 MODELS = [AccountabilityCase, AccountabilityMeasure, Appeal, DisciplinaryCase, DualInvestigation]
 

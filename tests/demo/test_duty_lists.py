@@ -17,7 +17,9 @@ from responsibilities.models import (
 )
 from responsibilities.selectors import my_items_with_progress
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module (make test: --dist loadgroup), so its module-scoped
+# demo seed is built once, not once per worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_duty_lists")]
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,9 @@ from inspections.models import (
 )
 from liangge_zeren.actors import DEMO, acting
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module (make test: --dist loadgroup), so its module-scoped
+# demo seed is built once, not once per worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_inspections")]
 
 MODELS = [InspectionRound, Finding, RectificationTask, RiskProfile, RoundTransition, TaskTransition]
 

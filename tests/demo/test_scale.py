@@ -63,6 +63,20 @@ def test_it_the_scale_steps_fill_every_table_the_cockpit_reads(client_for, setti
     client = client_for(User.objects.get(username=county_name))
     assert client.get(reverse("dashboards:cockpit", args=[county.pk])).status_code == 200
     assert client.get(reverse("dashboards:cockpit", args=[root.pk])).status_code == 404
+    # The city login (the bench's subtree-size comparison) sees its city, not the root.
+    city = scale.first_unit(root.path, Organization.Kind.CITY)
+    city_user = User.objects.get(username=scale.bench_logins("tiny")["city"])
+    client = client_for(city_user)
+    assert client.get(reverse("dashboards:cockpit", args=[city.pk])).status_code == 200
+    assert client.get(reverse("dashboards:cockpit", args=[root.pk])).status_code == 404
+    # A database seeded before the city login existed gets it from the bench, once.
+    city_user.username = "seeded-before"
+    city_user.save(update_fields=["username"])
+    assert scale.ensure_bench_login(scale.bench_logins("tiny")["city"], city)
+    assert scale.ensure_bench_login(scale.bench_logins("tiny")["city"], city)
+    renamed = User.objects.get(username=scale.bench_logins("tiny")["city"])
+    assert renamed.pk == city_user.pk
+    assert not User.objects.filter(username="seeded-before").exists()
 
     # Idempotent per root: a second build is skipped.
     assert steps.build_scale("tiny", TINY) is None

@@ -11,9 +11,20 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import F
 from django.test import RequestFactory, override_settings
+from django.utils import timezone
 
+from assessments import warnings as w
+from assessments.models import (
+    AssessmentSnapshot,
+    Questionnaire,
+    QuestionnaireComment,
+    WarningRule,
+)
+from assessments.questionnaires import MIN_RESPONSES
 from demo import org_tree, steps
+from demo import warnings as demo_warnings
 from liangge_zeren.actors import COMMAND
+from liangge_zeren.periods import Quarter
 from responsibilities import services
 from responsibilities.models import (
     PATH_SEGMENT_WIDTH,
@@ -27,7 +38,9 @@ from responsibilities.models import (
 )
 from responsibilities.scoping import forget_grants, scope_q
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module (make test: --dist loadgroup), so its module-scoped
+# demo seed is built once, not once per worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_seed_demo")]
 
 R = Tenure.Role
 SEGMENT = PATH_SEGMENT_WIDTH + len(PATH_SEPARATOR)
@@ -215,6 +228,7 @@ def test_it_person_codes_are_stable(tree):
         "county1_jw": "P000074",
         "county1_jw_secretary": "P000073",
         "county2_secretary": "P000114",
+        "county1_zzb": "P000701",  # appended (issue 16)
     }
     assert tree.tenure("JH-C01-K01-PC:secretary:former").person.code == "P000043"
 
@@ -237,6 +251,25 @@ def test_it_county2_secretary_cannot_see_county1(tree):
     forget_grants(city)
     seen = Organization.objects.filter(scope_q(city, VIEW_ORG))
     assert seen.filter(pk__in=[tree.county1.pk, tree.county2.pk]).count() == 2
+
+
+def test_it_seeds_a_closed_evaluation_with_results_and_an_open_one_with_codes(tree):
+    from assessments import selectors
+    from assessments.models import EvaluationRound, VotingCode
+    from notifications.models import Notification
+
+    rounds = EvaluationRound.objects.filter(org=tree.county1)
+    closed = rounds.get(status=EvaluationRound.Status.CLOSED)
+    result = selectors.round_result(closed)
+    assert result.shown, result.reason
+    assert result.groups[0].counts and sum(result.groups[0].counts.values()) >= 5
+    assert any(g.counts for g in result.groups[1:])  # per-person results too
+    people = [p.pk for p in selectors.evaluated_people(closed)]
+    assert selectors.person_evaluation_results(people, closed.year, closed.quarter)
+    opened = rounds.get(status=EvaluationRound.Status.OPEN)
+    assert VotingCode.objects.filter(round=opened, used=False).count() == 3
+    note = Notification.objects.get(title__startswith="演示", title__endswith="的投票码")
+    assert note.recipient.username == "city1_secretary" and note.link == "/vote/"
 
 
 def test_it_a_second_run_creates_nothing(tree, settings):
@@ -352,3 +385,65 @@ def test_it_bulk_tree_matches_what_the_services_build():
     before = row_counts()
     assert steps.build_scale("t", TINY) is None
     assert row_counts() == before
+
+
+# --- Issue 18 on the demo: public questionnaires and the warnings (one seeding serves all) ----
+
+
+def test_it_seeds_a_closed_questionnaire_that_feeds_the_quarter(tree):
+    last = Quarter.current().previous()
+    closed = Questionnaire.objects.get(
+        org=tree.county1, year=last.year, quarter=last.quarter, status="closed"
+    )
+    assert closed.responses.count() >= MIN_RESPONSES
+    snapshot = AssessmentSnapshot.objects.get(
+        org=tree.county1, year=last.year, quarter=last.quarter
+    )
+    # The imported score and the online questionnaire: two entries.
+    assert snapshot.inputs["questionnaire"]["entries"] == 2
+    comments = QuestionnaireComment.objects.filter(questionnaire=closed)
+    assert comments.count() == 2
+    jw = tree.users["county1_jw"]
+    assert QuestionnaireComment.objects.visible_to(jw).count() == 2
+    assert not QuestionnaireComment.objects.visible_to(tree.users["county1_secretary"]).exists()
+
+
+def test_it_seeds_an_open_questionnaire_with_codes(tree):
+    now = Quarter.current()
+    open_ = Questionnaire.objects.get(
+        org=tree.county1, year=now.year, quarter=now.quarter, status="open"
+    )
+    assert open_.codes.filter(used_on__isnull=True).count() == 20
+
+
+Code = WarningRule.Code
+
+
+def _flags(tree, code, username, org_code):
+    today = timezone.localdate()
+    user = tree.users[username]
+    org = tree.orgs[org_code]
+    rule = WarningRule.objects.get(code=code)
+    return w.flags(rule, user, org.path, w.Window(today.year, today))
+
+
+def test_it_raises_discipline_substitution_in_county2(tree):
+    flags = _flags(tree, Code.DISCIPLINE_SUBSTITUTES, "county2_secretary", "JH-C01-K02")
+    assert [f.org_name for f in flags] == [tree.orgs["JH-C01-K02"].name]
+    assert flags[0].reasons == ["班子自身纪实主要是听取纪委汇报"]
+    assert _flags(tree, Code.DISCIPLINE_SUBSTITUTES, "city1_secretary", "JH-C01")
+
+
+def test_it_raises_a_side_job_of_county2_discipline_secretary(tree):
+    flags = _flags(tree, Code.DISCIPLINE_SIDE_JOBS, "county2_secretary", "JH-C01-K02")
+    assert len(flags) == 1
+    assert "纪委书记" in flags[0].subject
+    assert dict(flags[0].figures)["监督执纪以外的分管领域"] == demo_warnings.SIDE_PORTFOLIO
+
+
+def test_it_raises_a_letter_signed_in_january_and_left_alone(tree):
+    flags = _flags(tree, Code.SIGNED_THEN_IDLE, "city1_secretary", "JH-C01")
+    idle = [f for f in flags if f.org_id == tree.orgs["JH-C01"].pk]
+    assert idle and dict(idle[0].figures)["此后纪实"] == 0
+    # County 1 stays the healthy example.
+    assert not _flags(tree, Code.DISCIPLINE_SUBSTITUTES, "county1_secretary", "JH-C01-K01")

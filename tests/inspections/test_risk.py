@@ -64,6 +64,7 @@ def test_it_ranks_units_by_the_weighted_normalised_factors(crafted):
         "funds_density": 2,
         "petitions": 5,
         "case_incidence": 0,
+        "audit_issues": 0,
         "findings": 2,
         "overdue_tasks": 1,
     }

@@ -496,3 +496,11 @@ def test_it_the_round_page_gives_each_forms_fields_their_own_ids(cast, insp, cli
     assert page.context["feedback_form"] is not None and page.context["review_form"] is not None
     assert 'id="feedback_target"' in html and 'id="review_target"' in html
     assert id_problems(html) == []
+
+
+def test_it_the_finding_page_says_evidence_once(cast, insp, client_for):
+    """Issue 17.10: "佐证材料" read twice (the row's heading and the upload button)."""
+    client = client_for(cast.user("county1_jw"))
+    html = client.get(reverse("inspections:finding_detail", args=[insp.daily.pk])).content.decode()
+    assert reverse("inspections:finding_add_evidence", args=[insp.daily.pk]) in html
+    assert html.count("佐证材料") == 1

@@ -5,6 +5,7 @@ and download names by the detected type (issue 20, item 5)."""
 import gc
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -177,6 +178,7 @@ def test_it_stored_files_get_a_digest_a_random_name_and_a_private_mode(settings,
     path = tmp_path / stored.name
     assert stored.sha256 == hashlib.sha256(files.PDF).hexdigest() == uploads.file_digest(path)
     assert stored.size == len(files.PDF) and stored.basename.endswith(".pdf")
-    assert "a.pdf" not in stored.name
+    # Named by a random hex stem, never by the uploaded name.
+    assert re.fullmatch(r"evidence/[0-9a-f]{32}\.pdf", stored.name), stored.name
     assert path.stat().st_mode & 0o777 == 0o640
     assert uploads.file_digest(tmp_path / "missing") is None

@@ -29,7 +29,9 @@ from notifications import gate, jobs, outbox
 from notifications.models import Delivery, Notification
 from responsibilities.models import Tenure
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module (make test: --dist loadgroup), so its module-scoped
+# demo seed is built once, not once per worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_channel_coverage")]
 
 TODAY = datetime.date.today()
 FEEDBACK = datetime.date(2026, 11, 1)  # reports due 2027-01-01: overdue on 2027-02-10
@@ -55,6 +57,8 @@ PAGES = {
     "accountability.accountabilitycase": (("accountability.view_accountabilitycase",), None),
     "accountability.accountabilitymeasure": (("accountability.view_accountabilitycase",), "case"),
     "accountability.appeal": (("accountability.view_accountabilitycase",), "case"),
+    "accountability.integrityreply": (("accountability.change_integrityreply",), None),
+    "accountability.integrityrequest": (("accountability.view_integrityrequest",), None),
     "accountability.accountabilitytarget": (("accountability.view_accountabilitycase",), "case"),
     "responsibilities.responsibilityitem": (("responsibilities.view_responsibilityitem",), None),
     "responsibilities.responsibilityletter": (
@@ -64,6 +68,10 @@ PAGES = {
     "responsibilities.organization": (("responsibilities.view_organization",), None),
     # Returned and accepted duty logs are announced to their person (issue 17.3).
     "responsibilities.dutylog": (("responsibilities.view_dutylog",), None),
+    # A questionnaire's new comments, for the unit's discipline side (issue 18).
+    "assessments.questionnaire": (("assessments.supervise_questionnaire",), None),
+    # A 知责 test sheet, announced to the person who is to take it (issue 18).
+    "assessments.knowledgeassignment": (("assessments.view_knowledgeassignment",), None),
 }
 # A person held to account sees their own decision only: title and link, no body.
 OWN_DECISION = "accountability.view_own_decision"
@@ -80,10 +88,12 @@ FIXTURES: dict[str, tuple[str, ...]] = {
     "inspections.tasks": ("rectification_task",),
     "inspections.reports": ("rectification_report",),
     "inspections.escalate_tasks": ("rectification_task_escalation",),
+    "inspections.handed_over": ("rectification_handed_over",),
     "accountability.steps": ("accountability_step",),
     "accountability.formalities": ("accountability_formalities",),
     "accountability.appeals": ("accountability_appeal_decision", "accountability_appeal_window"),
     "accountability.influence_periods": ("accountability_influence_expired",),
+    "accountability.integrity_replies": ("accountability_integrity_reply",),
     "assessments.rollup": (),
     "security.chains": ("security.chain_broken",),
 }
@@ -98,6 +108,7 @@ NOT_PRODUCED_ON_DEMO = {
     "accountability_step": "demo cases are within their step deadlines' lead",
     "letter_unsigned": "no demo account issues or signs a pending letter",
     "duty_item_due_soon": "demo items with a due date are already overdue",
+    "rectification_handed_over": "the demo holds no 换届 taking effect on a later date",
     "security.chain_broken": "the demo's chains are intact (tests/security/test_keyed_chains.py)",
 }
 

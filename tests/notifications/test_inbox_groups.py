@@ -93,7 +93,8 @@ def test_it_the_inbox_query_count_does_not_grow_with_groups(
     for i in range(3):
         notify(user, f"【督办】单位{i} · 事项", group="【督办】事项")
         notify(user, f"消息{i}")
-    with django_assert_max_num_queries(14) as small:
+    # 17: the navbar asks the scoping kit whether to offer 任免 (grants, once a request).
+    with django_assert_max_num_queries(17) as small:
         client.get(reverse("notifications:inbox"))
     for i in range(50):
         if i < 40:
@@ -104,3 +105,12 @@ def test_it_the_inbox_query_count_does_not_grow_with_groups(
     html = response.content.decode()
     assert html.count('class="list-group-item') == 50  # a full page of lines
     assert "10 条" in html  # each of the four groups has ten messages
+
+
+def test_it_a_duty_item_escalation_names_its_unit_and_groups_by_item(item_world):
+    """The issue's case: "【督办】10. 开展…" 18 times — now the unit leads each title."""
+    assert jobs.run("responsibilities.escalate_items", item_world.due + datetime.timedelta(days=7))
+    sent = Notification.objects.filter(recipient=item_world.cast.user("city1_secretary"))
+    (title, group) = sent.values_list("title", "group").get()
+    assert title == f"【督办】一号县 · {item_world.item}"
+    assert group == f"【督办】{item_world.item}"

@@ -70,6 +70,7 @@ def _legacy(apps):
     return user
 
 
+@pytest.mark.slow  # migrates the whole project back and forth (over a minute)
 @pytest.mark.django_db(transaction=True)
 def test_it_the_external_record_moves_into_the_outbox_and_back():
     latest = _latest()

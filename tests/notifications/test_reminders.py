@@ -215,6 +215,28 @@ def test_it_every_beat_entry_names_a_registered_task():
             assert task.acks_late and task.retry_backoff
 
 
+def test_it_every_registered_job_has_a_beat_entry(monkeypatch):
+    """A job nobody schedules never runs (the 意见回复 reminders had no beat entry)."""
+    from django.conf import settings
+
+    from liangge_zeren.celery import app
+    from notifications import jobs, outbox
+
+    app.loader.import_default_modules()
+    started: list[str] = []
+    monkeypatch.setattr(jobs, "run_on", lambda name, day=None: started.append(name) or {})
+    monkeypatch.setattr(outbox, "sweep", lambda: started.append("notifications.pending") or {})
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        task = app.tasks[entry["task"]]
+        if task.name in (
+            "security.tasks.prune_audit_log",
+            "responsibilities.tasks.resync_org_tree",
+        ):
+            continue  # maintenance, not jobs: they prune the audit log, repair tree paths
+        task.run()
+    assert set(jobs.discover()) <= set(started), set(jobs.discover()) - set(started)
+
+
 def test_it_reminder_jobs_run_at_staggered_times():
     from django.conf import settings
 

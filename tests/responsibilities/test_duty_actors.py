@@ -83,7 +83,8 @@ def test_it_the_table_offers_the_reviewer_accept_and_return_but_not_the_author(d
     log = make_log(duty)
     reviewer, author = duty.cast.user("county1_jw"), duty.cast.user("county1_member")
     assert {"accept", "return"} <= LOG_FLOW.allowed_actions(log, reviewer)
-    assert LOG_FLOW.allowed_actions(log, author) == set()
+    # The author may still add photos to a submitted log (issue 17), nothing else.
+    assert LOG_FLOW.allowed_actions(log, author) == {"upload"}
     with pytest.raises(TransitionRefused):
         duty_logs.review_log(log, actor=author, reviewer=duty.tenure("county1_member"), accept=True)
     duty_logs.review_log(log, actor=reviewer, reviewer=duty.tenure("county1_jw"), accept=True)

@@ -416,12 +416,17 @@ def test_it_rejects_files_over_the_size_limit(duty, media, settings):
     assert "过大" in err.value.messages[0]
 
 
-def test_it_refuses_uploads_to_a_submitted_log(duty, media):
+def test_it_takes_photos_on_a_submitted_log_and_refuses_uploads_once_accepted(duty, media):
     log = make_log(duty, submit=True)
+    member = duty.cast.user("county1_member")
+    evidence.add_attachment(log, SimpleUploadedFile("a.txt", b"x"), actor=member)
+    assert log.attachments.count() == 1
+    duty_logs.review_log(
+        log, actor=duty.cast.user("county1_jw"), reviewer=duty.tenure("county1_jw"), accept=True
+    )
+    log.refresh_from_db()
     with pytest.raises(TransitionRefused):
-        evidence.add_attachment(
-            log, SimpleUploadedFile("a.txt", b"x"), actor=duty.cast.user("county1_member")
-        )
+        evidence.add_attachment(log, SimpleUploadedFile("b.txt", b"y"), actor=member)
 
 
 # --- Progress ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from security import business_audit
 from security.models import AuditEntry
 from security.services import verify_chain
 from tests.accountability.fixtures import open_county1_case
-from tests.assessments.conftest import QUARTER, YEAR
+from tests.assessments.conftest import marks_for, open_evaluation
 from tests.responsibilities.dutyfix import make_log
 
 pytestmark = pytest.mark.django_db
@@ -106,16 +106,12 @@ def test_it_secret_fields_of_a_case_are_redacted(cast):
 
 
 def test_it_a_vote_is_recorded_as_cast_never_what_or_by_whom(cast):
-    round_ = evaluations.open_round(
-        org=cast.county1,
-        year=YEAR,
-        quarter=QUARTER,
-        title="一号县班子民主测评",
-        actor=cast.user("city1_secretary"),
-    )
+    round_ = open_evaluation(cast)
     voter = cast.user("county1_member")
     mark = last_id()
-    evaluations.cast_ballot(round_, actor=voter, grade="incompetent")
+    evaluations.cast_ballot(
+        round_, actor=voter, grade="incompetent", marks=marks_for(round_, "incompetent", voter)
+    )
     (vote,) = entries_since(mark)
     assert (vote.action, vote.object_type, vote.object_id) == (
         "vote_cast",

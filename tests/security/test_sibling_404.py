@@ -21,6 +21,13 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 NOT_OBJECT_URLS = {
     "password_reset_confirm": "uidb64/token from a reset e-mail, not an object id",
     "security:admin_reset": "one-time token from an administrator's reset e-mail",
+    "duty_list_import_template": "the template's file type (docx or xlsx), not an object id",
+    # The public questionnaire pages (no login): a printed code, the open link's key and the
+    # evaluator's invitation secret are what grants them, not an object id (issue 18).
+    "assessments:public_code": "a printed one-time answer code (public by design)",
+    "assessments:public_open": "the open link's key (public by design)",
+    "assessments:public_captcha": "the open link's key (public by design)",
+    "assessments:invitation": "an invitation secret sent to one evaluator",
 }
 # Namespaces left out, each with the reason.
 EXCLUDED_NAMESPACES = {
@@ -73,6 +80,34 @@ class World:
         return self.request.getfixturevalue("insp")
 
     @cached_property
+    def integrity(self):
+        """County 1's 组织部 asks about township 1's secretary; the reply is returned."""
+        from accountability.services import integrity
+        from responsibilities.models import Tenure
+        from tests.accountability.fixtures import appoint_extra, county1_head
+
+        cast = self.cast
+        zzb = appoint_extra(
+            cast,
+            "county1_zzb",
+            "组织部干部",
+            cast.bodies["T-K1:committee"],
+            Tenure.Role.ORG_DEPARTMENT,
+            username="county1_zzb",
+        )
+        head = county1_head(cast)
+        request = integrity.submit_request(
+            actor=zzb.user, purpose="promotion", names="冯建军\t一号镇"
+        )
+        reply = request.replies.get()
+        jw = cast.user("county1_jw")
+        integrity.prepare_draft(reply, actor=jw)
+        integrity.sign_reply(reply, actor=head.user)
+        integrity.return_reply(reply, actor=jw)
+        reply.refresh_from_db()
+        return reply
+
+    @cached_property
     def log(self):
         return make_log(self.duty, submit=False)
 
@@ -107,6 +142,21 @@ class World:
         )
 
     @cached_property
+    def feedback(self):
+        from inspections.models import Feedback
+        from inspections.services import rounds
+
+        round_ = self.insp.xunshi  # the province's 巡视 of county 1
+        return rounds.record_feedback(
+            round_,
+            actor=self.cast.user("prov_jw"),
+            target=round_.round_targets.get(),
+            audience=Feedback.Audience.LEADERSHIP_TEAM,
+            date=TODAY,
+            content="反馈意见",
+        )
+
+    @cached_property
     def review(self):
         from inspections.services import rounds
 
@@ -136,12 +186,104 @@ class World:
         return AssessmentSnapshot.objects.get(org=self.cast.county1, year=TODAY.year, quarter=1)
 
     @cached_property
+    def person_snapshot(self):
+        from assessments.models import PersonAssessmentSnapshot
+        from assessments.services import people
+        from liangge_zeren.actors import JOBS
+
+        people.compute_people(self.cast.county1, TODAY.year, 1, actor=JOBS)
+        return PersonAssessmentSnapshot.objects.get(
+            tenure=self.cast.tenures["county1_member"], year=TODAY.year, period=1
+        )
+
+    @cached_property
     def evaluation_round(self):
         from assessments.services import evaluations
         from liangge_zeren.actors import JOBS
 
         return evaluations.open_round(
             org=self.cast.county1, year=TODAY.year, quarter=1, title="民主测评", actor=JOBS
+        )
+
+    @cached_property
+    def roll_entry(self):
+        from assessments.services import evaluations
+        from liangge_zeren.actors import JOBS
+
+        return evaluations.add_representative(
+            self.evaluation_round, name="特邀代表", note="群众代表", actor=JOBS
+        )
+
+    @cached_property
+    def questionnaire(self):
+        from assessments.services import questionnaires
+
+        return questionnaires.open_questionnaire(
+            org=self.cast.county1,
+            year=TODAY.year,
+            quarter=1,
+            title="群众满意度调查",
+            closes_on=TODAY + datetime.timedelta(days=30),
+            actor=self.cast.user("city1_secretary"),
+        )
+
+    @cached_property
+    def questionnaire_comment(self):
+        from assessments.models import QuestionnaireComment
+        from assessments.questionnaires import likert_keys
+        from assessments.services import questionnaires
+
+        q = self.questionnaire
+        questionnaires.submit_response(
+            q,
+            actor=questionnaires.PUBLIC,
+            answers={key: 4 for key in likert_keys(q.questions)},
+            comment="意见",
+        )
+        return QuestionnaireComment.objects.get(questionnaire=q)
+
+    @cached_property
+    def knowledge_test(self):
+        """County 1's 知责 test for its secretary and team members (issue 18)."""
+        from assessments.models import KnowledgeQuestion
+        from assessments.services import knowledge
+        from liangge_zeren.actors import DEMO
+
+        for i in range(2):
+            knowledge.save_question(
+                actor=DEMO,
+                org=self.cast.province,
+                kind=KnowledgeQuestion.Kind.JUDGE,
+                stem=f"判断题{i}",
+                options=[],
+                answer="对",
+                source_article="《中国共产党问责条例》第六条",
+                source_kind=KnowledgeQuestion.SourceKind.REGULATION,
+                tags=[],
+            )
+        return knowledge.assign_test(
+            actor=self.cast.user("county1_secretary"),
+            org=self.cast.county1,
+            title="知责测试",
+            year=TODAY.year,
+            quarter=1,
+            roles=["secretary", "team_member"],
+            question_count=2,
+            opens_on=TODAY,
+            closes_on=TODAY,
+        )
+
+    @cached_property
+    def knowledge_sheet(self):
+        return self.knowledge_test.assignments.order_by("pk").first()
+
+    @cached_property
+    def study_material(self):
+        from liangge_zeren.actors import DEMO
+        from responsibilities import study
+
+        return study.add_material(
+            self.duty.items["c1_own"], actor=DEMO, title="学习材料", text="内容"
         )
 
     @cached_property
@@ -166,6 +308,12 @@ class World:
         return AdminAccountRequest.objects.create(
             target=target, kind="deactivate", reason="调岗", requested_by=asker
         )
+
+    @cached_property
+    def api_token(self):
+        from security.tokens import issue_personal
+
+        return issue_personal(self.cast.user("county1_member"))[0]
 
     @cached_property
     def scope_grant(self):
@@ -205,9 +353,15 @@ REGISTRY = {
     "person_detail": lambda w: _pk(w.cast.people["county1_member"]),
     "tenure_detail": lambda w: _pk(w.cast.tenures["county1_member"]),
     "tenure_end": lambda w: _pk(w.cast.tenures["county1_member"]),
+    # responsibilities: appointments and 换届
+    "appointment_org": lambda w: _pk(w.cast.county1),
+    "appointment_remove": lambda w: _pk(w.cast.tenures["county1_member"]),
+    "appointment_transfer": lambda w: _pk(w.cast.tenures["county1_member"]),
+    "appointment_reshuffle": lambda w: _pk(w.cast.bodies[f"{w.cast.county1.code}:committee"]),
     # responsibilities: lists, items, logs, letters, reports
     "duty_list_detail": lambda w: _pk(w.duty.county1_list),
     "duty_list_transition": lambda w: _pk(w.duty.county1_list),
+    "duty_list_import": lambda w: _pk(w.duty.county1_list),
     "duty_template_issue": lambda w: _pk(w.duty.county1_list),
     "duty_template_push": lambda w: _pk(w.duty.county1_list),
     "duty_item_create": lambda w: _pk(w.duty.county1_list),
@@ -215,6 +369,11 @@ REGISTRY = {
     "duty_item_edit": lambda w: _pk(w.duty.items["c1_own"]),
     "duty_item_owners": lambda w: _pk(w.duty.items["c1_own"]),
     "duty_item_withdraw": lambda w: _pk(w.duty.items["c1_own"]),
+    "duty_item_material_add": lambda w: _pk(w.duty.items["c1_own"]),
+    "duty_item_material_remove": lambda w: {
+        "pk": w.duty.items["c1_own"].pk,
+        "material_pk": w.study_material.pk,
+    },
     "duty_gap_matrix": lambda w: _pk(w.cast.county1),
     "duty_unit_items": lambda w: _pk(w.cast.county1),
     "duty_method_mix": lambda w: _pk(w.cast.county1),
@@ -239,6 +398,7 @@ REGISTRY = {
     "inspections:round_transition": lambda w: _pk(w.insp.xuncha),
     "inspections:round_edit": lambda w: _pk(w.insp.xuncha),
     "inspections:feedback_add": lambda w: _pk(w.insp.resup),
+    "inspections:feedback_docx": lambda w: _pk(w.feedback),
     "inspections:review_add": lambda w: _pk(w.insp.resup),
     "inspections:review_acknowledge": lambda w: {"pk": w.insp.resup.pk, "review_pk": w.review.pk},
     "inspections:report_submit": lambda w: {
@@ -262,6 +422,7 @@ REGISTRY = {
     # accountability
     "accountability:case_from_finding": lambda w: _pk(w.insp.daily),
     "accountability:case_detail": lambda w: _pk(w.acc.case),
+    "accountability:case_decision_docx": lambda w: _pk(w.acc.case),
     "accountability:case_transition": lambda w: {"pk": w.acc.case.pk, "action": "start_execution"},
     "accountability:case_targets": lambda w: _pk(w.acc.case),
     "accountability:case_org_target": lambda w: _pk(w.acc.case),
@@ -282,6 +443,13 @@ REGISTRY = {
     "accountability:disciplinary_open_dual": lambda w: _pk(w.acc.dcase),
     "accountability:disciplinary_archive": lambda w: _pk(w.acc.dcase),
     "accountability:probe_conclude": lambda w: _pk(w.acc.probe),
+    # accountability: 党风廉政意见回复 and the 廉政档案 (issue 16)
+    "accountability:integrity_request": lambda w: _pk(w.integrity.request),
+    "accountability:integrity_request_withdraw": lambda w: _pk(w.integrity.request),
+    "accountability:integrity_reply": lambda w: _pk(w.integrity),
+    "accountability:integrity_reply_action": lambda w: {"pk": w.integrity.pk, "action": "sign"},
+    "accountability:integrity_reply_docx": lambda w: _pk(w.integrity),
+    "accountability:integrity_record": lambda w: _pk(w.cast.people["township1_secretary"]),
     # notifications: a county-1 secretary's inbox message (issue 6)
     "notifications:detail": lambda w: _pk(w.notification),
     "notifications:open": lambda w: _pk(w.notification),
@@ -295,8 +463,34 @@ REGISTRY = {
     "assessments:snapshot_adjust": lambda w: _pk(w.snapshot),
     "assessments:round_vote": lambda w: _pk(w.evaluation_round),
     "assessments:round_close": lambda w: _pk(w.evaluation_round),
+    # assessments: the round's page, its voter roll and its codes (issue 18)
+    "assessments:round_detail": lambda w: _pk(w.evaluation_round),
+    "assessments:roll_add": lambda w: _pk(w.evaluation_round),
+    "assessments:roll_representative": lambda w: _pk(w.evaluation_round),
+    "assessments:issue_codes": lambda w: _pk(w.evaluation_round),
+    "assessments:roll_remove": lambda w: {"pk": w.evaluation_round.pk, "entry_pk": w.roll_entry.pk},
+    # dashboards: a warning's rows on county 1's cockpit (issue 18)
+    "dashboards:warning_rows": lambda w: {"pk": w.cast.county1.pk, "code": "signed_then_idle"},
     "assessments:snapshot_input": lambda w: _pk(w.snapshot),
     "assessments:snapshot_open_round": lambda w: _pk(w.snapshot),
+    # assessments: county 1's public questionnaire and a comment on it (issue 18)
+    "assessments:questionnaire_detail": lambda w: _pk(w.questionnaire),
+    "assessments:questionnaire_codes": lambda w: _pk(w.questionnaire),
+    "assessments:questionnaire_invite": lambda w: _pk(w.questionnaire),
+    "assessments:questionnaire_close": lambda w: _pk(w.questionnaire),
+    "assessments:third_party": lambda w: _pk(w.questionnaire),
+    "assessments:comment_handle": lambda w: _pk(w.questionnaire_comment),
+    # assessments: county 1's team and a member's result (issue 18)
+    "assessments:person_team": lambda w: {"org_pk": w.cast.county1.pk},
+    "assessments:person_team_compute": lambda w: {"org_pk": w.cast.county1.pk},
+    "assessments:person_team_docx": lambda w: {"org_pk": w.cast.county1.pk},
+    "assessments:person_detail": lambda w: _pk(w.person_snapshot),
+    "assessments:person_publish": lambda w: _pk(w.person_snapshot),
+    "assessments:person_recompute": lambda w: _pk(w.person_snapshot),
+    "assessments:person_interview": lambda w: _pk(w.person_snapshot),
+    "assessments:person_review": lambda w: _pk(w.person_snapshot),
+    "assessments:knowledge_test": lambda w: _pk(w.knowledge_test),
+    "assessments:knowledge_sheet": lambda w: _pk(w.knowledge_sheet),
     # dashboards: county 1's cockpit, its export and quarterly report (issue 7)
     "dashboards:cockpit": lambda w: _pk(w.cast.county1),
     "dashboards:cockpit_xlsx": lambda w: _pk(w.cast.county1),
@@ -311,6 +505,28 @@ REGISTRY = {
     # security: the four-eyes requests about administrator accounts (administrators only)
     "security:admin_request_confirm": lambda w: _pk(w.admin_request),
     "security:admin_request_cancel": lambda w: _pk(w.admin_request),
+    # security: API tokens (the security administrator's page; everyone else gets 404)
+    "security:api_token_revoke": lambda w: _pk(w.api_token),
+    # the REST API (/api/v1/, issue 15), through the browser session: county 1's objects
+    "organization-detail": lambda w: _pk(w.cast.county1),
+    "body-detail": lambda w: _pk(w.cast.bodies[f"{w.cast.county1.code}:committee"]),
+    "person-detail": lambda w: _pk(w.cast.people["county1_member"]),
+    "tenure-detail": lambda w: _pk(w.cast.tenures["county1_member"]),
+    "responsibilitylist-detail": lambda w: _pk(w.duty.county1_list),
+    "responsibilityitem-detail": lambda w: _pk(w.duty.items["talk"]),
+    "dutylog-detail": lambda w: _pk(w.log),
+    "dutylog-submit": lambda w: _pk(w.log),
+    "dutylog-attachments": lambda w: _pk(w.log),
+    "inspectionround-detail": lambda w: _pk(w.insp.xuncha),
+    "finding-detail": lambda w: _pk(w.insp.daily),
+    "rectificationtask-detail": lambda w: _pk(w.insp.daily_task),
+    "rectificationtask-evidence": lambda w: _pk(w.insp.daily_task),
+    "rectificationtask-verify": lambda w: _pk(w.insp.daily_task),
+    "accountabilitycase-detail": lambda w: _pk(w.acc.case),
+    "accountabilitydecision-detail": lambda w: _pk(w.acc.case),
+    "accountabilitymeasure-detail": lambda w: _pk(w.acc.measure),
+    "assessmentsnapshot-detail": lambda w: _pk(w.snapshot),
+    "cockpit-detail": lambda w: _pk(w.cast.county1),
 }
 
 

@@ -27,8 +27,9 @@ def _snapshot(table: str) -> set[tuple]:
 
 class Command(BaseCommand):
     help = (
-        "重建驾驶舱计数表 (履责纪实汇总、整改任务可见范围)。 Rebuild the cockpit's count tables "
-        "(DutyLogRollup, TaskScope) from the duty logs, tasks, findings and rounds."
+        "重建驾驶舱计数表 (履责纪实、整改任务、发现问题、问责措施、责任清单)。 Rebuild the "
+        "cockpit's count tables (every table of dashboards.counts.SETS: DutyLogRollup, "
+        "TaskScope, FindingCount, MeasureCount, ListCount) from their sources."
     )
 
     def add_arguments(self, parser):
