@@ -24,36 +24,114 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
-# --dist loadgroup (make test): a module marked `xdist_group` runs on one worker, so its
-# module-scoped demo seed is built once, not once per worker. pytest-xdist 3.8 tags grouped
-# items by rewriting `item._nodeid`, which pytest 9 no longer reads, so its own loadgroup
-# spreads them; this scheduler groups by module instead (the controller sees node ids only,
-# so a module is grouped when its source names the mark).
+# --dist loadgroup (make test): modules marked `xdist_group("name")` run on one worker, one
+# group after the other, so a seed they share (`demo_world` below) is built once, not once per
+# worker or module. pytest-xdist 3.8 tags grouped items by rewriting `item._nodeid`, which
+# pytest 9 no longer reads, so its own loadgroup spreads them; this scheduler groups instead
+# (the controller sees node ids only, so it reads the group name from the module's source).
 try:
     from xdist.scheduler import LoadScopeScheduling
 except ImportError:  # pragma: no cover - xdist is a dev dependency
     LoadScopeScheduling = None
 
 if LoadScopeScheduling is not None:
+    import re
     from functools import cache
     from pathlib import Path
 
+    _GROUP_MARK = re.compile(r"pytest\.mark\.xdist_group\(\s*[\"']([^\"']+)[\"']")
+
     @cache
-    def _grouped_module(path: str) -> bool:
+    def _module_group(path: str) -> str | None:
         try:
-            return "pytest.mark.xdist_group(" in Path(path).read_text(encoding="utf-8")
+            found = _GROUP_MARK.search(Path(path).read_text(encoding="utf-8"))
         except OSError:
-            return False
+            return None
+        return f"group:{found.group(1)}" if found else None
 
     class _ModuleGroups(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return module if _grouped_module(module) else nodeid
+            return _module_group(nodeid.split("::", 1)[0]) or nodeid
 
     def pytest_xdist_make_scheduler(config: pytest.Config, log):
         if config.getvalue("dist") == "loadgroup":
             return _ModuleGroups(config, log)
         return None
+
+
+# --- The demo province, shared by consecutive modules (group "demo_world") ----------------
+
+
+class _DemoWorld:
+    """`steps.run_demo` once for every consecutive test that asks for `demo_world`.
+
+    Like TestCase.setUpTestData, across modules: an outer transaction, rolled back as soon as
+    the next test on this worker is outside the group's modules (`pytest_runtest_teardown`
+    below), so no
+    row reaches any other test. Each test runs in a savepoint inside it; a module fixture that
+    adds to the world opens its own savepoint (rolled back at the module's end)."""
+
+    def __init__(self) -> None:
+        self.ctx = None
+        self._exits: list = []
+
+    def get(self, django_db_blocker):
+        if self.ctx is not None:
+            return self.ctx
+        from django.conf import settings as django_settings
+        from django.db import transaction
+        from django.test import override_settings
+
+        from demo import org_tree, steps
+
+        for manager in (
+            django_db_blocker.unblock(),
+            override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+            transaction.atomic(),
+        ):
+            manager.__enter__()
+            self._exits.append(manager)
+        try:
+            self.ctx = steps.run_demo(org_tree.DemoContext(password=django_settings.DEMO_PASSWORD))
+        except BaseException:
+            self.close()
+            raise
+        return self.ctx
+
+    def close(self) -> None:
+        from django.db import transaction
+
+        if self._exits:
+            transaction.set_rollback(True)
+        while self._exits:
+            self._exits.pop().__exit__(None, None, None)
+        self.ctx = None
+
+
+_DEMO_WORLD = _DemoWorld()
+
+
+@pytest.fixture(scope="module")
+def demo_world(django_db_setup, django_db_blocker):
+    """The seeded demo context (ctx.tree, ctx.users …). A module that asks for it carries
+    `pytest.mark.xdist_group("demo_world")`: its modules share one seed per run, and the
+    seed lasts while the tests that follow carry the mark."""
+    return _DEMO_WORLD.get(django_db_blocker)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    result = yield
+    if _DEMO_WORLD.ctx is not None and not _in_demo_world_group(nextitem):
+        _DEMO_WORLD.close()
+    return result
+
+
+def _in_demo_world_group(item: pytest.Item | None) -> bool:
+    """By module (its mark), not by fixture: a module's cached fixtures hold the world until
+    the module ends, whichever of its tests ask for it."""
+    mark = item.get_closest_marker("xdist_group") if item is not None else None
+    return mark is not None and mark.args[:1] == ("demo_world",)
 
 
 @pytest.fixture(autouse=True)

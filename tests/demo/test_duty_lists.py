@@ -2,8 +2,6 @@
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from demo import org_tree, steps
@@ -17,26 +15,15 @@ from responsibilities.models import (
 )
 from responsibilities.selectors import my_items_with_progress
 
-# One worker runs the whole module (make test: --dist loadgroup), so its module-scoped
-# demo seed is built once, not once per worker.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_duty_lists")]
+# The modules of group demo_world run one after the other on one worker (make test: --dist
+# loadgroup) and share one demo seed (tests/conftest.py: demo_world).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_world")]
 
 
 @pytest.fixture(scope="module")
-def tree(django_db_setup, django_db_blocker):
-    """The demo province seeded once for the module, rolled back afterwards."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            ctx = steps.run_demo(org_tree.DemoContext(password=django_settings.DEMO_PASSWORD))
-            yield ctx.tree
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+def tree(demo_world):
+    """The demo province, seeded once for the consecutive modules that share it."""
+    return demo_world.tree
 
 
 def test_it_every_city_and_county_adopts_the_province_template(tree):

@@ -2,8 +2,6 @@
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import transaction
-from django.test import override_settings
 
 from demo import org_tree
 from demo.inspections import step_inspections
@@ -15,36 +13,18 @@ from inspections.models import (
     RoundTransition,
     TaskTransition,
 )
-from liangge_zeren.actors import DEMO, acting
 
-# One worker runs the whole module (make test: --dist loadgroup), so its module-scoped
-# demo seed is built once, not once per worker.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_inspections")]
+# The modules of group demo_world run one after the other on one worker (make test: --dist
+# loadgroup) and share one demo seed (tests/conftest.py: demo_world).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_world")]
 
 MODELS = [InspectionRound, Finding, RectificationTask, RiskProfile, RoundTransition, TaskTransition]
 
 
 @pytest.fixture(scope="module")
-def demo_ctx(django_db_setup, django_db_blocker):
-    """The org tree, accounts and inspections, seeded once for the module (rolled back after)."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            # As run_demo: the services join the fixture's transaction. The acting block ends
-            # inside it, so the business audit it collected is rolled back with the data.
-            with acting(DEMO):
-                ctx = org_tree.DemoContext(password=django_settings.DEMO_PASSWORD)
-                org_tree.step_org_tree(ctx)
-                org_tree.step_accounts(ctx)
-                step_inspections(ctx)
-                yield ctx
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+def demo_ctx(demo_world):
+    """The whole demo province, shared with the other modules of the group."""
+    return demo_world
 
 
 def test_it_seeds_every_kind_of_round_and_every_task_state(demo_ctx):

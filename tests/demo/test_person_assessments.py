@@ -2,43 +2,23 @@
 述责述廉 reviewed 面对面, last quarter's results published; a second run creates nothing."""
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import transaction
-from django.test import override_settings
 
 from assessments.models import PersonAssessmentSnapshot, PersonInterview, ReportReview
-from demo import org_tree
 from demo.assessments import step_person_assessments
-from demo.duty_lists import step_duty_reports
 from liangge_zeren.actors import DEMO, acting
 from liangge_zeren.periods import Quarter
 
-# One worker runs the whole module (make test: --dist loadgroup), so its module-scoped
-# demo seed is built once, not once per worker.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_person_assessments")]
+# The modules of group demo_world run one after the other on one worker (make test: --dist
+# loadgroup) and share one demo seed (tests/conftest.py: demo_world).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_world")]
 
 MODELS = (PersonAssessmentSnapshot, PersonInterview, ReportReview)
 
 
 @pytest.fixture(scope="module")
-def demo_ctx(django_db_setup, django_db_blocker):
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            with acting(DEMO):
-                ctx = org_tree.DemoContext(password=django_settings.DEMO_PASSWORD)
-                org_tree.step_org_tree(ctx)
-                org_tree.step_accounts(ctx)
-                step_duty_reports(ctx)
-                step_person_assessments(ctx)
-                yield ctx
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+def demo_ctx(demo_world):
+    """The whole demo province, shared with the other modules of the group."""
+    return demo_world
 
 
 def test_it_publishes_last_quarters_results_of_county1s_team(demo_ctx):

@@ -8,9 +8,8 @@ from django.apps import apps
 from django.conf import settings as django_settings
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.db.models import F
-from django.test import RequestFactory, override_settings
+from django.test import RequestFactory
 from django.utils import timezone
 
 from assessments import warnings as w
@@ -38,9 +37,9 @@ from responsibilities.models import (
 )
 from responsibilities.scoping import forget_grants, scope_q
 
-# One worker runs the whole module (make test: --dist loadgroup), so its module-scoped
-# demo seed is built once, not once per worker.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_seed_demo")]
+# The modules of group demo_world run one after the other on one worker (make test: --dist
+# loadgroup) and share one demo seed (tests/conftest.py: demo_world).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_world")]
 
 R = Tenure.Role
 SEGMENT = PATH_SEGMENT_WIDTH + len(PATH_SEPARATOR)
@@ -61,24 +60,9 @@ EXPECTED_POSTS = {
 
 
 @pytest.fixture(scope="module")
-def tree(django_db_setup, django_db_blocker):
-    """The demo province, seeded once for the module.
-
-    Like TestCase.setUpTestData: an outer transaction rolled back after the module's last
-    test; each test runs in a savepoint inside it, so nothing leaks to other modules.
-    """
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            ctx = steps.run_demo(org_tree.DemoContext(password=django_settings.DEMO_PASSWORD))
-            yield ctx.tree
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+def tree(demo_world):
+    """The demo province, seeded once for the consecutive modules that share it."""
+    return demo_world.tree
 
 
 def row_counts() -> dict[str, int]:

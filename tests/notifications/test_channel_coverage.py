@@ -14,14 +14,11 @@ import datetime
 from operator import attrgetter
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 
-from demo import org_tree, steps
 from inspections.models import Finding, InspectionRound, RectificationReport
 from inspections.services import findings, rounds, tasks
 from liangge_zeren.actors import DEMO, acting
@@ -29,9 +26,9 @@ from notifications import gate, jobs, outbox
 from notifications.models import Delivery, Notification
 from responsibilities.models import Tenure
 
-# One worker runs the whole module (make test: --dist loadgroup), so its module-scoped
-# demo seed is built once, not once per worker.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_channel_coverage")]
+# The modules of group demo_world run one after the other on one worker (make test: --dist
+# loadgroup) and share one demo seed (tests/conftest.py: demo_world).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_world")]
 
 TODAY = datetime.date.today()
 FEEDBACK = datetime.date(2026, 11, 1)  # reports due 2027-01-01: overdue on 2027-02-10
@@ -169,19 +166,16 @@ def _task(user, finding, owner) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """The demo province with the secrets above, seeded once (rolled back after)."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-    ):
+def world(demo_world, django_db_blocker):
+    """The shared demo province with the secrets above (a savepoint rolled back after the
+    module, so the modules after it see the province as seeded)."""
+    with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            ctx = steps.run_demo(org_tree.DemoContext(password=django_settings.DEMO_PASSWORD))
             with acting(DEMO):
-                secret = _secrets(ctx.tree)
-            yield {"tree": ctx.tree, **secret}
+                secret = _secrets(demo_world.tree)
+            yield {"tree": demo_world.tree, **secret}
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
