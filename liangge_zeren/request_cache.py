@@ -71,6 +71,20 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
+def has(key: Hashable) -> bool:
+    """Whether the current scope already holds `key` (never, outside a scope)."""
+    store = _STORE.get()
+    return store is not None and key in store
+
+
+def put(key: Hashable, value: Any) -> None:
+    """Keep `value` under `key` in the current scope (computed elsewhere, e.g. for many users
+    at once); outside a scope nothing is kept."""
+    store = _STORE.get()
+    if store is not None:
+        store[key] = value
+
+
 def user_key(namespace: str, user: object, *rest: Hashable) -> tuple[Hashable, ...] | None:
     """`(namespace, user id, *rest)`, or None for a user without id (anonymous, system actor)."""
     user_id = getattr(user, "pk", None)

@@ -60,6 +60,8 @@ class SubjectRule:
 
 _checks: list[MayReceive] = []
 _rules: dict[str, SubjectRule] = {}
+# Loaders of what the checks read per recipient (their grants), for many recipients at once.
+_preloads: list[Callable[[list[Any]], None]] = []
 
 
 def subject(
@@ -95,6 +97,21 @@ def unregister(check: MayReceive) -> None:
 
 def registered() -> tuple[MayReceive, ...]:
     return tuple(_checks)
+
+
+def register_preload(load: Callable[[list[Any]], None]) -> None:
+    """Add a loader (an app's AppConfig.ready: responsibilities loads grants). Idempotent."""
+    if load not in _preloads:
+        _preloads.append(load)
+
+
+def preload(recipients: Iterable[Any]) -> None:
+    """Before asking about many recipients (a job's reminders): each app loads what its rules
+    read per recipient for all of them together, into the open request-cache scope, so that
+    `access` then asks the database nothing per recipient that it can avoid."""
+    present = [r for r in recipients if r is not None]
+    for load in _preloads:
+        load(present)
 
 
 def access(recipient: Any, obj: models.Model | None) -> Access:

@@ -324,6 +324,7 @@ def _admitted(reminders: list[Reminder]) -> tuple[list[Reminder], int]:
     part of the object (gate.Access.OUTSIDE) gets the title and the link, never the body."""
     kept: list[Reminder] = []
     decided: dict[tuple[Any, ...], gate.Access] = {}
+    gate.preload({r.recipient.pk: r.recipient for r in reminders}.values())
     for r in reminders:
         key = (r.recipient.pk, r.obj._meta.label_lower, r.obj.pk)
         if key not in decided:

@@ -66,6 +66,22 @@ def grants_of(user) -> list[Grant]:
     return [Grant(Capability(cap), path, 0) for cap, path in rows]
 
 
+def grants_of_many(users) -> dict[int, list[Grant]]:
+    """`grants_of` for many users in one query (responsibilities.scoping.preload_grants)."""
+    ids = [u.pk for u in users if getattr(u, "lz_has_scope_grants", None) is not False]
+    found: dict[int, list[Grant]] = {}
+    if not ids:
+        return found
+    rows = (
+        ScopeGrant.objects.filter(active_grants_q(), user_id__in=ids, org__is_active=True)
+        .values_list("user_id", "capability", "org__path")
+        .distinct()
+    )
+    for user_id, cap, path in rows:
+        found.setdefault(user_id, []).append(Grant(Capability(cap), path, 0))
+    return found
+
+
 # --- Administrative roles ------------------------------------------------------------------
 
 

@@ -11,11 +11,11 @@ class SecurityConfig(AppConfig):
 
         from responsibilities.scoping import register_grant_source
         from security import business_audit, signals  # noqa: F401  (connects the receivers)
-        from security.access import grants_of
+        from security.access import grants_of, grants_of_many
         from security.keys import check_chain_key
 
         # Grants the security administrator assigns count like those of a post.
-        register_grant_source(grants_of)
+        register_grant_source(grants_of, bulk=grants_of_many)
         # A service account's subtree, while its API token authenticates the request.
         from security.tokens import token_grants
 
