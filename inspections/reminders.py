@@ -93,6 +93,8 @@ def _attach(tasks: list[RectificationTask]) -> None:
             "person__user__username",
             "person__user__email",
             "person__user__is_active",
+            # has_perm reads it (the gate): deferred, it was one query per recipient.
+            "person__user__is_superuser",
         )
         .in_bulk({t.owner_tenure_id for t in tasks if t.owner_tenure_id})
     )

@@ -72,3 +72,17 @@ def test_it_admits_the_same_reminders_as_asking_one_by_one(due_world, recipients
     assert result.external["withheld"] == sum(
         level is gate.Access.NONE for level in one_by_one.values()
     )
+
+
+def test_it_loads_no_recipient_again_while_gating_task_reminders(due_world):
+    """The task reminders carry their owners' logins with every field the gate's has_perm
+    reads (is_superuser was deferred: one query per recipient)."""
+    from inspections.reminders import task_reminders
+
+    table = get_user_model()._meta.db_table
+    reminders = list(task_reminders(due_world.due))
+    assert reminders, "the world's task is due on its due day"
+    with request_cache.scope(), CaptureQueriesContext(connection) as ctx:
+        result = deliver(reminders, job="probe")
+    assert result.sent == len(reminders)
+    assert not [q["sql"] for q in ctx.captured_queries if f'FROM "{table}"' in q["sql"]]
