@@ -125,13 +125,7 @@ def _granting_tenures() -> QuerySet[Tenure]:
 
 
 def _compute_grants(user: User) -> tuple[Grant, ...]:
-    grants: list[Grant] = []
-    if user.is_authenticated and user.is_active:
-        for tenure in _granting_tenures().filter(person__user_id=user.pk):
-            grants.extend(grants_for_tenure(tenure))
-        for source in _GRANT_SOURCES:
-            grants.extend(source(user))
-    return tuple(grants)
+    return _grants_by_user([user])[user.pk]
 
 
 PRELOAD_CHUNK = 500  # users per query: well below SQLite's bound on query parameters
@@ -144,36 +138,37 @@ def preload_grants(users: Iterable[User]) -> None:
     cached are left as they are; outside a scope nothing would keep them, so nothing is done."""
     if not request_cache.is_open():
         return
-    pending: dict[Any, User] = {}
-    for user in users:
-        key = request_cache.user_key(GRANTS, user)
-        if key is not None and not request_cache.has(key):
-            pending.setdefault(user.pk, user)
-    chunk: list[User] = []
-    for user in pending.values():
-        chunk.append(user)
-        if len(chunk) == PRELOAD_CHUNK:
-            _preload_chunk(chunk)
-            chunk = []
-    if chunk:
-        _preload_chunk(chunk)
+    pending = list(
+        {
+            user.pk: user
+            for user in users
+            if (key := request_cache.user_key(GRANTS, user)) is not None
+            and not request_cache.has(key)
+        }.values()
+    )
+    for start in range(0, len(pending), PRELOAD_CHUNK):
+        chunk = pending[start : start + PRELOAD_CHUNK]
+        found = _grants_by_user(chunk)
+        for user in chunk:
+            request_cache.put(request_cache.user_key(GRANTS, user), found[user.pk])
 
 
-def _preload_chunk(users: list[User]) -> None:
+def _grants_by_user(users: Sequence[User]) -> dict[Any, tuple[Grant, ...]]:
+    """user id → the grants of the user's tenures in force today and of the registered
+    sources (none for an anonymous or inactive account); one user or many, same queries."""
     active = [u for u in users if u.is_authenticated and u.is_active]
     grants: dict[Any, list[Grant]] = {u.pk: [] for u in users}
     if active:
-        tenures = _granting_tenures().filter(person__user__in=[u.pk for u in active])
-        # The default order, kept within each user: the grants come out as _compute_grants's.
+        tenures = _granting_tenures().filter(person__user_id__in=[u.pk for u in active])
+        # The default order, kept within each user.
         for tenure in tenures.annotate(granted_user_id=F("person__user_id")):
             grants[tenure.granted_user_id].extend(grants_for_tenure(tenure))
         for source in _GRANT_SOURCES:
             bulk = _BULK_GRANT_SOURCES.get(source)
             answered = bulk(active) if bulk is not None else {u.pk: source(u) for u in active}
-            for member in active:
-                grants[member.pk].extend(answered.get(member.pk, ()))
-    for user in users:
-        request_cache.put(request_cache.user_key(GRANTS, user), tuple(grants[user.pk]))
+            for user in active:
+                grants[user.pk].extend(answered.get(user.pk, ()))
+    return {user_id: tuple(found) for user_id, found in grants.items()}
 
 
 def forget_grants(user: User) -> None:

@@ -54,16 +54,7 @@ def _not_self(by, user) -> None:
 def grants_of(user) -> list[Grant]:
     """Grant source for responsibilities.scoping.user_grants (one query, or none when the
     request's user row says there are none: security/backends.py)."""
-    if getattr(user, "lz_has_scope_grants", None) is False:
-        return []
-
-    rows = (
-        ScopeGrant.objects.filter(active_grants_q(), user_id=user.pk, org__is_active=True)
-        .values_list("capability", "org__path")
-        .distinct()
-    )
-    # tenure_id 0: no post stands behind these grants ("issued by" lookups find none).
-    return [Grant(Capability(cap), path, 0) for cap, path in rows]
+    return grants_of_many([user]).get(user.pk, [])
 
 
 def grants_of_many(users) -> dict[int, list[Grant]]:
@@ -77,6 +68,7 @@ def grants_of_many(users) -> dict[int, list[Grant]]:
         .values_list("user_id", "capability", "org__path")
         .distinct()
     )
+    # tenure_id 0: no post stands behind these grants ("issued by" lookups find none).
     for user_id, cap, path in rows:
         found.setdefault(user_id, []).append(Grant(Capability(cap), path, 0))
     return found

@@ -37,7 +37,7 @@ def _fresh(users):
     return list(get_user_model().objects.filter(pk__in=[u.pk for u in users]).order_by("pk"))
 
 
-def test_it_preloads_what_each_user_would_compute(recipients):
+def test_it_preloads_what_each_user_would_compute(due_world, recipients):
     kinds = {type(g.capability) for u in recipients for g in scoping._compute_grants(u)}
     assert kinds == {scoping.Capability}
     stationed = [u for u in recipients if u.username == "stationed_leader"]
@@ -46,6 +46,16 @@ def test_it_preloads_what_each_user_would_compute(recipients):
         scoping.preload_grants(_fresh(recipients))
         for user in _fresh(recipients):
             assert scoping.user_grants(user) == scoping._compute_grants(user), user.username
+        # And what those are, stated independently of the code under test.
+        cast, by_name = due_world.cast, {u.username: u for u in _fresh(recipients)}
+        leader = cast.tenures["stationed_leader"]
+        assert scoping.Grant(
+            scoping.Capability.SUPERVISE, cast.department.path, leader.pk
+        ) in scoping.user_grants(by_name["stationed_leader"])
+        assert scoping.user_grants(by_name["outsider"]) == (
+            scoping.Grant(scoping.Capability.VIEW, cast.county1.path, 0),
+        )
+        assert scoping.user_grants(by_name["idle-account"]) == ()
     outsider = next(u for u in recipients if u.username == "outsider")
     assert scoping._compute_grants(outsider), "the administrator's grant counts"
 
