@@ -12,7 +12,8 @@ rollup: compute_quarter of the current quarter over the scale tree, as `manage.p
     old-code / new-code equality check (compare two dumps with `cmp`).
 reminders: the rectification-task reminder job over every open task (due in 400 days), the
     keys of earlier runs deleted first, as the bench does; then a re-run over the same
-    reminders must send nothing.
+    reminders must send nothing. Before the job it times its parts alone: generating the
+    reminders, loading the recipients' grants, and the gate over all reminders.
 --profile prints the cProfile top lines (cumulative and own time).
 """
 
@@ -135,8 +136,10 @@ def reminders(args) -> None:
 
     from demo.scale import bench_usernames
     from inspections.reminders import task_reminders
+    from liangge_zeren import request_cache
     from notifications.models import Delivery, Notification
-    from notifications.services import deliver
+    from notifications.services import _admitted, deliver
+    from responsibilities.scoping import preload_grants
 
     label = args.scale
     users = get_user_model().objects.filter(
@@ -147,8 +150,23 @@ def reminders(args) -> None:
     Delivery.objects.filter(job=job, recipient__in=users).delete()
     day = timezone.localdate() + datetime.timedelta(days=400)
     started = time.perf_counter()
-    due = sum(1 for _ in task_reminders(day))
+    generated = list(task_reminders(day))
+    due = len(generated)
     print(f"generating {due} reminders alone: {time.perf_counter() - started:.1f} s")
+    # The gate's share, each step in a fresh cache scope as a job run has it.
+    recipients = list({r.recipient.pk: r.recipient for r in generated}.values())
+    with request_cache.scope():
+        started = time.perf_counter()
+        preload_grants(recipients)
+        print(f"grants of {len(recipients)} recipients: {time.perf_counter() - started:.2f} s")
+    with request_cache.scope():
+        started = time.perf_counter()
+        kept, withheld = _admitted(generated)
+        print(
+            f"gate over {due} reminders (grants included): {len(kept)} admitted, "
+            f"{withheld} withheld in {time.perf_counter() - started:.2f} s"
+        )
+    del generated, kept
     result, elapsed, report = profiled(
         args.profile, lambda: deliver(task_reminders(day), job=job, day=day)
     )
