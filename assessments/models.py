@@ -1061,3 +1061,40 @@ class WarningRule(models.Model):
         }
         if missing:
             raise ValidationError(missing)
+
+
+class CommitteeLogCount(models.Model):
+    """A committee's own counted duty logs (written on a committee post: secretary, deputy,
+    member) per unit, quarter and whether the log is a 听取汇报或审阅报告 — what the 以纪代责
+    warning's "own logs" figure reads (assessments/warnings.py).
+
+    Per unit (`org_path` is the unit's own path, not a subtree): the warning flags units, so
+    a subtree's figure is the few rows of each unit in it instead of the year's logs. Kept by
+    triggers on the duty-log and tenure tables in the writing transaction
+    (dashboards/committeelogcount.py, a dashboards.countset.CountSet); read-only here."""
+
+    org_path = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    report_review = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_path", "year", "quarter", "report_review"],
+                name="committee_log_count_key",
+            )
+        ]
+        # A subtree's rows of one year: year, then the path prefix (LIKE 'path%': the
+        # pattern operator class on PostgreSQL; other databases ignore opclasses).
+        indexes = [
+            models.Index(
+                fields=["year", "org_path"],
+                opclasses=["int2_ops", "varchar_pattern_ops"],
+                name="committee_log_count_subtree",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_path} {self.year}Q{self.quarter}: {self.n}"

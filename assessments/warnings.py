@@ -32,11 +32,13 @@ from typing import Any
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -44,12 +46,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accountability.models import DECIDED_STATUSES, AccountabilityCase, DisciplinaryCase
-from assessments.models import WarningRule
+from assessments.models import CommitteeLogCount, WarningRule
 from liangge_zeren.figures import Figure, Visibility, figure_visibility
+from liangge_zeren.periods import Quarter
 from responsibilities.models import (
     ActionType,
     Body,
     DutyLog,
+    Organization,
     ResponsibilityLetter,
     ResponsibilityList,
     Signature,
@@ -178,7 +182,36 @@ def substitution_counts(
 ) -> dict[int, dict]:
     """Per unit: logs counted toward its committee items (`total`) and how many a discipline
     tenure wrote (`by_discipline`); the committee's own logs (`own`) and how many are
-    听取纪委汇报 (`hearings`). Two grouped queries."""
+    听取纪委汇报 (`hearings`). Two grouped queries over the window's logs in the subtree: the
+    reference `substitution_candidates` is checked against."""
+    counted = Q(status__in=DutyLog.COUNTED, occurred_on__range=(window.start, window.end))
+    own = (
+        DutyLog.objects.filter(
+            counted,
+            _within("org_path", under, org_ids, "org_id"),
+            _view_q(user, "org_path"),
+            tenure__role__in=Tenure.COMMITTEE_ROLES,
+        )
+        .values("org_id", "org__name", "org__path")
+        .annotate(
+            total=Count("pk"),
+            hearings=Count(
+                "pk",
+                filter=Q(action_type=ActionType.REPORT_REVIEW) & _keywords_q(keywords, "title"),
+            ),
+        )
+        .order_by()
+    )
+    units = _toward(user, under, window, org_ids)
+    for row in own:
+        unit = units.setdefault(row["org_id"], {"name": row["org__name"], "path": row["org__path"]})
+        unit["own"], unit["hearings"] = row["total"], row["hearings"]
+    return units
+
+
+def _toward(user, under: str, window: Window, org_ids=None) -> dict[int, dict]:
+    """Per unit: the counted logs linked to its committee items of the year (`total`) and how
+    many a discipline tenure wrote (`by_discipline`). One grouped query."""
     counted = Q(status__in=DutyLog.COUNTED, occurred_on__range=(window.start, window.end))
     toward = (
         DutyLog.objects.filter(
@@ -198,33 +231,108 @@ def substitution_counts(
         )
         .order_by()
     )
-    own = (
-        DutyLog.objects.filter(
-            counted,
-            _within("org_path", under, org_ids, "org_id"),
-            _view_q(user, "org_path"),
-            tenure__role__in=Tenure.COMMITTEE_ROLES,
-        )
-        .values("org_id", "org__name", "org__path")
-        .annotate(
-            total=Count("pk"),
-            hearings=Count(
-                "pk",
-                filter=Q(action_type=ActionType.REPORT_REVIEW) & _keywords_q(keywords, "title"),
-            ),
-        )
-        .order_by()
-    )
     units: dict[int, dict] = {}
     for row in toward:
-        unit = units.setdefault(
-            row["items__org_id"],
-            {"name": row["items__org__name"], "path": row["items__org__path"]},
+        units[row["items__org_id"]] = {
+            "name": row["items__org__name"],
+            "path": row["items__org__path"],
+            "total": row["total"],
+            "by_discipline": row["by_discipline"],
+        }
+    return units
+
+
+def _quarters_counted(window: Window) -> int | None:
+    """How many quarters of the window's year `CommitteeLogCount` rows add up to the window,
+    or None when whole quarters would count more: the window ends inside a quarter, before
+    today (no log is dated after today, so a window ending today is its quarter to date)."""
+    end = window.end
+    if end < window.start:
+        return 0
+    quarter = Quarter.of(end)
+    if end >= timezone.localdate() or end == quarter.window()[1]:
+        return quarter.quarter
+    return None
+
+
+def _own_candidates(
+    rule: WarningRule, user, under: str, window: Window, quarters: int, org_ids, also: set[str]
+) -> dict[str, dict]:
+    """Per unit path: the committee's own counted logs (`own`) and its report reviews
+    (`reviews`), from CommitteeLogCount — only for units where the own-logs reason may hold
+    (hearings are a part of the reviews, so reviews over the share is necessary) and for the
+    paths in `also`. One grouped query over a few rows per unit."""
+    share, floor = rule.share_percent or 0, rule.min_logs or 0
+    units = CommitteeLogCount.objects.filter(
+        _view_q(user, "org_path"), year=window.year, quarter__lte=quarters
+    )
+    if under:
+        units = units.filter(org_path__startswith=under)
+    if org_ids is not None:
+        units = units.filter(
+            org_path__in=Organization.objects.filter(pk__in=list(org_ids)).values("path")
         )
-        unit["total"], unit["by_discipline"] = row["total"], row["by_discipline"]
-    for row in own:
-        unit = units.setdefault(row["org_id"], {"name": row["org__name"], "path": row["org__path"]})
-        unit["own"], unit["hearings"] = row["total"], row["hearings"]
+    rows = (
+        units.values("org_path")
+        .annotate(
+            own=Sum("n"),
+            reviews=Coalesce(Sum("n", filter=Q(report_review=True)), 0),
+            reviews_share=F("reviews") * 100,
+            own_share=F("own") * share,
+        )
+        .filter(
+            Q(own__gte=floor, own__gt=0, reviews_share__gt=F("own_share")) | Q(org_path__in=also)
+        )
+        .values_list("org_path", "own")
+        .order_by()
+    )
+    return {path: {"own": own} for path, own in rows}
+
+
+def _units_with_hearings(keywords: list[str], window: Window, paths: Iterable[str]) -> dict:
+    """The units at `paths` (path → pk, name) with their committee's own counted 听取纪委汇报
+    logs (`hearings`): one query, a correlated count over each unit's logs only."""
+    hearings = DutyLog.objects.filter(
+        _keywords_q(keywords, "title"),
+        status__in=DutyLog.COUNTED,
+        occurred_on__range=(window.start, window.end),
+        org_path=OuterRef("path"),
+        tenure__role__in=Tenure.COMMITTEE_ROLES,
+        action_type=ActionType.REPORT_REVIEW,
+    )
+    rows = (
+        Organization.objects.filter(path__in=list(paths))
+        .annotate(hearings=_count(hearings))
+        .values_list("pk", "name", "path", "hearings")
+    )
+    return {path: {"pk": pk, "name": name, "hearings": n} for pk, name, path, n in rows}
+
+
+def substitution_candidates(
+    rule: WarningRule, user, under: str, window: Window, org_ids=None
+) -> dict[int, dict]:
+    """`substitution_counts` for the units the rule may flag, in a number of queries that
+    does not grow with the subtree: the logs toward committee items (as there), the own-log
+    counts from CommitteeLogCount, then the hearings of the candidate units only. Units the
+    rule cannot flag are left out; the scan is used where whole quarters do not fit the
+    window."""
+    quarters = _quarters_counted(window)
+    if quarters is None:
+        return substitution_counts(rule.keyword_list, user, under, window, org_ids)
+    share, floor = rule.share_percent or 0, rule.min_logs or 0
+    toward = _toward(user, under, window, org_ids)
+    flagged_toward = {
+        unit["path"]
+        for unit in toward.values()
+        if unit["total"] >= floor and _over(unit["by_discipline"], unit["total"], share)
+    }
+    own = _own_candidates(rule, user, under, window, quarters, org_ids, flagged_toward)
+    found = _units_with_hearings(rule.keyword_list, window, own) if own else {}
+    # Units with figures on both sides keep their toward-item figures.
+    units = {pk: unit for pk, unit in toward.items() if unit["path"] in flagged_toward | own.keys()}
+    for path, unit in found.items():
+        entry = units.setdefault(unit["pk"], {"name": unit["name"], "path": path})
+        entry["own"], entry["hearings"] = own[path]["own"], unit["hearings"]
     return units
 
 
@@ -233,7 +341,7 @@ def discipline_substitutes(
 ) -> list[Flag]:
     """A committee's items fulfilled mainly by 纪委 logs, or its own logs mostly hearings."""
     share, floor = rule.share_percent or 0, rule.min_logs or 0
-    units = substitution_counts(rule.keyword_list, user, under, window, org_ids)
+    units = substitution_candidates(rule, user, under, window, org_ids)
     flags = []
     for org_id, unit in units.items():
         total, by_discipline = unit.get("total", 0), unit.get("by_discipline", 0)
@@ -277,8 +385,9 @@ def _count(qs: QuerySet) -> Coalesce:
 def discipline_side_jobs(
     rule: WarningRule, user, under: str, window: Window, org_ids=None
 ) -> list[Flag]:
-    """Two queries: the leaders in post with their non-supervision portfolio count and whether
-    they hold another kind of post; then the flagged ones' portfolio names."""
+    """The leaders in post with their non-supervision portfolio count and whether they hold
+    another kind of post (one query); then, when some are flagged, their names and their
+    portfolio names (two more)."""
     day = window.end
     supervision = _keywords_q(rule.keyword_list, "portfolio__name")
     Through = Tenure.portfolios.through
@@ -292,7 +401,9 @@ def discipline_side_jobs(
     other_post = in_post.filter(person_id=OuterRef("person_id")).exclude(
         role__in=Tenure.DISCIPLINE_ROLES | Tenure.COMMITTEE_ROLES
     )
-    leaders = list(
+    # The flagged leaders first, without their names: joining every person and unit of a
+    # province to the leaders before filtering cost more than the filter (issue 19).
+    flagged = list(
         in_post.filter(
             _within("org_path", under, org_ids, "org_id"),
             _view_q(user, "org_path"),
@@ -303,21 +414,17 @@ def discipline_side_jobs(
             other_post=Exists(other_post),
         )
         .filter(Q(outside__gt=0) | Q(other_post=True))
-        .values(
-            "pk",
-            "person_id",
-            "person__name",
-            "role",
-            "org_id",
-            "org__name",
-            "org_path",
-            "outside",
-            "other_post",
-        )
-        .order_by("org_path", "person__name")
+        .values("pk", "outside", "other_post")
     )
-    if not leaders:
+    if not flagged:
         return []
+    found = {row["pk"]: row for row in flagged}
+    leaders = [
+        {**row, **found[row["pk"]]}
+        for row in Tenure.objects.filter(pk__in=found)
+        .values("pk", "person_id", "person__name", "role", "org_id", "org__name", "org_path")
+        .order_by("org_path", "person__name")
+    ]
     outside_names = _portfolio_names(
         Through.objects.filter(
             held, tenure__person_id__in={r["person_id"] for r in leaders}

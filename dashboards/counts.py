@@ -2,11 +2,15 @@
 
 - `DutyLogRollup` (dashboards/rollup.py): subtree counts of duty logs per quarter and type;
 - `TaskScope` (dashboards/taskscope.py): each rectification task with its visibility inputs;
+- `TaskCount` (dashboards/taskcount.py): tasks per subtree, due quarter, state and the task
+  rule's dimensions, kept from `TaskScope`;
 - `FindingCount` (dashboards/findingcount.py, a dashboards/countset.py `CountSet`): findings
   per subtree, quarter and the dimensions `inspections.view_finding` reads;
 - `MeasureCount` (dashboards/measurecount.py): measures in force per subtree, quarter, kind
   and the case-visibility dimensions;
-- `ListCount` (dashboards/listcount.py): responsibility lists per subtree, year, status, flag.
+- `ListCount` (dashboards/listcount.py): responsibility lists per subtree, year, status, flag;
+- `assessments.CommitteeLogCount` (dashboards/committeelogcount.py): a committee's own counted
+  duty logs per unit, quarter and report-review flag (the 以纪代责 warning).
 
 All are kept by triggers in the writing transaction. `rebuild_all()` recomputes them from the
 source tables (`manage.py rebuild_cockpit_counts`, the scale seed after a bulk load).
@@ -19,9 +23,26 @@ from contextlib import contextmanager
 
 from django.db import connection, connections, transaction
 
-from dashboards import findingcount, listcount, measurecount, rollup, taskscope
+from dashboards import (
+    committeelogcount,
+    findingcount,
+    listcount,
+    measurecount,
+    rollup,
+    taskcount,
+    taskscope,
+)
 
-SETS = (rollup, taskscope, findingcount.COUNTS, measurecount.COUNTS, listcount.COUNTS)
+# A table kept from another one of these tables comes after it (TaskCount follows TaskScope).
+SETS = (
+    rollup,
+    taskscope,
+    taskcount.COUNTS,
+    findingcount.COUNTS,
+    measurecount.COUNTS,
+    listcount.COUNTS,
+    committeelogcount.COUNTS,
+)
 
 
 # Each module in SETS names its TABLE, `trigger_names()` and `rebuild_sql(vendor)`; what is
@@ -47,22 +68,38 @@ def installed(module, conn=None) -> bool:
         return cursor.fetchone()[0] == len(names)
 
 
+def _kept_from(module) -> list:
+    """The tables kept by triggers on `module`'s table (TaskCount on TaskScope)."""
+    return [other for other in SETS if module.TABLE in other.NEEDS[1:]]
+
+
 def rebuild(module, using: str | None = None) -> int:
-    """Recompute `module`'s table from its sources (one transaction); returns its row count."""
+    """Recompute `module`'s table from its sources (one transaction); returns its row count.
+
+    The tables kept from it are recomputed after it in the same transaction, with their
+    triggers off meanwhile on PostgreSQL (one grouped pass instead of a trigger per row)."""
     conn = connections[using] if using else connection
+    dependents = _kept_from(module)
     with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        for dependent in dependents:
+            set_module_triggers(dependent, False, conn)
         for sql in module.rebuild_sql(conn.vendor):
             cursor.execute(sql)
         cursor.execute(f"SELECT COUNT(*) FROM {module.TABLE}")
-        return cursor.fetchone()[0]
+        rows = cursor.fetchone()[0]
+        for dependent in dependents:
+            set_module_triggers(dependent, True, conn)
+            rebuild(dependent, using)
+        return rows
 
 
-def set_module_triggers(module, enabled: bool) -> None:
+def set_module_triggers(module, enabled: bool, conn=None) -> None:
     """Switch `module`'s triggers off for a bulk load (PostgreSQL; rebuild afterwards)."""
-    if connection.vendor != "postgresql":
+    conn = conn or connection
+    if conn.vendor != "postgresql":
         return
     action = "ENABLE" if enabled else "DISABLE"
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         # Pending deferred FK checks of earlier writes block ALTER TABLE: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for name, table in module.trigger_names():

@@ -89,6 +89,10 @@ class CountSet:
     # Dimensions holding an org path (the inspecting body's, the deciding body's): stored
     # relative to the row's prefix, see `_dim_sql`.
     path_dims: tuple[str, ...] = ()
+    # False: a source row counts on its own path only (per-unit counts, not subtree sums);
+    # the path column is then named `path_column`.
+    spread: bool = True
+    path_column: str = "prefix"
 
     @property
     def TABLE(self) -> str:  # noqa: N802 - the module interface of counts.SETS
@@ -100,7 +104,7 @@ class CountSet:
 
     @property
     def key(self) -> tuple[str, ...]:
-        return ("prefix", "year", "quarter", *self.dims)
+        return (self.path_column, "year", "quarter", *self.dims)
 
     # --- SQL ---------------------------------------------------------------------------
 
@@ -160,7 +164,8 @@ class CountSet:
             f"INSERT INTO {self.table} ({', '.join(self.key)}, n) "
             f"SELECT {prefix}, g.y, g.q, "
             f"{', '.join(dim_values)}, {sign} * SUM(g.n) FROM ({exact}) AS g "
-            f"JOIN ({_depths()}) AS d ON {WIDTH} * d.k <= length(g.c_path) "
+            f"JOIN ({_depths()}) AS d ON {WIDTH} * d.k {'<=' if self.spread else '='} "
+            "length(g.c_path) "
             f"WHERE {where} GROUP BY {grouped} "
             f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET n = {self.table}.n + excluded.n"
         )

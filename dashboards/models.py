@@ -14,6 +14,8 @@ for a province — instead of the quarter's half-million logs.
 
 from django.db import models
 
+from dashboards import taskscope
+
 
 class DutyLogRollup(models.Model):
     # The subtree: an org path prefix ("0002." the province, "0002.0001." a city, …).
@@ -58,6 +60,19 @@ class TaskScope(models.Model):
     secret = models.BooleanField()
     delivered = models.BooleanField()  # the finding's feedback has been given
     closed_at = models.DateTimeField(null=True)  # when the task was closed (on-time trend)
+
+    class Meta:
+        indexes = [
+            # The tasks a viewer owns (the rule's own-task clause, TaskCount's exactness test).
+            models.Index(fields=["owner_tenure_id"], name="dash_taskscope_owner"),
+            # The tasks due near today in a wide subtree (rectification widget): a range on
+            # the due date, covering what the scope rule and the figures read.
+            models.Index(
+                fields=["due_date"],
+                include=[c for c in taskscope.COLUMNS if c not in ("task_id", "due_date")],
+                name="dash_taskscope_due_cover",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"task {self.task_id} {self.org_path}"
@@ -156,3 +171,49 @@ class ListCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix} {self.year} {self.status}: {self.n}"
+
+
+class TaskCount(models.Model):
+    """Rectification tasks per subtree (org path prefix), quarter of the due date, state
+    (open, closed on time, closed late) and the `TaskScope` columns the task-visibility rule
+    reads — kept by triggers on `TaskScope` (dashboards/taskcount.py), scoped by
+    dashboards.scope.task_count_q. The rectification widget's figures of a unit are sums over
+    a few rows; only what moves with today (overdue in today's quarter, due soon) reads the
+    tasks due from the start of today's quarter to the due-soon limit."""
+
+    class State(models.TextChoices):
+        OPEN = "open"
+        ON_TIME = "on_time"
+        LATE = "late"  # closed after its due date (or with no closing time)
+
+    prefix = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=8, choices=State.choices)
+    inspecting_path = models.CharField(max_length=255)
+    finding_org_path = models.CharField(max_length=255)
+    side = models.CharField(max_length=16)
+    secret = models.BooleanField()
+    delivered = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "prefix",
+                    "year",
+                    "quarter",
+                    "state",
+                    "inspecting_path",
+                    "finding_org_path",
+                    "side",
+                    "secret",
+                    "delivered",
+                ],
+                name="task_count_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.year}Q{self.quarter} {self.state}: {self.n}"

@@ -15,8 +15,10 @@ from __future__ import annotations
 from django.db.models import Q
 
 from accountability.rules import case_view_clauses
+from dashboards import taskcount
 from inspections import rules as inspection_rules
 from responsibilities.scoping import (
+    NOTHING,
     Capability,
     PathClause,
     User,
@@ -45,6 +47,47 @@ def task_view_q(user: User) -> Q:
     if is_unrestricted(user):
         return Q()
     return clauses_q(user, TASK_VIEW)
+
+
+# TaskCount (dashboards/taskcount.py): TaskScope's columns under the same names, the task's
+# org path as the row's subtree `prefix`. Only the path clauses can be read from counts; the
+# others (the viewer's own tasks) are asked of TaskScope (task_counts_exact).
+TASK_PATH_VIEW = [c for c in TASK_VIEW if isinstance(c, PathClause)]
+TASK_OTHER_VIEW = [c for c in TASK_VIEW if not isinstance(c, PathClause)]
+TASK_COUNT_VIEW = relocate(TASK_PATH_VIEW, {"org_path": "prefix"}, {})
+
+
+def task_count_q(user: User) -> Q:
+    if is_unrestricted(user):
+        return Q()
+    return clauses_q(user, TASK_COUNT_VIEW)
+
+
+def task_path_view_q(user: User) -> Q:
+    """The path clauses of `task_view_q` alone (what TaskCount rows can answer), on TaskScope."""
+    if is_unrestricted(user):
+        return Q()
+    return clauses_q(user, TASK_PATH_VIEW)
+
+
+def task_beyond_paths_q(user: User) -> Q:
+    """TaskScope rows the viewer sees only through a clause that is not a path clause (a task
+    the viewer owns but would not otherwise see): counted from TaskScope beside the counts.
+    With `task_path_view_q` it selects what `task_view_q` selects, each row once."""
+    if is_unrestricted(user):
+        return NOTHING
+    others = clauses_q(user, TASK_OTHER_VIEW)
+    if others is NOTHING:
+        return NOTHING
+    return others & ~task_path_view_q(user)
+
+
+def task_counts_exact(user: User, path: str) -> bool:
+    """Whether TaskCount rows of the unit at `path` and of its children count exactly the
+    tasks there that `task_path_view_q` selects (counts_exact)."""
+    if is_unrestricted(user):
+        return True
+    return counts_exact(user, TASK_COUNT_VIEW, path, taskcount.COUNTS.path_dims)
 
 
 # FindingCount (dashboards/findingcount.py): the finding's fields under their own names, its

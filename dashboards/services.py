@@ -45,20 +45,31 @@ from accountability.rules import case_visible_q
 from assessments import warnings
 from assessments.models import AssessmentSnapshot, TrafficLight
 from dashboards import findingcount, measurecount
-from dashboards.models import DutyLogRollup, FindingCount, ListCount, MeasureCount, TaskScope
+from dashboards.models import (
+    DutyLogRollup,
+    FindingCount,
+    ListCount,
+    MeasureCount,
+    TaskCount,
+    TaskScope,
+)
 from dashboards.scope import (
     FINDING_COUNT_VIEW,
     MEASURE_COUNT_VIEW,
     counts_exact,
     finding_count_q,
     measure_count_q,
+    task_beyond_paths_q,
+    task_count_q,
+    task_counts_exact,
+    task_path_view_q,
     task_view_q,
 )
 from inspections.models import Finding, RectificationTask, due_soon_days
 from liangge_zeren.figures import Figure, Visibility, figure_visibility, shown
 from liangge_zeren.periods import Quarter
 from responsibilities.models import ActionType, Organization, ResponsibilityList
-from responsibilities.scoping import Capability, is_unrestricted, paths_q, scope_paths
+from responsibilities.scoping import NOTHING, Capability, is_unrestricted, paths_q, scope_paths
 
 OWN = "own"  # key of the selected unit's own records
 LIGHT_ORDER = {TrafficLight.RED: 0, TrafficLight.YELLOW: 1, TrafficLight.GREEN: 2}
@@ -395,14 +406,58 @@ def method_mix(scope: Scope) -> Widget:
     return widget
 
 
-def rectification(scope: Scope) -> Widget:
+def _rectification_widget(scope: Scope) -> Widget:
+    """The widget with a row of zeros for every child and the unit's own, and every trend
+    quarter, whichever way it is then counted."""
+    widget = Widget(
+        "rectification",
+        _("整改进度"),
+        [
+            ("open", _("未销号")),
+            ("overdue", _("逾期")),
+            ("due_soon", _("临期")),
+            ("closed", _("已销号")),
+        ],
+        trend_columns=[("due", _("当季到期")), ("on_time", _("按期销号")), ("late", _("未按期"))],
+    )
+    for key in [*(c.pk for c in scope.children), OWN]:
+        widget.rows[key] = {column: 0 for column in NOW_COLUMNS}
+    for p in scope.trend_periods:
+        widget.trend[str(p)] = {"due": 0, "on_time": 0, "late": 0}
+    return widget
+
+
+NOW_COLUMNS = ("open", "overdue", "due_soon", "closed")
+
+
+def rectification(scope: Scope, *, scan: bool = False) -> Widget:
     """Rectification tasks now: open, overdue (red), due soon (yellow), closed; and per trend
     quarter the tasks falling due in it, those closed by their due date, and — once the due
     date has passed — those that were not (late).
 
-    Counted on `TaskScope` (each task with its finding's visibility inputs, kept by the
-    database): the scope rule needs no join to the findings and rounds."""
+    Read from the subtree counts the database keeps (dashboards.TaskCount, per due quarter
+    and state) where they answer the viewer's path clauses exactly (dashboards.scope.
+    task_counts_exact); what moves with today is counted from `TaskScope` over the tasks due
+    from the start of today's quarter to the due-soon limit, and the tasks the viewer sees
+    only as their owner are counted from `TaskScope` beside. Otherwise, or with `scan` (the
+    tests' reference), every task of the subtree is counted on `TaskScope` (each task with its
+    finding's visibility inputs, kept by the database: the scope rule needs no join)."""
     soon = scope.today + datetime.timedelta(days=due_soon_days())
+    widget = _rectification_widget(scope)
+    if scan or not task_counts_exact(scope.user, scope.org.path):
+        _add_scanned_tasks(widget, scope, task_view_q(scope.user), soon)
+        return widget
+    now = Quarter.of(scope.today)
+    _add_task_counts(widget, scope, now)
+    _add_tasks_due_near(widget, scope, now, soon)
+    beyond = task_beyond_paths_q(scope.user)
+    if beyond is not NOTHING:
+        _add_scanned_tasks(widget, scope, beyond, soon)
+    return widget
+
+
+def _add_scanned_tasks(widget: Widget, scope: Scope, visible: Q, soon: datetime.date) -> None:
+    """Every figure counted on the `visible` TaskScope rows of the subtree (one query)."""
     closed = Q(status=RectificationTask.Status.CLOSED)
     on_time = closed & Q(closed_at__date__lte=F("due_date"))
     aggregates = {
@@ -417,27 +472,73 @@ def rectification(scope: Scope) -> Widget:
         aggregates[f"on_time{i}"] = Count("pk", filter=Q(due_date__range=(first, last)) & on_time)
         passed = min(last, scope.today - datetime.timedelta(days=1))
         aggregates[f"late{i}"] = Count("pk", filter=Q(due_date__range=(first, passed)) & ~on_time)
-    qs = TaskScope.objects.filter(task_view_q(scope.user))
+    qs = TaskScope.objects.filter(visible)
     rows = list(grouped(qs, scope).values("child").annotate(**aggregates))
-    widget = Widget(
-        "rectification",
-        _("整改进度"),
-        [
-            ("open", _("未销号")),
-            ("overdue", _("逾期")),
-            ("due_soon", _("临期")),
-            ("closed", _("已销号")),
-        ],
-        trend_columns=[("due", _("当季到期")), ("on_time", _("按期销号")), ("late", _("未按期"))],
-    )
-    _collect(widget, scope, rows, ["open", "overdue", "due_soon", "closed"])
-    for p in scope.trend_periods:
-        widget.trend.setdefault(str(p), {"due": 0, "on_time": 0, "late": 0})
+    _collect(widget, scope, rows, list(NOW_COLUMNS))
     for row in rows:
         for i, period in enumerate(scope.trend_periods):
             for column in ("due", "on_time", "late"):
                 widget.add_trend(str(period), column, row[f"{column}{i}"])
-    return widget
+
+
+def _add_task_counts(widget: Widget, scope: Scope, now: Quarter) -> None:
+    """The count rows of the children and of the unit itself (its subtree) per due quarter and
+    state: open and closed now, overdue before today's quarter, and the trend — a quarter
+    before today's is late by what was not closed on time. The unit's own row ("本级") is its
+    subtree minus its children's."""
+    State = TaskCount.State
+    children = {c.path: c.pk for c in scope.children}
+    rows = (
+        TaskCount.objects.filter(task_count_q(scope.user), prefix__in=[*children, scope.org.path])
+        .values_list("prefix", "year", "quarter", "state")
+        .annotate(total=Sum("n"))
+        .order_by()
+    )
+    subtree = {column: 0 for column in ("open", "closed", "overdue")}
+    for prefix, year, quarter, state, n in rows:
+        period = Quarter(year, quarter)
+        figures = {
+            "open": n if state == State.OPEN else 0,
+            "closed": 0 if state == State.OPEN else n,
+            "overdue": n if state == State.OPEN and period < now else 0,
+        }
+        if prefix != scope.org.path:
+            for column, value in figures.items():
+                widget.add(children[prefix], column, value)
+            continue
+        for column, value in figures.items():
+            subtree[column] += value
+        if scope.in_trend(period):
+            late = state != State.ON_TIME and period < now
+            widget.add_trend(str(period), "due", n)
+            widget.add_trend(str(period), "on_time", n if state == State.ON_TIME else 0)
+            widget.add_trend(str(period), "late", n if late else 0)
+    for column, total in subtree.items():
+        below = sum(widget.value(pk, column) for pk in children.values())
+        widget.add(OWN, column, total - below)
+
+
+def _add_tasks_due_near(widget: Widget, scope: Scope, now: Quarter, soon: datetime.date) -> None:
+    """The tasks the counts answer for (task_path_view_q) due from the first day of today's
+    quarter to the due-soon limit, counted on TaskScope: overdue within today's quarter, due
+    soon, and today's quarter's late ones."""
+    first = now.window()[0]
+    yesterday = scope.today - datetime.timedelta(days=1)
+    closed = Q(status=RectificationTask.Status.CLOSED)
+    on_time = closed & Q(closed_at__date__lte=F("due_date"))
+    due_near = Q(due_date__range=(first, max(soon, first)))
+    near = grouped(TaskScope.objects.filter(task_path_view_q(scope.user), due_near), scope)
+    rows = near.values("child").annotate(
+        overdue=Count("pk", filter=~closed & Q(due_date__lte=yesterday)),
+        due_soon=Count("pk", filter=~closed & Q(due_date__gte=scope.today, due_date__lte=soon)),
+        late=Count("pk", filter=Q(due_date__lte=yesterday) & ~on_time),
+    )
+    for row in rows:
+        key = scope.key(row["child"])
+        widget.add(key, "overdue", row["overdue"])
+        widget.add(key, "due_soon", row["due_soon"])
+        if scope.in_trend(now):
+            widget.add_trend(str(now), "late", row["late"])
 
 
 def _pivot_counts(widget: Widget, scope: Scope, counts: QuerySet, field_name: str, values):

@@ -49,7 +49,15 @@ from accountability.models import (
 from assessments import scoring
 from assessments.defaults import ensure_default_set
 from assessments.models import AssessmentSnapshot
-from dashboards import counts, findingcount, measurecount, rollup, taskscope
+from dashboards import (
+    committeelogcount,
+    counts,
+    findingcount,
+    measurecount,
+    rollup,
+    taskcount,
+    taskscope,
+)
 from demo.org_tree import SEGMENT, ScaleContext, ScaleOrg
 from inspections.models import Finding, RectificationTask, Side
 from liangge_zeren.periods import Quarter
@@ -454,7 +462,7 @@ def scale_duty_logs(ctx: ScaleContext) -> None:
             done += n
             ctx.log(f"    履责纪实 {done:,}/{total:,}")
 
-    with counts.bulk_load(rollup), deferred_indexes(DutyLog):
+    with counts.bulk_load(rollup, committeelogcount.COUNTS), deferred_indexes(DutyLog):
         made = loader.load(rows())
         ctx.log("    重建索引 (rebuilding indexes) …")
     analyze(DutyLog)
@@ -523,7 +531,7 @@ def scale_findings(ctx: ScaleContext) -> None:
                 _aware(created),
             )
         )
-    with counts.bulk_load(taskscope, findingcount.COUNTS):
+    with counts.bulk_load(taskscope, taskcount.COUNTS, findingcount.COUNTS):
         made = _load_findings_and_tasks(findings, tasks)
     analyze(Finding, RectificationTask)
     ctx.created["findings"] += made

@@ -174,6 +174,10 @@ else:
     }
 # A PostgreSQL streaming replica for the reads that tolerate a second of lag (cockpit, panels,
 # exports, API lists): liangge_zeren/dbrouter.py decides; unset, there is no `replica` alias.
+# PostgreSQL's JIT compiles a query whose estimated cost is high: for the cockpit's grouped
+# counts it cost more than it saved (the root cockpit's slowest query spent 725 of its
+# 1,776 ms compiling; issue 19). Off for this application's sessions unless DATABASE_JIT=1.
+PG_SESSION_OPTIONS = "" if env_bool("DATABASE_JIT", False) else "-c jit=off"
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     if not DATABASE_URL:
@@ -192,6 +196,10 @@ if DATABASE_REPLICA_URL:
     DATABASE_ROUTERS = ["liangge_zeren.dbrouter.ReplicaRouter"]
     # Outermost: one record of the writes per request, made by any write it routes.
     MIDDLEWARE.insert(0, "liangge_zeren.dbrouter.ReplicaRoutingMiddleware")
+for _database in DATABASES.values():
+    if PG_SESSION_OPTIONS and "postgresql" in _database["ENGINE"]:
+        _options = _database.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} {PG_SESSION_OPTIONS}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Password policy (等保 2.0): at least 10 characters, three of four character classes, not like

@@ -186,6 +186,21 @@ def test_it_has_no_replica_alias_without_database_replica_url(monkeypatch):
     assert both["MIDDLEWARE"][0] == "liangge_zeren.dbrouter.ReplicaRoutingMiddleware"
 
 
+def test_it_turns_postgresql_jit_off_on_every_alias_unless_asked(monkeypatch):
+    both = _settings_with(
+        monkeypatch,
+        DATABASE_URL="postgres://u@db:5432/lz",
+        DATABASE_REPLICA_URL="postgres://u@db-replica:5432/lz",
+    )
+    for alias in ("default", "replica"):
+        assert both["DATABASES"][alias]["OPTIONS"]["options"] == "-c jit=off"
+    monkeypatch.setenv("DATABASE_JIT", "1")
+    jit = _settings_with(monkeypatch, DATABASE_URL="postgres://u@db:5432/lz")
+    assert "options" not in jit["DATABASES"]["default"].get("OPTIONS", {})
+    sqlite = _settings_with(monkeypatch)
+    assert "options" not in sqlite["DATABASES"]["default"]["OPTIONS"]
+
+
 # --- The real replica (.ci/run) ------------------------------------------------------------
 
 

@@ -257,8 +257,9 @@ def test_it_gives_collect_a_count_per_warning_and_scoring_a_deduction(duty):
 def test_it_counts_warnings_in_a_bounded_number_of_queries(duty, django_assert_max_num_queries):
     _discipline_logs(duty, discipline=3, own=1)
     # One request's worth: the viewer's grants are read once (request_cache), then one query
-    # for the rules and each rule's fixed number.
-    with request_cache.scope(), django_assert_max_num_queries(9):
+    # for the rules and each rule's fixed number (以纪代责: the logs toward committee items,
+    # the own-log counts, the candidate units with their hearings).
+    with request_cache.scope(), django_assert_max_num_queries(10):
         summaries = w.summaries(duty.cast.user("city1_secretary"), duty.cast.city1.path, _window())
     assert {s.rule.code: s.count for s in summaries}[Code.DISCIPLINE_SUBSTITUTES] == 1
 

@@ -27,9 +27,10 @@ def _snapshot(table: str) -> set[tuple]:
 
 class Command(BaseCommand):
     help = (
-        "重建驾驶舱计数表 (履责纪实、整改任务、发现问题、问责措施、责任清单)。 Rebuild the "
-        "cockpit's count tables (every table of dashboards.counts.SETS: DutyLogRollup, "
-        "TaskScope, FindingCount, MeasureCount, ListCount) from their sources."
+        "重建驾驶舱计数表 (履责纪实、整改任务、发现问题、问责措施、责任清单、班子纪实)。 "
+        "Rebuild the cockpit's count tables (every table of dashboards.counts.SETS: "
+        "DutyLogRollup, TaskScope, FindingCount, MeasureCount, ListCount, CommitteeLogCount) "
+        "from their sources."
     )
 
     def add_arguments(self, parser):

@@ -45,9 +45,11 @@ BIG_TABLES = (
     "responsibilities_organization",
     "dashboards_dutylogrollup",
     "dashboards_taskscope",
+    "dashboards_taskcount",
     "dashboards_findingcount",
     "dashboards_measurecount",
     "dashboards_listcount",
+    "assessments_committeelogcount",
 )
 
 
@@ -63,8 +65,10 @@ def _p95(values: list[float]) -> float:
 # The cockpit's aggregates written by hand for a viewer whose grants are VIEW + MANAGE over
 # the selected unit (a committee secretary, no discipline jurisdiction): the same tables the
 # page reads — the snapshots, and the count tables the database keeps (duty-log roll-up,
-# task scope, finding, measure and list counts: a few rows per unit whatever the size of its
-# subtree) — with the viewer's scope rules folded into plain predicates:
+# task, finding, measure and list counts: a few rows per unit whatever the size of its
+# subtree; the tasks due from today's quarter's start to the due-soon limit, and the tasks
+# the viewer sees only as their owner) — with the viewer's scope rules folded into plain
+# predicates:
 #   tasks, findings: not secret AND (inspected inside the subtree [MANAGE]
 #                    OR delivered AND principal side [VIEW over the target]
 #                    OR delivered AND owned by one of the viewer's tenures [tasks]);
@@ -96,7 +100,7 @@ RAW_SQL = {
         WHERE (prefix = ANY(%(prefixes)s) AND year = %(year)s AND quarter = %(quarter)s)
            OR (prefix = %(path)s AND year * 4 + quarter BETWEEN %(t0)s AND %(t1)s)
     """,
-    "rectification": """
+    "rectification_beyond": """
         SELECT substr(org_path, 1, %(n)s),
                count(*) FILTER (WHERE status <> 'closed'),
                count(*) FILTER (WHERE status <> 'closed' AND due_date < %(today)s),
@@ -105,9 +109,28 @@ RAW_SQL = {
                count(*) FILTER (WHERE status = 'closed')
                {task_trend}
         FROM dashboards_taskscope
-        WHERE org_path LIKE %(like)s AND NOT secret
-          AND (inspecting_path LIKE %(like)s
-               OR (delivered AND (side = 'principal' OR owner_tenure_id = ANY(%(tenures)s))))
+        WHERE owner_tenure_id = ANY(%(tenures)s) AND org_path LIKE %(like)s
+          AND delivered AND NOT secret
+          AND NOT (inspecting_path LIKE %(like)s OR side = 'principal')
+        GROUP BY 1
+    """,
+    "rectification": """
+        SELECT prefix, year * 4 + quarter, state, sum(n)
+        FROM dashboards_taskcount
+        WHERE prefix = ANY(%(prefixes)s) AND NOT secret
+          AND (inspecting_path LIKE %(like)s OR (delivered AND side = 'principal'))
+        GROUP BY 1, 2, 3
+    """,
+    "rectification_near": """
+        SELECT substr(org_path, 1, %(n)s),
+               count(*) FILTER (WHERE status <> 'closed' AND due_date < %(today)s),
+               count(*) FILTER (WHERE status <> 'closed' AND due_date >= %(today)s
+                                AND due_date <= %(soon)s),
+               count(*) FILTER (WHERE due_date < %(today)s AND NOT {on_time})
+        FROM dashboards_taskscope
+        WHERE due_date BETWEEN %(near_start)s AND %(near_end)s
+          AND org_path LIKE %(like)s AND NOT secret
+          AND (inspecting_path LIKE %(like)s OR (delivered AND side = 'principal'))
         GROUP BY 1
     """,
     "findings": """
@@ -158,6 +181,7 @@ def raw_sql(params: dict, queries: dict | None = None) -> dict[str, str]:
         name: sql.replace("{task_trend}", columns["task_trend"])
         .replace("{finding_quarters}", columns["finding_quarters"])
         .replace("{measure_quarters}", columns["measure_quarters"])
+        .replace("{on_time}", ON_TIME)
         .replace("{tz}", tz)
         for name, sql in (RAW_SQL if queries is None else queries).items()
     }
@@ -363,6 +387,8 @@ class Command(BaseCommand):
             "end": min(end, today),
             "today": today,
             "soon": today + datetime.timedelta(days=due_soon_days()),
+            "near_start": start,
+            "near_end": max(start, today + datetime.timedelta(days=due_soon_days())),
             "year_end": datetime.datetime(period.year + 1, 1, 1, tzinfo=local),
             "q0": first.year * 4 + first.quarter,
             "q1": last.year * 4 + last.quarter,
@@ -403,7 +429,15 @@ class Command(BaseCommand):
         queries = raw_sql(params)
         raw = {}
         with connection.cursor() as cursor:
-            for name in ("lists", "methods", "rectification", "findings", "measures"):
+            for name in (
+                "lists",
+                "methods",
+                "rectification",
+                "rectification_near",
+                "rectification_beyond",
+                "findings",
+                "measures",
+            ):
                 cursor.execute(queries[name], params)
                 raw[name] = cursor.fetchall()
 
@@ -721,7 +755,7 @@ def _figure_pairs(org: Organization, children: list, period: Quarter, widgets: d
     for name in ("findings", "measures"):
         pairs.yearly(name, raw[name])
     pairs.lists(raw["lists"])
-    pairs.tasks(raw["rectification"])
+    pairs.tasks(raw["rectification"], raw["rectification_near"], raw["rectification_beyond"])
     return pairs.out
 
 
@@ -788,18 +822,43 @@ class _Pairs:
             )
             self.trend("lists", column, rows, lambda r: str(r[1]), i)
 
-    def tasks(self, rows) -> None:
-        """(child prefix or own path, open, overdue, due soon, closed, then per trend quarter
-        due, on time, late)."""
-        for i, column in enumerate(("open", "overdue", "due_soon", "closed"), start=1):
-            by_key = dict.fromkeys([*self.keys.values(), self.own], 0)
-            for row in rows:
+    def tasks(self, counts, near, beyond) -> None:
+        """counts: (prefix, year * 4 + quarter of the due date, state, n) of the children and
+        of the unit's subtree; near: (child prefix or own path, overdue, due soon, late) of the
+        tasks due from the first day of today's quarter to the due-soon limit; beyond: (child
+        prefix or own path, open, overdue, due soon, closed, then per trend quarter due, on
+        time, late) of the tasks the viewer sees only as their owner. A quarter before today's
+        is late by what was not closed on time; today's by the near tasks."""
+        now = self.period.year * 4 + self.period.quarter
+        selects = {
+            "open": lambda r: r[3] if r[2] == "open" else 0,
+            "overdue": lambda r: r[3] if r[2] == "open" and r[1] < now else 0,
+            "due_soon": lambda r: 0,
+            "closed": lambda r: r[3] if r[2] != "open" else 0,
+        }
+        near_index = {"overdue": 1, "due_soon": 2}
+        for i, (column, select) in enumerate(selects.items(), start=1):
+            by_key, subtree = self.sums(counts, select)
+            by_key[self.own] = subtree - sum(by_key.values())
+            for row in near if column in near_index else ():
+                by_key[self.keys.get(row[0], self.own)] += row[near_index[column]]
+            for row in beyond:
                 by_key[self.keys.get(row[0], self.own)] += row[i]
             self.add("rectification", column, by_key)
-        for i, p in enumerate(self.period.last(8)):
+        for t, p in enumerate(self.period.last(8)):
+            index = p.year * 4 + p.quarter
+            mine = [r for r in counts if r[0] == self.org.path and r[1] == index]
+            late = sum(r[3] for r in mine if r[2] != "on_time") if index < now else 0
+            if index == now:
+                late = sum(r[3] for r in near)
+            figures = {
+                "due": sum(r[3] for r in mine),
+                "on_time": sum(r[3] for r in mine if r[2] == "on_time"),
+                "late": late,
+            }
             row = self.widgets["rectification"].trend[str(p)]
-            for j, column in enumerate(("due", "on_time", "late")):
-                n = sum(r[5 + 3 * i + j] for r in rows)
+            for j, (column, n) in enumerate(figures.items()):
+                n += sum(r[5 + 3 * t + j] for r in beyond)
                 self.out[f"rectification {p} {column}"] = (n, _plain(row[column]))
 
 
