@@ -26,6 +26,7 @@ from assessments.questionnaires import MIN_RESPONSES
 from assessments.selectors import counted_team_ballots
 from assessments.warnings import Window, counts_by_org
 from inspections.models import Finding, RectificationTask
+from liangge_zeren.lookups import ids_in
 from liangge_zeren.periods import Quarter
 from responsibilities.models import (
     ActionType,
@@ -88,7 +89,7 @@ def _count_logs(
     """1. Duty logs per action type."""
     logs = (
         DutyLog.objects.filter(
-            org_id__in=org_ids, status__in=DutyLog.COUNTED, occurred_on__range=(start, end)
+            ids_in("org_id", org_ids), status__in=DutyLog.COUNTED, occurred_on__range=(start, end)
         )
         .values("org_id", "action_type")
         .annotate(n=Count("id"))
@@ -104,7 +105,7 @@ def _mark_lists_in_force(data: dict[int, dict], org_ids: list[int], year: int) -
     """2. A collective list of the year in force."""
     for org_id in (
         ResponsibilityList.objects.filter(
-            org_id__in=org_ids,
+            ids_in("org_id", org_ids),
             year=year,
             is_template=False,
             subject_type=ResponsibilityList.SubjectType.COMMITTEE_COLLECTIVE,
@@ -122,7 +123,7 @@ def _count_items_due(
     """3. Items due this quarter and whether they got their logs by the due date."""
     items = (
         ResponsibilityItem.objects.filter(
-            org_id__in=org_ids,
+            ids_in("org_id", org_ids),
             is_active=True,
             list__is_template=False,
             list__status__in=ACTIVE_LIST_STATES,
@@ -153,7 +154,7 @@ def _count_rectification(
 ) -> None:
     """4. Rectification tasks due this quarter, closed by their due date."""
     tasks = (
-        RectificationTask.objects.filter(org_id__in=org_ids, due_date__range=(start, end))
+        RectificationTask.objects.filter(ids_in("org_id", org_ids), due_date__range=(start, end))
         .values("org_id")
         .annotate(
             due=Count("id"),
@@ -178,7 +179,7 @@ def _count_findings(
     double, not 1 + 2). Imported concealed counts are added in section 7."""
     self_found = Q(source=Finding.Source.SELF_IDENTIFIED)
     findings = (
-        Finding.objects.filter(org_id__in=org_ids, created_at__date__range=(start, end))
+        Finding.objects.filter(ids_in("org_id", org_ids), created_at__date__range=(start, end))
         .values("org_id")
         .annotate(
             self_found=Count("id", filter=self_found & Q(concealed=False)),
@@ -217,7 +218,7 @@ def _questionnaire_scores(
     K = EvaluationInput.Kind
     for row in (
         QuestionnaireResponse.objects.filter(
-            questionnaire__org_id__in=org_ids,
+            ids_in("questionnaire__org_id", org_ids),
             questionnaire__year=year,
             questionnaire__quarter=quarter,
             questionnaire__status=Questionnaire.Status.CLOSED,
@@ -230,7 +231,7 @@ def _questionnaire_scores(
             scores[row["questionnaire__org_id"], K.QUESTIONNAIRE].append(row["mean"])
     for org_id, score in (
         ThirdPartyReport.objects.filter(
-            questionnaire__org_id__in=org_ids,
+            ids_in("questionnaire__org_id", org_ids),
             questionnaire__year=year,
             questionnaire__quarter=quarter,
         )
@@ -253,7 +254,7 @@ def _add_imported(
     people: dict[int, int] = defaultdict(int)
     K = EvaluationInput.Kind
     for row in (
-        EvaluationInput.objects.filter(org_id__in=org_ids, year=year, quarter=quarter)
+        EvaluationInput.objects.filter(ids_in("org_id", org_ids), year=year, quarter=quarter)
         .values("org_id", "kind", "values")
         .order_by("pk")
     ):

@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from assessments.models import KnowledgeAssignment, KnowledgeQuestion, KnowledgeTest
 from liangge_zeren.figures import Figure
+from liangge_zeren.lookups import ids_in
 from liangge_zeren.spreadsheets import fold
 from responsibilities.models import Organization
 from responsibilities.scoped import Capability, scope_roots, sees_everything
@@ -196,7 +197,7 @@ def unit_inputs(org_ids, year: int, quarter: int) -> dict[int, dict[str, Any]]:
     post's unit) in the quarter's tests — one grouped query (collect.py)."""
     rows = (
         KnowledgeAssignment.objects.filter(
-            org_id__in=list(org_ids), test__year=year, test__quarter=quarter
+            ids_in("org_id", org_ids), test__year=year, test__quarter=quarter
         )
         .values("org_id")
         .annotate(

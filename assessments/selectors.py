@@ -27,6 +27,7 @@ from assessments.models import (
     VoterToken,
     VotingCode,
 )
+from liangge_zeren.lookups import ids_in
 from responsibilities.models import Body, Organization, Person, Tenure
 
 BALLOTS_PREVIEW = 20
@@ -225,7 +226,7 @@ def counted_team_ballots(org_ids: list[int], year: int, quarter: int) -> QuerySe
     """The ballots that count for the units' quarter: of valid rounds with at least
     EVALUATION_MIN_GROUP ballots (the team grade's group)."""
     valid = valid_rounds(
-        EvaluationRound.objects.filter(org_id__in=org_ids, year=year, quarter=quarter)
+        EvaluationRound.objects.filter(ids_in("org_id", org_ids), year=year, quarter=quarter)
     )
     return Ballot.objects.filter(round_id__in=[pk for pk, n in valid.items() if n >= min_group()])
 

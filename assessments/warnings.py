@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 from accountability.models import DECIDED_STATUSES, AccountabilityCase, DisciplinaryCase
 from assessments.models import CommitteeLogCount, WarningRule
 from liangge_zeren.figures import Figure, Visibility, figure_visibility
+from liangge_zeren.lookups import ids_in
 from liangge_zeren.periods import Quarter
 from responsibilities.models import (
     ActionType,
@@ -148,7 +149,7 @@ def _view_q(user, lookup: str) -> Q:
 def _within(lookup: str, under: str, org_ids: Iterable[int] | None, id_lookup: str) -> Q:
     q = Q(**{f"{lookup}__startswith": under}) if under else Q()
     if org_ids is not None:
-        q &= Q(**{f"{id_lookup}__in": list(org_ids)})
+        q &= Q(ids_in(id_lookup, org_ids))
     return q
 
 
@@ -270,7 +271,7 @@ def _own_candidates(
         units = units.filter(org_path__startswith=under)
     if org_ids is not None:
         units = units.filter(
-            org_path__in=Organization.objects.filter(pk__in=list(org_ids)).values("path")
+            org_path__in=Organization.objects.filter(ids_in("pk", org_ids)).values("path")
         )
     rows = (
         units.values("org_path")

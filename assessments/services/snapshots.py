@@ -40,6 +40,7 @@ from assessments.models import (
 from assessments.selectors import assessed_orgs, quarter_snapshot
 from assessments.workflows import SNAPSHOT_FLOW
 from liangge_zeren.actors import Actor, actor_user, bulk_history_kwargs, write_service
+from liangge_zeren.lookups import ids_in
 from liangge_zeren.workflow import Workflow
 from responsibilities.models import Organization
 from security.business_audit import note_bulk
@@ -217,11 +218,12 @@ def _diff(
     data: _Quarter, orgs: list[Organization], result: ComputeResult
 ) -> tuple[list[AssessmentSnapshot], list[AssessmentSnapshot]]:
     """New snapshots and changed drafts; published ones are counted and left alone."""
+    # The inputs are compared by their sha256 (_same): their JSON is not read back.
     existing = {
         s.org_id: s
         for s in AssessmentSnapshot.objects.filter(
-            org_id__in=[o.pk for o in orgs], year=data.year, quarter=data.quarter
-        )
+            ids_in("org_id", [o.pk for o in orgs]), year=data.year, quarter=data.quarter
+        ).defer("inputs")
     }
     now = timezone.now()
     new, changed = [], []
