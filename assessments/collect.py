@@ -25,7 +25,7 @@ from assessments.models import (
 from assessments.questionnaires import MIN_RESPONSES
 from assessments.selectors import counted_team_ballots
 from assessments.warnings import Window, counts_by_org
-from inspections.models import Finding, RectificationTask
+from inspections.models import Finding, RectificationTask, closed_on_time
 from liangge_zeren.lookups import ids_in
 from liangge_zeren.periods import Quarter
 from responsibilities.models import (
@@ -158,12 +158,7 @@ def _count_rectification(
         .values("org_id")
         .annotate(
             due=Count("id"),
-            on_time=Count(
-                "id",
-                filter=Q(
-                    status=RectificationTask.Status.CLOSED, closed_at__date__lte=F("due_date")
-                ),
-            ),
+            on_time=Count("id", filter=closed_on_time()),
         )
         .order_by()
     )

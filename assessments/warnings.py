@@ -177,6 +177,26 @@ def _keywords_q(words: list[str], lookup: str) -> Q:
 
 # --- 以纪代责 -----------------------------------------------------------------------------------
 
+REPORT_REVIEW = Q(action_type=ActionType.REPORT_REVIEW)
+
+
+def committee_own_logs() -> QuerySet[DutyLog]:
+    """A committee's own counted duty logs (written on a committee post): the warning's "own
+    logs". `CommitteeLogCount` counts these rows per unit, quarter and REPORT_REVIEW
+    (dashboards/committeelogcount.py)."""
+    return DutyLog.objects.filter(
+        status__in=DutyLog.COUNTED, tenure__role__in=Tenure.COMMITTEE_ROLES
+    )
+
+
+def _in_window(window: Window) -> Q:
+    return Q(occurred_on__range=(window.start, window.end))
+
+
+def _hearing_q(keywords: list[str]) -> Q:
+    """A 听取纪委汇报: a report review whose title names the 纪委 (the rule's keywords)."""
+    return REPORT_REVIEW & _keywords_q(keywords, "title")
+
 
 def substitution_counts(
     keywords: list[str], user, under: str, window: Window, org_ids=None
@@ -185,22 +205,15 @@ def substitution_counts(
     tenure wrote (`by_discipline`); the committee's own logs (`own`) and how many are
     听取纪委汇报 (`hearings`). Two grouped queries over the window's logs in the subtree: the
     reference `substitution_candidates` is checked against."""
-    counted = Q(status__in=DutyLog.COUNTED, occurred_on__range=(window.start, window.end))
     own = (
-        DutyLog.objects.filter(
-            counted,
+        committee_own_logs()
+        .filter(
+            _in_window(window),
             _within("org_path", under, org_ids, "org_id"),
             _view_q(user, "org_path"),
-            tenure__role__in=Tenure.COMMITTEE_ROLES,
         )
         .values("org_id", "org__name", "org__path")
-        .annotate(
-            total=Count("pk"),
-            hearings=Count(
-                "pk",
-                filter=Q(action_type=ActionType.REPORT_REVIEW) & _keywords_q(keywords, "title"),
-            ),
-        )
+        .annotate(total=Count("pk"), hearings=Count("pk", filter=_hearing_q(keywords)))
         .order_by()
     )
     units = _toward(user, under, window, org_ids)
@@ -213,12 +226,12 @@ def substitution_counts(
 def _toward(user, under: str, window: Window, org_ids=None) -> dict[int, dict]:
     """Per unit: the counted logs linked to its committee items of the year (`total`) and how
     many a discipline tenure wrote (`by_discipline`). One grouped query."""
-    counted = Q(status__in=DutyLog.COUNTED, occurred_on__range=(window.start, window.end))
     toward = (
         DutyLog.objects.filter(
-            counted,
+            _in_window(window),
             _within("items__org_path", under, org_ids, "items__org_id"),
             _view_q(user, "items__org_path"),
+            status__in=DutyLog.COUNTED,
             items__list__subject_type__in=COMMITTEE_SUBJECTS,
             items__list__is_template=False,
             items__list__year=window.year,
@@ -293,13 +306,8 @@ def _own_candidates(
 def _units_with_hearings(keywords: list[str], window: Window, paths: Iterable[str]) -> dict:
     """The units at `paths` (path → pk, name) with their committee's own counted 听取纪委汇报
     logs (`hearings`): one query, a correlated count over each unit's logs only."""
-    hearings = DutyLog.objects.filter(
-        _keywords_q(keywords, "title"),
-        status__in=DutyLog.COUNTED,
-        occurred_on__range=(window.start, window.end),
-        org_path=OuterRef("path"),
-        tenure__role__in=Tenure.COMMITTEE_ROLES,
-        action_type=ActionType.REPORT_REVIEW,
+    hearings = committee_own_logs().filter(
+        _hearing_q(keywords), _in_window(window), org_path=OuterRef("path")
     )
     rows = (
         Organization.objects.filter(path__in=list(paths))

@@ -1,20 +1,20 @@
 """`CommitteeLogCount` (assessments): a committee's own counted duty logs per unit, quarter
 and whether each is a 听取汇报或审阅报告 — the 以纪代责 warning's "own logs" (issue 19).
 
-A counted log (submitted, resubmitted, accepted) written on a committee post counts on its
-own unit's path only (`spread=False`): the warning flags units, so a subtree's figure reads
-each unit's few rows instead of the year's logs. Kept by triggers on the duty-log table and
-on the tenure table (a post's role decides whether its logs are the committee's) —
-dashboards/countset.py; the model lives in assessments, which reads it and may not import
-this app.
+The rows are `assessments.warnings.committee_own_logs()` (counted logs written on a committee
+post); each counts on its own unit's path only (`spread=False`): the warning flags units, so
+a subtree's figure reads each unit's few rows instead of the year's logs. Kept by triggers on
+the duty-log table and on the tenure table (a post's role decides whether its logs are the
+committee's) — dashboards/countset.py; the model lives in assessments, which reads it and
+may not import this app.
 """
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet
 
+from assessments import warnings
 from dashboards.countset import CountSet
-from responsibilities.models import ActionType, DutyLog, Tenure
 
 DUTYLOG = "responsibilities_dutylog"
 TENURE = "responsibilities_tenure"
@@ -22,14 +22,12 @@ TENURE = "responsibilities_tenure"
 
 def source(vendor: str) -> QuerySet:
     return (
-        DutyLog.objects.order_by()
-        .filter(status__in=DutyLog.COUNTED, tenure__role__in=Tenure.COMMITTEE_ROLES)
+        warnings.committee_own_logs()
+        .order_by()
         .annotate(
             c_path=F("org_path"),
             c_day=F("occurred_on"),
-            d0=ExpressionWrapper(
-                Q(action_type=ActionType.REPORT_REVIEW), output_field=BooleanField()
-            ),
+            d0=ExpressionWrapper(warnings.REPORT_REVIEW, output_field=BooleanField()),
             k_id=F("id"),
             k_tenure=F("tenure_id"),
         )

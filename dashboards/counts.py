@@ -78,19 +78,34 @@ def rebuild(module, using: str | None = None) -> int:
 
     The tables kept from it are recomputed after it in the same transaction, with their
     triggers off meanwhile on PostgreSQL (one grouped pass instead of a trigger per row)."""
+    return _rebuild(module, using)[module.TABLE]
+
+
+def _rebuild(module, using: str | None) -> dict[str, int]:
+    """`rebuild`, returning the row counts of `module`'s table and of those kept from it."""
     conn = connections[using] if using else connection
     dependents = _kept_from(module)
+    rows: dict[str, int] = {}
     with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
         for dependent in dependents:
             set_module_triggers(dependent, False, conn)
         for sql in module.rebuild_sql(conn.vendor):
             cursor.execute(sql)
         cursor.execute(f"SELECT COUNT(*) FROM {module.TABLE}")
-        rows = cursor.fetchone()[0]
+        rows[module.TABLE] = cursor.fetchone()[0]
         for dependent in dependents:
             set_module_triggers(dependent, True, conn)
-            rebuild(dependent, using)
-        return rows
+            rows.update(_rebuild(dependent, using))
+    return rows
+
+
+def _rebuild_each(modules, using: str | None = None) -> dict[str, int]:
+    """Rebuild each of `modules` once: a table kept from another one comes with it."""
+    rows: dict[str, int] = {}
+    for module in modules:
+        if module.TABLE not in rows:
+            rows.update(_rebuild(module, using))
+    return {module.TABLE: rows[module.TABLE] for module in modules}
 
 
 def set_module_triggers(module, enabled: bool, conn=None) -> None:
@@ -144,7 +159,7 @@ def ensure_installed(using: str = "default", **kwargs) -> None:
 
 def rebuild_all(using: str | None = None) -> dict[str, int]:
     """Recompute every table from its sources; returns the row counts."""
-    return {module.TABLE: rebuild(module, using) for module in SETS}
+    return _rebuild_each(SETS, using)
 
 
 def set_triggers(enabled: bool) -> None:
@@ -164,5 +179,4 @@ def bulk_load(*modules) -> Iterator[None]:
     finally:
         for module in modules:
             set_module_triggers(module, True)
-    for module in modules:
-        rebuild(module)
+    _rebuild_each(modules)

@@ -63,7 +63,8 @@ class TaskScope(models.Model):
 
     class Meta:
         indexes = [
-            # The tasks a viewer owns (the rule's own-task clause, TaskCount's exactness test).
+            # The tasks a viewer owns: the rule's own-task clause, counted beside TaskCount
+            # for what the viewer sees only as the owner (dashboards.scope.task_beyond_paths_q).
             models.Index(fields=["owner_tenure_id"], name="dash_taskscope_owner"),
             # The tasks due near today in a wide subtree (rectification widget): a range on
             # the due date, covering what the scope rule and the figures read.

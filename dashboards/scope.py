@@ -43,31 +43,30 @@ COPIED_CONDITIONS = {
 TASK_VIEW = relocate(inspection_rules.TASK_VIEW, COPIED_LOOKUPS, COPIED_CONDITIONS)
 
 
+def _rows_q(user: User, clauses) -> Q:
+    """The rows `clauses` let the viewer count (all of them for an unrestricted viewer)."""
+    return Q() if is_unrestricted(user) else clauses_q(user, clauses)
+
+
 def task_view_q(user: User) -> Q:
-    if is_unrestricted(user):
-        return Q()
-    return clauses_q(user, TASK_VIEW)
+    return _rows_q(user, TASK_VIEW)
 
 
 # TaskCount (dashboards/taskcount.py): TaskScope's columns under the same names, the task's
 # org path as the row's subtree `prefix`. Only the path clauses can be read from counts; the
-# others (the viewer's own tasks) are asked of TaskScope (task_counts_exact).
+# others (the viewer's own tasks) are asked of TaskScope (task_beyond_paths_q).
 TASK_PATH_VIEW = [c for c in TASK_VIEW if isinstance(c, PathClause)]
 TASK_OTHER_VIEW = [c for c in TASK_VIEW if not isinstance(c, PathClause)]
 TASK_COUNT_VIEW = relocate(TASK_PATH_VIEW, {"org_path": "prefix"}, {})
 
 
 def task_count_q(user: User) -> Q:
-    if is_unrestricted(user):
-        return Q()
-    return clauses_q(user, TASK_COUNT_VIEW)
+    return _rows_q(user, TASK_COUNT_VIEW)
 
 
 def task_path_view_q(user: User) -> Q:
     """The path clauses of `task_view_q` alone (what TaskCount rows can answer), on TaskScope."""
-    if is_unrestricted(user):
-        return Q()
-    return clauses_q(user, TASK_PATH_VIEW)
+    return _rows_q(user, TASK_PATH_VIEW)
 
 
 def task_beyond_paths_q(user: User) -> Q:
@@ -85,8 +84,6 @@ def task_beyond_paths_q(user: User) -> Q:
 def task_counts_exact(user: User, path: str) -> bool:
     """Whether TaskCount rows of the unit at `path` and of its children count exactly the
     tasks there that `task_path_view_q` selects (counts_exact)."""
-    if is_unrestricted(user):
-        return True
     return counts_exact(user, TASK_COUNT_VIEW, path, taskcount.COUNTS.path_dims)
 
 
@@ -132,9 +129,7 @@ def counts_exact(user: User, clauses, path: str, path_dims: tuple[str, ...] = ()
 
 
 def finding_count_q(user: User) -> Q:
-    if is_unrestricted(user):
-        return Q()
-    return clauses_q(user, FINDING_COUNT_VIEW)
+    return _rows_q(user, FINDING_COUNT_VIEW)
 
 
 # MeasureCount (dashboards/measurecount.py): the case's fields the case-visibility rule reads.
@@ -151,6 +146,4 @@ MEASURE_COUNT_VIEW = relocate(
 
 def measure_count_q(user: User) -> Q:
     """`case_visible_q(user, "case__")` on MeasureCount's columns."""
-    if is_unrestricted(user):
-        return Q()
-    return clauses_q(user, MEASURE_COUNT_VIEW)
+    return _rows_q(user, MEASURE_COUNT_VIEW)

@@ -23,7 +23,6 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
-    F,
     OuterRef,
     Q,
     QuerySet,
@@ -65,7 +64,7 @@ from dashboards.scope import (
     task_path_view_q,
     task_view_q,
 )
-from inspections.models import Finding, RectificationTask, due_soon_days
+from inspections.models import Finding, RectificationTask, closed_on_time, due_soon_days
 from liangge_zeren.figures import Figure, Visibility, figure_visibility, shown
 from liangge_zeren.periods import Quarter
 from responsibilities.models import ActionType, Organization, ResponsibilityList
@@ -456,15 +455,23 @@ def rectification(scope: Scope, *, scan: bool = False) -> Widget:
     return widget
 
 
+def _now_conditions(today: datetime.date, soon: datetime.date) -> dict[str, Q]:
+    """The widget's figures of today, as conditions on TaskScope rows."""
+    closed = Q(status=RectificationTask.Status.CLOSED)
+    return {
+        "open": ~closed,
+        "overdue": ~closed & Q(due_date__lt=today),
+        "due_soon": ~closed & Q(due_date__gte=today, due_date__lte=soon),
+        "closed": closed,
+    }
+
+
 def _add_scanned_tasks(widget: Widget, scope: Scope, visible: Q, soon: datetime.date) -> None:
     """Every figure counted on the `visible` TaskScope rows of the subtree (one query)."""
-    closed = Q(status=RectificationTask.Status.CLOSED)
-    on_time = closed & Q(closed_at__date__lte=F("due_date"))
+    on_time = closed_on_time()
     aggregates = {
-        "open": Count("pk", filter=~closed),
-        "overdue": Count("pk", filter=~closed & Q(due_date__lt=scope.today)),
-        "due_soon": Count("pk", filter=~closed & Q(due_date__gte=scope.today, due_date__lte=soon)),
-        "closed": Count("pk", filter=closed),
+        column: Count("pk", filter=condition)
+        for column, condition in _now_conditions(scope.today, soon).items()
     }
     for i, period in enumerate(scope.trend_periods):
         first, last = period.window()
@@ -523,15 +530,13 @@ def _add_tasks_due_near(widget: Widget, scope: Scope, now: Quarter, soon: dateti
     quarter to the due-soon limit, counted on TaskScope: overdue within today's quarter, due
     soon, and today's quarter's late ones."""
     first = now.window()[0]
-    yesterday = scope.today - datetime.timedelta(days=1)
-    closed = Q(status=RectificationTask.Status.CLOSED)
-    on_time = closed & Q(closed_at__date__lte=F("due_date"))
+    now_conditions = _now_conditions(scope.today, soon)
     due_near = Q(due_date__range=(first, max(soon, first)))
     near = grouped(TaskScope.objects.filter(task_path_view_q(scope.user), due_near), scope)
     rows = near.values("child").annotate(
-        overdue=Count("pk", filter=~closed & Q(due_date__lte=yesterday)),
-        due_soon=Count("pk", filter=~closed & Q(due_date__gte=scope.today, due_date__lte=soon)),
-        late=Count("pk", filter=Q(due_date__lte=yesterday) & ~on_time),
+        overdue=Count("pk", filter=now_conditions["overdue"]),
+        due_soon=Count("pk", filter=now_conditions["due_soon"]),
+        late=Count("pk", filter=Q(due_date__lt=scope.today) & ~closed_on_time()),
     )
     for row in rows:
         key = scope.key(row["child"])

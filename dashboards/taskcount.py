@@ -23,6 +23,8 @@ TASKSCOPE = "dashboards_taskscope"
 
 
 def source(vendor: str) -> QuerySet:
+    # inspections.models.closed_on_time, with the local day in SQL a trigger can run
+    # (`closed_at__date` calls a function Django registers on its own SQLite connections).
     closed = Q(status=RectificationTask.Status.CLOSED)
     on_time = closed & Q(closed_day__lte=F("due_date"))
     closed_day = RawSQL(local_day_sql(vendor, f'"{TASKSCOPE}"."closed_at"'), [], DateField())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -819,3 +819,10 @@ class RiskProfile(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.org} {self.year}"
+
+
+def closed_on_time() -> Q:
+    """Closed on or before its due date (the day of closing in local time): the on-time test
+    of the quarterly assessment and of the cockpit, on tasks and on the cockpit's TaskScope
+    copies (the same field names). dashboards/taskcount.py writes this test in trigger SQL."""
+    return Q(status=RectificationTask.Status.CLOSED, closed_at__date__lte=F("due_date"))
