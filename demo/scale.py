@@ -24,7 +24,6 @@ in one grouped pass, with their triggers off during the COPY (dashboards/counts.
 from __future__ import annotations
 
 import datetime
-import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -60,10 +59,9 @@ from dashboards import (
 )
 from demo.org_tree import SEGMENT, ScaleContext, ScaleOrg
 from inspections.models import Finding, RectificationTask, Side
+from liangge_zeren import pgcopy
 from liangge_zeren.periods import Quarter
 from responsibilities.models import ActionType, DutyLog, Organization, Person, Tenure
-
-NULL = "\\N"
 
 
 @dataclass(frozen=True)
@@ -138,47 +136,6 @@ def ensure_bench_login(username: str, org: Organization) -> bool:
 # --- Bulk loading ----------------------------------------------------------------------------
 
 
-def _text(value) -> str:
-    """One value in COPY text format (strings here never hold tabs, newlines or backslashes)."""
-    if value is None:
-        return NULL
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False).replace("\\", "\\\\")
-    return str(value)
-
-
-class _Stream(io.RawIOBase):
-    """A file-like object over an iterator of lines, for `copy_expert`."""
-
-    def __init__(self, lines: Iterator[str]):
-        self._lines = lines
-        self._buffer = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        chunks, have = [self._buffer], len(self._buffer)
-        while size < 0 or have < size:
-            try:
-                line = next(self._lines)
-            except StopIteration:
-                break
-            data = line.encode()
-            chunks.append(data)
-            have += len(data)
-        data = b"".join(chunks)
-        if size < 0:
-            self._buffer = b""
-            return data
-        self._buffer = data[size:]
-        return data[:size]
-
-
 class Loader:
     """Writes rows of `model`: `columns` per row, every other concrete field its default."""
 
@@ -198,7 +155,7 @@ class Loader:
                 raise ValueError(f"{model.__name__}.{name} needs a value")
             self.constants[name] = value
         self.all_columns = self.columns + list(self.constants)
-        self.suffix = "".join("\t" + _text(v) for v in self.constants.values())
+        self.suffix = "".join("\t" + pgcopy.text_value(v) for v in self.constants.values())
 
     def load(self, rows: Iterable[Sequence]) -> int:
         table = connection.ops.quote_name(self.model._meta.db_table)
@@ -211,10 +168,10 @@ class Loader:
                 suffix = self.suffix
                 for row in rows:
                     count += 1
-                    yield "\t".join([_text(v) for v in row]) + suffix + "\n"
+                    yield "\t".join([pgcopy.text_value(v) for v in row]) + suffix + "\n"
 
             with connection.cursor() as cursor:
-                cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", _Stream(lines()))
+                pgcopy.copy_lines(cursor, table, [names], lines())
             return count
         constants = [
             json.dumps(v) if isinstance(v, dict | list) else v for v in self.constants.values()

@@ -554,6 +554,8 @@ INSPECTIONS = {
 # --- Reminders, escalation and quarterly assessments (issue 6; notifications/, assessments/).
 # Reminders claimed per transaction by notifications.services.deliver (ON CONFLICT batches).
 NOTIFICATION_CLAIM_BATCH = env_int("NOTIFICATION_CLAIM_BATCH", 1000)
+# Threads that claim while the job prepares the next batch (PostgreSQL only; 0 = none).
+NOTIFICATION_CLAIM_WORKERS = env_int("NOTIFICATION_CLAIM_WORKERS", 2)
 SITE_URL = env_str("SITE_URL", "")  # prefix for links in e-mails and messenger messages
 
 # --- Channels besides the inbox (issue 16; notifications/outbox.py). Each one is switched on

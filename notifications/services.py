@@ -24,20 +24,24 @@ message (no key) with its outbox rows.
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import logging
+import queue
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models, transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, connections, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from liangge_zeren import request_cache
+from liangge_zeren import pgcopy, request_cache
 from liangge_zeren.actors import write_service
 from notifications import gate, outbox
 from notifications.channels import channel_named
@@ -305,16 +309,98 @@ def claim_batch(
     # As the ORM would store it (SQLite: naive UTC text), once for every row of the batch.
     stamp = Delivery._meta.get_field("claimed_at").get_db_prep_save(timezone.now(), connection)
     with transaction.atomic():
-        claimed = _insert_keys(keyed, job, stamp)
-        mine = [(claimed[key], r) for key, r in keyed if key in claimed]
-        if not mine:
+        if connection.vendor == "postgresql":
+            rows = _claim_staged(keyed, job, stamp)
+        else:
+            rows = _claim_values(keyed, job, stamp)
+        if not rows:
             return result
-        notification_ids = _insert_notifications(mine, stamp)
-        _insert_notices(mine, day)
-        result.notification_ids = [notification_ids[d] for d, _r in mine]
-        stored = [(notification_ids[d], r.recipient) for d, r in mine]
+        _insert_notices([(d, r) for d, _n, r in rows], day)
+        result.notification_ids = [n for _d, n, _r in rows]
+        stored = [(n, r.recipient) for _d, n, r in rows]
         result.dispatches = outbox.create(outbox.plan(stored, router))
     return result
+
+
+Claim = tuple[int, int, Reminder]  # (delivery id, notification id, reminder), in key order
+
+
+def _claim_values(
+    keyed: list[tuple[tuple[Any, ...], Reminder]], job: str, stamp: Any
+) -> list[Claim]:
+    """Claim the keys, then store the claimed ones' inbox rows: two multi-row INSERTs."""
+    claimed = _insert_keys(keyed, job, stamp)
+    mine = [(claimed[key], r) for key, r in keyed if key in claimed]
+    if not mine:
+        return []
+    notification_ids = _insert_notifications(mine, stamp)
+    return [(d, notification_ids[d], r) for d, r in mine]
+
+
+# PostgreSQL: the batch goes in with COPY to a staging table of the session (kept across
+# transactions, emptied at each commit), then one statement claims the keys and stores the
+# inbox rows of exactly the keys it claimed. 100,000 reminders as 1,000-row VALUES lists cost
+# PostgreSQL ~4 s of parsing; COPY reads them as lines.
+_STAGE = "lz_claim_stage"
+_STAGE_KEY = ("recipient_id", "content_type_id", "object_id", "kind", "threshold")
+_STAGE_TEXT = ("level", "title", "body", "link", "org_path", "group")
+_STAGE_COLUMNS = ["seq", *_STAGE_KEY, *(f'"{name}"' for name in _STAGE_TEXT)]
+_STAGE_DDL = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (seq integer, recipient_id integer, "
+    "content_type_id integer, object_id bigint, kind text, threshold text, level text, "
+    'title text, body text, link text, org_path text, "group" text) ON COMMIT DELETE ROWS; '
+    f"DELETE FROM {_STAGE}"  # a claim inside a caller's transaction: the stage is not emptied
+)
+
+
+def _claim_sql() -> str:
+    quote = connection.ops.quote_name
+    key = ", ".join(_STAGE_KEY)
+    given = {
+        "recipient_id": "s.recipient_id",
+        "delivery_id": "c.id",
+        "kind": "s.kind",
+        "content_type_id": "s.content_type_id",
+        "object_id": "s.object_id",
+        "created_at": "%(stamp)s",
+        **{name: f"s.{quote(name)}" for name in _STAGE_TEXT},
+    }
+    fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
+    missing = [f for f in fields if f.attname not in given]
+    if any(f.get_default() is not None for f in missing):
+        # A new column with a value of its own: say so here, not with a wrong row.
+        raise ImproperlyConfigured(f"the staged claim does not fill Notification {missing}")
+    columns = [*given, *(f.attname for f in missing)]
+    values = [*given.values(), *(["NULL"] * len(missing))]
+    field_of = {f.attname: f for f in fields}
+    return (
+        f"WITH claimed AS (INSERT INTO {quote(Delivery._meta.db_table)} "
+        f"({key}, job, claimed_at) SELECT {key}, %(job)s, %(stamp)s FROM {_STAGE} ORDER BY seq "
+        f"ON CONFLICT DO NOTHING RETURNING id, {key}), "
+        f"stored AS (INSERT INTO {quote(Notification._meta.db_table)} "
+        f"({', '.join(quote(field_of[c].column) for c in columns)}) "
+        f"SELECT {', '.join(values)} FROM claimed c JOIN {_STAGE} s USING ({key}) "
+        "RETURNING id, delivery_id) "
+        f"SELECT s.seq, c.id, st.id FROM stored st JOIN claimed c ON c.id = st.delivery_id "
+        f"JOIN {_STAGE} s USING ({key}) ORDER BY s.seq"
+    )
+
+
+def _claim_staged(
+    keyed: list[tuple[tuple[Any, ...], Reminder]], job: str, stamp: Any
+) -> list[Claim]:
+    lines = (
+        pgcopy.line((seq, *key, r.level, r.title[:200], r.body, r.link, r.org_path, r.group[:200]))
+        for seq, (key, r) in enumerate(keyed)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGE_DDL)
+        pgcopy.copy_lines(cursor, _STAGE, _STAGE_COLUMNS, lines)
+        cursor.execute(_claim_sql(), {"job": job, "stamp": stamp})
+        rows = cursor.fetchall()
+    return [
+        (delivery_id, notification_id, keyed[seq][1]) for seq, delivery_id, notification_id in rows
+    ]
 
 
 def _admitted(reminders: list[Reminder]) -> tuple[list[Reminder], int]:
@@ -351,29 +437,106 @@ def deliver(
 
 def _deliver(reminders: Iterable[Reminder], *, job: str, day: datetime.date | None) -> JobResult:
     result = JobResult()
-    router = outbox.Router()
-    pending, seen = [], set()
-    for reminder in reminders:
-        if reminder.recipient is None or reminder.key() in seen:
-            continue
-        seen.add(reminder.key())
-        pending.append(reminder)
-    # Fast path for re-runs: keys already claimed are skipped without an INSERT attempt. The
-    # ON CONFLICT claim stays the guard against a concurrent worker claiming in between.
-    claimed = _claimed_keys(pending)
-    fresh = [r for r in pending if _db_key(r) not in claimed]
-    result.skipped += len(pending) - len(fresh)
-    fresh, withheld = _admitted(fresh)
-    if withheld:
-        result.external["withheld"] += withheld
     size = claim_batch_size()
-    for start in range(0, len(fresh), size):
-        batch = fresh[start : start + size]
-        stored = claim_batch(batch, job=job, day=day, router=router)
+    with Claimer(job=job, day=day, workers=claim_workers()) as claimer:
+        for chunk in _chunks(_unique(reminders), size):
+            # Fast path for re-runs: keys already claimed are skipped without an INSERT
+            # attempt. The ON CONFLICT claim stays the guard against a concurrent worker.
+            claimed = _claimed_keys(chunk)
+            fresh = [r for r in chunk if _db_key(r) not in claimed]
+            result.skipped += len(chunk) - len(fresh)
+            fresh, withheld = _admitted(fresh)
+            if withheld:
+                result.external["withheld"] += withheld
+            if fresh:
+                claimer.submit(fresh)
+    for batch, stored in claimer.done:
         result.sent += stored.stored
         result.skipped += len(batch) - stored.stored
         result.external.update(f"{d.channel}_queued" for d in stored.dispatches)
     return result
+
+
+def _unique(reminders: Iterable[Reminder]) -> Iterator[Reminder]:
+    seen: set[tuple[Any, ...]] = set()
+    for reminder in reminders:
+        if reminder.recipient is None or (key := reminder.key()) in seen:
+            continue
+        seen.add(key)
+        yield reminder
+
+
+def _chunks(items: Iterable[Reminder], size: int) -> Iterator[list[Reminder]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def claim_workers() -> int:
+    """Threads that claim while the job goes on generating and gating
+    (NOTIFICATION_CLAIM_WORKERS, default 2; 0 claims in the job's own thread)."""
+    return max(0, min(8, int(getattr(settings, "NOTIFICATION_CLAIM_WORKERS", 2))))
+
+
+class Claimer:
+    """Runs `claim_batch` for each submitted batch: in the caller's thread, or — on
+    PostgreSQL, outside a transaction — in worker threads with their own connections, so that
+    the database stores one batch while Python prepares the next (100,000 reminders: ~8 s of
+    inserts and commits beside ~10 s of generating and gating).
+
+    Each batch is still one transaction, so a batch is claimed once or not at all, whichever
+    thread claims it. Inside a caller's transaction the claims must join it, so they run
+    inline (a thread has its own connection and could not see the caller's rows)."""
+
+    def __init__(self, *, job: str, day: datetime.date | None, workers: int) -> None:
+        self.job, self.day = job, day
+        threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.workers = workers if threaded else 0
+        self.done: list[tuple[list[Reminder], Claimed]] = []
+        self._router = outbox.Router()
+        self._queue: queue.Queue[list[Reminder] | None] = queue.Queue(maxsize=2 * self.workers)
+        self._errors: list[BaseException] = []
+        self._threads = [
+            threading.Thread(target=self._work, name=f"claim-{n}", daemon=True)
+            for n in range(self.workers)
+        ]
+
+    def __enter__(self) -> Claimer:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def submit(self, batch: list[Reminder]) -> None:
+        if self._errors:
+            raise self._errors[0]
+        if not self.workers:
+            self._claim(batch, self._router)
+        else:
+            self._queue.put(batch)
+
+    def _claim(self, batch: list[Reminder], router: outbox.Router) -> None:
+        stored = claim_batch(batch, job=self.job, day=self.day, router=router)
+        self.done.append((batch, stored))  # list.append is atomic under the GIL
+
+    def _work(self) -> None:
+        router = outbox.Router()  # one per thread: it caches preferences
+        try:
+            while (batch := self._queue.get()) is not None:
+                if not self._errors:  # after a failure, drain without claiming
+                    try:
+                        self._claim(batch, router)
+                    except BaseException as error:  # noqa: BLE001 - re-raised by the caller
+                        self._errors.append(error)
+        finally:
+            connections.close_all()  # this thread's connections
+
+    def __exit__(self, *exc: object) -> None:
+        for _thread in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        if self._errors and exc[0] is None:
+            raise self._errors[0]
 
 
 def notify(
