@@ -42,10 +42,15 @@ ACTIVE_LIST_STATES = (
 )
 
 
+# Read once: an enum's `.values` builds its list on every access (40,000 units a roll-up).
+_ACTION_TYPES = tuple(ActionType.values)
+_WARNING_CODES = tuple(WarningRule.Code.values)
+
+
 def empty_inputs() -> dict:
     """The inputs of a unit with no records in the quarter (also the shape importers check)."""
     return {
-        "logs": {"total": 0, **{a: 0 for a in ActionType.values}},
+        "logs": {"total": 0, **{a: 0 for a in _ACTION_TYPES}},
         "lists": {"in_force": 0, "items_due": 0, "items_missed": 0},
         "rectification": {"due": 0, "on_time": 0},
         "findings": {"self_found": 0, "found_by_others": 0, "concealed": 0},
@@ -54,7 +59,7 @@ def empty_inputs() -> dict:
         "interview": {},
         "third_party": {},
         "knowledge": knowledge.empty_inputs(),
-        "warnings": {code: 0 for code in WarningRule.Code.values},
+        "warnings": {code: 0 for code in _WARNING_CODES},
     }
 
 
@@ -284,7 +289,7 @@ def period_window(year: int, period: int) -> tuple[datetime.date, datetime.date]
 def empty_person_inputs(quarters: int) -> dict:
     return {
         "quarters": quarters,
-        "logs": {"total": 0, **{a: 0 for a in ActionType.values}},
+        "logs": {"total": 0, **{a: 0 for a in _ACTION_TYPES}},
         "method": {"kinds": 0, "meeting_only": 0, "practical": 0},
         "lists": {"items_due": 0, "items_missed": 0},
         "portfolio": {

@@ -688,7 +688,8 @@ def counts_by_org(org_ids: Iterable[int], window: Window) -> dict[int, dict[str,
     """For collect.py: per unit, how many flags of each enabled rule fall on the unit itself
     (its own committee, letters, leaders, teams) — the system's view, no viewer."""
     org_ids = list(org_ids)
-    out: dict[int, dict[str, int]] = {pk: {c: 0 for c in Code.values} for pk in org_ids}
+    codes = Code.values  # a list built per access
+    out: dict[int, dict[str, int]] = {pk: dict.fromkeys(codes, 0) for pk in org_ids}
     for rule in active_rules():
         for flag in SELECTORS[rule.code](rule, None, "", window, org_ids):
             if flag.org_id in out:

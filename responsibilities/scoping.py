@@ -38,6 +38,7 @@ from rules.permissions import set_perm
 from rules.predicates import predicate as rules_predicate
 
 from liangge_zeren import request_cache
+from liangge_zeren.lookups import ids_in
 
 if TYPE_CHECKING:
     import datetime
@@ -132,7 +133,7 @@ def _granting_posts(user_ids: Sequence[Any]) -> list[GrantingPost]:
 
     rows = (
         Tenure.objects.current()
-        .filter(person__is_active=True, org__is_active=True, person__user_id__in=user_ids)
+        .filter(ids_in("person__user_id", user_ids), person__is_active=True, org__is_active=True)
         .values_list("pk", "person__user_id", "role", "body_id", "body__kind", "org__path")
     )
     return [GrantingPost(*row) for row in rows]

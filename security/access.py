@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liangge_zeren.actors import set_change_reason
+from liangge_zeren.lookups import ids_in
 from responsibilities.models import Organization
 from responsibilities.scoping import Capability, Grant, forget_grants
 from security.admins import ensure_keeper_remains
@@ -64,7 +65,7 @@ def grants_of_many(users) -> dict[int, list[Grant]]:
     if not ids:
         return found
     rows = (
-        ScopeGrant.objects.filter(active_grants_q(), user_id__in=ids, org__is_active=True)
+        ScopeGrant.objects.filter(active_grants_q(), ids_in("user_id", ids), org__is_active=True)
         .values_list("user_id", "capability", "org__path")
         .distinct()
     )

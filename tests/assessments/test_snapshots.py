@@ -241,3 +241,46 @@ def test_it_the_rollup_job_takes_the_quarter_before_the_day(quarter):
 
     result = jobs.run("assessments.rollup", datetime.date(2026, 4, 5))
     assert result["period"] == "2026Q1" and result["created"] > 0
+
+
+def test_it_writes_new_snapshots_once_with_their_subtree_figures(quarter):
+    # compute_quarter rolls up the rows it is about to write before writing them: the stored
+    # figures equal a roll-up over the stored rows, and the '+' history rows carry them.
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
+    stored = list(
+        AssessmentSnapshot.objects.order_by("pk").values_list(
+            "pk", "subtree_units", "subtree_average", "subtree_lights"
+        )
+    )
+    assert all(units >= 1 for _pk, units, _avg, _lights in stored)
+    AssessmentSnapshot.objects.update(subtree_units=0, subtree_average=None, subtree_lights={})
+    assert snapshots.rollup(YEAR, QUARTER) == len(stored)
+    assert (
+        list(
+            AssessmentSnapshot.objects.order_by("pk").values_list(
+                "pk", "subtree_units", "subtree_average", "subtree_lights"
+            )
+        )
+        == stored
+    )
+    created = AssessmentSnapshot.history.filter(history_type="+").order_by("id")
+    assert (
+        list(created.values_list("id", "subtree_units", "subtree_average", "subtree_lights"))
+        == stored
+    )
+
+
+def test_it_a_changed_draft_gets_new_subtree_figures_with_its_own(quarter):
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
+    cast = quarter.cast
+    county2 = snap(cast, "county2")
+    AssessmentSnapshot.objects.filter(pk=county2.pk).update(total=county2.total + 7)
+    before_city = snap(cast, "city1").subtree_average
+    result = snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
+    # The stored total was not what the data gives: the draft is recomputed, and its
+    # ancestors' averages follow the recomputed total, not the tampered one.
+    assert result.updated == 1
+    assert snap(cast, "county2").total == county2.total
+    assert snap(cast, "city1").subtree_average == before_city
+    latest = AssessmentSnapshot.history.filter(id=county2.pk).order_by("-history_id").first()
+    assert latest.history_type == "~" and latest.subtree_units == county2.subtree_units
