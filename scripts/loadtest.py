@@ -179,10 +179,13 @@ def main() -> int:
     if args.start_gunicorn:
         port = urllib.parse.urlsplit(base).port or 80
         # Production static storage (hashed names) needs the manifest, as a deployment would.
+        # With DEBUG=0, as the server below runs: DEBUG=1 in the caller's environment would
+        # collect without the manifest, and every page would fail on its static URLs.
         subprocess.run(
             [str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
             cwd=ROOT,
             check=True,
+            env={**os.environ, "DEBUG": "0"},
         )
         # The production configuration (gunicorn.conf.py), on loopback; --workers/--threads
         # override its sizing through its environment variables.
