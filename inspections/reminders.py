@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from inspections.models import InspectionRound, RectificationReport, RectificationTask
+from liangge_zeren.lookups import ids_in
+from liangge_zeren.rows import instances
 from notifications.jobs import job, limit
 from notifications.models import Level
 from notifications.services import Reminder, deliver
@@ -81,13 +83,14 @@ REMINDER_FIELDS = (
 def _attach(tasks: list[RectificationTask]) -> None:
     """Give the tasks their unit, round and owner's post (with person and login): one query
     each for the distinct ones, instead of one model instance per task and relation."""
-    orgs = Organization.objects.only("name", "path").in_bulk({t.org_id for t in tasks})
+    orgs = _by_pk(Organization, {t.org_id for t in tasks}, ["name", "path"])
     rounds = InspectionRound.objects.only("kind", "disclosed_at").in_bulk(
         {t.finding.round_id for t in tasks if t.finding.round_id}
     )
-    tenures = (
-        Tenure.objects.select_related("person__user")
-        .only(
+    tenures = _by_pk(
+        Tenure,
+        {t.owner_tenure_id for t in tasks if t.owner_tenure_id},
+        [
             "person_id",
             "person__user_id",
             "person__user__username",
@@ -95,8 +98,7 @@ def _attach(tasks: list[RectificationTask]) -> None:
             "person__user__is_active",
             # has_perm reads it (the gate): deferred, it was one query per recipient.
             "person__user__is_superuser",
-        )
-        .in_bulk({t.owner_tenure_id for t in tasks if t.owner_tenure_id})
+        ],
     )
     for task in tasks:
         task.org = orgs[task.org_id]
@@ -104,6 +106,10 @@ def _attach(tasks: list[RectificationTask]) -> None:
             task.finding.round = rounds[task.finding.round_id]
         if task.owner_tenure_id:
             task.owner_tenure = tenures[task.owner_tenure_id]
+
+
+def _by_pk(model, ids, fields) -> dict:
+    return {obj.pk: obj for obj in instances(model.objects.filter(ids_in("pk", ids)), fields)}
 
 
 def _task_link():
@@ -116,12 +122,11 @@ def _task_link():
 def task_reminders(day: datetime.date) -> Iterator[Reminder]:
     """To the task's owner; an owner without a login account → the unit's secretary/clerk."""
     horizon = day + datetime.timedelta(days=max(task_thresholds(), default=0))
-    tasks = list(
+    tasks = instances(
         limit(RectificationTask.objects.open())
         .filter(due_date__lte=horizon)
-        .select_related("finding")
-        .only(*REMINDER_FIELDS)
-        .order_by("due_date", "pk")
+        .order_by("due_date", "pk"),
+        REMINDER_FIELDS,
     )
     _attach(tasks)
     tasks = [t for t in tasks if not t.finding.is_hidden_by_covert_round]
