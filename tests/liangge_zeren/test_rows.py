@@ -15,6 +15,22 @@ def _orm(queryset, fields, relations):
     return list(queryset.select_related(*relations).only(*fields))
 
 
+def _loaded(task):
+    finding = task.finding
+    return (
+        task.pk,
+        task.measure,
+        task.due_date,
+        task.org_id,
+        task.finding_id,
+        finding.pk,
+        finding.number,
+        finding.round_id,
+        finding.side,
+        finding.delivered_at,
+    )
+
+
 def test_it_loads_the_fields_and_the_related_objects_as_the_orm_does(
     cast, django_assert_num_queries
 ):
@@ -23,37 +39,9 @@ def test_it_loads_the_fields_and_the_related_objects_as_the_orm_does(
     with django_assert_num_queries(1):
         light = instances(queryset, REMINDER_FIELDS)
         # Loaded values and the cached finding: no query.
-        seen = [
-            (
-                t.pk,
-                t.measure,
-                t.due_date,
-                t.org_id,
-                t.finding_id,
-                t.finding.pk,
-                t.finding.number,
-                t.finding.round_id,
-                t.finding.side,
-                t.finding.delivered_at,
-            )
-            for t in light
-        ]
+        seen = [_loaded(t) for t in light]
     orm = _orm(queryset, REMINDER_FIELDS, ["finding"])
-    assert seen == [
-        (
-            t.pk,
-            t.measure,
-            t.due_date,
-            t.org_id,
-            t.finding_id,
-            t.finding.pk,
-            t.finding.number,
-            t.finding.round_id,
-            t.finding.side,
-            t.finding.delivered_at,
-        )
-        for t in orm
-    ]
+    assert seen == [_loaded(t) for t in orm]
     assert len(light) == 1 and light[0] == world.task
     task = light[0]
     assert not task._state.adding and task._state.db == "default"

@@ -34,6 +34,16 @@ def build_due_world(cast):
     return SimpleNamespace(cast=cast, finding=finding, task=task, due=DUE)
 
 
+def build_many_tasks(cast, count):
+    """`build_due_world` with `count` tasks in all, owned in turn by the secretary and a
+    member of county 1 (jobs that claim in several batches or race each other)."""
+    world = build_due_world(cast)
+    owners = [cast.tenures[k] for k in ("county1_secretary", "county1_member")]
+    for i in range(count - 1):
+        make_task(cast.user("county1_jw"), world.finding, owners[i % 2], due=world.due)
+    return world
+
+
 @pytest.fixture
 def due_world(cast):
     return build_due_world(cast)

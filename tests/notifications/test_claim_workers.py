@@ -14,18 +14,9 @@ from django.db import connection, transaction
 from notifications import jobs, services
 from notifications.models import Delivery, Notification
 from notifications.services import Claimer, Reminder, claim_batch
-from tests.inspections.fixtures import make_task
-from tests.notifications.conftest import build_due_world
+from tests.notifications.conftest import build_many_tasks
 
 TASKS = 30
-
-
-def _many_tasks(cast):
-    world = build_due_world(cast)
-    owners = [cast.tenures[k] for k in ("county1_secretary", "county1_member")]
-    for i in range(TASKS - 1):
-        make_task(cast.user("county1_jw"), world.finding, owners[i % 2], due=world.due)
-    return world
 
 
 def _needs_threads():
@@ -37,7 +28,7 @@ def test_it_claims_in_worker_threads_each_reminder_once(transactional_db, cast, 
     _needs_threads()
     settings.NOTIFICATION_CLAIM_BATCH = 4  # 30 reminders: 8 batches over 2 threads
     settings.NOTIFICATION_CLAIM_WORKERS = 2
-    world = _many_tasks(cast)
+    world = build_many_tasks(cast, TASKS)
     day = world.due - datetime.timedelta(days=2)
     first = jobs.run("inspections.tasks", day)
     assert (first["sent"], first["skipped"]) == (TASKS, 0)
@@ -58,7 +49,7 @@ def test_it_raises_a_claim_threads_failure_and_a_rerun_sends_the_rest(
     _needs_threads()
     settings.NOTIFICATION_CLAIM_BATCH = 5
     settings.NOTIFICATION_CLAIM_WORKERS = 1  # one thread: batches are claimed in order
-    world = _many_tasks(cast)
+    world = build_many_tasks(cast, TASKS)
     day = world.due - datetime.timedelta(days=2)
     real = services.claim_batch
     calls = []

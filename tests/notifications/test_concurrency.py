@@ -24,8 +24,7 @@ from django.db import connection, connections
 
 from notifications import jobs
 from notifications.models import Delivery, Notification
-from tests.inspections.fixtures import make_task
-from tests.notifications.conftest import build_due_world
+from tests.notifications.conftest import build_many_tasks
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 TASKS = 40
@@ -42,14 +41,6 @@ while len(list(barrier.iterdir())) < 2 and time.monotonic() < deadline:
     time.sleep(0.002)
 print(json.dumps(jobs.run("inspections.tasks", datetime.date.fromisoformat(day))))
 """
-
-
-def _many_tasks(cast):
-    world = build_due_world(cast)
-    owners = [cast.tenures[k] for k in ("county1_secretary", "county1_member")]
-    for i in range(TASKS - 1):
-        make_task(cast.user("county1_jw"), world.finding, owners[i % 2], due=world.due)
-    return world
 
 
 @pytest.fixture
@@ -108,7 +99,7 @@ def _count(db, kind):
 def test_it_two_processes_running_the_same_job_send_each_reminder_once(
     transactional_db, cast, fast_dir
 ):
-    world = _many_tasks(cast)
+    world = build_many_tasks(cast, TASKS)
     day = (world.due - datetime.timedelta(days=2)).isoformat()
     env, db = _env(fast_dir)
     barrier = fast_dir / "barrier"
@@ -139,7 +130,7 @@ def test_it_two_threads_with_their_own_connections_never_duplicate(transactional
             "threads need PostgreSQL (SQLite's in-memory test db is shared-cache); "
             "the process test covers SQLite"
         )
-    world = _many_tasks(cast)
+    world = build_many_tasks(cast, TASKS)
     day = world.due - datetime.timedelta(days=2)
     barrier = threading.Barrier(2)
     results, errors = [], []
