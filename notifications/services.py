@@ -24,6 +24,7 @@ message (no key) with its outbox rows.
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 import json
 import logging
@@ -89,15 +90,6 @@ class Reminder:
         """The key as stored: (recipient id, content type id, object id, kind, threshold).
         Computed once: a job asks for it three times per reminder (100,000 reminders)."""
         return (self.recipient.pk, _ct_id(self.obj), self.obj.pk, self.kind, self.threshold)
-
-    def key(self) -> tuple[Any, ...]:
-        return (
-            self.recipient.pk,
-            self.obj._meta.label_lower,
-            self.obj.pk,
-            self.kind,
-            self.threshold,
-        )
 
 
 @dataclass
@@ -237,6 +229,15 @@ def _insert_keys(
     return {tuple(row[1:]): row[0] for row in rows}
 
 
+# What of a reminder its inbox row shows (both claims store these), and the column lengths.
+_INBOX_TEXT = ("level", "title", "body", "link", "org_path", "group")
+_INBOX_CUT = {"title": 200, "group": 200}
+
+
+def _inbox_text(r: Reminder) -> dict[str, str]:
+    return {name: getattr(r, name)[: _INBOX_CUT.get(name)] for name in _INBOX_TEXT}
+
+
 def _insert_notifications(mine: list[tuple[int, Reminder]], stamp: Any) -> dict[int, int]:
     """The inbox rows of the claimed keys; returns delivery id → notification id."""
     ids = _insert(
@@ -246,15 +247,10 @@ def _insert_notifications(mine: list[tuple[int, Reminder]], stamp: Any) -> dict[
                 "recipient_id": r.recipient.pk,
                 "delivery_id": delivery_id,
                 "kind": r.kind,
-                "level": r.level,
-                "title": r.title[:200],
-                "body": r.body,
-                "link": r.link,
                 "content_type_id": _ct_id(r.obj),
                 "object_id": r.obj.pk,
-                "org_path": r.org_path,
-                "group": r.group[:200],
                 "created_at": stamp,
+                **_inbox_text(r),
             }
             for delivery_id, r in mine
         ],
@@ -340,16 +336,24 @@ def _claim_values(
 # PostgreSQL ~4 s of parsing; COPY reads them as lines.
 _STAGE = "lz_claim_stage"
 _STAGE_KEY = ("recipient_id", "content_type_id", "object_id", "kind", "threshold")
-_STAGE_TEXT = ("level", "title", "body", "link", "org_path", "group")
-_STAGE_COLUMNS = ["seq", *_STAGE_KEY, *(f'"{name}"' for name in _STAGE_TEXT)]
+_STAGE_TYPES = {
+    "seq": "integer",
+    "recipient_id": "integer",
+    "content_type_id": "integer",
+    "object_id": "bigint",
+}  # the rest is text
+_STAGE_COLUMNS = [f'"{name}"' for name in ("seq", *_STAGE_KEY, *_INBOX_TEXT)]
 _STAGE_DDL = (
-    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (seq integer, recipient_id integer, "
-    "content_type_id integer, object_id bigint, kind text, threshold text, level text, "
-    'title text, body text, link text, org_path text, "group" text) ON COMMIT DELETE ROWS; '
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ("
+    + ", ".join(
+        f'"{name}" {_STAGE_TYPES.get(name, "text")}' for name in ("seq", *_STAGE_KEY, *_INBOX_TEXT)
+    )
+    + ") ON COMMIT DELETE ROWS; "
     f"DELETE FROM {_STAGE}"  # a claim inside a caller's transaction: the stage is not emptied
 )
 
 
+@functools.cache
 def _claim_sql() -> str:
     quote = connection.ops.quote_name
     key = ", ".join(_STAGE_KEY)
@@ -360,7 +364,7 @@ def _claim_sql() -> str:
         "content_type_id": "s.content_type_id",
         "object_id": "s.object_id",
         "created_at": "%(stamp)s",
-        **{name: f"s.{quote(name)}" for name in _STAGE_TEXT},
+        **{name: f"s.{quote(name)}" for name in _INBOX_TEXT},
     }
     fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
     missing = [f for f in fields if f.attname not in given]
@@ -387,8 +391,7 @@ def _claim_staged(
     keyed: list[tuple[tuple[Any, ...], Reminder]], job: str, stamp: Any
 ) -> list[Claim]:
     lines = (
-        pgcopy.line((seq, *key, r.level, r.title[:200], r.body, r.link, r.org_path, r.group[:200]))
-        for seq, (key, r) in enumerate(keyed)
+        pgcopy.line((seq, *key, *_inbox_text(r).values())) for seq, (key, r) in enumerate(keyed)
     )
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_DDL)
@@ -457,7 +460,7 @@ def _deliver(reminders: Iterable[Reminder], *, job: str, day: datetime.date | No
 def _unique(reminders: Iterable[Reminder]) -> Iterator[Reminder]:
     seen: set[tuple[Any, ...]] = set()
     for reminder in reminders:
-        if reminder.recipient is None or (key := reminder.key()) in seen:
+        if reminder.recipient is None or (key := reminder.db_key) in seen:
             continue
         seen.add(key)
         yield reminder
