@@ -15,7 +15,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from inspections.models import InspectionRound, RectificationReport, RectificationTask
+from inspections.models import Finding, InspectionRound, RectificationReport, RectificationTask
 from liangge_zeren.lookups import ids_in
 from liangge_zeren.rows import instances
 from notifications.jobs import job, limit
@@ -100,12 +100,16 @@ def _attach(tasks: list[RectificationTask]) -> None:
             "person__user__is_superuser",
         ],
     )
+    # Cached as select_related caches them (the keys are already set): the descriptors'
+    # assignment asks the database router about every pair (200,000 of them).
+    org_field = RectificationTask._meta.get_field("org")
+    owner_field = RectificationTask._meta.get_field("owner_tenure")
+    round_field = Finding._meta.get_field("round")
     for task in tasks:
-        task.org = orgs[task.org_id]
-        if task.finding.round_id:
-            task.finding.round = rounds[task.finding.round_id]
-        if task.owner_tenure_id:
-            task.owner_tenure = tenures[task.owner_tenure_id]
+        org_field.set_cached_value(task, orgs[task.org_id])
+        finding = task.finding
+        round_field.set_cached_value(finding, rounds.get(finding.round_id))
+        owner_field.set_cached_value(task, tenures.get(task.owner_tenure_id))
 
 
 def _by_pk(model, ids, fields) -> dict:
@@ -129,10 +133,15 @@ def task_reminders(day: datetime.date) -> Iterator[Reminder]:
         REMINDER_FIELDS,
     )
     _attach(tasks)
-    tasks = [t for t in tasks if not t.finding.is_hidden_by_covert_round]
+    # Each task with its owner's login (None: the unit's heads are reminded instead).
+    owned = [
+        (task, _user(task.owner_tenure))
+        for task in tasks
+        if not task.finding.is_hidden_by_covert_round
+    ]
     link = _task_link()
     heads = holders_by_org(
-        {t.org_id for t in tasks if _user(t.owner_tenure) is None}, day, UNIT_HEAD_ROLES
+        {task.org_id for task, owner in owned if owner is None}, day, UNIT_HEAD_ROLES
     )
     # Translated once per run, not once per task.
     overdue_title = _("整改任务已逾期 %(n)d 天: %(task)s")
@@ -140,7 +149,7 @@ def task_reminders(day: datetime.date) -> Iterator[Reminder]:
     soon_title = _("整改任务 %(n)d 天后到期: %(task)s")
     body = _("%(org)s · 问题 %(finding)s · 整改时限 %(due)s")
     thresholds = task_thresholds()
-    for task in tasks:
+    for task, owner in owned:
         days_left = (task.due_date - day).days
         threshold = _threshold(days_left, thresholds)
         if threshold is None:
@@ -152,7 +161,6 @@ def task_reminders(day: datetime.date) -> Iterator[Reminder]:
             title = today_title % {"task": str(task)}
         else:
             title = soon_title % {"n": days_left, "task": str(task)}
-        owner = _user(task.owner_tenure)
         recipients = [owner] if owner else _users(heads.get(task.org_id, []))
         due = task.due_date.isoformat()
         for recipient in recipients:

@@ -175,9 +175,11 @@ def task_rectify_clauses() -> list[Clause]:
 def task_view_clauses() -> list[Clause]:
     target = not_secret("finding__") & delivered("finding__")
     return [
+        # First: most who are asked (a reminder's recipient) own the task, and any() stops at
+        # the first clause that matches (the order changes nothing else).
+        OwnTenureClause("owner_tenure_id", when=target),
         *finding_view_clauses("finding__"),
         PathClause(Capability.VIEW, "org_path", when=target & side_is(Side.PRINCIPAL, "finding__")),
-        OwnTenureClause("owner_tenure_id", when=target),
     ]
 
 

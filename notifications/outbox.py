@@ -97,6 +97,8 @@ class Router:
         self._prefs: dict[int, NotificationPreference | None] = {}
 
     def load(self, users: Iterable[Any]) -> None:
+        if not self.channels:
+            return  # only the inbox: no preference decides anything
         wanted = {u.pk for u in users if u.pk not in self._prefs}
         if not wanted:
             return
@@ -106,6 +108,8 @@ class Router:
             self._prefs[pk] = by_user.get(pk)
 
     def preference(self, user: Any) -> NotificationPreference | None:
+        if not self.channels:
+            return None
         self.load([user])
         return self._prefs[user.pk]
 
@@ -134,6 +138,8 @@ def new_dispatch(
 
 def plan(stored: Iterable[tuple[int, Any]], router: Router) -> list[Dispatch]:
     """Rows for (notification id, recipient) pairs: one per channel the recipient wants."""
+    if not router.channels:
+        return []  # the inbox row is all there is (a job of 100,000 reminders asked each)
     now = timezone.now()
     rows = []
     for notification_id, recipient in stored:

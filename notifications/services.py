@@ -46,6 +46,7 @@ from django.utils import timezone
 from liangge_zeren import pgcopy, request_cache
 from liangge_zeren.actors import write_service
 from liangge_zeren.lookups import ids_in
+from liangge_zeren.rows import many_objects
 from notifications import gate, outbox
 from notifications.channels import channel_named
 from notifications.models import (
@@ -148,7 +149,9 @@ def _claimed_keys(reminders: list[Reminder], chunk: int = 1000) -> set[tuple[Any
 def _ct_id(obj: models.Model) -> int:
     # ContentType's own cache, which a database flush clears; a module-level copy of the ids
     # would outlive a flushed and re-created table and point at rows that no longer exist.
-    return _content_type(obj).pk
+    # Within a job's cache scope the id is kept per model (asked for 100,000 reminders).
+    model = type(obj)
+    return request_cache.cached(("content_type_id", model), lambda: _content_type(obj).pk)
 
 
 def claim_batch_size() -> int:
@@ -412,7 +415,7 @@ def _admitted(reminders: list[Reminder]) -> tuple[list[Reminder], int]:
     decided: dict[tuple[Any, ...], gate.Access] = {}
     gate.preload({r.recipient.pk: r.recipient for r in reminders}.values())
     for r in reminders:
-        key = (r.recipient.pk, r.obj._meta.label_lower, r.obj.pk)
+        key = r.db_key[:3]  # recipient, content type, object
         if key not in decided:
             decided[key] = gate.access(r.recipient, r.obj)
         level = decided[key]
@@ -427,12 +430,14 @@ def deliver(
     reminders: Iterable[Reminder], *, job: str = "", day: datetime.date | None = None
 ) -> JobResult:
     """Claim, store and queue each reminder once, a batch per transaction; returns counts."""
-    if request_cache.is_open():
-        return _deliver(reminders, job=job, day=day)
-    # Called outside a job run (a command, the bench): the gate asks each recipient's grants
-    # once per run, not once per reminder (100,000 reminders were 100,000 grant queries).
-    with request_cache.scope():
-        return _deliver(reminders, job=job, day=day)
+    with many_objects():
+        if request_cache.is_open():
+            return _deliver(reminders, job=job, day=day)
+        # Called outside a job run (a command, the bench): the gate asks each recipient's
+        # grants once per run, not once per reminder (100,000 reminders were 100,000 grant
+        # queries).
+        with request_cache.scope():
+            return _deliver(reminders, job=job, day=day)
 
 
 def _deliver(reminders: Iterable[Reminder], *, job: str, day: datetime.date | None) -> JobResult:

@@ -71,3 +71,22 @@ def test_it_follows_two_levels_and_leaves_a_missing_relation_none(cast):
 def test_it_refuses_a_path_that_is_not_a_forward_key():
     with pytest.raises(ValueError, match="not a forward foreign key"):
         instances(Tenure.objects.all(), ["role__x"])
+
+
+def test_it_pauses_the_collector_for_a_block_and_restores_it():
+    import gc
+
+    from liangge_zeren.rows import many_objects
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), many_objects():
+        assert not gc.isenabled()
+        raise RuntimeError("the block fails")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with many_objects():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off before: left off
+    finally:
+        gc.enable()
