@@ -44,6 +44,7 @@ from assessments.workflows import SNAPSHOT_FLOW
 from liangge_zeren import pgcopy
 from liangge_zeren.actors import Actor, actor_user, bulk_history_kwargs, write_service
 from liangge_zeren.lookups import ids_in
+from liangge_zeren.rows import many_objects
 from liangge_zeren.workflow import Workflow
 from responsibilities.models import Organization
 from security.business_audit import note_bulk
@@ -264,6 +265,15 @@ def compute_quarter(
     orgs: QuerySet[Organization] | None = None,
     *,
     actor: Actor,
+) -> ComputeResult:
+    # A province's quarter holds ~1 million objects (inputs, scores, rows and their history)
+    # at once: the cyclic collector walked them all at each threshold (liangge_zeren.rows).
+    with many_objects():
+        return _compute_quarter(year, quarter, orgs, actor)
+
+
+def _compute_quarter(
+    year: int, quarter: int, orgs: QuerySet[Organization] | None, actor: Actor
 ) -> ComputeResult:
     indicator_set = ensure_default_set(year)
     units = list((orgs if orgs is not None else assessed_orgs()).only("pk", "path"))
