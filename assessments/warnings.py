@@ -424,6 +424,9 @@ def discipline_side_jobs(
         )
         .filter(Q(outside__gt=0) | Q(other_post=True))
         .values("pk", "outside", "other_post")
+        # Unordered: the model's order (by the unit's path) joined every unit of a province
+        # for a list that is usually empty; the names below come in order.
+        .order_by()
     )
     if not flagged:
         return []
