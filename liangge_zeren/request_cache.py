@@ -93,9 +93,9 @@ def user_key(namespace: str, user: object, *rest: Hashable) -> tuple[Hashable, .
     return (namespace, user_id, *rest)
 
 
-def cached_for_user(namespace: str, user: object, compute: Callable[[], T]) -> T:
-    """`cached` keyed by the user's id; users without id are never cached."""
-    key = user_key(namespace, user)
+def cached_for_user(namespace: str, user: object, compute: Callable[[], T], *rest: Hashable) -> T:
+    """`cached` keyed by the user's id (and `rest`); users without id are never cached."""
+    key = user_key(namespace, user, *rest)
     if key is None:
         return compute()
     return cached(key, compute)

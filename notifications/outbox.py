@@ -108,10 +108,8 @@ class Router:
             self._prefs[pk] = by_user.get(pk)
 
     def preference(self, user: Any) -> NotificationPreference | None:
-        if not self.channels:
-            return None
         self.load([user])
-        return self._prefs[user.pk]
+        return self._prefs.get(user.pk)  # none loaded when no channel is configured
 
     def channels_for(self, user: Any) -> list[Channel]:
         preference = self.preference(user)

@@ -234,8 +234,7 @@ def scope_paths(user: User, capability: Capability) -> list[str]:
                 roots.append(path)
         return tuple(roots)
 
-    key = request_cache.user_key(GRANTS, user, "scope", capability)
-    return list(collapse() if key is None else request_cache.cached(key, collapse))
+    return list(request_cache.cached_for_user(GRANTS, user, collapse, "scope", capability))
 
 
 def path_in_scope(user: User, capability: Capability, path: str) -> bool:
@@ -521,8 +520,7 @@ class OwnTenureClause(Clause):
         def compute() -> frozenset[int]:
             return frozenset(g.tenure_id for g in user_grants(user))
 
-        key = request_cache.user_key(GRANTS, user, "tenures")
-        return compute() if key is None else request_cache.cached(key, compute)
+        return request_cache.cached_for_user(GRANTS, user, compute, "tenures")
 
     def matches(self, user: User, obj: Any) -> bool:
         # The owner first: most rows name someone else, and their conditions are not read.

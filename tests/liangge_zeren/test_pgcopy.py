@@ -27,6 +27,18 @@ def test_it_escapes_the_four_special_characters_backslash_first():
     assert text_value({"k": "中\t"}) == '{"k": "中\\\\t"}'  # JSON's own escape, then COPY's
 
 
+def test_it_encodes_a_json_fields_plain_string_and_number_as_json():
+    from django.db import connection
+    from django.db.models import CharField, JSONField
+
+    json_field = JSONField()
+    # A str or int in a JSON column is a JSON value, not text: "a\tb" must arrive quoted.
+    assert pgcopy._field_text(json_field, "a\tb", connection) == '"a\\\\tb"'
+    assert pgcopy._field_text(json_field, 7, connection) == "7"
+    assert pgcopy._field_text(json_field, None, connection) == "\\N"
+    assert pgcopy._field_text(CharField(), "a\tb", connection) == "a\\tb"
+
+
 NOW = timezone.now()
 
 
