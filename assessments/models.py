@@ -18,6 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Cast, NullIf
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -1065,36 +1067,42 @@ class WarningRule(models.Model):
 
 class CommitteeLogCount(models.Model):
     """A committee's own counted duty logs (written on a committee post: secretary, deputy,
-    member) per unit, quarter and whether the log is a 听取汇报或审阅报告 — what the 以纪代责
-    warning's "own logs" figure reads (assessments/warnings.py).
+    member) per unit over a year to date, and how many of them are 听取汇报或审阅报告 — what
+    the 以纪代责 warning's "own logs" figure reads (assessments/warnings.py).
 
-    Per unit (`org_path` is the unit's own path, not a subtree): the warning flags units, so
-    a subtree's figure is the few rows of each unit in it instead of the year's logs. Kept by
-    triggers on the duty-log and tenure tables in the writing transaction
-    (dashboards/committeelogcount.py, a dashboards.countset.CountSet); read-only here."""
+    Per unit (`org_path` is the unit's own path, not a subtree), one row per year and quarter
+    holding the year's logs from January to the end of that quarter (`n`) and the report
+    reviews among them (`reviews`): the warning's condition — reviews over a share of the own
+    logs — is then a condition on one row, and `review_share` lets an index find the few units
+    above a share without reading the rest of the subtree (issue 19). Kept by triggers on the
+    duty-log and tenure tables in the writing transaction (dashboards/committeelogcount.py, a
+    dashboards.countset.CountSet); read-only here."""
 
     org_path = models.CharField(max_length=255)
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField()
-    report_review = models.BooleanField()
     n = models.IntegerField(default=0)
+    reviews = models.IntegerField(default=0)
+    # Percent of `n`, NULL without logs. A float compares exactly with a whole-number share:
+    # the quotient of two integers is rounded correctly, so it equals the share only when the
+    # true quotient does, and otherwise differs from it by at least 1/n.
+    review_share = models.GeneratedField(
+        expression=Cast(F("reviews") * 100, models.FloatField()) / NullIf(F("n"), 0),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["org_path", "year", "quarter", "report_review"],
-                name="committee_log_count_key",
+                fields=["org_path", "year", "quarter"], name="committee_log_count_key"
             )
         ]
-        # A subtree's rows of one year: year, then the path prefix (LIKE 'path%': the
-        # pattern operator class on PostgreSQL; other databases ignore opclasses).
-        # (Covering the counted columns, INCLUDE quarter, report_review, n, was tried for
-        # issue 19: on an index grown by the triggers the planner keeps the sequential scan.)
+        # The units of a year to date above a share: a range of this index, whatever the
+        # size of the subtree the page covers.
         indexes = [
             models.Index(
-                fields=["year", "org_path"],
-                opclasses=["int2_ops", "varchar_pattern_ops"],
-                name="committee_log_count_subtree",
+                fields=["year", "quarter", "review_share"], name="committee_log_count_share"
             )
         ]
 

@@ -32,13 +32,11 @@ from typing import Any
 from django.db.models import (
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -182,8 +180,8 @@ REPORT_REVIEW = Q(action_type=ActionType.REPORT_REVIEW)
 
 def committee_own_logs() -> QuerySet[DutyLog]:
     """A committee's own counted duty logs (written on a committee post): the warning's "own
-    logs". `CommitteeLogCount` counts these rows per unit, quarter and REPORT_REVIEW
-    (dashboards/committeelogcount.py)."""
+    logs". `CommitteeLogCount` counts these rows, and the REPORT_REVIEW ones among them, per
+    unit and year to date (dashboards/committeelogcount.py)."""
     return DutyLog.objects.filter(
         status__in=DutyLog.COUNTED, tenure__role__in=Tenure.COMMITTEE_ROLES
     )
@@ -257,7 +255,7 @@ def _toward(user, under: str, window: Window, org_ids=None) -> dict[int, dict]:
 
 
 def _quarters_counted(window: Window) -> int | None:
-    """How many quarters of the window's year `CommitteeLogCount` rows add up to the window,
+    """Which quarter's year-to-date `CommitteeLogCount` row is the window (0: none),
     or None when whole quarters would count more: the window ends inside a quarter, before
     today (no log is dated after today, so a window ending today is its quarter to date)."""
     end = window.end
@@ -272,13 +270,13 @@ def _quarters_counted(window: Window) -> int | None:
 def _own_candidates(
     rule: WarningRule, user, under: str, window: Window, quarters: int, org_ids, also: set[str]
 ) -> dict[str, dict]:
-    """Per unit path: the committee's own counted logs (`own`) and its report reviews
-    (`reviews`), from CommitteeLogCount — only for units where the own-logs reason may hold
-    (hearings are a part of the reviews, so reviews over the share is necessary) and for the
-    paths in `also`. One grouped query over a few rows per unit."""
+    """Per unit path: the committee's own counted logs (`own`), from the year-to-date row of
+    CommitteeLogCount — only for units where the own-logs reason may hold (hearings are a
+    part of the report reviews, so reviews over the share is necessary: an index range on
+    `review_share`) and for the paths in `also`. One query over those units' rows."""
     share, floor = rule.share_percent or 0, rule.min_logs or 0
     units = CommitteeLogCount.objects.filter(
-        _view_q(user, "org_path"), year=window.year, quarter__lte=quarters
+        _view_q(user, "org_path"), year=window.year, quarter=quarters
     )
     if under:
         units = units.filter(org_path__startswith=under)
@@ -286,21 +284,10 @@ def _own_candidates(
         units = units.filter(
             org_path__in=Organization.objects.filter(ids_in("pk", org_ids)).values("path")
         )
-    rows = (
-        units.values("org_path")
-        .annotate(
-            own=Sum("n"),
-            reviews=Coalesce(Sum("n", filter=Q(report_review=True)), 0),
-            reviews_share=F("reviews") * 100,
-            own_share=F("own") * share,
-        )
-        .filter(
-            Q(own__gte=floor, own__gt=0, reviews_share__gt=F("own_share")) | Q(org_path__in=also)
-        )
-        .values_list("org_path", "own")
-        .order_by()
-    )
-    return {path: {"own": own} for path, own in rows}
+    rows = units.filter(
+        Q(n__gte=floor, n__gt=0, review_share__gt=share) | Q(org_path__in=also)
+    ).values_list("org_path", "n")
+    return {path: {"own": own} for path, own in rows.order_by()}
 
 
 def _units_with_hearings(keywords: list[str], window: Window, paths: Iterable[str]) -> dict:

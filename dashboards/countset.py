@@ -34,8 +34,9 @@ from django.db.models import QuerySet
 from dashboards.rollup import MAX_DEPTH, WIDTH
 
 
-def _depths() -> str:
-    return " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, MAX_DEPTH + 1))
+def _depths(last: int = MAX_DEPTH) -> str:
+    """1 to `last` as a table of one column `k` (path depths; quarters)."""
+    return " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, last + 1))
 
 
 def local_day_sql(vendor: str, column: str) -> str:
@@ -75,7 +76,8 @@ class CountSet:
 
     `source(vendor)` returns the queryset of the source rows with the columns `c_path` (the
     org path), `c_day` (the date counted), `d0`, `d1`, ... (the dimensions, in the order of
-    `dims`) and whatever keys the trigger conditions name; `watched` maps every table the
+    `dims`), `t0`, `t1`, ... (the flags of `tallies`) and whatever keys the trigger conditions
+    name; `watched` maps every table the
     SELECT reads to the columns whose change moves a count and the condition on those
     columns (`r.<column>`, with `ROW` standing for OLD or NEW) selecting the source rows a
     changed row touches. The first watched table is the source table itself (its inserts and
@@ -93,6 +95,13 @@ class CountSet:
     # the path column is then named `path_column`.
     spread: bool = True
     path_column: str = "prefix"
+    # Count columns beside `n`: how many of the counted rows have a flag (the source's
+    # booleans t0, t1, ..., in this order), so that one row holds a figure and its part and a
+    # rule comparing the two reads the row alone.
+    tallies: tuple[str, ...] = ()
+    # True: a source row counts on its quarter and on every later quarter of its year, so a
+    # row's `quarter` ends a year to date: the year to date is one row, not a sum of rows.
+    cumulative: bool = False
 
     @property
     def TABLE(self) -> str:  # noqa: N802 - the module interface of counts.SETS
@@ -136,17 +145,26 @@ class CountSet:
 
     def delta_sql(self, vendor: str, where: str, sign: int) -> str:
         """Add (sign 1) or subtract (sign -1) the source rows matching `where`, spread over
-        their path prefixes, one upsert per (prefix, quarter, dims) group."""
+        their path prefixes (and later quarters, `cumulative`), one upsert per key."""
         dims = [f"d{i}" for i in range(len(self.dims))]
+        tallies = [f"t{i}" for i in range(len(self.tallies))]
         rows = f"SELECT * FROM ({self.select_sql(vendor)}) AS r WHERE {where}"
         # Grouped by exact path first (one pass over the rows), then spread over the prefixes.
+        exact_columns = [
+            "s.c_path AS c_path",
+            f"{_year(vendor, 's.c_day')} AS y",
+            f"{_quarter(vendor, 's.c_day')} AS q",
+            *(f"s.{d}" for d in dims),
+            "COUNT(*) AS n",
+            *(f"SUM(CASE WHEN s.{t} THEN 1 ELSE 0 END) AS {t}" for t in tallies),
+        ]
         exact = (
-            f"SELECT s.c_path AS c_path, {_year(vendor, 's.c_day')} AS y, "
-            f"{_quarter(vendor, 's.c_day')} AS q, {', '.join(f's.{d}' for d in dims)}, "
-            f"COUNT(*) AS n FROM ({rows}) AS s GROUP BY c_path, y, q, {', '.join(dims)}"
+            f"SELECT {', '.join(exact_columns)} FROM ({rows}) AS s "
+            f"GROUP BY {', '.join(['c_path', 'y', 'q', *dims])}"
         )
         grouped = ", ".join(str(i) for i in range(1, len(self.key) + 1))
         prefix = f"substr(g.c_path, 1, {WIDTH} * d.k)"
+        quarter = "cq.k" if self.cumulative else "g.q"
         dim_values = [self._dim_sql(i, prefix) for i in range(len(dims))]
         where = "1 = 1"
         if sign < 0:
@@ -155,19 +173,22 @@ class CountSet:
             # count table may already be empty, or a dimension computed from a deleted
             # related row may be NULL; neither must leave a negative row or fail.
             same = "IS NOT DISTINCT FROM" if vendor == "postgresql" else "IS"
-            values = [prefix, "g.y", "g.q", *dim_values]
+            values = [prefix, "g.y", quarter, *dim_values]
             match = " AND ".join(
                 f"t.{column} {same} {value}" for column, value in zip(self.key, values, strict=True)
             )
             where = f"EXISTS (SELECT 1 FROM {self.table} AS t WHERE {match})"
+        counted = ["n", *self.tallies]
+        sums = [f"{sign} * SUM(g.{c})" for c in ["n", *tallies]]
+        later = f"JOIN ({_depths(4)}) AS cq ON cq.k >= g.q " if self.cumulative else ""
         return (
-            f"INSERT INTO {self.table} ({', '.join(self.key)}, n) "
-            f"SELECT {prefix}, g.y, g.q, "
-            f"{', '.join(dim_values)}, {sign} * SUM(g.n) FROM ({exact}) AS g "
+            f"INSERT INTO {self.table} ({', '.join([*self.key, *counted])}) "
+            f"SELECT {', '.join([prefix, 'g.y', quarter, *dim_values, *sums])} FROM ({exact}) AS g "
             f"JOIN ({_depths()}) AS d ON {WIDTH} * d.k {'<=' if self.spread else '='} "
-            "length(g.c_path) "
+            f"length(g.c_path) {later}"
             f"WHERE {where} GROUP BY {grouped} "
-            f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET n = {self.table}.n + excluded.n"
+            f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET "
+            + ", ".join(f"{c} = {self.table}.{c} + excluded.{c}" for c in counted)
         )
 
     def _triggers(self) -> list[tuple[str, str, str, str, int]]:

@@ -1,12 +1,12 @@
-"""A committee's own counted duty logs per unit (assessments.CommitteeLogCount, issue 19): the
-以纪代责 warning reads it instead of the year's logs. PostgreSQL: the triggers
-(dashboards/committeelogcount.py) installed and the table filled here; SQLite: after
-`migrate` (dashboards.counts.ensure_installed).
+"""A committee's own counted duty logs per unit (assessments.CommitteeLogCount, issue 19).
+
+This migration installed the triggers of the table's first shape (a row per quarter and
+report-review flag). The table has since changed (assessments/0010), and the operation builds
+the triggers from today's definition, which the first shape cannot hold: the triggers are now
+installed by 0012, after the change; this one does nothing.
 """
 
 from django.db import migrations
-
-from dashboards.migration_ops import install_count_set
 
 
 class Migration(migrations.Migration):
@@ -15,4 +15,4 @@ class Migration(migrations.Migration):
         ("assessments", "0009_committee_log_count"),
     ]
 
-    operations = [install_count_set("dashboards.committeelogcount")]
+    operations: list = []

@@ -22,20 +22,28 @@ pytestmark = pytest.mark.django_db
 Code = WarningRule.Code
 
 
-def _expected() -> Counter:
-    expected: Counter = Counter()
+def _expected() -> dict:
+    """Per unit, year and quarter: the year's own counted logs up to the quarter's end and
+    the report reviews among them."""
+    by_quarter: Counter = Counter()
     for path, day, action in DutyLog.objects.filter(
         status__in=DutyLog.COUNTED, tenure__role__in=Tenure.COMMITTEE_ROLES
     ).values_list("org_path", "occurred_on", "action_type"):
         quarter = Quarter.of(day)
-        expected[(path, quarter.year, quarter.quarter, action == ActionType.REPORT_REVIEW)] += 1
-    return expected
+        review = action == ActionType.REPORT_REVIEW
+        for through in range(quarter.quarter, 5):
+            by_quarter[(path, quarter.year, through, "n")] += 1
+            by_quarter[(path, quarter.year, through, "reviews")] += review
+    keys = {key[:3] for key in by_quarter}
+    return {key: (by_quarter[(*key, "n")], by_quarter[(*key, "reviews")]) for key in keys}
 
 
-def _actual() -> Counter:
-    fields = ("org_path", "year", "quarter", "report_review", "n")
+def _actual() -> dict:
+    fields = ("org_path", "year", "quarter", "n", "reviews", "review_share")
     rows = CommitteeLogCount.objects.values_list(*fields)
-    return Counter({tuple(r[:-1]): r[-1] for r in rows if r[-1]})
+    for *_key, n, reviews, share in rows:
+        assert share == (reviews * 100 / n if n else None)
+    return {tuple(r[:3]): (r[3], r[4]) for r in rows if r[3]}
 
 
 def _hearings(duty, n: int):
@@ -121,3 +129,26 @@ def test_it_scans_the_logs_for_a_window_ending_inside_a_quarter_before_today(dut
     else:
         assert w._quarters_counted(inside) is None
     assert w._quarters_counted(w.Window(today.year + 1, today)) == 0
+
+
+def test_it_flags_own_logs_only_over_the_share_not_at_it(duty):
+    # County 2's committee: 2 of 4 own logs are hearings, exactly the rule's 50 %; then 3 of 5.
+    rule = WarningRule.objects.get(code=Code.DISCIPLINE_SUBSTITUTES)
+    assert (rule.share_percent, rule.min_logs) == (50, 4)
+    for _ in range(2):
+        _log(duty, "county2_secretary", action=ActionType.REPORT_REVIEW, title="听取县纪委汇报")
+        _log(duty, "county2_secretary")
+    today = timezone.localdate()
+    window = w.Window(today.year, today)
+    county2 = duty.cast.county2
+
+    def flagged() -> list[str]:
+        return [f.org_path for f in w.discipline_substitutes(rule, None, county2.path, window)]
+
+    row = CommitteeLogCount.objects.get(
+        org_path=county2.path, year=today.year, quarter=Quarter.of(today).quarter
+    )
+    assert (row.n, row.reviews, row.review_share) == (4, 2, 50.0)
+    assert flagged() == []
+    _log(duty, "county2_secretary", action=ActionType.REPORT_REVIEW, title="听取县纪委汇报")
+    assert flagged() == [county2.path]
