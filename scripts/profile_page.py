@@ -33,6 +33,9 @@ def main() -> None:
     parser.add_argument("--scale", default="province", choices=["city", "province"])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--lines", type=int, default=30)
+    parser.add_argument(
+        "--queries", type=int, default=0, help="also print the N slowest queries (median ms)"
+    )
     args = parser.parse_args()
 
     import django
@@ -64,7 +67,7 @@ def main() -> None:
     with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}):
         for _ in range(2):
             assert client.get(url).status_code == 200
-        walls, sql = [], []
+        walls, sql, per_query = [], [], []
         profile = cProfile.Profile()
         for _ in range(args.requests):
             with CaptureQueriesContext(connection) as captured:
@@ -75,6 +78,7 @@ def main() -> None:
                 walls.append(time.perf_counter() - started)
             assert response.status_code == 200
             sql.append(sum(float(q["time"]) for q in captured.captured_queries))
+            per_query.append([(float(q["time"]), q["sql"]) for q in captured.captured_queries])
             queries = len(captured.captured_queries)
 
     wall, in_sql = statistics.median(walls) * 1000, statistics.median(sql) * 1000
@@ -83,11 +87,25 @@ def main() -> None:
         f"median {wall:.1f} ms: SQL {in_sql:.1f} ms in {queries} queries, "
         f"Python {wall - in_sql:.1f} ms (profiler overhead included)"
     )
+    _print_slowest(per_query, args.queries)
     for order in ("cumulative", "tottime"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).strip_dirs().sort_stats(order).print_stats(args.lines)
         print(f"\n--- top {args.lines} by {order} ---")
         print(out.getvalue().split("\n", 6)[-1].rstrip())
+
+
+def _print_slowest(per_query: list[list[tuple[float, str]]], n: int) -> None:
+    """The `n` slowest of the page's queries, by their median over the requests."""
+    if not n or len({len(q) for q in per_query}) != 1:
+        return
+    medians = [
+        (statistics.median(run[i][0] for run in per_query) * 1000, per_query[0][i][1])
+        for i in range(len(per_query[0]))
+    ]
+    print(f"\n--- {n} slowest queries (median ms) ---")
+    for ms, sql in sorted(medians, reverse=True)[:n]:
+        print(f"{ms:6.1f}  {sql[:160]}")
 
 
 if __name__ == "__main__":

@@ -158,6 +158,15 @@ def test_it_flags_a_stationed_team_leader_with_another_kind_of_post(cast):
     assert [f.reasons for f in flags] == [["兼任纪检、党委(党组)以外的职务"]]
 
 
+def test_it_indexes_the_other_posts_by_the_roles_the_warning_excludes():
+    # The partial index serves the "another kind of post" question only while its condition
+    # names exactly the roles the query excludes.
+    index = next(i for i in Tenure._meta.indexes if i.name == "tenure_other_posts")
+    ((lookup, roles),) = index.condition.children
+    assert index.condition.negated and lookup == "role__in"
+    assert set(roles) == Tenure.COMMITTEE_ROLES | Tenure.DISCIPLINE_ROLES
+
+
 def test_it_takes_the_supervision_words_from_the_rule_table(cast):
     _committee_post(cast, "city1_jw", "城乡建设")
     WarningRule.objects.filter(code=Code.DISCIPLINE_SIDE_JOBS).update(keywords="监督、城乡")
