@@ -378,6 +378,14 @@ class Tenure(ScopedModel):
         ordering = ["org__path", "role", "-start_date"]
         indexes = [
             models.Index(fields=["org", "role", "start_date"], name="tenure_org_role_start"),
+            # A role's posts in a subtree (LIKE 'path%': the pattern operator class on
+            # PostgreSQL; other databases ignore opclasses): the 纪检负责人兼职 warning's
+            # leaders of a county without reading the province's (issue 19).
+            models.Index(
+                fields=["role", "org_path"],
+                opclasses=["varchar_ops", "varchar_pattern_ops"],
+                name="tenure_role_path",
+            ),
             # Posts outside the committee and the 纪委 (a clerk, the organisation department):
             # the 纪检负责人兼职 warning asks whether a leader holds one, for a province's
             # leaders at once (issue 19). The roles are COMMITTEE_ROLES | DISCIPLINE_ROLES,
