@@ -34,8 +34,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import auth
+from django.contrib.auth.models import PermissionsMixin
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import models
+
+from liangge_zeren import request_cache
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +135,32 @@ def access(recipient: Any, obj: models.Model | None) -> Access:
     target = rule.via(obj) if rule.via is not None else obj
     if target is None:
         return Access.NONE
-    if any(recipient.has_perm(perm, target) for perm in rule.view):
+    if any(_has_perm(recipient, perm, target) for perm in rule.view):
         return Access.FULL
-    if any(recipient.has_perm(perm, target) for perm in rule.outside):
+    if any(_has_perm(recipient, perm, target) for perm in rule.outside):
         return Access.OUTSIDE
     return Access.NONE
+
+
+def _has_perm(user: Any, perm: str, obj: models.Model) -> bool:
+    """`user.has_perm(perm, obj)`, answered as Django's PermissionsMixin answers it (an active
+    superuser holds every permission; otherwise the first backend that grants it, and a
+    backend raising PermissionDenied refuses), with the backends built once per request-cache
+    scope: Django imports and instantiates every configured backend on each call, a tenth of
+    a 100,000-reminder job (issue 19). A user class with its own has_perm is asked itself."""
+    if type(user).has_perm is not PermissionsMixin.has_perm:
+        return bool(user.has_perm(perm, obj))
+    if user.is_active and user.is_superuser:
+        return True
+    for backend in request_cache.cached(("gate", "auth backends"), auth.get_backends):
+        if not hasattr(backend, "has_perm"):
+            continue
+        try:
+            if backend.has_perm(user, perm, obj):
+                return True
+        except PermissionDenied:
+            return False
+    return False
 
 
 def may_receive(recipient: Any, obj: models.Model | None) -> bool:

@@ -96,3 +96,34 @@ def test_it_loads_no_recipient_again_while_gating_task_reminders(due_world):
         result = deliver(reminders, job="probe")
     assert result.sent == len(reminders)
     assert not [q["sql"] for q in ctx.captured_queries if f'FROM "{table}"' in q["sql"]]
+
+
+def test_it_answers_each_permission_as_the_users_own_has_perm(due_world, recipients):
+    """The gate's has_perm with the backends built once: the same answer as Django's for every
+    recipient (a superuser among them), the task's subject permissions and a permission to
+    change it; a backend refusing with PermissionDenied refuses there too."""
+    from django.core.exceptions import PermissionDenied
+
+    boss = get_user_model().objects.create_superuser(username="gate-superuser", password="x")
+    users = [*_fresh(recipients), boss]
+    task = due_world.task
+    rule = gate.rule_for(task)
+    perms = [*rule.view, *rule.outside, "inspections.change_rectificationtask"]
+    answers = set()
+    with request_cache.scope():
+        for user in users:
+            for perm in perms:
+                mine = gate._has_perm(user, perm, task)
+                assert mine == user.has_perm(perm, task), (user.username, perm)
+                answers.add(mine)
+    assert answers == {True, False}
+
+    class Refusing:
+        def has_perm(self, user_obj, perm, obj=None):
+            raise PermissionDenied
+
+    owner = next(u for u in users if gate._has_perm(u, "inspections.view_rectificationtask", task))
+    with request_cache.scope():
+        request_cache.put(("gate", "auth backends"), [Refusing()])
+        assert not gate._has_perm(owner, "inspections.view_rectificationtask", task)
+        assert gate._has_perm(boss, "inspections.view_rectificationtask", task)
