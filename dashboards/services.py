@@ -30,7 +30,14 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Substr
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Concat,
+    ExtractQuarter,
+    ExtractYear,
+    Substr,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -467,25 +474,32 @@ def _now_conditions(today: datetime.date, soon: datetime.date) -> dict[str, Q]:
 
 
 def _add_scanned_tasks(widget: Widget, scope: Scope, visible: Q, soon: datetime.date) -> None:
-    """Every figure counted on the `visible` TaskScope rows of the subtree (one query)."""
+    """Every figure counted on the `visible` TaskScope rows of the subtree (one query, grouped
+    by child and due quarter): today's figures summed over the quarters, the trend's from the
+    rows of its quarters. Seven counts instead of three per trend quarter: the query is built
+    and compiled on every cockpit page (the tasks a viewer sees only as their owner), where
+    building 27 conditional counts cost more than running them (issue 19)."""
     on_time = closed_on_time()
-    aggregates = {
-        column: Count("pk", filter=condition)
-        for column, condition in _now_conditions(scope.today, soon).items()
-    }
-    for i, period in enumerate(scope.trend_periods):
-        first, last = period.window()
-        aggregates[f"due{i}"] = Count("pk", filter=Q(due_date__range=(first, last)))
-        aggregates[f"on_time{i}"] = Count("pk", filter=Q(due_date__range=(first, last)) & on_time)
-        passed = min(last, scope.today - datetime.timedelta(days=1))
-        aggregates[f"late{i}"] = Count("pk", filter=Q(due_date__range=(first, passed)) & ~on_time)
-    qs = TaskScope.objects.filter(visible)
-    rows = list(grouped(qs, scope).values("child").annotate(**aggregates))
-    _collect(widget, scope, rows, list(NOW_COLUMNS))
+    rows = (
+        grouped(TaskScope.objects.filter(visible), scope)
+        .values("child", due_year=ExtractYear("due_date"), due_quarter=ExtractQuarter("due_date"))
+        .annotate(
+            **{
+                column: Count("pk", filter=condition)
+                for column, condition in _now_conditions(scope.today, soon).items()
+            },
+            due=Count("pk"),
+            on_time=Count("pk", filter=on_time),
+            late=Count("pk", filter=Q(due_date__lt=scope.today) & ~on_time),
+        )
+    )
+    trend = {str(period) for period in scope.trend_periods}
     for row in rows:
-        for i, period in enumerate(scope.trend_periods):
+        _collect(widget, scope, [row], list(NOW_COLUMNS))
+        label = str(Quarter(row["due_year"], row["due_quarter"]))
+        if label in trend:
             for column in ("due", "on_time", "late"):
-                widget.add_trend(str(period), column, row[f"{column}{i}"])
+                widget.add_trend(label, column, row[column])
 
 
 def _add_task_counts(widget: Widget, scope: Scope, now: Quarter) -> None:
