@@ -33,6 +33,8 @@ from django.db.models import QuerySet
 
 from dashboards.rollup import MAX_DEPTH, WIDTH
 
+QUARTERS = 4  # of a year: the later quarters a `cumulative` row counts on
+
 
 def _depths(last: int = MAX_DEPTH) -> str:
     """1 to `last` as a table of one column `k` (path depths; quarters)."""
@@ -77,11 +79,10 @@ class CountSet:
     `source(vendor)` returns the queryset of the source rows with the columns `c_path` (the
     org path), `c_day` (the date counted), `d0`, `d1`, ... (the dimensions, in the order of
     `dims`), `t0`, `t1`, ... (the flags of `tallies`) and whatever keys the trigger conditions
-    name; `watched` maps every table the
-    SELECT reads to the columns whose change moves a count and the condition on those
-    columns (`r.<column>`, with `ROW` standing for OLD or NEW) selecting the source rows a
-    changed row touches. The first watched table is the source table itself (its inserts and
-    deletes are counted too)."""
+    name; `watched` maps every table the SELECT reads to the columns whose change moves a
+    count and the condition on those columns (`r.<column>`, with `ROW` standing for OLD or
+    NEW) selecting the source rows a changed row touches. The first watched table is the
+    source table itself (its inserts and deletes are counted too)."""
 
     name: str  # short name for triggers and functions ("finding")
     table: str
@@ -180,7 +181,7 @@ class CountSet:
             where = f"EXISTS (SELECT 1 FROM {self.table} AS t WHERE {match})"
         counted = ["n", *self.tallies]
         sums = [f"{sign} * SUM(g.{c})" for c in ["n", *tallies]]
-        later = f"JOIN ({_depths(4)}) AS cq ON cq.k >= g.q " if self.cumulative else ""
+        later = f"JOIN ({_depths(QUARTERS)}) AS cq ON cq.k >= g.q " if self.cumulative else ""
         return (
             f"INSERT INTO {self.table} ({', '.join([*self.key, *counted])}) "
             f"SELECT {', '.join([prefix, 'g.y', quarter, *dim_values, *sums])} FROM ({exact}) AS g "

@@ -493,9 +493,10 @@ def _add_scanned_tasks(widget: Widget, scope: Scope, visible: Q, soon: datetime.
             late=Count("pk", filter=Q(due_date__lt=scope.today) & ~on_time),
         )
     )
+    rows = list(rows)
+    _collect(widget, scope, rows, list(NOW_COLUMNS))
     trend = {str(period) for period in scope.trend_periods}
     for row in rows:
-        _collect(widget, scope, [row], list(NOW_COLUMNS))
         label = str(Quarter(row["due_year"], row["due_quarter"]))
         if label in trend:
             for column in ("due", "on_time", "late"):
