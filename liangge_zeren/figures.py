@@ -16,7 +16,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -62,15 +62,13 @@ class Figure:
     def html(self) -> SafeString:
         if self.is_hidden:
             return _hidden_html(get_language())
+        value = "" if self.value is None else self.value
+        # Most figures are integers: nothing to escape.
+        text = str(value) if type(value) is int else conditional_escape(value)
         if self.is_partial:
-            return format_html(
-                '<span class="lz-figure-partial" title="{}">{}<span class="visually-hidden">'
-                "({})</span></span>",
-                _partial_text(get_language()),
-                "" if self.value is None else self.value,
-                _partial_text(get_language()),
-            )
-        return format_html("{}", "" if self.value is None else self.value)
+            before, after = _partial_html(get_language())
+            return SafeString(f"{before}{text}{after}")
+        return SafeString(text)
 
     def __str__(self) -> str:
         return DASH if self.is_hidden else ("" if self.value is None else str(self.value))
@@ -90,8 +88,12 @@ def _hidden_html(language: str | None) -> SafeString:
 
 
 @functools.lru_cache(maxsize=8)
-def _partial_text(language: str | None) -> str:
-    return str(PARTIAL_TEXT)
+def _partial_html(language: str | None) -> tuple[SafeString, SafeString]:
+    """What goes before and after a partial figure's value."""
+    return (
+        format_html('<span class="lz-figure-partial" title="{}">', PARTIAL_TEXT),
+        format_html('<span class="visually-hidden">({})</span></span>', PARTIAL_TEXT),
+    )
 
 
 def chart_value(value: Any) -> Any:
