@@ -7,13 +7,8 @@ from responsibilities.models import Organization
 from responsibilities.scoping import Capability, is_unrestricted, scope_paths
 
 
-def get_cockpit_org_for_user(
-    request, pk, annotations: dict | None = None
-) -> tuple[Organization, list[Organization]]:
-    """The unit `pk` and its active direct children in ONE query; out of scope → 404.
-
-    `annotations` ride along on the same query (the cockpit's snapshots and list counts).
-    """
+def get_cockpit_org_for_user(request, pk) -> tuple[Organization, list[Organization]]:
+    """The unit `pk` and its active direct children in ONE query; out of scope → 404."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -21,7 +16,6 @@ def get_cockpit_org_for_user(
     rows = list(
         Organization.objects.visible_to(request.user)
         .filter(Q(pk=pk) | Q(parent_id=pk, is_active=True))
-        .annotate(**(annotations or {}))
         .order_by("path")
     )
     org = next((o for o in rows if o.pk == pk), None)

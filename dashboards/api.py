@@ -147,9 +147,8 @@ class CockpitViewSet(ScopedViewSet):
             raise Http404  # an id no row can have (the database's integer range): 404
         today = timezone.localdate()
         period = Quarter.parse_or(request.query_params.get("period"), Quarter.of(today))
-        org, children = get_cockpit_org_for_user(
-            request, pk, services.org_annotations(request.user, period)
-        )
+        org, children = get_cockpit_org_for_user(request, pk)
+        services.add_unit_figures(request.user, period, [org, *children])
         children = sorted(children, key=lambda c: (c.name, c.path))
         data = services.cockpit(request.user, org, children, today=today, period=period)
         return Response(cockpit_body(data))

@@ -19,7 +19,6 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import (
-    CharField,
     Count,
     DateTimeField,
     Exists,
@@ -31,9 +30,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import (
-    Cast,
     Coalesce,
-    Concat,
     ExtractQuarter,
     ExtractYear,
     Substr,
@@ -267,18 +264,6 @@ def _count_subquery(qs: QuerySet, **aggregates) -> dict:
     return out
 
 
-def _sum_subquery(counts: QuerySet, **aggregates) -> dict:
-    """Correlated sums over a count table's rows of each unit's own subtree (its prefix)."""
-    out = {}
-    for name, condition in aggregates.items():
-        inner = counts.filter(prefix=OuterRef("path"))
-        if condition is not None:
-            inner = inner.filter(condition)
-        total = inner.order_by().values("prefix").annotate(t=Sum("n")).values("t")[:1]
-        out[name] = Coalesce(Subquery(total), 0)
-    return out
-
-
 def list_count_q(user) -> Q:
     """Which `ListCount` rows the viewer may count: `responsibilities.view_responsibilitylist`
     is plain VIEW over the list's path, the rule of the duty logs (a test pins both), so a
@@ -287,46 +272,70 @@ def list_count_q(user) -> Q:
     return dutylog_rollup_q(user)
 
 
-def org_annotations(user, period: Quarter, count: int = 8, *, scan: bool = False) -> dict:
-    """Annotations of the cockpit's unit+children query (no extra round trip):
+def add_unit_figures(
+    user, period: Quarter, units: Sequence[Organization], count: int = 8, *, scan: bool = False
+) -> None:
+    """Give the cockpit's unit and its children (`units`) what `scores` and `list_progress`
+    read, in two queries whatever the number of children:
 
-    - the snapshots of the last `count` quarters (total, light, subtree average) — one
-      indexed lookup each on (org, year, quarter);
-    - responsibility lists of the year over each row's subtree (a small table).
-    """
-    snaps = AssessmentSnapshot.objects.visible_to(user).filter(org_id=OuterRef("pk"))
-    # One subquery per quarter giving "total|light|subtree average" as text (three values
-    # would be three subqueries: 24 instead of 8 to build, compile and plan per request).
-    text = Concat(
-        Cast("total", CharField()),
-        Value("|"),
-        "traffic_light",
-        Value("|"),
-        Coalesce(Cast("subtree_average", CharField()), Value("")),
-        output_field=CharField(),
+    - `s0` … `s{count-1}`: the unit's snapshot of each of the last `count` quarters as
+      (total, light, subtree average), or none;
+    - `lists_n`, `lists_in_force`, `lists_copy_flagged` (and `_prev`, the year before): the
+      responsibility lists of the unit's subtree, summed from its ListCount rows (`scan`:
+      counted on the lists instead, the tests' reference).
+
+    These were 14 correlated subqueries on the unit+children query: building and compiling
+    them cost ten times what running them did (issue 19)."""
+    by_pk = {unit.pk: unit for unit in units}
+    periods = period.previous().last(count)
+    index = {(p.year, p.quarter): i for i, p in enumerate(periods)}
+    snapshots = (
+        AssessmentSnapshot.objects.visible_to(user)
+        .filter(org_id__in=by_pk, year__in={p.year for p in periods})
+        .values_list("org_id", "year", "quarter", "total", "traffic_light", "subtree_average")
     )
-    out = {}
-    for i, p in enumerate(period.previous().last(count)):
-        row = snaps.filter(year=p.year, quarter=p.quarter)
-        out[f"s{i}"] = Subquery(row.values(s=text)[:1])
-    # Lists are yearly documents: their trend is the selected year beside the one before.
-    # Each figure sums the few ListCount rows of the row's own subtree (`scan`: counts the
-    # lists of the subtree instead, the tests' reference).
+    for org_id, year, quarter, total, light, average in snapshots:
+        if (year, quarter) in index:
+            setattr(by_pk[org_id], f"s{index[year, quarter]}", (total, light, average))
+    years = {period.year: "", period.year - 1: "_prev"}
+    conditions = {
+        "lists_n": None,
+        "lists_in_force": Q(status__in=LIST_IN_FORCE),
+        "lists_copy_flagged": Q(copy_flagged=True),
+    }
+    if scan:
+        _count_lists(user, by_pk, years, conditions)
+        return
+    sums = {
+        name: Sum("n", filter=condition) if condition else Sum("n")
+        for name, condition in conditions.items()
+    }
+    by_path = {unit.path: unit for unit in units}
+    rows = (
+        ListCount.objects.filter(list_count_q(user), prefix__in=by_path, year__in=years)
+        .values("prefix", "year")
+        .annotate(**sums)
+        .order_by()
+    )
+    for row in rows:
+        for name in conditions:
+            setattr(by_path[row["prefix"]], name + years[row["year"]], row[name] or 0)
+
+
+def _count_lists(user, by_pk: dict, years: dict, conditions: dict) -> None:
+    """`add_unit_figures`' list figures counted on the lists of each unit's subtree."""
     lists = ResponsibilityList.objects.visible_to(user).filter(is_template=False)
-    counted = _sum_subquery if not scan else _count_subquery
-    for suffix, year in (("", period.year), ("_prev", period.year - 1)):
-        source = ListCount.objects.filter(list_count_q(user)) if not scan else lists
-        out.update(
-            counted(
-                source.filter(year=year),
-                **{
-                    f"lists_n{suffix}": None,
-                    f"lists_in_force{suffix}": Q(status__in=LIST_IN_FORCE),
-                    f"lists_copy_flagged{suffix}": Q(copy_flagged=True),
-                },
+    counts = {}
+    for year, suffix in years.items():
+        counts.update(
+            _count_subquery(
+                lists.filter(year=year),
+                **{name + suffix: condition for name, condition in conditions.items()},
             )
         )
-    return out
+    for row in Organization.objects.filter(pk__in=by_pk).annotate(**counts).values("pk", *counts):
+        for name in counts:
+            setattr(by_pk[row["pk"]], name, row[name])
 
 
 def list_progress(scope: Scope) -> Widget:
@@ -729,21 +738,21 @@ class Scores:
 CENT = Decimal("0.01")
 
 
-def _snapshot(text: str | None) -> tuple[Decimal | None, str | None, Decimal | None]:
-    """(total, light, subtree average) from an org_annotations "total|light|average" text."""
-    if not text:
+def _snapshot(values: tuple | None) -> tuple[Decimal | None, str | None, Decimal | None]:
+    """(total, light, subtree average) of a snapshot `add_unit_figures` attached, rounded."""
+    if not values:
         return None, None, None
-    total, light, average = text.split("|")
+    total, light, average = values
     return (
         Decimal(total).quantize(CENT),
         light or None,
-        Decimal(average).quantize(CENT) if average else None,
+        Decimal(average).quantize(CENT) if average is not None else None,
     )
 
 
 def scores(scope: Scope, count: int = 8) -> Scores:
-    """Latest score/light and 8 quarters of history, from the unit+children query's
-    snapshot annotations (see org_annotations)."""
+    """Latest score/light and 8 quarters of history, from the snapshots `add_unit_figures`
+    attached to the unit and its children."""
     periods = scope.period.previous().last(count)
     result = Scores(periods=periods, latest={}, trend={}, lights={}, own={})
     for i, p in enumerate(periods):
@@ -762,7 +771,7 @@ def scores(scope: Scope, count: int = 8) -> Scores:
     return result
 
 
-# One query each (list_progress reads the unit+children query's annotations).
+# One query each (list_progress reads what add_unit_figures attached).
 WIDGETS = (
     list_progress,
     method_mix,
@@ -785,7 +794,12 @@ class Cockpit:
     def row_label(self, key) -> str:
         if key == OWN:
             return str(_("本级"))
-        return next(c.name for c in self.scope.children if c.pk == key)
+        return self._names[key]
+
+    @cached_property
+    def _names(self) -> dict:
+        """Each child's name by pk: every table asks for every row's label."""
+        return {c.pk: c.name for c in self.scope.children}
 
 
 def cockpit(

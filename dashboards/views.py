@@ -27,9 +27,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def _build(request, pk):
     today = timezone.localdate()
     period = Quarter.parse_or(request.GET.get("period"), Quarter.of(today))
-    org, children = get_cockpit_org_for_user(
-        request, pk, services.org_annotations(request.user, period)
-    )
+    org, children = get_cockpit_org_for_user(request, pk)
+    services.add_unit_figures(request.user, period, [org, *children])
     order = "light" if request.GET.get("order") == "light" else "name"
     if order == "name":
         children = sorted(children, key=lambda c: (c.name, c.path))

@@ -43,8 +43,8 @@ class _Request:
 
 def _progress(user, org, scan):
     period = Quarter.of(TODAY)
-    annotations = services.org_annotations(user, period, scan=scan)
-    org, children = get_cockpit_org_for_user(_Request(user), org.pk, annotations)
+    org, children = get_cockpit_org_for_user(_Request(user), org.pk)
+    services.add_unit_figures(user, period, [org, *children], scan=scan)
     scope = services.Scope(user=user, org=org, children=children, today=TODAY, period=period)
     return widget_figures(services.list_progress(scope))
 

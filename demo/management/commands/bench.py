@@ -447,9 +447,8 @@ class Command(BaseCommand):
         request = Request()
         request.user = user
         period = Quarter.of(today)
-        unit, children = get_cockpit_org_for_user(
-            request, org.pk, services.org_annotations(user, period)
-        )
+        unit, children = get_cockpit_org_for_user(request, org.pk)
+        services.add_unit_figures(user, period, [unit, *children])
         page = services.cockpit(user, unit, children, today=today, period=period)
         widgets = {w.key: w for w in page.widgets}
         pairs = _figure_pairs(unit, list(children), period, widgets, raw)
