@@ -14,25 +14,29 @@ keep both cores busy without the memory of one process per request:
   after that many requests, bounding any slow memory growth.
 
 Measured (issue 19), `make loadtest LOADTEST_ARGS="--seconds 60 --workers W --threads T"`
-(this file, 50 users, role mix, then the bare login page for 15 s; province database; the
-2-core machine shared with other work, load average 6-16 during the runs, so the numbers
-move by tens of percent between runs of the same setting):
+(this file, 50 users, role mix, then the bare login page for 15 s; province database).
+
+Once every cockpit figure read count tables (2026-12-05, a quiet 2-core machine about half
+as fast as the one of the earlier rounds: the same code's bare login page, 277 req/s here
+and 503 there):
 
     W × T    mix req/s   p50 ms   p95 ms   bare login req/s
-    4 × 4       3.4      11,581   27,633        423
-    2 × 8       3.3      10,436   29,161        196
-    3 × 4       2.7      13,406   34,089        362
-    5 × 2       3.1       7,735   41,263        270
+    4 × 4      10.7       4,256    9,670        277
+    2 × 8      10.4       4,592   10,135        202
+    3 × 4      10.9       4,089    8,617        282
+    2 × 4      10.9       4,434    9,871        228
+    4 × 2      11.2       3,983   10,464        274
+    6 × 2      10.5       4,101   10,173        271
 
-With the four warning rules switched off in the bench database (to see what they cost):
-4 × 4 7.2 req/s (p95 14,029 ms, bare 209), 2 × 8 9.0 req/s (p95 11,820 ms, bare 134).
+The mix is now bound by the pages' Python on both cores, so no setting moves it by more
+than the runs' noise (±5 %). The bare page tells them apart: two processes reach only
+200-230 req/s, three or more about 275. So the defaults stay 4 × 4 (2 × cores processes,
+4 threads to overlap database waits), which is never worse than the others.
 
-The mix does not tell the settings apart: it waits on PostgreSQL (the cockpit's warnings
-scan the subtree's duty logs — 5 s of one root request — and the task and finding figures
-still read ~100,000 rows at the root), which no process count fixes. The bare page, pure
-Python, does: two processes cannot use both cores beside PostgreSQL's own work (2 × 8 gave
-half of 4 × 4), and 5 × 2 pays for more processes than cores. So the defaults stay 4 × 4
-(2 × cores processes, 4 threads), to be measured again once every figure reads count tables.
+Before that (the warnings and the task and finding figures still scanned the subtree, load
+average 6-16 from other work), the mix waited on PostgreSQL: 4 × 4 gave 3.4 req/s, 2 × 8
+3.3, 3 × 4 2.7, 5 × 2 3.1, and 2 × 8 half the bare rate of 4 × 4.
+
 Used by the image (`gunicorn -c gunicorn.conf.py liangge_zeren.wsgi:application`) and by
 `make loadtest` (scripts/loadtest.py --start-gunicorn).
 """

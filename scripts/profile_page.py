@@ -2,7 +2,7 @@
 """Profile the Python side of one cockpit page on a seeded scale tree (issue 19).
 
     DATABASE_URL=postgres://… .venv/bin/python scripts/profile_page.py [root|city|county]
-        [--scale city|province] [--requests 20] [--lines 30]
+        [--scale city|province] [--requests 20] [--lines 30] [--queries N] [--dump FILE]
 
 The unit and its secretary are the ones `manage.py bench` measures (demo.scale.first_unit,
 bench_logins). After two warm-up requests, the page is requested `--requests` times under
@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument(
         "--queries", type=int, default=0, help="also print the N slowest queries (median ms)"
     )
+    parser.add_argument("--dump", help="also write the profile to FILE (pstats: read the callers)")
     args = parser.parse_args()
 
     import django
@@ -88,6 +89,8 @@ def main() -> None:
         f"Python {wall - in_sql:.1f} ms (profiler overhead included)"
     )
     _print_slowest(per_query, args.queries)
+    if args.dump:
+        profile.dump_stats(args.dump)
     for order in ("cumulative", "tottime"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).strip_dirs().sort_stats(order).print_stats(args.lines)
