@@ -626,7 +626,6 @@ class Command(BaseCommand):
         root_raw, county_raw = timings["root_raw"], timings["county_raw"]
         rollup_s, reminders_s, reminders_sent, once = jobs
         load_after = os.getloadavg()
-        machine_ms = machine_reference_ms()
         orgs = Organization.objects.filter(path__startswith=root.path).count()
         logs = DutyLog.objects.filter(org_path__startswith=root.path).count()
 
@@ -656,14 +655,7 @@ class Command(BaseCommand):
                 + "; ".join(f"{float(q['time']) * 1000:.0f} {q['sql'][:90]}…" for q in slow)
             )
         self.out(f"organisations {orgs}, duty logs {logs}, requests per view {n}")
-        self.out(
-            f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} "
-            f"(2 cores; other engineers share the machine)"
-        )
-        self.out(
-            f"machine reference: {machine_ms} ms for a fixed loop of pure Python (runs on "
-            "different machines, or under other load, compare by it)"
-        )
+        machine_ms = self._machine(load_after)
         self.out(
             json.dumps(
                 {
@@ -686,6 +678,19 @@ class Command(BaseCommand):
                 }
             )
         )
+
+    def _machine(self, load_after: tuple[float, float, float]) -> float:
+        """Print the load average and the machine reference; return the reference (ms)."""
+        machine_ms = machine_reference_ms()
+        self.out(
+            f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} "
+            f"(2 cores; other engineers share the machine)"
+        )
+        self.out(
+            f"machine reference: {machine_ms} ms for a fixed loop of pure Python (runs on "
+            "different machines, or under other load, compare by it)"
+        )
+        return machine_ms
 
 
 def _ratios(timings: dict) -> dict:
