@@ -293,6 +293,7 @@ def add_unit_figures(
         AssessmentSnapshot.objects.visible_to(user)
         .filter(org_id__in=by_pk, year__in={p.year for p in periods})
         .values_list("org_id", "year", "quarter", "total", "traffic_light", "subtree_average")
+        .order_by()  # read into a dict: the model's ordering would only add a sort
     )
     for org_id, year, quarter, total, light, average in snapshots:
         if (year, quarter) in index:
