@@ -472,6 +472,12 @@ class LockedResult(models.Model):
 
 
 class AssessmentSnapshot(Quarter, LockedResult):
+    # sha256 of the figures (scores, total, grade, light) together with all they were scored
+    # from (the indicator set and its indicators' definitions, the scoring code, the inputs,
+    # the manual adjustments): a recomputation that finds the stored figures sealed with the
+    # unit's basis now knows them without scoring the unit again (services/snapshots.py);
+    # a figure changed by any other hand breaks the seal. "" = not sealed yet.
+    seal_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
     # Roll-up over the subtree (this unit and every unit below), filled by rollup().
     subtree_units = models.PositiveIntegerField(_("下辖单位数"), default=0)
     subtree_average = models.DecimalField(
@@ -479,7 +485,8 @@ class AssessmentSnapshot(Quarter, LockedResult):
     )
     subtree_lights = models.JSONField(_("下辖红黄绿"), default=dict)
 
-    history = HistoricalRecords()
+    # The seal is a check on the computed fields, not a change anyone made.
+    history = HistoricalRecords(excluded_fields=["seal_sha256"])
 
     class Meta:
         verbose_name = _("季度考核结果")

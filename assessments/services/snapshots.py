@@ -13,8 +13,12 @@ publish_snapshot(snapshot, actor=…) — a superior (MANAGE on the parent unit)
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
+import secrets
+import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -146,6 +150,7 @@ class ComputeResult:
 
 
 COMPUTED_FIELDS = [
+    "seal_sha256",
     "indicator_set",
     "indicator_set_version",
     "rule_version",
@@ -174,6 +179,37 @@ def _adjustments(org_ids: list[int], year: int, quarter: int) -> dict[int, dict[
     return adjustments
 
 
+@functools.cache
+def _scoring_code() -> str:
+    """sha256 of the code that turns inputs into figures (scoring.py and this module): a
+    change to it unseals every stored figure, RULE_VERSION bumped or not."""
+    digest = hashlib.sha256()
+    try:
+        for module in (scoring, sys.modules[__name__]):
+            digest.update(inspect.getsource(module).encode())
+    except OSError:  # installed without sources: seals of this process match no other's
+        digest.update(secrets.token_bytes(32))
+    return digest.hexdigest()
+
+
+def rules_fingerprint(indicator_set: IndicatorSet, indicators: list[Indicator]) -> str:
+    """Everything besides a unit's inputs and adjustments that its figures follow from: the
+    set (thresholds, bands, version), its indicators' definitions (the scores carry their
+    names and dimensions) and the scoring code."""
+    return canonical(
+        [
+            scoring.RULE_VERSION,
+            _scoring_code(),
+            [indicator_set.pk, indicator_set.version],
+            [indicator_set.light_thresholds, indicator_set.grade_bands],
+            [
+                [i.pk, i.code, i.name, i.dimension, i.rule_type, str(i.max_score), i.params]
+                for i in indicators
+            ],
+        ]
+    )
+
+
 @dataclass
 class _Quarter:
     """What computing one quarter reads once: the indicators, the inputs and adjustments."""
@@ -185,15 +221,63 @@ class _Quarter:
     inputs: dict[int, dict[str, Any]]
     adjustments: dict[int, dict[str, Decimal]]
     memo: Memo = field(default_factory=dict)
+    fingerprint: str = ""
 
-    def values_for(self, org_id: int) -> dict[str, Any]:
-        return result_values(
+    def __post_init__(self) -> None:
+        self.fingerprint = rules_fingerprint(self.indicator_set, self.indicators)
+
+    def inputs_sha256(self, org_id: int) -> str:
+        return hashlib.sha256(canonical(self.inputs[org_id]).encode()).hexdigest()
+
+    def seal(
+        self, org_id: int, inputs_sha256: str, scores: Any, total: Decimal, grade: str, light: str
+    ) -> str:
+        """AssessmentSnapshot.seal_sha256 of these figures scored for the unit now."""
+        adjustments = self.adjustments.get(org_id)
+        text = "|".join(
+            [
+                self.fingerprint,
+                inputs_sha256,
+                canonical(adjustments) if adjustments else "",
+                canonical(scores),
+                str(scoring.q(total)),
+                grade,
+                light,
+            ]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def sealed(self, snap: AssessmentSnapshot, inputs_sha256: str) -> bool:
+        """The stored figures are what scoring the unit's inputs now would give."""
+        return (
+            snap.inputs_sha256 == inputs_sha256
+            and snap.indicator_set_id == self.indicator_set.pk
+            and snap.indicator_set_version == self.indicator_set.version
+            and snap.rule_version == scoring.RULE_VERSION
+            and snap.seal_sha256
+            == self.seal(
+                snap.org_id, inputs_sha256, snap.scores, snap.total, snap.grade, snap.traffic_light
+            )
+        )
+
+    def values_for(self, org_id: int, inputs_sha256: str) -> dict[str, Any]:
+        values = result_values(
             self.indicator_set,
             self.indicators,
             self.inputs[org_id],
             self.adjustments.get(org_id, {}),
             memo=self.memo,
+            inputs_sha256=inputs_sha256,
         )
+        values["seal_sha256"] = self.seal(
+            org_id,
+            inputs_sha256,
+            values["scores"],
+            values["total"],
+            values["grade"],
+            values["traffic_light"],
+        )
+        return values
 
 
 def result_values(
@@ -202,16 +286,20 @@ def result_values(
     inputs: dict[str, Any],
     adjustments: dict[str, Decimal],
     memo: Memo | None = None,
+    inputs_sha256: str | None = None,
 ) -> dict[str, Any]:
     """The computed fields of a LockedResult (a unit's or a person's): scores, total, grade,
-    light, the inputs with their sha256 and the set and rule versions."""
+    light, the inputs with their sha256 (given when the caller has it) and the set and rule
+    versions."""
     scores, total, grade, light = score_org(indicators, inputs, adjustments, indicator_set, memo)
+    if inputs_sha256 is None:
+        inputs_sha256 = hashlib.sha256(canonical(inputs).encode()).hexdigest()
     return dict(
         indicator_set=indicator_set,
         indicator_set_version=indicator_set.version,
         rule_version=scoring.RULE_VERSION,
         inputs=inputs,
-        inputs_sha256=hashlib.sha256(canonical(inputs).encode()).hexdigest(),
+        inputs_sha256=inputs_sha256,
         scores=scores,
         total=total,
         grade=grade,
@@ -222,8 +310,13 @@ def result_values(
 def _diff(
     data: _Quarter, orgs: list[Organization], result: ComputeResult
 ) -> tuple[list[AssessmentSnapshot], list[AssessmentSnapshot]]:
-    """New snapshots and changed drafts; published ones are counted and left alone."""
-    # The inputs are compared by their sha256 (_same): their JSON is not read back.
+    """New snapshots and changed drafts; published ones are counted and left alone.
+
+    A draft whose figures are sealed with the unit's basis now (`_Quarter.sealed`) is
+    unchanged without scoring it. A draft scored equal to what it stores but not sealed so
+    (stored before seals were, or after a change that moved no figure) gets the new seal
+    only (`_store_seals`): no figure changed, so no history row."""
+    # The inputs are compared by their sha256: their JSON is not read back.
     existing = {
         s.org_id: s
         for s in AssessmentSnapshot.objects.filter(
@@ -231,10 +324,17 @@ def _diff(
         ).defer("inputs")
     }
     now = timezone.now()
-    new, changed = [], []
+    new, changed, seals = [], [], []
     for org in orgs:
-        values = data.values_for(org.pk)
         snap = existing.get(org.pk)
+        if snap is not None and snap.is_published:
+            result.locked += 1
+            continue
+        inputs_sha256 = data.inputs_sha256(org.pk)
+        if snap is not None and snap.org_path == org.path and data.sealed(snap, inputs_sha256):
+            result.unchanged += 1
+            continue
+        values = data.values_for(org.pk, inputs_sha256)
         if snap is None:
             new.append(
                 AssessmentSnapshot(
@@ -246,16 +346,23 @@ def _diff(
                     **values,
                 )
             )
-        elif snap.is_published:
-            result.locked += 1
         elif _same(snap, values) and snap.org_path == org.path:
             result.unchanged += 1
+            seals.append((snap.pk, values["seal_sha256"]))
         else:
             for name, value in values.items():
                 setattr(snap, name, value)
             snap.org_path, snap.computed_at = org.path, now
             changed.append(snap)
+    _store_seals(seals)
     return new, changed
+
+
+def _store_seals(seals: list[tuple[int, str]]) -> None:
+    """Seal drafts whose figures did not change, a statement per 1,000 (a check on the
+    figures, not a change of them: no history row, computed_at kept)."""
+    for start in range(0, len(seals), 1000):
+        _update_by_id([("seal_sha256", "")], seals[start : start + 1000])
 
 
 @write_service
@@ -407,35 +514,44 @@ def _quarter_rows(
 
 
 def _write_subtrees(rows: list[tuple[Any, ...]]) -> None:
-    """UPDATE … FROM (VALUES …): one statement for many snapshots' subtree fields (the ORM's
-    bulk_update builds a CASE per row and field, which took most of a province's roll-up)."""
+    """One statement for many snapshots' subtree fields (the ORM's bulk_update builds a CASE
+    per row and field, which took most of a province's roll-up)."""
     meta = AssessmentSnapshot._meta
     average = meta.get_field("subtree_average")
     lights = meta.get_field("subtree_lights")
-    params: list[Any] = []
-    for pk, units, avg, light_counts in rows:
-        params += [
-            pk,
-            units,
-            average.get_db_prep_save(avg, connection),
-            lights.get_db_prep_save(light_counts, connection),
-        ]
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
-    table = connection.ops.quote_name(meta.db_table)
+    _update_by_id(
+        [("subtree_units", ""), ("subtree_average", "numeric"), ("subtree_lights", "jsonb")],
+        [
+            (
+                pk,
+                units,
+                average.get_db_prep_save(avg, connection),
+                lights.get_db_prep_save(light_counts, connection),
+            )
+            for pk, units, avg, light_counts in rows
+        ],
+    )
+
+
+def _update_by_id(columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
+    """UPDATE … FROM (VALUES (id, value, …), …) of snapshots: `columns` are (name, PostgreSQL
+    cast or ""), in the order of each row's values after its id."""
+    values = ", ".join(["(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"] * len(rows))
+    table = connection.ops.quote_name(AssessmentSnapshot._meta.db_table)
     if connection.vendor == "postgresql":
+        sets = ", ".join(
+            f"{name} = v.{name}{'::' + cast if cast else ''}" for name, cast in columns
+        )
+        names = ", ".join(name for name, _cast in columns)
         sql = (
-            f"UPDATE {table} AS s SET subtree_units = v.units, "
-            "subtree_average = v.average::numeric, subtree_lights = v.lights::jsonb "
-            f"FROM (VALUES {values}) AS v(id, units, average, lights) WHERE s.id = v.id"
+            f"UPDATE {table} AS s SET {sets} "
+            f"FROM (VALUES {values}) AS v(id, {names}) WHERE s.id = v.id"
         )
     else:  # SQLite ≥ 3.33 (UPDATE … FROM); VALUES columns are column1, column2, …
-        sql = (
-            f"UPDATE {table} SET subtree_units = v.column2, subtree_average = v.column3, "
-            f"subtree_lights = v.column4 FROM (VALUES {values}) AS v "
-            f"WHERE {table}.id = v.column1"
-        )
+        sets = ", ".join(f"{name} = v.column{n}" for n, (name, _cast) in enumerate(columns, 2))
+        sql = f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS v WHERE {table}.id = v.column1"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [value for row in rows for value in row])
 
 
 # --- Publishing, adjusting, recomputing --------------------------------------------------------

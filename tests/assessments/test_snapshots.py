@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
 from assessments import authority
-from assessments.models import AssessmentSnapshot, EvaluationInput
+from assessments.models import AssessmentSnapshot, EvaluationInput, Indicator, IndicatorSet
 from assessments.services import evaluations, snapshots
 from liangge_zeren.actors import COMMAND, JOBS
 from liangge_zeren.workflow import TransitionRefused
@@ -284,3 +284,123 @@ def test_it_a_changed_draft_gets_new_subtree_figures_with_its_own(quarter):
     assert snap(cast, "city1").subtree_average == before_city
     latest = AssessmentSnapshot.history.filter(id=county2.pk).order_by("-history_id").first()
     assert latest.history_type == "~" and latest.subtree_units == county2.subtree_units
+
+
+# --- Seals: a recomputation scores only the units whose basis or figures moved --------------
+
+
+def _figures():
+    return {
+        s.org_id: (s.scores, s.total, s.grade, s.traffic_light, s.inputs_sha256, s.computed_at)
+        for s in AssessmentSnapshot.objects.all()
+    }
+
+
+@pytest.fixture
+def scorings(monkeypatch):
+    """How many times units are scored (snapshots.score_org calls)."""
+    calls = []
+    real = snapshots.score_org
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(snapshots, "score_org", counting)
+    return calls
+
+
+def _rescored_from_nothing(scorings):
+    """Compute with every seal broken: each unit scored again; the result of that."""
+    AssessmentSnapshot.objects.update(seal_sha256="")
+    scorings.clear()
+    result = snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
+    assert len(scorings) == AssessmentSnapshot.objects.count()
+    return result
+
+
+def test_it_a_sealed_draft_is_not_scored_again(quarter, scorings):
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
+    units = AssessmentSnapshot.objects.count()
+    assert len(scorings) == units
+    assert not AssessmentSnapshot.objects.filter(seal_sha256="").exists()
+    scorings.clear()
+    result = snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
+    assert scorings == [] and result.unchanged == units
+
+
+def test_it_an_unsealed_draft_is_sealed_without_a_history_row(quarter, scorings):
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
+    before, history = _figures(), AssessmentSnapshot.history.count()
+    result = _rescored_from_nothing(scorings)
+    assert result.unchanged == len(before) and result.updated == 0
+    assert _figures() == before and AssessmentSnapshot.history.count() == history
+    assert not AssessmentSnapshot.objects.filter(seal_sha256="").exists()
+    scorings.clear()
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
+    assert scorings == []
+
+
+def _rename_indicator(cast):
+    Indicator.objects.filter(code="L1").update(name="学习研讨（改）")
+
+
+def _raise_indicator_max(cast):
+    Indicator.objects.filter(code="M2").update(max_score=Decimal("6"))
+
+
+def _move_light_thresholds(cast):
+    IndicatorSet.objects.update(light_thresholds={"green": 99, "yellow": 98})
+
+
+def _adjust_county1(cast):
+    where, user = dict(org=cast.county1, year=YEAR, quarter=QUARTER), cast.user("city1_secretary")
+    snapshots.adjust(**where, points=-1, reason="核查扣分", indicator_code="L1", actor=user)
+
+
+def _log_in_county2(cast):
+    from tests.assessments.conftest import log
+
+    log(cast, "county2_secretary", "study_session")
+
+
+def _tamper_stored_scores(cast):
+    county2 = AssessmentSnapshot.objects.get(org=cast.county2, year=YEAR, quarter=QUARTER)
+    scores = {**county2.scores, "L1": {**county2.scores["L1"], "score": "1.00"}}
+    AssessmentSnapshot.objects.filter(pk=county2.pk).update(scores=scores)
+
+
+def _tamper_stored_grade(cast):
+    AssessmentSnapshot.objects.filter(org=cast.county2).update(grade="优秀", traffic_light="green")
+
+
+@pytest.mark.parametrize(
+    "change, scored",
+    [
+        (_rename_indicator, "all"),
+        (_raise_indicator_max, "all"),
+        (_move_light_thresholds, "all"),
+        (_adjust_county1, 1),
+        (_log_in_county2, 1),
+        (_tamper_stored_scores, 1),
+        (_tamper_stored_grade, 1),
+    ],
+)
+def test_it_the_seal_breaks_on_each_thing_the_figures_follow_from(
+    quarter, scorings, change, scored
+):
+    # After the change, the sealed recomputation scores the units it touched and writes
+    # exactly what scoring every unit from nothing gives: that second computation finds
+    # nothing left to change.
+    snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
+    before = _figures()
+    change(quarter.cast)
+    scorings.clear()
+    result = snapshots.compute_quarter(YEAR, QUARTER, actor=JOBS)
+    assert len(scorings) == (len(before) if scored == "all" else scored)
+    assert result.updated >= 1
+    after = _figures()
+    assert after != before
+    again = _rescored_from_nothing(scorings)
+    assert again.updated == 0 and again.created == 0
+    assert _figures() == after

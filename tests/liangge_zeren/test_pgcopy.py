@@ -74,7 +74,14 @@ COLUMNS = [
     for f in AssessmentSnapshot._meta.concrete_fields
     if f.attname not in {"id", "year", "org_id", "org_path"}
 ]
-HISTORY = ["history_type", "history_user_id", "history_change_reason", *COLUMNS]
+# The seal is not tracked (AssessmentSnapshot.history excludes it).
+TRACKED = {f.attname for f in AssessmentSnapshot.history.model.tracked_fields}
+HISTORY = [
+    "history_type",
+    "history_user_id",
+    "history_change_reason",
+    *(c for c in COLUMNS if c in TRACKED),
+]
 
 
 def _stored(year):
