@@ -3,6 +3,8 @@
 compute_quarter(year, quarter, actor=…) — every organisation's own score from its own records
     (one grouped query per source, collect.py), written as draft snapshots; published ones
     are left alone. Idempotent: the same data gives the same numbers and no new history rows.
+    A draft whose stored figures carry the seal of its basis now (seal_sha256: the rules,
+    the scoring code, its inputs and adjustments, with the figures) is not scored again.
 rollup(year, quarter)  — subtree averages and light counts for every snapshot: one read of the
     quarter, sums per path prefix in Python, batched UPDATEs of the drafts (part of
     compute_quarter's write, which passes the rows it is about to write: they get theirs
