@@ -256,6 +256,7 @@ class _Quarter:
             and snap.indicator_set_id == self.indicator_set.pk
             and snap.indicator_set_version == self.indicator_set.version
             and snap.rule_version == scoring.RULE_VERSION
+            and snap.seal_sha256 != ""  # not sealed yet: no need to hash its scores
             and snap.seal_sha256
             == self.seal(
                 snap.org_id, inputs_sha256, snap.scores, snap.total, snap.grade, snap.traffic_light
@@ -317,7 +318,7 @@ def _diff(
     A draft whose figures are sealed with the unit's basis now (`_Quarter.sealed`) is
     unchanged without scoring it. A draft scored equal to what it stores but not sealed so
     (stored before seals were, or after a change that moved no figure) gets the new seal
-    only (`_store_seals`): no figure changed, so no history row."""
+    only (a technical check on the figures: no history row, computed_at kept)."""
     # The inputs are compared by their sha256: their JSON is not read back.
     existing = {
         s.org_id: s
@@ -356,15 +357,8 @@ def _diff(
                 setattr(snap, name, value)
             snap.org_path, snap.computed_at = org.path, now
             changed.append(snap)
-    _store_seals(seals)
+    _update_by_id([("seal_sha256", "")], seals)
     return new, changed
-
-
-def _store_seals(seals: list[tuple[int, str]]) -> None:
-    """Seal drafts whose figures did not change, a statement per 1,000 (a check on the
-    figures, not a change of them: no history row, computed_at kept)."""
-    for start in range(0, len(seals), 1000):
-        _update_by_id([("seal_sha256", "")], seals[start : start + 1000])
 
 
 @write_service
@@ -471,8 +465,7 @@ def rollup(year: int, quarter: int, pending: Sequence[AssessmentSnapshot] = ()) 
             pk.subtree_units, pk.subtree_average, pk.subtree_lights = new
         else:
             changed.append((pk, *new))
-    for start in range(0, len(changed), 1000):
-        _write_subtrees(changed[start : start + 1000])
+    _write_subtrees(changed)
     return rolled
 
 
@@ -516,7 +509,7 @@ def _quarter_rows(
 
 
 def _write_subtrees(rows: list[tuple[Any, ...]]) -> None:
-    """One statement for many snapshots' subtree fields (the ORM's bulk_update builds a CASE
+    """A statement per 1,000 snapshots' subtree fields (the ORM's bulk_update builds a CASE
     per row and field, which took most of a province's roll-up)."""
     meta = AssessmentSnapshot._meta
     average = meta.get_field("subtree_average")
@@ -536,8 +529,14 @@ def _write_subtrees(rows: list[tuple[Any, ...]]) -> None:
 
 
 def _update_by_id(columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
-    """UPDATE … FROM (VALUES (id, value, …), …) of snapshots: `columns` are (name, PostgreSQL
-    cast or ""), in the order of each row's values after its id."""
+    """UPDATE … FROM (VALUES (id, value, …), …) of snapshots, a statement per 1,000 rows:
+    `columns` are (name, PostgreSQL cast or ""), in the order of each row's values after its
+    id."""
+    for start in range(0, len(rows), 1000):
+        _update_chunk(columns, rows[start : start + 1000])
+
+
+def _update_chunk(columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
     values = ", ".join(["(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"] * len(rows))
     table = connection.ops.quote_name(AssessmentSnapshot._meta.db_table)
     if connection.vendor == "postgresql":

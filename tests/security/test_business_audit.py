@@ -167,7 +167,7 @@ def test_it_every_business_model_is_audited_by_a_receiver_or_named_as_derived():
 SIGNAL_LESS_WRITES_ALLOWED = {
     "inspections/services/rounds.py:claim_report_reminder": "a job's claim (bookkeeping)",
     "inspections/services/tasks.py:claim_task_reminder": "a job's claim (bookkeeping)",
-    "assessments/services/snapshots.py:_update_by_id": "part of compute_quarter (noted): "
+    "assessments/services/snapshots.py:_update_chunk": "part of compute_quarter (noted): "
     "subtree figures, and seals (a check on unchanged figures)",
     "responsibilities/services.py:move_organization": "temporary path; history rows follow",
 }
