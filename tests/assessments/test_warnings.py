@@ -181,6 +181,9 @@ def test_it_flags_a_stationed_team_over_the_department_limit(cast):
     WarningRule.objects.filter(code=Code.STATIONED_OVERLOAD).update(max_departments=0)
     flags = _flags(Code.STATIONED_OVERLOAD)
     assert [f.subject for f in flags] == ["省纪委监委驻省教育厅纪检监察组"]
+    team = cast.bodies["T-D1:stationed"]
+    # Named after the flagging (the teams' query no longer joins their units).
+    assert (flags[0].org_id, flags[0].org_name) == (team.org_id, team.org.name)
     assert dict(flags[0].figures)["派驻单位数"] == 1
     services.appoint(
         person=cast.people["county1_jw"],
