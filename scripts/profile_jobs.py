@@ -130,24 +130,16 @@ def rollup(args) -> None:
 def reminders(args) -> None:
     import itertools
 
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
     from django.utils import timezone
 
-    from demo.scale import bench_usernames
+    from demo.scale import forget_reminders
     from inspections.reminders import task_reminders
     from liangge_zeren import request_cache
-    from notifications.models import Delivery, Notification
     from notifications.services import _admitted, deliver
     from responsibilities.scoping import preload_grants
 
-    label = args.scale
-    users = get_user_model().objects.filter(
-        Q(username__startswith=f"scale-{label}-".lower()) | Q(username__in=bench_usernames(label))
-    )
     job = "inspections.tasks"
-    Notification.objects.filter(delivery__job=job, recipient__in=users).delete()
-    Delivery.objects.filter(job=job, recipient__in=users).delete()
+    forget_reminders(args.scale, job)
     day = timezone.localdate() + datetime.timedelta(days=400)
     started = time.perf_counter()
     generated = list(task_reminders(day))

@@ -91,3 +91,32 @@ def test_it_the_bench_needs_postgresql():
         pytest.skip("runs the real bench on PostgreSQL: `make bench`")
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("bench", "--skip-rollup", "--skip-reminders")
+
+
+def test_it_forget_reminders_clears_only_the_jobs_deliveries_to_the_scale_tree():
+    import datetime
+    import itertools
+    from dataclasses import replace
+
+    from django.utils import timezone
+
+    from inspections.reminders import task_reminders
+    from notifications.models import Delivery, Notification
+    from notifications.services import deliver
+
+    steps.build_scale("tiny", TINY)
+    day = timezone.localdate() + datetime.timedelta(days=400)  # every open task is due
+    job = "inspections.tasks"
+    sent = deliver(task_reminders(day), job=job, day=day).sent
+    other = [replace(r, threshold="other") for r in itertools.islice(task_reminders(day), 5)]
+    kept = deliver(other, job="other", day=day).sent  # those the gate lets through
+    assert kept > 0
+    assert Delivery.objects.filter(job=job).count() == sent > 0
+
+    scale.forget_reminders("tiny", job)
+
+    assert not Delivery.objects.filter(job=job).exists()
+    assert not Notification.objects.filter(delivery__job=job).exists()
+    assert Notification.objects.filter(delivery__job="other").count() == kept
+    # Claimed afresh by the next run, as the bench needs.
+    assert deliver(task_reminders(day), job=job, day=day).sent == sent

@@ -19,13 +19,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.signals import request_started
 from django.db import connection, reset_queries
-from django.db.models import Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from demo.scale import bench_logins, ensure_bench_login, first_unit
+from demo.scale import bench_logins, ensure_bench_login, first_unit, forget_reminders
 from inspections.models import due_soon_days
 from liangge_zeren.actors import COMMAND, acting
 from liangge_zeren.figures import Figure
@@ -515,21 +514,14 @@ class Command(BaseCommand):
         so a slow job reports its rate instead of running for hours."""
         try:
             from inspections.reminders import task_reminders
-            from notifications.models import Delivery, Notification
             from notifications.services import deliver
         except ImportError:
             self.out("reminders: inspections.reminders / notifications missing — not measured")
             return None, None, None
         import itertools
 
-        prefix = f"scale-{label}-".lower()
-        users = get_user_model().objects.filter(
-            Q(username__startswith=prefix) | Q(username__in=bench_logins(label).values())
-        )
         job = "inspections.tasks"
-        # Fresh keys for this run (bench database only): earlier runs' deliveries go.
-        Notification.objects.filter(delivery__job=job, recipient__in=users).delete()
-        Delivery.objects.filter(job=job, recipient__in=users).delete()
+        forget_reminders(label, job)  # fresh keys for this run: earlier runs' deliveries go
         day = timezone.localdate() + datetime.timedelta(days=400)  # every open task is due
         due = sum(1 for _ in task_reminders(day))
         started = time.perf_counter()
