@@ -287,6 +287,7 @@ def report_reminders(day: datetime.date) -> Iterator[Reminder]:
     "inspections.tasks",
     description="整改任务到期前 7/3/1 天及逾期提醒",
     kinds=("rectification_task",),
+    shardable=True,  # one task → its reminders; the unit heads are looked up per shard
 )
 def tasks_job(day: datetime.date) -> dict:
     return deliver(task_reminders(day), job="inspections.tasks", day=day).as_dict()

@@ -4,11 +4,12 @@ from celery import shared_task
 
 from liangge_zeren.celery import TASK_OPTIONS
 from notifications import jobs
+from notifications.tasks import start
 
 
 @shared_task(**TASK_OPTIONS)
 def remind_rectification_tasks(day: str | None = None) -> dict:
-    return jobs.run_on("inspections.tasks", day)
+    return start("inspections.tasks", day)
 
 
 @shared_task(**TASK_OPTIONS)

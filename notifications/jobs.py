@@ -11,10 +11,16 @@ from __future__ import annotations
 import contextvars
 import datetime
 import logging
+import multiprocessing
 import time
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import connections
+from django.db.models.functions import Mod
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
@@ -34,6 +40,15 @@ class Job:
     # The notification kinds the job may create (tests/notifications/test_channel_coverage.py
     # runs each over demo data and needs a fixture for every job and every kind).
     kinds: tuple[str, ...] = ()
+    # Each reminder comes from one row of the querysets the job passes through `limit()`, so
+    # the job can run as shards (rows by pk modulo the count) in several processes at once.
+    shardable: bool = False
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int
+    count: int
 
 
 JOBS: dict[str, Job] = {}
@@ -41,18 +56,39 @@ JOBS: dict[str, Job] = {}
 # Optional subtree a run is limited to (`run(..., under=path)`, `run_job --under CODE`): the
 # rules pass their querysets through `limit()`. None = the whole tree (what the beat does).
 _UNDER: contextvars.ContextVar[str | None] = contextvars.ContextVar("lz_job_under", default=None)
+# The shard of a sharded run (`run(..., shard=Shard(i, n))`): rows whose pk % n == i.
+_SHARD: contextvars.ContextVar[Shard | None] = contextvars.ContextVar("lz_job_shard", default=None)
 
 
 def limit(queryset, field: str = "org_path"):
-    """Restrict a rule's queryset to the subtree of the current run, if any."""
+    """Restrict a rule's queryset to the subtree and the shard of the current run, if any."""
     under = _UNDER.get()
-    return queryset.filter(**{f"{field}__startswith": under}) if under else queryset
+    if under:
+        queryset = queryset.filter(**{f"{field}__startswith": under})
+    shard = _SHARD.get()
+    if shard:
+        queryset = queryset.alias(lz_shard=Mod("pk", shard.count)).filter(lz_shard=shard.index)
+    return queryset
 
 
-def job(name: str, *, description: str = "", reminder: bool = True, kinds: tuple[str, ...] = ()):
+def job(
+    name: str,
+    *,
+    description: str = "",
+    reminder: bool = True,
+    kinds: tuple[str, ...] = (),
+    shardable: bool = False,
+):
     def register(func: JobFunc) -> JobFunc:
         doc = description or (func.__doc__ or name).strip().splitlines()[0]
-        JOBS[name] = Job(name=name, func=func, description=doc, reminder=reminder, kinds=kinds)
+        JOBS[name] = Job(
+            name=name,
+            func=func,
+            description=doc,
+            reminder=reminder,
+            kinds=kinds,
+            shardable=shardable,
+        )
         return func
 
     return register
@@ -70,10 +106,17 @@ def discover() -> dict[str, Job]:
     return JOBS
 
 
-def run(name: str, day: datetime.date | None = None, *, under: str | None = None) -> dict:
+def run(
+    name: str,
+    day: datetime.date | None = None,
+    *,
+    under: str | None = None,
+    shard: Shard | None = None,
+) -> dict:
     """Run one job (or "reminders": every reminder job in registration order).
 
     `under`: an org path; only records in that subtree are considered (demo seeding, trials).
+    `shard`: only that shard's rows (a shardable job; `run_sharded` runs every shard).
     """
     discover()
     day = day or timezone.localdate()
@@ -85,15 +128,70 @@ def run(name: str, day: datetime.date | None = None, *, under: str | None = None
         return results
     if name not in JOBS:
         raise KeyError(name)
-    token = _UNDER.set(under)
+    if shard is not None and not (JOBS[name].shardable and 0 <= shard.index < shard.count):
+        raise ValueError(f"job {name} cannot run as shard {shard}")
+    token, shard_token = _UNDER.set(under), _SHARD.set(shard)
     started = time.perf_counter()
     try:
         with request_cache.scope():  # one cache per job run (Celery task or command alike)
             result = JOBS[name].func(day)
     finally:
         _UNDER.reset(token)
-    log.info("job %s for %s: %s (%.2f s)", name, day, result, time.perf_counter() - started)
+        _SHARD.reset(shard_token)
+    log.info(
+        "job %s for %s%s: %s (%.2f s)",
+        name,
+        day,
+        f" shard {shard.index}/{shard.count}" if shard else "",
+        result,
+        time.perf_counter() - started,
+    )
     return result
+
+
+def shard_count(name: str) -> int:
+    """How many shards a job runs as: JOB_SHARDS for a shardable job (one per core the
+    workers have; 1 on SQLite, which takes one writer at a time), else 1."""
+    discover()
+    entry = JOBS.get(name)
+    if entry is None or not entry.shardable:
+        return 1
+    return max(1, int(getattr(settings, "JOB_SHARDS", 1)))
+
+
+def run_sharded(
+    name: str, day: datetime.date | None = None, *, processes: int | None = None
+) -> dict:
+    """Run a job's shards at once in as many processes (`manage.py run_job --processes`, the
+    bench; Celery workers run the shards as separate tasks instead, notifications.tasks).
+    The counts of the shards are summed. Each reminder's key is claimed once whichever
+    process meets it, so the shards may even overlap."""
+    count = shard_count(name) if processes is None else processes
+    day = day or timezone.localdate()
+    if count <= 1 or name == "reminders" or not JOBS[name].shardable:
+        return run(name, day)
+    connections.close_all()  # each process opens its own connections
+    # fork: the children start with the parent's settings and registry, no re-import.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        results = list(pool.map(_run_shard, [(name, day, Shard(i, count)) for i in range(count)]))
+    return summed(results)
+
+
+def summed(results: list[dict]) -> dict:
+    """The shards' counts added up (zeros kept: "sent 0" is an answer)."""
+    total: Counter[str] = Counter()
+    for result in results:
+        total.update(result)
+    return dict(total)
+
+
+def _run_shard(args: tuple[str, datetime.date, Shard]) -> dict:
+    name, day, shard = args
+    try:
+        return run(name, day, shard=shard)
+    finally:
+        connections.close_all()
 
 
 @job("notifications.digest", description="每日提醒汇总邮件 / daily digest e-mails", reminder=False)

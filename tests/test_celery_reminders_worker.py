@@ -145,6 +145,8 @@ def test_it_beat_and_worker_send_todays_reminder_once(transactional_db, cast, tm
         f"d3:{(TODAY + datetime.timedelta(days=2)).isoformat()}"
     )
     assert "succeeded" in worker_log.read_text()
+    # The job ran as shards (JOB_SHARDS is 2 on PostgreSQL), each a task of its own.
+    assert "notifications.tasks.run_job_shard" in worker_log.read_text()
     assert "Sending due task remind-rectification-tasks" in beat_log.read_text()
 
 

@@ -266,10 +266,10 @@ class Command(BaseCommand):
             "--rollup-timeout", type=int, default=300, help="statement timeout of the roll-up (s)"
         )
         parser.add_argument(
-            "--reminders-budget",
+            "--reminder-shards",
             type=int,
-            default=300,
-            help="stop feeding reminders after this many seconds (reports the rate)",
+            default=None,
+            help="processes the reminder job runs in (default JOB_SHARDS)",
         )
         parser.add_argument(
             "--explain", action="store_true", help="print EXPLAIN ANALYZE of the root queries"
@@ -506,14 +506,14 @@ class Command(BaseCommand):
         self.out(f"roll-up {period}: {result.as_dict()} in {elapsed:.1f} s")
         return round(elapsed, 1)
 
-    def _reminders(self, label: str, budget: int) -> tuple[float | None, int | None, bool | None]:
-        """The rectification-task reminder job (inspections) through notifications.deliver.
+    def _reminders(self, label: str, shards: int) -> tuple[float | None, int | None, bool | None]:
+        """The rectification-task reminder job (inspections) as the beat runs it: its shards
+        at once, one process each (notifications.jobs.run_sharded; JOB_SHARDS by default).
 
-        Every open task of the scale tree is due on the bench day (about 100,000). Reminders
-        are fed to `deliver` exactly as `tasks_job` does; feeding stops after `budget` seconds
-        so a slow job reports its rate instead of running for hours."""
+        Every open task of the scale tree is due on the bench day (about 100,000)."""
         try:
             from inspections.reminders import task_reminders
+            from notifications.jobs import run_sharded
             from notifications.services import deliver
         except ImportError:
             self.out("reminders: inspections.reminders / notifications missing — not measured")
@@ -525,38 +525,22 @@ class Command(BaseCommand):
         day = timezone.localdate() + datetime.timedelta(days=400)  # every open task is due
         due = sum(1 for _ in task_reminders(day))
         started = time.perf_counter()
-        deadline = started + budget
-        stopped = []
-
-        def budgeted(reminders):
-            for reminder in reminders:
-                if time.perf_counter() > deadline:
-                    stopped.append(True)
-                    return
-                yield reminder
-
-        result = deliver(budgeted(task_reminders(day)), job=job, day=day)
+        result = run_sharded(job, day, processes=shards)
         elapsed = time.perf_counter() - started
-        rate = result.sent / elapsed if elapsed else 0
-        note = ""
-        if stopped and rate:
-            note = f"; stopped at the {budget} s budget, all {due} would take ~{due / rate:.0f} s"
+        sent = result.get("sent", 0)
         # A reminder without a recipient or with a repeated key is not sent (deliver skips it).
         self.out(
-            f"reminders: {due} due; sent {result.sent}, skipped {result.skipped} in "
-            f"{elapsed:.1f} s ({rate:.0f}/s{note})"
+            f"reminders: {due} due; sent {sent}, skipped {result.get('skipped', 0)} in "
+            f"{elapsed:.1f} s ({sent / elapsed if elapsed else 0:.0f}/s, {shards} shard(s))"
         )
         # Exactly once: a second run over what was sent sends nothing, and no key repeats.
-        again = deliver(
-            itertools.islice(task_reminders(day), min(result.sent, 2000)), job=job, day=day
-        )
+        again = deliver(itertools.islice(task_reminders(day), min(sent, 2000)), job=job, day=day)
         duplicates = _duplicate_keys(job)
         self.out(
             f"reminders re-run: sent {again.sent}, skipped {again.skipped}; "
             f"duplicate keys {duplicates}"
         )
-        seconds = round(elapsed, 1) if not stopped else round(due / rate, 1) if rate else None
-        return seconds, result.sent, again.sent == 0 and duplicates == 0
+        return round(elapsed, 1), sent, again.sent == 0 and duplicates == 0
 
     # --- main ------------------------------------------------------------------------------
 
@@ -593,7 +577,9 @@ class Command(BaseCommand):
         rollup_s = None if options["skip_rollup"] else self._rollup(root, options["rollup_timeout"])
         reminders_s = reminders_sent = once = None
         if not options["skip_reminders"]:
-            reminders_s, reminders_sent, once = self._reminders(label, options["reminders_budget"])
+            reminders_s, reminders_sent, once = self._reminders(
+                label, options["reminder_shards"] or settings.JOB_SHARDS
+            )
         self._report(n, root, timings, (rollup_s, reminders_s, reminders_sent, once))
 
     def _bench_viewers(self, label: str, root: Organization) -> tuple[dict, dict]:

@@ -23,8 +23,14 @@ class Command(BaseCommand):
             "--under",
             help="组织路径, 只处理该组织及下级 (an org path: only that subtree, e.g. 0001.)",
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            help="可分片的任务分多个进程同时运行 (a shardable job's shards in N processes)",
+        )
 
-    def handle(self, *args, name, date=None, under=None, **options):
+    def handle(self, *args, name, date=None, under=None, processes=1, **options):
         registry = jobs.discover()
         if name == "list":
             for entry in registry.values():
@@ -37,7 +43,12 @@ class Command(BaseCommand):
         if name != "reminders" and name not in registry:
             raise CommandError(f"未知任务 / unknown job: {name} (known: {', '.join(registry)})")
         started = time.perf_counter()
-        result = jobs.run(name, day, under=under)
+        if processes > 1 and under:
+            raise CommandError("--processes 与 --under 不能同时使用 / not with --under")
+        if processes > 1:
+            result = jobs.run_sharded(name, day, processes=processes)
+        else:
+            result = jobs.run(name, day, under=under)
         elapsed = time.perf_counter() - started
         self.stdout.write(json.dumps(result, ensure_ascii=False, default=str))
         self.stdout.write(f"{name}: {elapsed:.2f} s")
