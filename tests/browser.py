@@ -117,11 +117,36 @@ _PAGE_SHAPE_JS = """() => document.documentElement.outerHTML
     .replace(/\\d+/g, '0')"""
 
 
+# The audit's page waits for the page to settle, not for `networkidle` (500 ms of quiet after
+# every navigation: most of a browser test's teardown). Settled: loaded, no htmx request in
+# flight, and no htmx event for 50 ms (a swapped fragment may start the next request at once).
+_SETTLE_INIT_JS = """(() => {
+    let busy = 0, last = performance.now();
+    const seen = (change) => () => { busy = Math.max(0, busy + change); last = performance.now(); };
+    document.addEventListener('htmx:beforeSend', seen(1), true);
+    document.addEventListener('htmx:afterRequest', seen(-1), true);
+    for (const name of ['htmx:afterSwap', 'htmx:afterSettle', 'htmx:load']) {
+        document.addEventListener(name, seen(0), true);
+    }
+    window.__lzSettled = () => document.readyState === 'complete' && busy === 0
+        && !document.querySelector('.htmx-request') && performance.now() - last > 50;
+})()"""
+
+
+def _settle(page) -> None:
+    """Wait until the page has settled; a page that never says so gets `networkidle`."""
+    try:
+        page.wait_for_function("() => window.__lzSettled && window.__lzSettled()", timeout=5_000)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError; fall back to the slow wait
+        page.wait_for_load_state("networkidle")
+
+
 def audit_visits(context, visits: Visits) -> list[str]:
     """Revisit each recorded page as the user who saw it, in the test's viewport; axe each
     page whose rendering this worker has not audited yet."""
     problems = []
     page = context.new_page()
+    page.add_init_script(_SETTLE_INIT_JS)
     for user, urls in visits.by_user().items():
         context.clear_cookies()
         if user:
@@ -130,11 +155,12 @@ def audit_visits(context, visits: Visits) -> list[str]:
             form = page.locator("main form[action='/accounts/login/']")
             form.locator("#id_username").fill(user)
             form.locator("#id_password").fill(cast_password())
-            form.locator("button[type=submit]").click()
-            page.wait_for_load_state("networkidle")
+            with page.expect_navigation():
+                form.locator("button[type=submit]").click()
+            _settle(page)
         for url in urls:
             page.goto(url)
-            page.wait_for_load_state("networkidle")
+            _settle(page)
             shape = hashlib.sha256(page.evaluate(_PAGE_SHAPE_JS).encode()).hexdigest()
             key = (user, page.viewport_size["width"] if page.viewport_size else 0, shape)
             if key in _AUDITED:
