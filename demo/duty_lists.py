@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from demo.org_tree import DemoContext
 from liangge_zeren.actors import DEMO
-from responsibilities import duty_logs, letters, lists, progress
+from responsibilities import copies, duty_logs, letters, lists, progress
 from responsibilities.models import (
     ActionType,
     DutyLog,
@@ -198,7 +198,7 @@ def _units(ctx: DemoContext, kinds) -> list[Organization]:
 
 
 def _add_items(duty_list, specs, *, lead=None, portfolio=None, reason=""):
-    return [
+    items = [
         lists.add_item(
             duty_list,
             category=cat,
@@ -210,10 +210,13 @@ def _add_items(duty_list, specs, *, lead=None, portfolio=None, reason=""):
             lead=lead,
             portfolio=portfolio,
             reason=reason,
+            detect_copies=False,  # once for the batch, as an import does
             actor=DEMO,
         )
         for cat, content, action, freq, count in specs
     ]
+    copies.refresh_copy_detection(duty_list, actor=DEMO)
+    return items
 
 
 def _in_force(duty_list, by=None):
@@ -381,6 +384,7 @@ def _member_list(unit: Organization, year: int, tenure: Tenure, secretary: Tenur
             required_action_type=A.REPORT_REVIEW,
             frequency=Freq.QUARTERLY,
             min_count=1,
+            detect_copies=False,
             actor=DEMO,
         )
     first = portfolios[0] if portfolios else None
@@ -393,6 +397,7 @@ def _member_list(unit: Organization, year: int, tenure: Tenure, secretary: Tenur
         required_action_type=A.TALK,
         frequency=Freq.QUARTERLY,
         min_count=1,
+        detect_copies=False,
         actor=DEMO,
     )
     lists.add_item(
@@ -403,8 +408,10 @@ def _member_list(unit: Organization, year: int, tenure: Tenure, secretary: Tenur
         required_action_type=A.SUPERVISION_VISIT,
         frequency=Freq.ANNUAL,
         min_count=2,
+        detect_copies=False,
         actor=DEMO,
     )
+    copies.refresh_copy_detection(member_list, actor=DEMO)  # once for the list's items
     _in_force(member_list, by=secretary)
 
 
