@@ -559,8 +559,9 @@ NOTIFICATION_CLAIM_WORKERS = env_int("NOTIFICATION_CLAIM_WORKERS", 2)
 # Shards of a shardable reminder job (notifications.jobs): the beat's task sends one task per
 # shard for the workers' processes to run at once (docker-compose: --concurrency=2 on 2 cores).
 # One run of the job keeps 1.5 of 2 cores busy (Python on one, the claims on the other); two
-# shards fill both: 100,000 reminders 7.9-8.6 -> 6.9-7.8 s on 2 cores, and each core or worker
-# machine added takes its share (issue 19). SQLite takes one writer at a time: 1 there.
+# shards fill both. On 2 cores that gains little (100,000 reminders: 7.2-8.6 s as one run,
+# 6.9-7.8 s as two shards); the shards are how the job uses more cores or worker machines
+# (issue 19). SQLite takes one writer at a time: 1 there.
 JOB_SHARDS = env_int("JOB_SHARDS", 2 if DATABASE_URL else 1)
 SITE_URL = env_str("SITE_URL", "")  # prefix for links in e-mails and messenger messages
 

@@ -166,10 +166,13 @@ def run_sharded(
     bench; Celery workers run the shards as separate tasks instead, notifications.tasks).
     The counts of the shards are summed. Each reminder's key is claimed once whichever
     process meets it, so the shards may even overlap."""
+    discover()
     count = shard_count(name) if processes is None else processes
     day = day or timezone.localdate()
-    if count <= 1 or name == "reminders" or not JOBS[name].shardable:
+    if count <= 1:
         return run(name, day)
+    if name not in JOBS or not JOBS[name].shardable:
+        raise ValueError(f"job {name} cannot run as shards")
     connections.close_all()  # each process opens its own connections
     # fork: the children start with the parent's settings and registry, no re-import.
     context = multiprocessing.get_context("fork")

@@ -93,3 +93,7 @@ def test_it_runs_the_shards_in_processes_each_reminder_once(transactional_db, ca
 def test_it_says_processes_and_a_subtree_do_not_go_together():
     with pytest.raises(CommandError, match="--under"):
         call_command("run_job", "inspections.tasks", "--processes", "2", "--under", "0001.")
+    with pytest.raises(CommandError, match="cannot run as shards"):
+        call_command("run_job", "inspections.escalate_tasks", "--processes", "2")
+    with pytest.raises(ValueError, match="cannot run as shards"):
+        jobs.run_sharded("inspections.escalate_tasks", processes=2)

@@ -45,6 +45,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         if processes > 1 and under:
             raise CommandError("--processes 与 --under 不能同时使用 / not with --under")
+        if processes > 1 and (name == "reminders" or not registry[name].shardable):
+            raise CommandError(f"任务不能分片运行 / job {name} cannot run as shards")
         if processes > 1:
             result = jobs.run_sharded(name, day, processes=processes)
         else:
