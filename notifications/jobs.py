@@ -165,7 +165,10 @@ def run_sharded(
     """Run a job's shards at once in as many processes (`manage.py run_job --processes`, the
     bench; Celery workers run the shards as separate tasks instead, notifications.tasks).
     The counts of the shards are summed. Each reminder's key is claimed once whichever
-    process meets it, so the shards may even overlap."""
+    process meets it, so the shards may even overlap.
+
+    The processes are forked: call it from a process of its own (a command), not from one
+    whose other threads hold database connections (a server), whose sockets they would share."""
     discover()
     count = shard_count(name) if processes is None else processes
     day = day or timezone.localdate()
@@ -214,6 +217,6 @@ def pending_job(day: datetime.date) -> dict:
     return outbox.sweep()
 
 
-def run_on(name: str, day: str | None = None) -> dict:
+def run_on(name: str, day: str | None = None, *, shard: Shard | None = None) -> dict:
     """`run` for Celery tasks, whose arguments travel as ISO date strings."""
-    return run(name, datetime.date.fromisoformat(day) if day else None)
+    return run(name, datetime.date.fromisoformat(day) if day else None, shard=shard)

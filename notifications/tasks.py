@@ -1,7 +1,5 @@
 """Celery tasks: thin wrappers over notifications.jobs and notifications.outbox."""
 
-import datetime
-
 from celery import group, shared_task
 from django.utils import timezone
 
@@ -27,7 +25,7 @@ def start(name: str, day: str | None = None) -> dict:
 @shared_task(**TASK_OPTIONS)
 def run_job_shard(name: str, day: str, index: int, count: int) -> dict:
     """One shard of a shardable job (its rows by pk modulo `count`)."""
-    return jobs.run(name, datetime.date.fromisoformat(day), shard=jobs.Shard(index, count))
+    return jobs.run_on(name, day, shard=jobs.Shard(index, count))
 
 
 @shared_task(**TASK_OPTIONS)

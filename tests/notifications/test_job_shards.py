@@ -7,8 +7,10 @@ PostgreSQL pass runs that test. The partition and the Celery fan-out are checked
 """
 
 import datetime
-import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -18,6 +20,7 @@ from notifications import jobs
 from notifications.models import Delivery, Notification
 from notifications.tasks import start
 from tests.notifications.conftest import build_many_tasks
+from tests.test_celery_worker import BASE_DIR, _database_url
 
 TASKS = 12
 
@@ -71,22 +74,36 @@ def test_it_runs_the_beats_task_as_one_task_per_shard_and_sums_them(cast, settin
         app.conf.task_always_eager = was_eager
 
 
+def _run_job_processes(day: datetime.date) -> dict:
+    """`manage.py run_job inspections.tasks --processes 2` as an operator runs it: in a process
+    of its own (forked shards would share this test process's other threads' sockets)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(connection.settings_dict),  # the *test* database
+        "DJANGO_SETTINGS_MODULE": "liangge_zeren.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "run_job", "inspections.tasks"]
+        + ["--date", day.isoformat(), "--processes", "2"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[0])
+
+
 def test_it_runs_the_shards_in_processes_each_reminder_once(transactional_db, cast):
     if connection.vendor != "postgresql":
         pytest.skip("processes need PostgreSQL (the SQLite test database is in memory)")
     world = build_many_tasks(cast, TASKS)
     day = world.due - datetime.timedelta(days=2)
-    assert jobs.run_sharded("inspections.tasks", day, processes=2) == {
-        "sent": TASKS,
-        "skipped": 0,
-    }
+    assert _run_job_processes(day) == {"sent": TASKS, "skipped": 0}
     assert _task_ids_reminded() == sorted(type(world.task).objects.values_list("pk", flat=True))
     assert Delivery.objects.filter(kind="rectification_task").count() == TASKS
-    out = io.StringIO()
-    call_command(
-        "run_job", "inspections.tasks", "--date", day.isoformat(), "--processes", "2", stdout=out
-    )
-    assert json.loads(out.getvalue().splitlines()[0]) == {"sent": 0, "skipped": TASKS}
+    assert _run_job_processes(day) == {"sent": 0, "skipped": TASKS}
 
 
 @pytest.mark.django_db

@@ -224,7 +224,9 @@ def test_it_every_registered_job_has_a_beat_entry(monkeypatch):
 
     app.loader.import_default_modules()
     started: list[str] = []
-    monkeypatch.setattr(jobs, "run_on", lambda name, day=None: started.append(name) or {})
+    monkeypatch.setattr(
+        jobs, "run_on", lambda name, day=None, shard=None: started.append(name) or {}
+    )
     monkeypatch.setattr(outbox, "sweep", lambda: started.append("notifications.pending") or {})
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         task = app.tasks[entry["task"]]
