@@ -135,9 +135,11 @@ _SETTLE_INIT_JS = """(() => {
 
 def _settle(page) -> None:
     """Wait until the page has settled; a page that never says so gets `networkidle`."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     try:
         page.wait_for_function("() => window.__lzSettled && window.__lzSettled()", timeout=5_000)
-    except Exception:  # noqa: BLE001 - playwright's TimeoutError; fall back to the slow wait
+    except PlaywrightTimeout:
         page.wait_for_load_state("networkidle")
 
 
