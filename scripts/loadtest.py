@@ -9,9 +9,11 @@ by the security app) and its session is shared by that role's threads; each thre
 requests the role's pages in a loop until the duration or the request cap is reached.
 Reports p50/p95 per page and overall, and the errors; then, against the same server, the
 same number of users requests the bare login page for a short window (`--bare-seconds`), the
-ceiling a trivial page reaches. The last line is one JSON object (issue 19): {"rps", "p50_ms",
-"p95_ms", "errors", "bare_rps", "ratio" (rps ÷ bare_rps), "users", "seconds"}. With
---start-gunicorn the server runs gunicorn.conf.py (--workers/--threads override its sizing).
+ceiling a trivial page reaches, and then the signed-in shell page (no figures) with the roles'
+sessions, the ceiling of any signed-in page. The last line is one JSON object (issue 19):
+{"rps", "p50_ms", "p95_ms", "errors", "bare_rps", "ratio" (rps ÷ bare_rps), "shell_rps",
+"users", "seconds"}. With --start-gunicorn the server runs gunicorn.conf.py (--workers/--threads
+override its sizing).
 Only loopback targets are accepted.
 """
 
@@ -91,6 +93,8 @@ class Session:
 
 
 LOGIN = "/accounts/login/"
+# The cheapest signed-in page (one sentence in the base template), as manage.py bench's floor.
+SHELL = "/accounts/password_change/done/"
 
 
 def run_users(users: int, worker) -> float:
@@ -104,29 +108,48 @@ def run_users(users: int, worker) -> float:
     return time.perf_counter() - started
 
 
-def bare_rate(base: str, users: int, seconds: float) -> tuple[float, int]:
-    """Requests per second of the bare login page (no session, a template and a CSRF
-    token): the server's ceiling for a trivial page, measured with the same client code and
-    number of closed-loop users as the mix. Returns (req/s, errors)."""
+def closed_loop_rate(users: int, seconds: float, fetch) -> tuple[float, int]:
+    """Requests per second when `users` closed-loop threads call `fetch(n)` (which returns
+    the HTTP status) for `seconds`: the same client code and number of users as the mix.
+    Returns (req/s, errors)."""
     done = [0, 0]  # requests, errors
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
 
-    def worker() -> None:
-        opener = urllib.request.build_opener()
+    def worker(n: int) -> None:
         while time.perf_counter() < stop_at:
             try:
-                response = opener.open(f"{base}{LOGIN}", timeout=60)
-                response.read()
-                failed = response.status >= 400
+                failed = fetch(n) >= 400
             except (urllib.error.URLError, ConnectionError, OSError):
                 failed = True
             with lock:
                 done[0] += 1
                 done[1] += failed
 
-    elapsed = run_users(users, lambda _n: worker())
+    elapsed = run_users(users, worker)
     return (done[0] / elapsed if elapsed else 0.0), done[1]
+
+
+def bare_rate(base: str, users: int, seconds: float) -> tuple[float, int]:
+    """The bare login page (no session, a template and a CSRF token): the server's ceiling
+    for a trivial page."""
+    openers = [urllib.request.build_opener() for _ in range(users)]
+
+    def fetch(n: int) -> int:
+        try:
+            response = openers[n].open(f"{base}{LOGIN}", timeout=60)
+            response.read()
+            return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    return closed_loop_rate(users, seconds, fetch)
+
+
+def shell_rate(sessions: list[Session], users: int, seconds: float) -> tuple[float, int]:
+    """The signed-in shell page (the mix's sessions: middleware, session, grants, navigation,
+    no figures): the ceiling for any page a signed-in user opens, before its own work."""
+    return closed_loop_rate(users, seconds, lambda n: sessions[n % len(sessions)].get(SHELL))
 
 
 def wait_for(base: str, seconds: float = 60) -> None:
@@ -251,7 +274,10 @@ def main() -> int:
         load_before = os.getloadavg()
         elapsed = run_users(args.users, worker)
         load_after = os.getloadavg()
-        bare_rps, bare_errors = bare_rate(base, args.users, min(args.bare_seconds, 600.0))
+        bare_seconds = min(args.bare_seconds, 600.0)
+        bare_rps, bare_errors = bare_rate(base, args.users, bare_seconds)
+        role_sessions = [sessions[u] for u, _pages in roles]
+        shell_rps, shell_errors = shell_rate(role_sessions, args.users, bare_seconds)
 
         def pct(values: list[float], q: float) -> float:
             ordered = sorted(values)
@@ -274,6 +300,10 @@ def main() -> int:
             f"bare login page ({LOGIN}), {args.users} users, {args.bare_seconds:.0f} s: "
             f"{bare_rps:.1f} req/s, errors {bare_errors}"
         )
+        print(
+            f"signed-in shell page ({SHELL}, the roles' sessions), {args.users} users, "
+            f"{args.bare_seconds:.0f} s: {shell_rps:.1f} req/s, errors {shell_errors}"
+        )
         print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (2 cores)")
         summary = {
             "rps": round(rps, 1),
@@ -282,6 +312,7 @@ def main() -> int:
             "errors": sum(errors.values()),
             "bare_rps": round(bare_rps, 1),
             "ratio": round(rps / bare_rps, 3) if bare_rps else None,
+            "shell_rps": round(shell_rps, 1),
             "users": args.users,
             "seconds": round(elapsed, 1),
         }

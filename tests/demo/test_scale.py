@@ -120,3 +120,21 @@ def test_it_forget_reminders_clears_only_the_jobs_deliveries_to_the_scale_tree()
     assert Notification.objects.filter(delivery__job="other").count() == kept
     # Claimed afresh by the next run, as the bench needs.
     assert deliver(task_reminders(day), job=job, day=day).sent == sent
+
+
+def test_it_says_what_a_ratio_target_leaves_after_the_shell_and_the_raw_sql():
+    from demo.management.commands.bench import _floor_lines
+
+    timings = {
+        "root_raw": {"median_ms": 40.0},
+        "root_shell": {"median_ms": 15.0},
+        "county_raw": {"median_ms": 6.0},
+        "county_shell": {"median_ms": 4.0},
+    }
+    root, county = _floor_lines(timings)
+    # root: 1.3 × 40 = 52 ms; 52 - 40 - 15 = -3 (the target lies below an empty page)
+    assert root.startswith("floor: root target 1.3 × raw = 52.0 ms; raw SQL 40.0 + shell 15.0")
+    assert "→ -3.0 ms left" in root
+    # county: 2 × 6 = 12 ms; 12 - 6 - 4 = 2 ms for everything the cockpit adds
+    assert "county target 2 × raw = 12.0 ms" in county
+    assert "→ 2.0 ms left" in county
