@@ -81,6 +81,18 @@ class TaskScope(models.Model):
         return f"task {self.task_id} {self.org_path}"
 
 
+FINDING_COUNT_KEY = [
+    "prefix",
+    "year",
+    "quarter",
+    "category",
+    "inspecting_path",
+    "side",
+    "secret",
+    "delivered",
+]
+
+
 class FindingCount(models.Model):
     """Findings per subtree (org path prefix), local quarter of registration, category and
     the fields `inspections.view_finding` reads — kept by triggers
@@ -100,18 +112,18 @@ class FindingCount(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "prefix",
-                    "year",
-                    "quarter",
-                    "category",
-                    "inspecting_path",
-                    "side",
-                    "secret",
-                    "delivered",
-                ],
+                fields=FINDING_COUNT_KEY,
                 name="finding_count_key",
             )
+        ]
+        indexes = [
+            # The key again with `n` (PostgreSQL; other databases ignore `include` and the
+            # key constraint serves them): a root's figure sums thousands of rows, read from
+            # this index instead of as many scattered heap pages (root raw: rectification
+            # 11.3 → 5.2 ms, findings 16.5 → 8.5). The key constraint stays for ON CONFLICT,
+            # which SQLite cannot match to a covering constraint. Price: updates of `n` are
+            # no longer HOT (300 task updates in one transaction: within the runs' noise).
+            models.Index(fields=FINDING_COUNT_KEY, include=["n"], name="finding_count_cover"),
         ]
 
     def __str__(self) -> str:
@@ -176,6 +188,19 @@ class ListCount(models.Model):
         return f"{self.prefix} {self.year} {self.status}: {self.n}"
 
 
+TASK_COUNT_KEY = [
+    "prefix",
+    "year",
+    "quarter",
+    "state",
+    "inspecting_path",
+    "finding_org_path",
+    "side",
+    "secret",
+    "delivered",
+]
+
+
 class TaskCount(models.Model):
     """Rectification tasks per subtree (org path prefix), quarter of the due date, state
     (open, closed on time, closed late) and the `TaskScope` columns the task-visibility rule
@@ -203,19 +228,13 @@ class TaskCount(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "prefix",
-                    "year",
-                    "quarter",
-                    "state",
-                    "inspecting_path",
-                    "finding_org_path",
-                    "side",
-                    "secret",
-                    "delivered",
-                ],
+                fields=TASK_COUNT_KEY,
                 name="task_count_key",
             )
+        ]
+        indexes = [
+            # Covering, as FindingCount's.
+            models.Index(fields=TASK_COUNT_KEY, include=["n"], name="task_count_cover"),
         ]
 
     def __str__(self) -> str:
