@@ -58,6 +58,8 @@ BIG_TABLES = (
 # cockpit's ratio targets, measured in the same run.
 SHELL_PAGE = "password_change_done"
 SHELL_VIEWERS = ("root", "county")
+# Issue 19: each viewer's cockpit median ≤ this factor × its figures' raw SQL.
+RATIO_TARGETS = {"root": 1.3, "county": 2}
 
 
 def _ms(seconds: float) -> float:
@@ -621,9 +623,13 @@ class Command(BaseCommand):
             self.out(f"{name:<30} {median:>10} {p95:>10} {queries!s:>8}  {target}")
         ratios = _ratios(timings)
         for name, value, target in (
-            ("root / root raw", ratios["root_ratio"], "≤ 1.3, and root raw ≤ 50 ms"),
+            (
+                "root / root raw",
+                ratios["root_ratio"],
+                f"≤ {RATIO_TARGETS['root']}, and root raw ≤ 50 ms",
+            ),
             ("growth: root / city", ratios["growth_ratio"], "≤ 1.5 (cost independent of subtree)"),
-            ("county / county raw", ratios["county_ratio"], "≤ 2"),
+            ("county / county raw", ratios["county_ratio"], f"≤ {RATIO_TARGETS['county']}"),
         ):
             self.out(f"{name:<30} {value!s:>10}  {_met(value, target)}{target}")
         for line in _floor_lines(timings):
@@ -706,13 +712,12 @@ def _page_figures(timings: dict, ratios: dict) -> dict:
 
 
 def _floor_lines(timings: dict) -> list[str]:
-    """What a ratio target leaves for the cockpit's own work once the shell page (the floor
-    every signed-in page pays) and, at the root, the figures' raw SQL are paid.
-
-    root: 1.3 × raw must cover the figures' SQL (raw), the shell and everything else; county:
-    2 × raw the same. Negative means the target lies below a page with no figures at all."""
+    """What each ratio target leaves for the cockpit's own work once the figures' raw SQL
+    and the shell page (the floor every signed-in page pays) are paid: factor × raw must cover
+    both and everything else. Negative: the target lies below a page with no figures at all
+    plus the SQL of its figures."""
     lines = []
-    for key, factor in (("root", 1.3), ("county", 2)):
+    for key, factor in RATIO_TARGETS.items():
         raw, shell = timings[f"{key}_raw"]["median_ms"], timings[f"{key}_shell"]["median_ms"]
         budget = factor * raw
         left = budget - raw - shell
