@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from dashboards import counts, services
 from dashboards.countset import CountSet
-from dashboards.models import TaskCount, TaskScope
+from dashboards.models import TASK_COUNT_KEY, TaskCount, TaskScope
 from dashboards.scope import task_beyond_paths_q, task_counts_exact
 from dashboards.taskcount import COUNTS
 from inspections.models import InspectionRound, RectificationTask
@@ -65,19 +65,7 @@ def _expected() -> Counter:
 
 
 def _actual() -> Counter:
-    fields = (
-        "prefix",
-        "year",
-        "quarter",
-        "state",
-        "inspecting_path",
-        "finding_org_path",
-        "side",
-        "secret",
-        "delivered",
-        "n",
-    )
-    rows = TaskCount.objects.values_list(*fields)
+    rows = TaskCount.objects.values_list(*TASK_COUNT_KEY, "n")
     return Counter({tuple(r[:-1]): r[-1] for r in rows if r[-1]})
 
 

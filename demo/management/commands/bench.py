@@ -757,9 +757,9 @@ def _summary_rows(timings: dict) -> list[tuple]:
     """(measure, median ms, p95 ms, queries, target) of each timed view and query."""
     rows = []
     views = (
-        ("root", "root cockpit (province)", "≤ 1.3 × root raw"),
+        ("root", "root cockpit (province)", f"≤ {RATIO_TARGETS['root']} × root raw"),
         ("city", "city cockpit", "root ≤ 1.5 × city"),
-        ("county", "county cockpit", "≤ 2 × county raw"),
+        ("county", "county cockpit", f"≤ {RATIO_TARGETS['county']} × county raw"),
     )
     for key, name, target in views:
         stats, raw = timings[key], timings[f"{key}_raw"]
